@@ -1,0 +1,84 @@
+// swift-tools-version:6.0
+// policyd: a Rego decision daemon for local AI agents.
+// Targets follow the design card: Engine (pure Rego), Wire (protocol + client), policyd (daemon + CLI),
+// and small C shims for libsystemd, RE2 and zlib.
+import PackageDescription
+
+let package = Package(
+    name: "policyd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "policyd", targets: ["policyd"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Wire", targets: ["Wire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-atomics.git", exact: "1.3.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/attaswift/BigInt.git", exact: "6.0.1"),
+    ],
+    targets: [
+        // libsystemd: sd_notify, sd_listen_fds, sd_journal_sendv.
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // zlib for gzip bundles.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // A C API over RE2 (C++), so Rego regexes mean what they mean in OPA (Go's RE2 syntax, linear time).
+        .target(
+            name: "CRE2",
+            path: "Sources/CRE2",
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "CRE2",
+                .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Engine",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "Wire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Wire"
+        ),
+        .executableTarget(
+            name: "policyd",
+            dependencies: [
+                "Engine", "Wire", "CSystemd", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/policyd"
+        ),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,32 @@
+#ifndef POLICYD_CRE2_SHIM_H
+#define POLICYD_CRE2_SHIM_H
+// A small C API over RE2 so Swift can use Go-compatible, linear-time regexes.
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct policyd_re2 policyd_re2;
+
+/// Compiles `pattern` (UTF-8, `len` bytes) with Go/RE2 syntax. Returns NULL on error and, if
+/// `error_out` is non-NULL, stores a malloc'ed message the caller frees with policyd_re2_free_string.
+policyd_re2 *policyd_re2_compile(const char *pattern, size_t len, char **error_out);
+void policyd_re2_free(policyd_re2 *re);
+void policyd_re2_free_string(char *s);
+
+/// Number of capturing groups.
+int policyd_re2_num_groups(const policyd_re2 *re);
+
+/// 1 if the pattern matches anywhere in text, else 0.
+int policyd_re2_partial_match(const policyd_re2 *re, const char *text, size_t len);
+
+/// Searches text[start...] (anchored at start if `anchor_start`). On a match fills `spans` with
+/// 2*(ngroups+1) byte offsets (begin,end; -1,-1 for a group that did not take part) and returns 1.
+int policyd_re2_find(const policyd_re2 *re, const char *text, size_t len, size_t start,
+                     int anchor_start, int64_t *spans, int nspans);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,4 @@
+/// The arithmetic builtins. (Family not written yet.)
+enum ArithmeticBuiltins {
+    static let builtins: [Builtin] = []
+}

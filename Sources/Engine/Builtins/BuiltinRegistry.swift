@@ -1,0 +1,52 @@
+/// All builtins by name. Each family lives in its own file and contributes `builtins`; a name
+/// defined twice is a programming error caught at start-up (and by a test).
+public enum BuiltinRegistry {
+    static let families: [[Builtin]] = [
+        // Language core
+        ComparisonBuiltins.builtins,
+        ArithmeticBuiltins.builtins,
+        AggregateBuiltins.builtins,
+        SetBuiltins.builtins,
+        TypeBuiltins.builtins,
+        InternalBuiltins.builtins,
+        // Library
+        StringBuiltins.builtins,
+        RegexBuiltins.builtins,
+        GlobBuiltins.builtins,
+        EncodingBuiltins.builtins,
+        ObjectBuiltins.builtins,
+        ArrayBuiltins.builtins,
+        NumberBuiltins.builtins,
+        ConversionBuiltins.builtins,
+        SemverBuiltins.builtins,
+        UnitsBuiltins.builtins,
+        GraphBuiltins.builtins,
+        UUIDBuiltins.builtins,
+        TimeBuiltins.builtins,
+        CryptoBuiltins.builtins,
+        JWTBuiltins.builtins,
+        NetBuiltins.builtins,
+    ]
+
+    public static let byName: [String: Builtin] = {
+        var table: [String: Builtin] = [:]
+        for family in families {
+            for b in family {
+                precondition(table[b.name] == nil, "builtin \(b.name) is defined twice")
+                table[b.name] = b
+            }
+        }
+        return table
+    }()
+
+    public static func lookup(_ name: String) -> Builtin? { byName[name] }
+
+    /// Builtins a sidecar refuses by design: their answers would depend on the network or the
+    /// outside world. The compiler rejects policies that call them unless the operator enables
+    /// them explicitly.
+    public static let refusedByDesign: [String: String] = [
+        "http.send": "makes decisions depend on remote HTTP servers",
+        "net.lookup_ip_addr": "makes decisions depend on DNS",
+        "providers.aws.sign_req": "signs requests for remote AWS calls",
+    ]
+}

@@ -1,0 +1,4 @@
+/// The comparison builtins. (Family not written yet.)
+enum ComparisonBuiltins {
+    static let builtins: [Builtin] = []
+}

@@ -1,0 +1,4 @@
+/// The conversion builtins. (Family not written yet.)
+enum ConversionBuiltins {
+    static let builtins: [Builtin] = []
+}

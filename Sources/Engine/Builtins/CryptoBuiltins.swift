@@ -1,0 +1,4 @@
+/// The crypto builtins. (Family not written yet.)
+enum CryptoBuiltins {
+    static let builtins: [Builtin] = []
+}

@@ -1,0 +1,4 @@
+/// The encoding builtins. (Family not written yet.)
+enum EncodingBuiltins {
+    static let builtins: [Builtin] = []
+}

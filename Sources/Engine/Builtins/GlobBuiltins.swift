@@ -1,0 +1,4 @@
+/// The glob builtins. (Family not written yet.)
+enum GlobBuiltins {
+    static let builtins: [Builtin] = []
+}

@@ -1,0 +1,4 @@
+/// The number builtins. (Family not written yet.)
+enum NumberBuiltins {
+    static let builtins: [Builtin] = []
+}

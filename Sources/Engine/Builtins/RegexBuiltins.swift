@@ -1,0 +1,4 @@
+/// The regex builtins. (Family not written yet.)
+enum RegexBuiltins {
+    static let builtins: [Builtin] = []
+}

@@ -1,0 +1,4 @@
+/// The semver builtins. (Family not written yet.)
+enum SemverBuiltins {
+    static let builtins: [Builtin] = []
+}

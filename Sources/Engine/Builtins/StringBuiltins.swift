@@ -1,0 +1,4 @@
+/// The string builtins. (Family not written yet.)
+enum StringBuiltins {
+    static let builtins: [Builtin] = []
+}

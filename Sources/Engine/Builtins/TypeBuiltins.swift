@@ -1,0 +1,4 @@
+/// The type builtins. (Family not written yet.)
+enum TypeBuiltins {
+    static let builtins: [Builtin] = []
+}

@@ -1,0 +1,44 @@
+/// Per-evaluation state that builtins may see. One evaluation (one decision, one query) owns one
+/// context; it is never shared across threads.
+public final class EvalContext {
+    /// `time.now_ns()` for this whole evaluation (OPA fixes it at the start of a query).
+    public let nowNs: Int64
+    /// Results of non-deterministic builtins (rand.intn, uuid.rfc4122, …) keyed by builtin name
+    /// and arguments, so they are stable within one evaluation.
+    private var memoTable: [Value: Value] = [:]
+    /// Where `print` output goes (nil: discarded).
+    public var printSink: ((String) -> Void)?
+    /// The value `opa.runtime()` returns.
+    public var runtime: Value
+    /// Builtin errors abort evaluation (OPA's strict-builtin-errors mode) instead of being
+    /// undefined.
+    public var strictBuiltinErrors: Bool
+
+    public init(nowNs: Int64? = nil, runtime: Value = .emptyObject, strictBuiltinErrors: Bool = false,
+                printSink: ((String) -> Void)? = nil) {
+        self.nowNs = nowNs ?? EvalContext.wallClockNs()
+        self.runtime = runtime
+        self.strictBuiltinErrors = strictBuiltinErrors
+        self.printSink = printSink
+    }
+
+    /// Returns the memoised value for `key`, computing it once per evaluation.
+    public func memo(_ key: Value, _ compute: () throws -> Value?) rethrows -> Value? {
+        if let v = memoTable[key] { return v }
+        guard let v = try compute() else { return nil }
+        memoTable[key] = v
+        return v
+    }
+
+    public static func wallClockNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

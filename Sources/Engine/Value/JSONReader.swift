@@ -1,0 +1,330 @@
+import BigInt
+import Foundation
+
+/// A malformed JSON document: what was wrong and the byte offset where it was found.
+public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let offset: Int
+    public var description: String { "\(message) at offset \(offset)" }
+}
+
+/// Parses JSON bytes straight into `Value`s: no Foundation, no intermediate tree.
+///
+/// Strict RFC 8259: one value, optional surrounding whitespace, UTF-8 validated, duplicate
+/// keys keep the last value (as Go's decoder does). Nesting deeper than `maxDepth` is an error,
+/// not a stack overflow, so a 100k-deep document is rejected safely on any thread.
+public struct JSONReader {
+    public static let defaultMaxDepth = 1000
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(JSONParseError)
+        -> Value
+    {
+        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth)
+        reader.skipWhitespace()
+        let v = try reader.parseValue(depth: 0)
+        reader.skipWhitespace()
+        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
+        return v
+    }
+
+    public static func parse<C: ContiguousBytes>(bytes: C, maxDepth: Int = defaultMaxDepth) throws -> Value {
+        try bytes.withUnsafeBytes { try parse($0, maxDepth: maxDepth) }
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws -> Value {
+        var text = text
+        return try text.withUTF8 { try parse(UnsafeRawBufferPointer($0), maxDepth: maxDepth) }
+    }
+
+    private let base: UnsafePointer<UInt8>
+    private var pos: Int
+    private let end: Int
+    private let maxDepth: Int
+
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+        // An empty buffer may have no base address; point at a static byte instead.
+        base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONReader.emptyBase
+        pos = 0
+        end = bytes.count
+        self.maxDepth = maxDepth
+    }
+
+    nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
+
+    private func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+
+    @inline(__always)
+    private mutating func skipWhitespace() {
+        while pos < end {
+            let c = base[pos]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> Value {
+        guard pos < end else { throw error("unexpected end of JSON input") }
+        switch base[pos] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("invalid character '\(Character(Unicode.Scalar(base[pos])))' looking for beginning of value")
+        }
+    }
+
+    private mutating func expectLiteral(_ lit: StaticString) throws(JSONParseError) {
+        let n = lit.utf8CodeUnitCount
+        guard end - pos >= n, memcmp(base + pos, lit.utf8Start, n) == 0 else {
+            throw error("invalid literal")
+        }
+        pos += n
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> Value {
+        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
+        pos += 1
+        skipWhitespace()
+        var keys: [Value] = []
+        var values: [Value] = []
+        var sorted = true
+        if pos < end && base[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object(ObjectValue())
+        }
+        while true {
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+            let key = Value.string(try parseString())
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+            pos += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            if sorted, let last = keys.last, Value.compare(last, key) >= 0 { sorted = false }
+            keys.append(key)
+            values.append(value)
+            skipWhitespace()
+            guard pos < end else { throw error("unexpected end of JSON input") }
+            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if base[pos] == UInt8(ascii: "}") { pos += 1; break }
+            throw error("expected ',' or '}' in object")
+        }
+        if sorted { return .object(ObjectValue(sortedKeys: keys, values: values)) }
+        return .object(ObjectValue(pairs: zip(keys, values)))
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> Value {
+        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
+        pos += 1
+        skipWhitespace()
+        var items: [Value] = []
+        if pos < end && base[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return .array(items)
+        }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard pos < end else { throw error("unexpected end of JSON input") }
+            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if base[pos] == UInt8(ascii: "]") { pos += 1; break }
+            throw error("expected ',' or ']' in array")
+        }
+        return .array(items)
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> Number {
+        let start = pos
+        var isInteger = true
+        if base[pos] == UInt8(ascii: "-") { pos += 1 }
+        guard pos < end, base[pos] >= 0x30, base[pos] <= 0x39 else { throw error("invalid number") }
+        if base[pos] == 0x30 {
+            pos += 1
+        } else {
+            while pos < end, base[pos] >= 0x30, base[pos] <= 0x39 { pos += 1 }
+        }
+        if pos < end, base[pos] == UInt8(ascii: ".") {
+            isInteger = false
+            pos += 1
+            guard pos < end, base[pos] >= 0x30, base[pos] <= 0x39 else { throw error("invalid number: expected digit after '.'") }
+            while pos < end, base[pos] >= 0x30, base[pos] <= 0x39 { pos += 1 }
+        }
+        if pos < end, base[pos] == UInt8(ascii: "e") || base[pos] == UInt8(ascii: "E") {
+            isInteger = false
+            pos += 1
+            if pos < end, base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-") { pos += 1 }
+            guard pos < end, base[pos] >= 0x30, base[pos] <= 0x39 else { throw error("invalid number: expected exponent digits") }
+            while pos < end, base[pos] >= 0x30, base[pos] <= 0x39 { pos += 1 }
+        }
+        let text = UnsafeBufferPointer(start: base + start, count: pos - start)
+        return Number.parse(text, isInteger: isInteger)
+    }
+
+    /// Parses a string literal, validating UTF-8 and decoding escapes (including surrogate pairs).
+    private mutating func parseString() throws(JSONParseError) -> String {
+        pos += 1  // opening quote
+        let start = pos
+        // Fast path: no escapes, ASCII only.
+        while pos < end {
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+                pos += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") || c >= 0x80 || c < 0x20 { break }
+            pos += 1
+        }
+        var bytes = [UInt8](UnsafeBufferPointer(start: base + start, count: pos - start))
+        while pos < end {
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            if c < 0x20 { throw error("invalid control character in string literal") }
+            if c == UInt8(ascii: "\\") {
+                pos += 1
+                guard pos < end else { break }
+                let e = base[pos]
+                pos += 1
+                switch e {
+                case UInt8(ascii: "\""): bytes.append(0x22)
+                case UInt8(ascii: "\\"): bytes.append(0x5C)
+                case UInt8(ascii: "/"): bytes.append(0x2F)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try parseHex4()
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        // High surrogate: a low surrogate must follow, else U+FFFD (as Go does).
+                        if end - pos >= 6, base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") {
+                            let save = pos
+                            pos += 2
+                            let low = try parseHex4()
+                            if low >= 0xDC00 && low < 0xE000 {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                pos = save
+                                scalar = 0xFFFD
+                            }
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                        scalar = 0xFFFD
+                    }
+                    appendUTF8(&bytes, Unicode.Scalar(scalar)!)
+                default:
+                    pos -= 1
+                    throw error("invalid escape character in string literal")
+                }
+                continue
+            }
+            if c < 0x80 {
+                bytes.append(c)
+                pos += 1
+                continue
+            }
+            // Multi-byte UTF-8 sequence: validate.
+            let len: Int
+            if c & 0xE0 == 0xC0 && c >= 0xC2 { len = 2 } else if c & 0xF0 == 0xE0 { len = 3 } else if c & 0xF8 == 0xF0 && c <= 0xF4 { len = 4 } else {
+                throw error("invalid UTF-8 in string")
+            }
+            guard end - pos >= len else { throw error("invalid UTF-8 in string") }
+            for i in 1..<len where base[pos + i] & 0xC0 != 0x80 { throw error("invalid UTF-8 in string") }
+            if len == 3 {
+                let cp = (UInt32(c & 0x0F) << 12) | (UInt32(base[pos + 1] & 0x3F) << 6) | UInt32(base[pos + 2] & 0x3F)
+                if cp < 0x800 || (cp >= 0xD800 && cp < 0xE000) { throw error("invalid UTF-8 in string") }
+            } else if len == 4 {
+                let cp = (UInt32(c & 0x07) << 18) | (UInt32(base[pos + 1] & 0x3F) << 12)
+                    | (UInt32(base[pos + 2] & 0x3F) << 6) | UInt32(base[pos + 3] & 0x3F)
+                if cp < 0x10000 || cp > 0x10FFFF { throw error("invalid UTF-8 in string") }
+            }
+            for i in 0..<len { bytes.append(base[pos + i]) }
+            pos += len
+        }
+        throw error("unexpected end of JSON input in string")
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard end - pos >= 4 else { throw error("invalid \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = base[pos]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw error("invalid \\u escape")
+            }
+            v = v << 4 | d
+            pos += 1
+        }
+        return v
+    }
+}
+
+@inline(__always)
+func appendUTF8(_ bytes: inout [UInt8], _ scalar: Unicode.Scalar) {
+    let v = scalar.value
+    switch v {
+    case 0..<0x80: bytes.append(UInt8(v))
+    case 0x80..<0x800:
+        bytes.append(UInt8(0xC0 | (v >> 6)))
+        bytes.append(UInt8(0x80 | (v & 0x3F)))
+    case 0x800..<0x10000:
+        bytes.append(UInt8(0xE0 | (v >> 12)))
+        bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        bytes.append(UInt8(0x80 | (v & 0x3F)))
+    default:
+        bytes.append(UInt8(0xF0 | (v >> 18)))
+        bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+        bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        bytes.append(UInt8(0x80 | (v & 0x3F)))
+    }
+}
+
+extension Number {
+    /// Parses a JSON/Rego number literal (already validated). Integers are exact at any size;
+    /// other literals become binary floats.
+    public static func parse(_ text: UnsafeBufferPointer<UInt8>, isInteger: Bool) -> Number {
+        if isInteger {
+            if text.count <= 18 {
+                var v = 0
+                var neg = false
+                for (i, c) in text.enumerated() {
+                    if i == 0 && c == UInt8(ascii: "-") { neg = true; continue }
+                    v = v &* 10 &+ Int(c &- 0x30)
+                }
+                return .int(neg ? -v : v)
+            }
+            let s = String(decoding: text, as: UTF8.self)
+            if let i = Int(s) { return .int(i) }
+            if let b = BigInt(s) { return .big(b) }
+        }
+        let s = String(decoding: text, as: UTF8.self)
+        return Number(Double(s) ?? .nan)
+    }
+
+    /// Parses number text such as `12`, `-3.5`, `1e400`. Nil if it is not a JSON number.
+    public static func parse(_ text: String) -> Number? {
+        var t = text
+        return t.withUTF8 { buf -> Number? in
+            guard let v = try? JSONReader.parse(UnsafeRawBufferPointer(buf)), case .number(let n) = v else { return nil }
+            return n
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// A Rego set: elements stored sorted in Rego's value order (deterministic iteration and
+/// output), with a hash index for large sets. Immutable; copying is one reference.
+public struct SetValue: Sendable {
+    @usableFromInline let storage: Storage
+
+    @usableFromInline
+    final class Storage: Sendable {
+        @usableFromInline let elements: [Value]
+        @usableFromInline let index: Set<Value>?
+
+        @usableFromInline
+        init(sorted: [Value]) {
+            elements = sorted
+            index = sorted.count > SetValue.indexThreshold ? Set(sorted) : nil
+        }
+    }
+
+    @usableFromInline static let indexThreshold = 16
+    private static let empty = Storage(sorted: [])
+
+    public init() { storage = SetValue.empty }
+
+    /// Elements must already be sorted and unique.
+    @usableFromInline
+    init(sortedUnique: [Value]) { storage = Storage(sorted: sortedUnique) }
+
+    /// Builds a set from elements in any order; duplicates collapse.
+    public init<S: Sequence>(_ elements: S) where S.Element == Value {
+        var builder = SetBuilder()
+        for e in elements { builder.insert(e) }
+        self = builder.build()
+    }
+
+    @inlinable public var count: Int { storage.elements.count }
+    @inlinable public var isEmpty: Bool { storage.elements.isEmpty }
+    /// Elements in Rego's order.
+    @inlinable public var elements: [Value] { storage.elements }
+
+    @inlinable
+    public func contains(_ v: Value) -> Bool {
+        if let idx = storage.index { return idx.contains(v) }
+        let e = storage.elements
+        if e.count <= 8 {
+            for x in e where x == v { return true }
+            return false
+        }
+        var lo = 0, hi = e.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) >> 1
+            let c = Value.compare(e[mid], v)
+            if c == 0 { return true }
+            if c < 0 { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return false
+    }
+
+    public func union(_ other: SetValue) -> SetValue {
+        if other.isEmpty { return self }
+        if isEmpty { return other }
+        var b = SetBuilder(self)
+        for e in other.elements { b.insert(e) }
+        return b.build()
+    }
+
+    public func intersection(_ other: SetValue) -> SetValue {
+        SetValue(sortedUnique: elements.filter { other.contains($0) })
+    }
+
+    public func subtracting(_ other: SetValue) -> SetValue {
+        SetValue(sortedUnique: elements.filter { !other.contains($0) })
+    }
+
+    public func inserting(_ v: Value) -> SetValue {
+        if contains(v) { return self }
+        var b = SetBuilder(self)
+        b.insert(v)
+        return b.build()
+    }
+}
+
+/// Accumulates elements (in any order) and produces a sorted `SetValue`.
+public struct SetBuilder {
+    private var members: Set<Value>
+
+    public init() { members = [] }
+    public init(_ s: SetValue) { members = Set(s.elements) }
+
+    /// Returns true if the element was new.
+    @discardableResult
+    public mutating func insert(_ v: Value) -> Bool { members.insert(v).inserted }
+    public func contains(_ v: Value) -> Bool { members.contains(v) }
+    public var count: Int { members.count }
+
+    public func build() -> SetValue {
+        if members.isEmpty { return SetValue() }
+        return SetValue(sortedUnique: members.sorted { Value.compare($0, $1) < 0 })
+    }
+}
