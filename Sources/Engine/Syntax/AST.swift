@@ -32,6 +32,7 @@
 //                                     internal.member_2, `k, v in xs` → internal.member_3 …
 //                .some(SomeDecl)      `some x, y` or `some x in xs` / `some k, v in xs`
 //                .every(Every)        `every k, v in xs { body }`
+//                .logical(Logical)    experimental `a and b`, `a or b` (bodies on each side)
 //   Term       location + value (TermValue):
 //                .scalar(Value)       null / boolean / number / string literal
 //                .variable(name)      the parser renames each `_` to a fresh wildcard `$0`,
@@ -242,6 +243,25 @@ public enum ExprKind: Sendable {
     case call(Call)
     case some(SomeDecl)
     case every(Every)
+    /// Experimental `a and b` / `a or b` (`import future.keywords.and` / `.or`).
+    case logical(Logical)
+}
+
+/// `lhs and rhs` / `lhs or rhs`: each side is a body (one literal, a parenthesised group, or a
+/// `{ … }` block). `and` binds tighter than `or`. `or` succeeds once per solution of either side
+/// (OPA's experimental logic operators).
+public struct Logical: Sendable {
+    public enum Op: String, Sendable { case and, or }
+    public var op: Op
+    public var lhs: Body
+    public var rhs: Body
+    public var location: SourceLocation
+    public init(op: Op, lhs: Body, rhs: Body, location: SourceLocation) {
+        self.op = op
+        self.lhs = lhs
+        self.rhs = rhs
+        self.location = location
+    }
 }
 
 /// `with target as value`.
