@@ -133,3 +133,25 @@ def test_hostile_clients_in_parallel_with_good_ones(daemon):
         t.join(60)
     assert not errors
     assert_still_serving(daemon)
+
+
+def test_connection_limit_answers_overloaded(tmp):
+    from conftest import BASE_CONFIG, Daemon
+    cfg = BASE_CONFIG.format(tmp=tmp, max_frame=1 << 20) + "limits:\n  max_connections: 3\n"
+    d = Daemon(tmp, config_text=cfg).start()  # the harness' first connection is one of the 3
+    try:
+        held = [d.raw(), d.raw()]
+        for s in held:
+            s.sendall(frame({"op": "health"}))
+            assert read_frame(s)["status"] in ("ok", "no_policy")
+        extra = d.raw()
+        e = read_frame(extra)
+        assert e["error"]["code"] == "overloaded"
+        assert read_frame(extra) is None
+        held[0].close()
+        time.sleep(0.2)
+        s = d.raw()
+        s.sendall(frame({"id": 9, "op": "health"}))
+        assert read_frame(s)["id"] == 9
+    finally:
+        d.close()
