@@ -49,7 +49,8 @@ class Daemon:
     """One policyd process. `start()` returns once READY=1 has been received."""
 
     def __init__(self, tmp: Path, *, max_frame: int = 1 << 20, extra_env: dict | None = None,
-                 log_target: str = "stderr", activate: bool = True, config_text: str | None = None):
+                 log_target: str = "stderr", activate: bool = True, config_text: str | None = None,
+                 extra_args: list | None = None):
         self.tmp = tmp
         self.sock_path = str(tmp / "policyd.sock")
         self.notify_path = str(tmp / "notify.sock")
@@ -58,6 +59,7 @@ class Daemon:
         self.extra_env = extra_env or {}
         self.log_target = log_target
         self.activate = activate
+        self.extra_args = extra_args or []
         (tmp / "state").mkdir(exist_ok=True)
         if not (tmp / "bundles").exists():
             shutil.copytree(ROOT / "config" / "bundles", tmp / "bundles")
@@ -70,7 +72,8 @@ class Daemon:
 
     # lifecycle --------------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> "Daemon":
-        serve = [str(BIN), "serve", "--config", str(self.config_path), "--log-target", self.log_target]
+        serve = [str(BIN), "serve", "--config", str(self.config_path), "--log-target", self.log_target,
+                 *self.extra_args]
         env_args = []
         for k, v in {"NOTIFY_SOCKET": self.notify_path, **self.extra_env}.items():
             env_args += ["-E", f"{k}={v}"]

@@ -16,6 +16,7 @@ JOURNAL_SOCKET = "/run/systemd/journal/socket"
 IDS = {
     "started": "e6599a895f124b5ea1392ec2040fe609",
     "stopping": "94915cc16e9a48e391fa9fc323334139",
+    "activated": "05fae12878f147fbbd300a92247ff308",
     "rejected": "97dc5e734bcd48e3a862bcdf01db1eea",
     "decision": "c97aaeaea96f478ca97fa6e3d25ee906",
     "protocol": "cadaacfb868e48a1abf83d9929c8b7ee",
@@ -60,6 +61,7 @@ def entries(pid: int) -> list[dict]:
 def test_entries_with_fields(journald, tmp):
     d = Daemon(tmp, log_target="journal").start()
     try:
+        engine = d.engine_ready()
         with d.client() as c:
             dec = c.decide({"tool": "fs.read"})
             c.request({"op": "nope"})
@@ -87,6 +89,8 @@ def test_entries_with_fields(journald, tmp):
         assert int(d_entry["POLICYD_PEER_PID"]) > 0
         assert "POLICYD_LATENCY_US" in d_entry and "POLICYD_REVISION" in d_entry
         assert by_id[IDS["started"]][0]["PRIORITY"] == "5"
+        bundle_event = by_id[IDS["activated" if engine else "rejected"]][0]
+        assert bundle_event["POLICYD_BUNDLE"] == "example" and bundle_event["POLICYD_REVISION"] == "example-1"
         # No journal → nothing went to stderr except what the journal refused.
         assert "policyd started" not in d.log_text()
     finally:

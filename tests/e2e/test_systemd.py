@@ -128,11 +128,9 @@ def test_bind_without_activation_mode_and_stale_socket(tmp):
 
 
 def test_activated_socket_wins_over_socket_flag(tmp):
-    d = Daemon(tmp)
-    d.config_path.write_text(d.config_path.read_text())
-    d.start()
+    d = Daemon(tmp, extra_args=["--socket", str(tmp / "flag.sock")]).start()
     try:
-        assert not (tmp / "bound.sock").exists()
+        assert not (tmp / "bound.sock").exists() and not (tmp / "flag.sock").exists()
         assert "socket-activated fd 3 (decisions)" in d.log_text()
     finally:
         d.close()
