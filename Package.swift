@@ -42,6 +42,13 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
+        // plus the SHA-224 digest family and PEM keys of every type.
+        .target(
+            name: "COpenSSLShim",
+            path: "Sources/COpenSSLShim",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .target(
             name: "Engine",
             dependencies: [
@@ -65,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSLShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,6 +86,15 @@ let package = Package(
             path: "Sources/policyd"
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        .testTarget(
+            name: "PolicydTests",
+            dependencies: [
+                "policyd", "Engine", "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/PolicydTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
