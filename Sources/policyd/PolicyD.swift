@@ -10,8 +10,9 @@ struct PolicyD: AsyncParsableCommand {
               serve         run the daemon (socket activation, sd_notify, journald logging)
               query         send one request to a running daemon and print the response
               check-config  validate a YAML config file
+              bundle        build, sign, verify and inspect OPA bundles
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self]
+        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self]
     )
 }
