@@ -79,6 +79,7 @@ let package = Package(
             path: "Sources/policyd"
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        .testTarget(name: "PolicydTests", dependencies: ["policyd", "Engine", "Wire"], path: "Tests/PolicydTests"),
     ],
     swiftLanguageModes: [.v6]
 )
