@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/Wire"
         ),
@@ -68,6 +69,7 @@ let package = Package(
                 "Engine", "Wire", "CSystemd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,7 +81,15 @@ let package = Package(
             path: "Sources/policyd"
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
-        .testTarget(name: "PolicydTests", dependencies: ["policyd", "Engine", "Wire"], path: "Tests/PolicydTests"),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Tests/WireTests"),
+        .testTarget(
+            name: "PolicydTests",
+            dependencies: ["policyd", "Engine", "Wire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/PolicydTests"),
     ],
     swiftLanguageModes: [.v6]
 )

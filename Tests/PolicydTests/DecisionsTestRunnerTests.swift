@@ -50,7 +50,7 @@ func behavryTests(passing: Bool) -> TablePolicy {
 }
 
 func runner(_ policy: TablePolicy) -> PolicyTestRunner {
-    PolicyTestRunner(mapping: SpecDecisionMapping.mapping, compile: { _, _ in policy })
+    PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(), compile: { _, _ in policy })
 }
 
 @Suite struct DecisionsTestRunnerTests {
@@ -100,7 +100,7 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
         #expect(text.contains("  value: false"))
         #expect(text.contains("case \"write under /prod/ is denied even for admin\" (line 11): FAIL"))
         #expect(text.contains(#"  expected: allow ["writes under /prod/ are denied: /prod/db.yaml"]"#))
-        #expect(text.contains(#"  actual:   deny ["writes under /prod/ are denied: /prod/db.yaml"] rules=["data.behavry.authz.deny"]"#))
+        #expect(text.contains(#"  actual:   deny ["writes under /prod/ are denied: /prod/db.yaml"] rules=["behavry.authz.deny"]"#))
         #expect(text.contains("PASS: 12/14\nFAIL: 2/14\n"))
     }
 
@@ -113,7 +113,7 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
         var answers = behavryTests(passing: true).answers
         answers["behavry/authz_test/test_delete_escalates"] = nil
         let failing = TablePolicy(answers: answers)
-        let throwing = PolicyTestRunner(mapping: SpecDecisionMapping.mapping, compile: { _, _ in ThrowingPolicy(inner: failing) })
+        let throwing = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(), compile: { _, _ in ThrowingPolicy(inner: failing) })
         let r = throwing.run(sources, filter: "test_delete")
         #expect(r.count(.error) == 1 && !r.passed)
         #expect(r.text(verbose: false).contains("ERROR: 1/1"))
@@ -121,14 +121,17 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
         #expect(!bad.errors.isEmpty && !bad.passed)
     }
 
-    @Test func specMappingFailsClosed() {
-        let m = SpecDecisionMapping.mapping
-        #expect(m("a/b", nil, nil) == MappedDecision(decision: "deny", reasons: ["undefined"]))
+    @Test func daemonMappingFailsClosed() {
+        let m = DaemonDecisionMapping.mapping()
+        #expect(m("a/b", nil, nil) == MappedDecision(decision: "deny", reasons: ["policy decision undefined: data.a.b"]))
         #expect(m("a/b", ["allow": true, "deny": .set(SetValue(["z", "a"]))], nil).reasons == ["a", "z"])
         #expect(m("a/b", ["allow": true, "escalate": .set(SetValue(["x"]))], nil).decision == "escalate")
-        #expect(m("a/b", ["allow": true], nil).decision == "allow")
-        #expect(m("a/b", ["allow": false], nil).decision == "deny")
+        #expect(m("a/b", ["allow": true], nil) == MappedDecision(decision: "allow", rules: ["a.b.allow"]))
+        #expect(m("a/b", ["allow": false], nil) == MappedDecision(decision: "deny", reasons: ["no rule allowed this request"]))
         #expect(m("a/b", nil, EngineError(.evalConflictError, "x")).decision == "deny")
+        var c = Configuration()
+        c.entrypoints = [.init(path: ["a", "b"], defaultDecision: .allow)]
+        #expect(DaemonDecisionMapping.mapping(config: c)("a/b", ["allow": false], nil).decision == "allow")
     }
 }
 
@@ -160,7 +163,7 @@ struct ThrowingPolicy: PolicyEvaluating {
         for input in inputs {
             let doc = try behavryByOracle.evaluate(path: ["behavry", "authz"], input: input, context: EvalContext(),
                                                    limits: .default)
-            let d = SpecDecisionMapping.mapping("behavry/authz", doc, nil)
+            let d = DaemonDecisionMapping.mapping()("behavry/authz", doc, nil)
             let id = gen.next()
             ids.append(id)
             writer.record(DecisionRecord(decisionID: id, timestampNs: 1_795_000_000_000_000_000, path: "behavry/authz",
@@ -182,13 +185,13 @@ struct ThrowingPolicy: PolicyEvaluating {
         }
         let (records, unreadable) = try DecisionLogReader(path: path).lastRecords(nil)
         #expect(records.count == 4 && unreadable == 0)
-        let report = DecisionReplayer(policy: TablePolicy(answers: answers), mapping: SpecDecisionMapping.mapping)
+        let report = DecisionReplayer(policy: TablePolicy(answers: answers), mapping: DaemonDecisionMapping.mapping())
             .replay(records)
         #expect(report.replayed == 4 && report.unchanged == 2)
         #expect(report.changes.map(\.record.decisionID) == [ids[2], ids[3]])
         #expect(report.transitions == ["escalate → allow": 1, "deny → allow": 1])
         let text = ReplayCommand.render(report, unreadable: 0)
-        #expect(text.contains(#"\#(ids[2]) behavry/authz: escalate ["delete of /staging/b needs approval"] rules=["data.behavry.authz.escalate"] → allow rules=["data.behavry.authz.allow"]"#))
+        #expect(text.contains(#"\#(ids[2]) behavry/authz: escalate ["delete of /staging/b needs approval"] rules=["behavry.authz.escalate"] → allow rules=["behavry.authz.allow"]"#))
         #expect(text.contains("replayed 4, changed 2, unchanged 2"))
     }
 }

@@ -92,19 +92,20 @@ struct LogCommand: ParsableCommand {
 /// Where the decision log lives according to a config file (or the defaults).
 enum DecisionLogLocation {
     static let defaultConfig = "/etc/policyd/policyd.yaml"
-    static let defaultStateDirectory = "/var/lib/policyd"
+
+    /// The daemon's configuration from `configFile`, or from the default file when it exists,
+    /// else the built-in defaults.
+    static func configuration(_ configFile: String?) throws -> Configuration {
+        let file = configFile ?? defaultConfig
+        guard configFile != nil || FileManager.default.fileExists(atPath: file) else { return Configuration() }
+        return try ConfigLoader.load(file: file)
+    }
 
     static func path(configFile: String?) throws -> String {
-        let file = configFile ?? defaultConfig
-        var config = DecisionLogConfig()
-        var stateDir = ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? defaultStateDirectory
-        if FileManager.default.fileExists(atPath: file) {
-            let doc = try StructuredText.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
-            if let s = doc["state_directory"]?.stringValue ?? doc["state_dir"]?.stringValue { stateDir = s }
-            if let section = doc["decision_log"] { config = try DecisionLogConfig(value: section) }
-        } else if configFile != nil {
-            throw ValidationError("no such config file: \(file)")
-        }
-        return config.resolvedPath(stateDirectory: stateDir)
+        let config = try configuration(configFile)
+        // As the daemon does: systemd's STATE_DIRECTORY wins over state_dir.
+        let stateDir = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]
+            .flatMap { $0.split(separator: ":").first.map(String.init) } ?? config.stateDir
+        return config.decisionLog.resolvedPath(stateDirectory: stateDir)
     }
 }

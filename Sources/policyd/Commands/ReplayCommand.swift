@@ -66,7 +66,8 @@ struct ReplayCommand: ParsableCommand {
             records = records.filter { $0.path == want }
         }
         records = Array(records.suffix(last))
-        let report = DecisionReplayer(policy: policy, mapping: SpecDecisionMapping.mapping).replay(records)
+        let mapping = DaemonDecisionMapping.mapping(config: try DecisionLogLocation.configuration(config))
+        let report = DecisionReplayer(policy: policy, mapping: mapping).replay(records)
         print(ReplayCommand.render(report, unreadable: unreadable), terminator: "")
     }
 

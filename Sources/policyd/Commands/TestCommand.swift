@@ -30,6 +30,9 @@ struct TestCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: String = "text"
 
+    @Option(name: .long, help: "policyd config file whose entrypoint defaults (default: allow|deny) case files are mapped with.")
+    var config: String?
+
     @Option(name: .long, help: "Evaluate with this time (RFC 3339) instead of the wall clock.")
     var now: String?
 
@@ -46,7 +49,8 @@ struct TestCommand: ParsableCommand {
             guard let t = RFC3339.parse(now) else { throw ValidationError("--now must be an RFC 3339 time") }
             nowNs = t
         }
-        let runner = PolicyTestRunner(mapping: SpecDecisionMapping.mapping, nowNs: nowNs)
+        let configuration = try config.map { file in try ConfigLoader.load(file: file) } ?? Configuration()
+        let runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(config: configuration), nowNs: nowNs)
         let report = runner.run(sources, filter: runPattern)
         if format == "json" {
             print(JSONWriter.string(report.json, options: .init(indent: "  ")))

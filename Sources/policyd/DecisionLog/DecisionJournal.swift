@@ -9,7 +9,7 @@ import Logging
 /// the logged share is exact and tests can count it.
 public struct DecisionJournal {
     /// Stable MESSAGE_ID for decision entries (`journalctl MESSAGE_ID=…` finds them all).
-    public static let messageID = "5c0f1d7e3a2b4c6d8e9fa1b2c3d4e5f6"
+    static let messageID = EventKind.decision.rawValue
 
     public let logger: Logger
     public let sampleAllow: Double

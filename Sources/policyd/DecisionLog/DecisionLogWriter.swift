@@ -48,13 +48,14 @@ public final class DecisionLogWriter: @unchecked Sendable {
     }
 
     /// Builds the writer `config` describes (file under `stateDirectory` unless `path` is set).
-    public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger) throws {
+    public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger,
+                            journal: Bool = true) throws {
         let file = config.enabled
             ? try RotatingLogFile(path: config.resolvedPath(stateDirectory: stateDirectory),
                                   maxBytes: config.maxBytes, maxFiles: config.maxFiles)
             : nil
         self.init(file: file, mask: config.mask,
-                  journal: DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow),
+                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow) : nil,
                   capacity: config.queueCapacity, errorLogger: logger)
     }
 
