@@ -44,3 +44,32 @@ import Wire
         #expect(try DecisionLogReader(path: path).line(for: ids[1])?.contains(#""decision_id":"\#(ids[1])""#) == true)
     }
 }
+
+@Suite struct DecisionsTestOpTests {
+    func ask(_ responder: Responder, _ text: String, admin: Bool) throws -> JSON {
+        var t = text
+        let bytes = t.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: admin) }
+        return try JSON.parse(bytes)
+    }
+
+    @Test func testOpIsAdminOnlyAndAnswersPassedAndResults() throws {
+        var c = Configuration()
+        c.bundles.dir = examplesDir
+        let responder = Responder(store: PolicyStore(), config: c, logger: Logger(label: "test"))
+        let refused = try ask(responder, #"{"id":1,"op":"test"}"#, admin: false)
+        #expect(refused["error"]?["code"] == "forbidden")
+        let r = try ask(responder, #"{"id":2,"op":"test","path":"behavry"}"#, admin: true)
+        #expect(r["id"] == 2)
+        let passed = try #require(r["passed"]?.boolValue)
+        let errors = r["errors"]?.arrayValue ?? []
+        if errors.isEmpty {
+            // The engine compiles the pack: all 8 tests and 6 cases must pass.
+            #expect(passed)
+            #expect(r["results"]?.arrayValue?.count == 14)
+        } else {
+            // No engine yet (or the pack does not compile): reported, never a pass.
+            #expect(!passed)
+            #expect(errors.first?.stringValue?.hasPrefix("behavry: ") == true)
+        }
+    }
+}

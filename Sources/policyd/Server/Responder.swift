@@ -70,7 +70,7 @@ final class Responder: Sendable {
         case .eval: return eval(request)
         case .health: return health(request)
         case .status: return status(request)
-        case .reload, .rollback:
+        case .reload, .rollback, .test:
             guard isAdmin else {
                 logger.event(.adminAction, .warning, "refused admin op \(request.op.rawValue)",
                              ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
@@ -236,6 +236,7 @@ final class Responder: Sendable {
     }
 
     private func adminOp(_ r: Request) -> [UInt8] {
+        if r.op == .test { return testBundles(r) }
         guard let admin else {
             return ResponseWriter.error(id: r.id, code: WireErrorCode.badRequest.rawValue, message: "admin operations unavailable")
         }
