@@ -63,17 +63,21 @@ def oracle(pack, query, inp=None):
     return res[0]["expressions"][0]["value"] if res else None
 
 
-def mapped(doc):
-    """The decision mapping, as the daemon applies it to an entrypoint document."""
+def mapped(doc, path):
+    """The daemon's decision mapping (Sources/policyd/Decisions/DecisionMapper.swift) for the
+    package documents the packs produce: deny > escalate > allow > default deny."""
+    dotted = path.replace("/", ".")
+    if doc is None:
+        return "deny", [f"policy decision undefined: data.{dotted}"]
     if not isinstance(doc, dict):
-        return "deny", ["undefined"] if doc is None else []
+        raise SystemExit(f"{path}: not a package document: {doc!r}")
     if doc.get("deny"):
-        return "deny", sorted(doc["deny"])
+        return "deny", sorted(set(doc["deny"]))
     if doc.get("escalate"):
-        return "escalate", sorted(doc["escalate"])
+        return "escalate", sorted(set(doc["escalate"]))
     if doc.get("allow") is True:
         return "allow", []
-    return "deny", []
+    return "deny", ["no rule allowed this request"]
 
 
 def check(pack):
@@ -106,7 +110,7 @@ def check(pack):
             cases += 1
             path = c.get("path", spec.get("path"))
             doc = oracle(work, "data." + path.replace("/", "."), c.get("input"))
-            decision, reasons = mapped(doc)
+            decision, reasons = mapped(doc, path)
             want = c["expect"]
             ok = decision == want["decision"] and ("reasons" not in want or reasons == sorted(want["reasons"]))
             if not ok:
