@@ -37,7 +37,22 @@ struct Daemon {
                                 notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
 
-        let sink = LogDecisionSink(logger: logger, level: config.log.decisions ? .info : .debug)
+        // The audit trail: every decision to the JSON-lines file; denies/escalates (and sampled
+        // allows) to the journal unless log.decisions already logs every decision there.
+        var decisionLog: DecisionLogWriter?
+        var decisionLogConfig = config.decisionLog
+        if config.log.decisions { decisionLogConfig.journalSampleAllow = 0 }
+        do {
+            decisionLog = try DecisionLogWriter(config: decisionLogConfig, stateDirectory: stateDir, logger: logger,
+                                                journal: !config.log.decisions)
+        } catch {
+            logger.error("decision log disabled: \(error)")
+        }
+        var sinks: [any DecisionSink] = [LogDecisionSink(logger: logger, level: config.log.decisions ? .info : .debug)]
+        if let decisionLog {
+            sinks.append(DecisionLogSink(writer: decisionLog, labels: [("version", PolicyD.configuration.version)]))
+        }
+        let sink = DecisionSinks(sinks: sinks)
         let responder = Responder(store: store, config: config, counters: counters, sink: sink, admin: reloader,
                                   logger: logger)
         let threads = config.threads > 0 ? config.threads : System.coreCount
@@ -81,6 +96,12 @@ struct Daemon {
         await server.drain(timeout: .milliseconds(4000))
         logger.info("stopped after \(counters.decisions) decisions")
         await server.shutdown()
+        // After the server: no new decisions; write out every queued one before exiting.
+        if let decisionLog {
+            await decisionLog.close()
+            let s = decisionLog.stats
+            logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped")
+        }
         _ = sources
         fflush(nil)
         exit(0)
