@@ -78,7 +78,7 @@ let package = Package(
             ],
             path: "Sources/policyd"
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", .product(name: "Yams", package: "Yams")], path: "Tests/EngineTests"),
     ],
     swiftLanguageModes: [.v6]
 )

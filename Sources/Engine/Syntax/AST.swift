@@ -33,6 +33,7 @@
 //                .some(SomeDecl)      `some x, y` or `some x in xs` / `some k, v in xs`
 //                .every(Every)        `every k, v in xs { body }`
 //                .logical(Logical)    experimental `a and b`, `a or b` (bodies on each side)
+//                .notBody(Body)       `not { … }` with `import future.keywords.not`
 //   Term       location + value (TermValue):
 //                .scalar(Value)       null / boolean / number / string literal
 //                .variable(name)      the parser renames each `_` to a fresh wildcard `$0`,
@@ -245,6 +246,9 @@ public enum ExprKind: Sendable {
     case every(Every)
     /// Experimental `a and b` / `a or b` (`import future.keywords.and` / `.or`).
     case logical(Logical)
+    /// `not { body }` (`import future.keywords.not`): true when the body has no solution.
+    /// Variables assigned inside are local to the body. The Expr's `negated` stays false.
+    case notBody(Body)
 }
 
 /// `lhs and rhs` / `lhs or rhs`: each side is a body (one literal, a parenthesised group, or a
@@ -487,10 +491,14 @@ public struct Annotations: Sendable {
     public var scope: Scope
     /// The normalised annotation object (always contains "scope").
     public var value: Value
+    /// What the block annotates: the package path (package/subpackages scope) or the package
+    /// path plus the rule's constant ref prefix (rule/document scope), e.g. ["testing", "p"].
+    public var path: [String]
     public var location: SourceLocation
-    public init(scope: Scope, value: Value, location: SourceLocation) {
+    public init(scope: Scope, value: Value, path: [String] = [], location: SourceLocation) {
         self.scope = scope
         self.value = value
+        self.path = path
         self.location = location
     }
 }
