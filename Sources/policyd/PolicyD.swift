@@ -6,6 +6,6 @@ struct PolicyD: AsyncParsableCommand {
         commandName: "policyd",
         abstract: "Decides whether a local AI agent may make a tool call, with Rego policies from signed bundles.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [EvalCommand.self]
     )
 }
