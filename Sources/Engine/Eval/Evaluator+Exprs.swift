@@ -190,7 +190,14 @@ extension Evaluator {
             if let r = replacements[key] {
                 switch r {
                 case .value(let v): return v
-                case .target(let t): target = t
+                case .target(let t):
+                    // Inside the replacement, the replaced function means the original.
+                    replacements[key] = nil
+                    defer { replacements[key] = r }
+                    switch t {
+                    case .builtin(let b): return try callBuiltin(b, args, call.location)
+                    case .function(let node): return try callFunction(node, args, call.location)
+                    }
                 }
             }
         }
