@@ -1,0 +1,1 @@
+extension EncodingBuiltins { static let yamlBuiltins: [Builtin] = [] }
