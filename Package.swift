@@ -42,10 +42,17 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // libcrypto for RSA signatures swift-crypto cannot check (PSS with any salt, small keys).
+        .target(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .target(
             name: "Engine",
             dependencies: [
                 "CRE2",
+                "COpenSSL",
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
