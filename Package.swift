@@ -48,6 +48,13 @@ let package = Package(
             path: "Sources/COpenSSL",
             linkerSettings: [.linkedLibrary("crypto")]
         ),
+        // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
+        // plus the SHA-224 digest family and PEM keys of every type.
+        .target(
+            name: "COpenSSLShim",
+            path: "Sources/COpenSSLShim",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .target(
             name: "Engine",
             dependencies: [
@@ -66,15 +73,17 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/Wire"
         ),
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSLShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +94,21 @@ let package = Package(
             ],
             path: "Sources/policyd"
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", .product(name: "Yams", package: "Yams")], path: "Tests/EngineTests"),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Tests/WireTests"),
+        .testTarget(
+            name: "PolicydTests",
+            dependencies: [
+                "policyd", "Engine", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/PolicydTests"),
     ],
     swiftLanguageModes: [.v6]
 )
