@@ -17,6 +17,6 @@ struct PolicyD: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
-                      TestCommand.self, LogCommand.self, ReplayCommand.self]
+                      TestCommand.self, LogCommand.self, ReplayCommand.self, EvalCommand.self]
     )
 }
