@@ -33,7 +33,7 @@ struct Daemon {
 
         let counters = ServerCounters()
         let store = PolicyStore()
-        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir), store: store,
+        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir, allowUnsigned: config.bundles.allowUnsigned), store: store,
                                 notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
 
