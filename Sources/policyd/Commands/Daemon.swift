@@ -10,16 +10,8 @@ struct Daemon {
 
     func run() async throws {
         // Signals first: a SIGTERM during start-up is queued and handled once serving, never
-        // the default kill. They arrive on a Dispatch queue and are handled one at a time below.
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGHUP, SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { continuation.yield(sig) }
-            s.resume()
-            sources.append(s)
-        }
+        // the default kill; they are handled one at a time below.
+        let signals = try SignalPipe.install([SIGHUP, SIGTERM, SIGINT])
 
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         let target: JournalLogHandler.Target = config.log.target == .journal ? .journal : .stderr
@@ -33,7 +25,7 @@ struct Daemon {
 
         let counters = ServerCounters()
         let store = PolicyStore()
-        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir), store: store,
+        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir, allowUnsigned: config.bundles.allowUnsigned), store: store,
                                 notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
 
@@ -102,7 +94,6 @@ struct Daemon {
             let s = decisionLog.stats
             logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped")
         }
-        _ = sources
         fflush(nil)
         exit(0)
     }
