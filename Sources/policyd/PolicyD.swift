@@ -11,8 +11,9 @@ struct PolicyD: AsyncParsableCommand {
               query         send one request to a running daemon and print the response
               check-config  validate a YAML config file
               bundle        build, sign, verify and inspect OPA bundles
+              rollback      re-activate an earlier revision of a bundle (running daemon)
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self]
+        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self, RollbackCommand.self]
     )
 }
