@@ -24,6 +24,8 @@ public enum WireOp: String, Sendable, CaseIterable {
     case decide, eval, health, status
     /// Admin operations (peer uid must be root or listed in `admin_uids`).
     case reload, rollback
+    /// Admin: run the bundles' own Rego tests and decision cases (`policyd test` over the socket).
+    case test
 
-    public var isAdmin: Bool { self == .reload || self == .rollback }
+    public var isAdmin: Bool { self == .reload || self == .rollback || self == .test }
 }

@@ -12,8 +12,12 @@ struct PolicyD: AsyncParsableCommand {
               check-config  validate a YAML config file
               bundle        build, sign, verify and inspect OPA bundles
               rollback      re-activate an earlier revision of a bundle (running daemon)
+              test          run a policy's Rego tests and decision case files
+              log           show or follow the decision log
+              replay        re-evaluate logged decisions under a candidate bundle
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self, RollbackCommand.self]
+        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
+                      RollbackCommand.self, TestCommand.self, LogCommand.self, ReplayCommand.self]
     )
 }

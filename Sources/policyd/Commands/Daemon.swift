@@ -9,6 +9,18 @@ struct Daemon {
     let config: Configuration
 
     func run() async throws {
+        // Signals first: a SIGTERM during start-up is queued and handled once serving, never
+        // the default kill. They arrive on a Dispatch queue and are handled one at a time below.
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGHUP, SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { continuation.yield(sig) }
+            s.resume()
+            sources.append(s)
+        }
+
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         let target: JournalLogHandler.Target = config.log.target == .journal ? .journal : .stderr
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label, target: target, level: level) }
@@ -36,7 +48,22 @@ struct Daemon {
         }
         watcher.start()
 
-        let sink = LogDecisionSink(logger: logger, level: config.log.decisions ? .info : .debug)
+        // The audit trail: every decision to the JSON-lines file; denies/escalates (and sampled
+        // allows) to the journal unless log.decisions already logs every decision there.
+        var decisionLog: DecisionLogWriter?
+        var decisionLogConfig = config.decisionLog
+        if config.log.decisions { decisionLogConfig.journalSampleAllow = 0 }
+        do {
+            decisionLog = try DecisionLogWriter(config: decisionLogConfig, stateDirectory: stateDir, logger: logger,
+                                                journal: !config.log.decisions)
+        } catch {
+            logger.error("decision log disabled: \(error)")
+        }
+        var sinks: [any DecisionSink] = [LogDecisionSink(logger: logger, level: config.log.decisions ? .info : .debug)]
+        if let decisionLog {
+            sinks.append(DecisionLogSink(writer: decisionLog, labels: [("version", PolicyD.configuration.version)]))
+        }
+        let sink = DecisionSinks(sinks: sinks)
         let responder = Responder(store: store, config: config, counters: counters, sink: sink, admin: reloader,
                                   logger: logger)
         let threads = config.threads > 0 ? config.threads : System.coreCount
@@ -61,17 +88,6 @@ struct Daemon {
         ])
         notifier.ready(status: reloader.statusLine())
 
-        // Signals arrive on a Dispatch queue and are handled here one at a time.
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGHUP, SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { continuation.yield(sig) }
-            s.resume()
-            sources.append(s)
-        }
-
         let background = Task {
             await Self.periodic(server: server, notifier: notifier, reloader: reloader)
         }
@@ -92,6 +108,12 @@ struct Daemon {
         await server.drain(timeout: .milliseconds(4000))
         logger.info("stopped after \(counters.decisions) decisions")
         await server.shutdown()
+        // After the server: no new decisions; write out every queued one before exiting.
+        if let decisionLog {
+            await decisionLog.close()
+            let s = decisionLog.stats
+            logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped")
+        }
         _ = sources
         fflush(nil)
         exit(0)

@@ -131,12 +131,11 @@ enum ConfigLoader {
             }
         }
         if let v = bool("log", "decisions") { config.log.decisions = v }
-        if let v = bool("decision_log", "enabled") { config.decisionLog.enabled = v }
-        if let v = str("decision_log", "path") { config.decisionLog.path = v }
-        if let v = int("decision_log", "max_queue") { config.decisionLog.maxQueue = v }
-        if let v = bool("decision_log", "include_input") { config.decisionLog.includeInput = v }
-        if let v = node("decision_log", "mask")?.sequence { config.decisionLog.mask = v.compactMap { $0.string } }
-        if let v = bool("decision_log", "journal") { config.decisionLog.journal = v }
+        if let n = node("decision_log") {
+            do { config.decisionLog = try DecisionLogConfig(value: StructuredText.value(n)) } catch {
+                problems.append("decision_log\(line(n)): \(error)")
+            }
+        }
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
         return config
     }

@@ -5,6 +5,8 @@ import Yams
 indirect enum ConfigSchema: Sendable {
     case string, int, bool, octal
     case stringList, intList
+    /// Any value: the section's owner checks it (e.g. decision_log via DecisionLogConfig).
+    case any
     /// A mapping with exactly these keys (all optional).
     case object([String: ConfigSchema])
     /// A mapping from free-form names to values of one shape.
@@ -19,6 +21,7 @@ indirect enum ConfigSchema: Sendable {
         case .stringList: return "a list of strings"
         case .intList: return "a list of integers"
         case .object, .map: return "a mapping"
+        case .any: return "a value"
         }
     }
 
@@ -45,8 +48,8 @@ indirect enum ConfigSchema: Sendable {
         ]),
         "log": .object(["target": .string, "level": .string, "decisions": .bool]),
         "decision_log": .object([
-            "enabled": .bool, "path": .string, "max_queue": .int, "include_input": .bool, "mask": .stringList,
-            "journal": .bool,
+            "enabled": .bool, "path": .string, "max_bytes": .int, "max_files": .int, "mask": .any,
+            "journal_sample_allow": .any, "queue_capacity": .int,
         ]),
     ])
 
@@ -57,6 +60,8 @@ indirect enum ConfigSchema: Sendable {
             errors.append("\(path.isEmpty ? "<root>" : path)\(line): \(msg)")
         }
         switch self {
+        case .any:
+            return
         case .string:
             guard case .scalar = node, node.tag.rawValue == Tag.Name.str.rawValue else { return fail("expected \(typeName)") }
         case .int:
@@ -95,7 +100,7 @@ extension ConfigSchema: Equatable {
     static func == (a: ConfigSchema, b: ConfigSchema) -> Bool {
         switch (a, b) {
         case (.string, .string), (.int, .int), (.bool, .bool), (.octal, .octal), (.stringList, .stringList),
-            (.intList, .intList):
+            (.intList, .intList), (.any, .any):
             return true
         default: return false
         }

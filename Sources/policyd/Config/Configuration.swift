@@ -60,15 +60,6 @@ struct Configuration: Sendable, Equatable {
         var decisions = false
     }
 
-    struct DecisionLog: Sendable, Equatable {
-        var enabled = false
-        var path: String?
-        var maxQueue = 10_000
-        var includeInput = true
-        var mask: [String] = []
-        var journal = false
-    }
-
     var socket = Socket()
     var stateDir = "/var/lib/policyd"
     var bundles = Bundles()
@@ -80,7 +71,8 @@ struct Configuration: Sendable, Equatable {
     var threads = 0
     var limits = Limits()
     var log = Log()
-    var decisionLog = DecisionLog()
+    /// The audit trail (Sources/policyd/DecisionLog, parsed and checked by DecisionLogConfig).
+    var decisionLog = DecisionLogConfig()
 
     /// The settings of the entrypoint at `path` (a default-deny one when not configured).
     func entrypoint(_ path: [String]) -> Entrypoint {

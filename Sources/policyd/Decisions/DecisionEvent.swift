@@ -14,6 +14,12 @@ struct DecisionEvent: Sendable {
     var timestampNs: Int64
     var evalNs: Int64
     var peer: PeerCredentials
+    /// The entrypoint document (nil: undefined or failed), for the decision log's audit trail.
+    var result: Value? = nil
+    /// Evaluation error text when the decision failed closed because evaluation failed.
+    var errorMessage: String? = nil
+    /// Whole handler time (parse + evaluate + respond), when measured.
+    var handlerNs: Int64? = nil
 }
 
 /// Where decision events go. `record` is called on the request's event loop: it must not

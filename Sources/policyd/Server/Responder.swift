@@ -81,7 +81,7 @@ final class Responder: Sendable {
         case .eval: return eval(request)
         case .health: return health(request)
         case .status: return status(request)
-        case .reload, .rollback:
+        case .reload, .rollback, .test:
             guard isAdmin else {
                 logger.event(.adminAction, .warning, "refused admin op \(request.op.rawValue)",
                              ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
@@ -154,22 +154,26 @@ final class Responder: Sendable {
     // MARK: - Operations
 
     private func decide(_ r: Request, peer: PeerCredentials) -> [UInt8] {
+        let handlerStart = Self.monotonicNs()
         let snap = store.snapshot  // one load; this snapshot serves the whole request
         let path = resolvePath(r)
         let pathText = r.path == nil && r.kind == nil ? defaultPathText : path.joined(separator: "/")
         let now = EvalContext.wallClockNs()
         var evalNs: Int64 = 0
         let outcome: DecisionOutcome
+        var result: Value?
+        var evalError: String?
         if let policy = snap.policy {
             let ctx = EvalContext(nowNs: now)
             var lim = limits
             if config.limits.evalTimeoutMs > 0 { lim.deadlineNs = now + Int64(config.limits.evalTimeoutMs) * 1_000_000 }
             let t0 = Self.monotonicNs()
             do {
-                let result = try policy.evaluate(path: path, input: r.input, context: ctx, limits: lim)
+                result = try policy.evaluate(path: path, input: r.input, context: ctx, limits: lim)
                 outcome = DecisionMapper.map(result: result, path: path,
                                              defaultDecision: config.entrypoint(path).defaultDecision)
             } catch {
+                evalError = "\(error)"
                 outcome = DecisionMapper.failClosed(code: "eval_error", reason: "evaluation failed: \(error)")
             }
             evalNs = Self.monotonicNs() - t0
@@ -194,7 +198,8 @@ final class Responder: Sendable {
         if let sink {
             sink.record(DecisionEvent(decisionID: decisionID, requestID: r.id, path: pathText, input: r.input,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
-                                      peer: peer))
+                                      peer: peer, result: result, errorMessage: evalError,
+                                      handlerNs: Self.monotonicNs() - handlerStart))
         }
         return bytes
     }
@@ -253,6 +258,7 @@ final class Responder: Sendable {
     }
 
     private func adminOp(_ r: Request) -> [UInt8] {
+        if r.op == .test { return testBundles(r) }
         guard let admin else {
             return ResponseWriter.error(id: r.id, code: WireErrorCode.badRequest.rawValue, message: "admin operations unavailable")
         }
@@ -288,23 +294,10 @@ final class Responder: Sendable {
 
     // MARK: - Helpers
 
-    /// A UUID-shaped id: 64 random bits per process + a 64-bit sequence number. Unique within
-    /// and across runs without a random draw per request.
+    /// A ULID-shaped, time-ordered id (DecisionLog/DecisionID.swift): sorting ids sorts
+    /// decisions by time, which the audit log and `policyd log show` rely on.
     private func makeDecisionID() -> String {
-        let seq = counters.decisionSeq.wrappingIncrementThenLoad(ordering: .relaxed)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
-        var i = 0
-        func put(_ v: UInt64, _ nibbles: Int) {
-            for n in stride(from: nibbles - 1, through: 0, by: -1) {
-                if out[i] == UInt8(ascii: "-") && (i == 8 || i == 13 || i == 18 || i == 23) { i += 1 }
-                out[i] = hex[Int((v >> (UInt64(n) * 4)) & 0xF)]
-                i += 1
-            }
-        }
-        put(idPrefix, 16)
-        put(seq, 16)
-        return String(decoding: out, as: UTF8.self)
+        DecisionIDGenerator.shared.next()
     }
 
     static func monotonicNs() -> Int64 {
