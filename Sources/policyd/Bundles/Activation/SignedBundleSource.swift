@@ -9,7 +9,7 @@ import NIOConcurrencyHelpers
 /// modification order. Each new drop is read under the limits, verified, checked (manifest,
 /// roots, no overlap with other active bundles), compiled together with the other active
 /// bundles, tested, smoke-tested, and only then swapped in atomically and recorded in the
-/// history. A refused drop is moved to `<state>/rejected/`, its failure is recorded in the
+/// history. A refused tarball is moved to `<state>/rejected/`, its failure is recorded in the
 /// store (status), and the previous policy keeps serving.
 final class SignedBundleSource: BundleSource, Sendable {
     struct Settings: Sendable {
@@ -192,8 +192,13 @@ final class SignedBundleSource: BundleSource, Sendable {
         }
     }
 
+    /// Moves a refused tarball to the rejected folder. Directory bundles stay where they are
+    /// (they may be a checkout the operator edits); the digest memo keeps them from being retried
+    /// until they change.
     private func moveAside(_ drop: Drop) {
         let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: drop.path, isDirectory: &isDirectory), !isDirectory.boolValue else { return }
         try? fm.createDirectory(atPath: rejectedDirectory, withIntermediateDirectories: true)
         let base = (drop.path as NSString).lastPathComponent
         let target = rejectedDirectory + "/" + base + "." + String(EvalContext.wallClockNs())
