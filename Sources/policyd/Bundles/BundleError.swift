@@ -29,6 +29,7 @@ struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedHashAlgorithm = "unsupported_hash_algorithm"
         case digestMismatch = "digest_mismatch"
         case unsignedNotAllowed = "unsigned_not_allowed"
+        case signatureExpired = "signature_expired"
         case badKey = "bad_key"
         // Content.
         case badManifest = "bad_manifest"

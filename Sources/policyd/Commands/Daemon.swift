@@ -10,8 +10,16 @@ struct Daemon {
 
     func run() async throws {
         // Signals first: a SIGTERM during start-up is queued and handled once serving, never
-        // the default kill; they are handled one at a time below.
-        let signals = try SignalPipe.install([SIGHUP, SIGTERM, SIGINT])
+        // the default kill. They arrive on a Dispatch queue and are handled one at a time below.
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGHUP, SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { continuation.yield(sig) }
+            s.resume()
+            sources.append(s)
+        }
 
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         let target: JournalLogHandler.Target = config.log.target == .journal ? .journal : .stderr
@@ -25,9 +33,20 @@ struct Daemon {
 
         let counters = ServerCounters()
         let store = PolicyStore()
-        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir, allowUnsigned: config.bundles.allowUnsigned), store: store,
-                                notifier: notifier, logger: logger, counters: counters)
+        let bundleSettings: BundleSettings
+        do { bundleSettings = try BundleSettings.from(config) } catch {
+            logger.critical("bundle verification settings: \(error)")
+            throw error
+        }
+        let source = SignedBundleSource(settings: .init(dropDirectory: config.bundles.dir, stateDirectory: stateDir,
+                                                        bundle: bundleSettings, history: config.bundles.history))
+        let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
+        // Drops in the bundle directory (inotify) reload like SIGHUP does.
+        let watcher = try BundleWatcher(directory: config.bundles.dir, debounceMs: config.bundles.debounceMs) {
+            _ = reloader.reload()
+        }
+        watcher.start()
 
         // The audit trail: every decision to the JSON-lines file; denies/escalates (and sampled
         // allows) to the journal unless log.decisions already logs every decision there.
@@ -85,6 +104,7 @@ struct Daemon {
             break
         }
         background.cancel()
+        watcher.stop()
         await server.drain(timeout: .milliseconds(4000))
         logger.info("stopped after \(counters.decisions) decisions")
         await server.shutdown()
@@ -94,6 +114,7 @@ struct Daemon {
             let s = decisionLog.stats
             logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped")
         }
+        _ = sources
         fflush(nil)
         exit(0)
     }
