@@ -42,6 +42,13 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
+        // plus the SHA-224 digest family and PEM keys of every type.
+        .target(
+            name: "COpenSSLShim",
+            path: "Sources/COpenSSLShim",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .target(
             name: "Engine",
             dependencies: [
@@ -66,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSLShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -88,7 +95,12 @@ let package = Package(
             path: "Tests/WireTests"),
         .testTarget(
             name: "PolicydTests",
-            dependencies: ["policyd", "Engine", "Wire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "policyd", "Engine", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Tests/PolicydTests"),
     ],
     swiftLanguageModes: [.v6]

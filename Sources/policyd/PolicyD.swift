@@ -10,12 +10,13 @@ struct PolicyD: AsyncParsableCommand {
               serve         run the daemon (socket activation, sd_notify, journald logging)
               query         send one request to a running daemon and print the response
               check-config  validate a YAML config file
+              bundle        build, sign, verify and inspect OPA bundles
               test          run a policy's Rego tests and decision case files
               log           show or follow the decision log
               replay        re-evaluate logged decisions under a candidate bundle
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self,
+        subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
                       TestCommand.self, LogCommand.self, ReplayCommand.self]
     )
 }
