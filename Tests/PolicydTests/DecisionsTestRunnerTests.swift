@@ -195,3 +195,23 @@ struct ThrowingPolicy: PolicyEvaluating {
         #expect(text.contains("replayed 4, changed 2, unchanged 2"))
     }
 }
+
+@Suite struct DecisionsBundleTestSourcesTests {
+    /// The bundles team's activation gate: a loaded (verified) bundle's tests and cases.
+    @Test func loadedBundleYieldsItsTestsAndCases() throws {
+        var v = VerificationConfig()
+        v.allowUnsigned = true
+        for (pack, tests, cases, version) in [("behavry", 8, 6, RegoVersion.v1), ("agentcy", 13, 7, .v0),
+                                               ("agent-safety", 14, 9, .v1)]
+        {
+            let loaded = try BundleReader.load(path: examplesDir + "/" + pack, name: pack, config: v)
+            let sources = try TestSources(bundle: loaded)
+            #expect(sources.tests.count == tests)
+            #expect(sources.cases.count == cases)
+            #expect(sources.modules.allSatisfy { $0.regoVersion == version })
+        }
+        let loaded = try BundleReader.load(path: examplesDir + "/behavry", name: "behavry", config: v)
+        let report = runner(behavryTests(passing: true)).run(try TestSources(bundle: loaded))
+        #expect(report.passed && report.count(.pass) == 14)
+    }
+}
