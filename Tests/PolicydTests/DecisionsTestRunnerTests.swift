@@ -70,6 +70,12 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
 
         let safety = try TestSources.load(paths: [examplesDir + "/agent-safety"])
         #expect(safety.tests.count == 14 && safety.cases.count == 9)
+
+        // All packs at once: each file takes its Rego version from its own bundle's manifest.
+        let all = try TestSources.load(paths: [examplesDir])
+        #expect(all.tests.count == 35 && all.cases.count == 22)
+        #expect(all.modules.filter { $0.regoVersion == .v0 }.map(\.name).allSatisfy { $0.contains("/agentcy/") })
+        #expect(all.modules.filter { $0.regoVersion == .v0 }.count == 5)
     }
 
     @Test func examplePackPasses() throws {
@@ -213,5 +219,18 @@ struct ThrowingPolicy: PolicyEvaluating {
         let loaded = try BundleReader.load(path: examplesDir + "/behavry", name: "behavry", config: v)
         let report = runner(behavryTests(passing: true)).run(try TestSources(bundle: loaded))
         #expect(report.passed && report.count(.pass) == 14)
+    }
+}
+
+@Suite struct DecisionsTestSourcesDataTests {
+    @Test func dataLandsAtItsPathInsideItsBundle() throws {
+        let dir = DecisionsTempDir()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir.file("b1/acme/config"), withIntermediateDirectories: true)
+        try #"{"revision":"1"}"#.write(toFile: dir.file("b1/.manifest"), atomically: true, encoding: .utf8)
+        try #"{"limit": 3}"#.write(toFile: dir.file("b1/acme/config/data.json"), atomically: true, encoding: .utf8)
+        try "top: true\n".write(toFile: dir.file("data.yaml"), atomically: true, encoding: .utf8)
+        let s = try TestSources.load(paths: [dir.path])
+        #expect(s.data == ["acme": ["config": ["limit": 3]], "top": true])
     }
 }
