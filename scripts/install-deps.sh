@@ -12,3 +12,5 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 python3 -c 'import yaml' 2>/dev/null || pip install -q pyyaml
+# End-to-end tests (tests/e2e) run under pytest.
+python3 -c 'import pytest' 2>/dev/null || pip install -q pytest

@@ -9,6 +9,18 @@ struct Daemon {
     let config: Configuration
 
     func run() async throws {
+        // Signals first: a SIGTERM during start-up is queued and handled once serving, never
+        // the default kill. They arrive on a Dispatch queue and are handled one at a time below.
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGHUP, SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { continuation.yield(sig) }
+            s.resume()
+            sources.append(s)
+        }
+
         let level = Logger.Level(rawValue: config.log.level) ?? .info
         let target: JournalLogHandler.Target = config.log.target == .journal ? .journal : .stderr
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label, target: target, level: level) }
@@ -64,17 +76,6 @@ struct Daemon {
             "POLICYD_STATE_DIR": .string(stateDir),
         ])
         notifier.ready(status: reloader.statusLine())
-
-        // Signals arrive on a Dispatch queue and are handled here one at a time.
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGHUP, SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { continuation.yield(sig) }
-            s.resume()
-            sources.append(s)
-        }
 
         let background = Task {
             await Self.periodic(server: server, notifier: notifier, reloader: reloader)

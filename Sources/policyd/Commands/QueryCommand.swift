@@ -35,6 +35,9 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Send this JSON request object verbatim (ignores --op/--path/--input).")
     var raw: String?
 
+    @Option(name: .customLong("repeat"), help: "Send the request this many times, pipelined on one connection (ids 1…N); one response per line.")
+    var count: Int = 1
+
     @Option(help: "Timeout in milliseconds.")
     var timeoutMs: Int = 5000
 
@@ -58,9 +61,15 @@ struct QueryCommand: AsyncParsableCommand {
             }
         }
         let client = PolicyClient(socketPath: socket, timeout: .milliseconds(Int64(timeoutMs)))
-        let response = try await client.send(request)
+        let requests: [JSON] = (1...max(1, self.count)).map { i in
+            guard self.count > 1, case .object(var pairs) = request else { return request }
+            pairs.removeAll { $0.0 == "id" }
+            pairs.insert(("id", .int(i)), at: 0)
+            return .object(pairs)
+        }
+        let responses = try await client.batch(requests)
         await client.close()
-        print(response.text)
-        if response["error"]?.objectValue != nil { throw ExitCode(2) }
+        for r in responses { print(r.text) }
+        if responses.contains(where: { $0["error"]?.objectValue != nil }) { throw ExitCode(2) }
     }
 }

@@ -1,0 +1,3 @@
+extension StringBuiltins {
+    static let templateBuiltins: [Builtin] = []
+}

@@ -1,0 +1,258 @@
+// Module structure: package, imports, rules (heads, bodies, else chains, v0/v1 forms).
+
+extension Parser {
+    mutating func parseModuleBody() throws(EngineError) -> Module {
+        guard atKeyword("package") else { throw error("package expected", at: current) }
+        let pkgTok = advance()
+        let path = try parseStaticPath()
+        guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+        let pkgRef = Ref(head: .variable("data", pkgTok.location), parts: [.field(path.headVariable!, path.head.location)] + path.parts)
+        var module = Module(file: source.file, package: Package(path: pkgRef, location: pkgTok.location),
+                            regoVersion: version)
+        var ruleStarts: [Int] = []
+        while !at(.eof) {
+            if atKeyword("import") {
+                module.imports.append(try parseImport())
+            } else if atKeyword("package") {
+                throw unexpected()
+            } else {
+                let start = current
+                let rules = try parseRules()
+                for _ in rules { ruleStarts.append(start.location.row) }
+                module.rules += rules
+            }
+        }
+        module.comments = comments
+        module.warnings = warnings
+        try attachAnnotations(to: &module)
+        return module
+    }
+
+    /// `a.b["c"]` as used by `package` and `import`: a name, then `.name` / `["string"]` parts.
+    mutating func parseStaticPath() throws(EngineError) -> Ref {
+        guard at(.ident) else { throw unexpected("expected ident") }
+        let head = advance()
+        var parts: [RefPart] = []
+        while adjacent {
+            if at(.dot) {
+                advance()
+                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                parts.append(.field(current.text, current.location))
+                advance()
+            } else if at(.lbrack) {
+                advance()
+                guard at(.string) || at(.rawString) else { throw unexpected("expected string") }
+                parts.append(.bracket(.string(current.text, current.location)))
+                advance()
+                try expect(.rbrack)
+            } else {
+                break
+            }
+        }
+        return Ref(head: .variable(head.text, head.location), parts: parts)
+    }
+
+    mutating func parseImport() throws(EngineError) -> Import {
+        let tok = advance()
+        let pathTok = current
+        let path = try parseStaticPath()
+        let root = path.headVariable ?? ""
+        guard ["data", "input", "future", "rego"].contains(root) else {
+            throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root)", at: pathTok)
+        }
+        var alias: String?
+        if atKeyword("as") {
+            advance()
+            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
+            alias = advance().text
+        }
+        let imp = Import(path: path, alias: alias, location: tok.location)
+        switch root {
+        case "future":
+            let keys = path.parts.map { $0.stringKey ?? "" }
+            guard keys.first == "keywords", keys.count <= 2 else {
+                throw error("invalid import \(path.dottedName), must be `future.keywords` or `future.keywords.x`", at: pathTok)
+            }
+            if alias != nil { throw error("`future` imports cannot be aliased", at: pathTok) }
+            if keys.count == 1 {
+                keywords.formUnion(Parser.futureKeywords)
+            } else {
+                let kw = keys[1]
+                guard Parser.futureKeywords.contains(kw) || kw == "and" || kw == "or" || kw == "not" else {
+                    throw error("unexpected keyword, must be one of [contains every if in]", at: pathTok)
+                }
+                keywords.insert(kw)
+            }
+        case "rego":
+            guard path.parts.count == 1, path.parts[0].stringKey == "v1" else {
+                throw error("invalid import `\(path.dottedName)`, must be `rego.v1`", at: pathTok)
+            }
+            if alias != nil { throw error("`rego` imports cannot be aliased", at: pathTok) }
+            keywords.formUnion(Parser.futureKeywords)
+        default:
+            break
+        }
+        return imp
+    }
+
+    // MARK: - Rules
+
+    /// One rule statement; v0 `p { a } { b }` yields several rules.
+    mutating func parseRules() throws(EngineError) -> [Rule] {
+        let startTok = current
+        var isDefault = false
+        if atKeyword("default") {
+            advance()
+            isDefault = true
+        }
+        guard at(.ident) else { throw unexpected() }
+        if isKeyword(current.text) && !atRefHead { throw unexpected() }
+        let headLoc = current.location
+        var ref = try parseRuleRef()
+        var args: [Term]?
+        if at(.lparen) && adjacent {
+            advance()
+            args = try parseTermList(end: .rparen)
+        }
+
+        if isDefault {
+            guard at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
+            let assign = at(.assign)
+            advance()
+            let value = try parseTermInfixCall(keyVal: false)
+            let head = RuleHead(kind: args != nil ? .function : (ref.isGroundPath ? .complete : .partialObject),
+                                ref: ref, args: args, value: value, assign: assign, location: headLoc)
+            return [Rule(isDefault: true, head: head, body: [generatedTrue(at: value.location)], location: startTok.location)]
+        }
+
+        var head: RuleHead
+        var missingContains = false
+        if atKeyword("contains") {
+            if args != nil { throw unexpected("function rules cannot use contains") }
+            advance()
+            let key = try parseTermInfixCall(keyVal: false)
+            head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
+        } else if at(.assign) || at(.unify) {
+            let assign = at(.assign)
+            advance()
+            let value = try parseTermInfixCall(keyVal: false)
+            if args != nil {
+                head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
+            } else if ref.isGroundPath {
+                head = RuleHead(kind: .complete, ref: ref, value: value, assign: assign, location: headLoc)
+            } else {
+                head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: value,
+                                assign: assign, location: headLoc)
+            }
+        } else {
+            let t = Term.bool(true, headLoc)
+            if args != nil {
+                head = RuleHead(kind: .function, ref: ref, args: args, value: t, assign: false,
+                                valueGenerated: true, location: headLoc)
+            } else if !ref.isGroundPath, case .bracket(let key) = ref.parts.last!,
+                      version == .v0 || !atKeyword("if") {
+                // v0 partial set `p[x] { … }`; in v1 OPA reads it the same way and asks for `contains`.
+                ref.parts.removeLast()
+                head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
+                missingContains = version == .v1
+            } else if !ref.isGroundPath {
+                head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: t, assign: false,
+                                valueGenerated: true, location: headLoc)
+            } else {
+                if ref.parts.isEmpty && !atKeyword("if") && !at(.lbrace) {
+                    throw error("var cannot be used for rule name", at: startTok)
+                }
+                head = RuleHead(kind: .complete, ref: ref, value: t, assign: false, valueGenerated: true, location: headLoc)
+            }
+        }
+
+        var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true)
+        if missingContains {
+            softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
+        }
+        var rule = Rule(head: head, body: body, location: startTok.location, hasIf: hasIf)
+        if atKeyword("else") {
+            guard head.kind == .complete || head.kind == .function else {
+                throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value" : "rules with variables in head")", at: current)
+            }
+            rule.elseChain = try parseElseChain()
+        }
+        var rules = [rule]
+        // v0: `p { a } { b }` defines p twice.
+        while version == .v0 && at(.lbrace) && !body.isEmpty {
+            (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: false)
+            rules.append(Rule(head: head, body: body, location: startTok.location, hasIf: hasIf))
+        }
+        return rules
+    }
+
+    /// The rule name: `p`, `p.q`, `p[x]`, `p.q["r"][s]` (refs must touch).
+    mutating func parseRuleRef() throws(EngineError) -> Ref {
+        let head = advance()
+        var parts: [RefPart] = []
+        while adjacent {
+            if at(.dot) {
+                advance()
+                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                parts.append(.field(current.text, current.location))
+                advance()
+            } else if at(.lbrack) {
+                advance()
+                let t = try parseTermInfixCall(keyVal: false)
+                try expect(.rbrack)
+                parts.append(.bracket(t))
+            } else {
+                break
+            }
+        }
+        return Ref(head: .variable(head.text, head.location), parts: parts)
+    }
+
+    func generatedTrue(at loc: SourceLocation) -> Expr {
+        Expr(kind: .term(.bool(true, loc)), generated: true, location: loc)
+    }
+
+    /// `if { … }`, `if literal`, v0 `{ … }`, or nothing (body-less rule).
+    mutating func parseRuleBody(ruleStart: Token, allowBodyless: Bool) throws(EngineError) -> (Body, Bool) {
+        if atKeyword("if") {
+            advance()
+            if at(.lbrace) {
+                // `if { … }` is a body unless it only parses as a term (`if {x: 1 | …}`).
+                let s = save()
+                do { return (try parseBraceBody(), true) } catch {
+                    restore(s)
+                    if let lit = try? parseLiteral() { return ([lit], true) }
+                    throw error
+                }
+            }
+            return ([try parseLiteral()], true)
+        }
+        if at(.lbrace) {
+            if version == .v1 {
+                softErrors.append(error("`if` keyword is required before rule body", at: ruleStart))
+            }
+            return (try parseBraceBody(), false)
+        }
+        if !allowBodyless { throw unexpected() }
+        return ([generatedTrue(at: ruleStart.location)], false)
+    }
+
+    mutating func parseElseChain() throws(EngineError) -> [ElseBranch] {
+        var chain: [ElseBranch] = []
+        while atKeyword("else") {
+            let tok = advance()
+            var value = Term.bool(true, tok.location)
+            var generated = true
+            var assign = false
+            if at(.assign) || at(.unify) {
+                assign = at(.assign)
+                advance()
+                value = try parseTermInfixCall(keyVal: false)
+                generated = false
+            }
+            let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true)
+            chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body, location: tok.location))
+        }
+        return chain
+    }
+}

@@ -1,0 +1,403 @@
+// Terms and infix operators. Precedence, loosest first (as in OPA): `in` (and `k, v in xs`),
+// relations (== != < <= > >=), `|`, `&`, `+ -`, `* / %`, then plain terms. Operators may
+// continue across newlines; ref and call suffixes (`.x`, `[i]`, `(args)`) must touch the term.
+
+extension Parser {
+    struct State {
+        var index: Int
+        var wildcards: Int
+        var warnings: Int
+        var softErrors: Int
+    }
+
+    func save() -> State {
+        State(index: index, wildcards: wildcardCounter, warnings: warnings.count, softErrors: softErrors.count)
+    }
+
+    mutating func restore(_ s: State) {
+        index = s.index
+        wildcardCounter = s.wildcards
+        warnings.removeSubrange(s.warnings...)
+        softErrors.removeSubrange(s.softErrors...)
+    }
+
+    func callTerm(_ op: String, _ args: [Term], infix: InfixOperator?, at loc: SourceLocation) -> Term {
+        Term(.call(Call(function: .dotted(op, loc), args: args, infix: infix, location: loc)), location: loc)
+    }
+
+    /// True if the current token is the `in` operator. In v0 without the import, `in` is still
+    /// taken as the operator (a variable named `in` cannot follow a term), with a warning.
+    mutating func atInOperator() -> Bool {
+        guard atIdent("in"), !atRefHead else { return false }
+        if keywords.contains("in") { return true }
+        if version == .v0 && !current.newlineBefore {
+            warnings.append(SyntaxWarning(
+                "`in` used as the membership operator without `import future.keywords.in` (accepted; add the import)",
+                location: current.location))
+            return true
+        }
+        return false
+    }
+
+    /// A term with all infix operators. `keyVal` allows `k, v in xs` (not inside lists).
+    mutating func parseTermInfixCall(keyVal: Bool = true) throws(EngineError) -> Term {
+        try enter()
+        defer { leave() }
+        var lhs = try parseRelation()
+        if keyVal && at(.comma) {
+            let s = save()
+            advance()
+            if let mhs = try? parseRelation(), atInOperator() {
+                advance()
+                let rhs = try parseRelation()
+                lhs = callTerm("internal.member_3", [lhs, mhs, rhs], infix: .member, at: lhs.location)
+            } else {
+                restore(s)
+            }
+        }
+        while atInOperator() {
+            advance()
+            let rhs = try parseRelation()
+            lhs = callTerm("internal.member_2", [lhs, rhs], infix: .member, at: lhs.location)
+        }
+        return lhs
+    }
+
+    private func relationOperator() -> InfixOperator? {
+        switch current.kind {
+        case .equal: return .equal
+        case .notEqual: return .neq
+        case .lt: return .lt
+        case .lte: return .lte
+        case .gt: return .gt
+        case .gte: return .gte
+        default: return nil
+        }
+    }
+
+    mutating func parseRelation() throws(EngineError) -> Term {
+        var lhs = try parseOr()
+        while let op = relationOperator() {
+            advance()
+            let rhs = try parseOr()
+            lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
+        }
+        return lhs
+    }
+
+    mutating func parseOr() throws(EngineError) -> Term {
+        var lhs = try parseAnd()
+        while at(.pipe) {
+            advance()
+            let rhs = try parseAnd()
+            lhs = callTerm("or", [lhs, rhs], infix: .or, at: lhs.location)
+        }
+        return lhs
+    }
+
+    mutating func parseAnd() throws(EngineError) -> Term {
+        var lhs = try parseArith()
+        while at(.amp) {
+            advance()
+            let rhs = try parseArith()
+            lhs = callTerm("and", [lhs, rhs], infix: .and, at: lhs.location)
+        }
+        return lhs
+    }
+
+    mutating func parseArith() throws(EngineError) -> Term {
+        var lhs = try parseFactor()
+        while at(.plus) || at(.minus) {
+            let op: InfixOperator = at(.plus) ? .plus : .minus
+            advance()
+            let rhs = try parseFactor()
+            lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
+        }
+        return lhs
+    }
+
+    mutating func parseFactor() throws(EngineError) -> Term {
+        var lhs = try parseTerm()
+        while at(.star) || at(.slash) || at(.percent) {
+            let op: InfixOperator = at(.star) ? .mul : at(.slash) ? .div : .rem
+            advance()
+            let rhs = try parseTerm()
+            lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
+        }
+        return lhs
+    }
+
+    /// A plain term (no infix operators) with its ref/call suffixes.
+    mutating func parseTerm() throws(EngineError) -> Term {
+        try enter()
+        defer { leave() }
+        let t = current
+        let loc = t.location
+        var term: Term
+        switch t.kind {
+        case .ident where atRefHead:
+            advance()
+            term = Term(.variable(t.text), location: loc)
+        case .ident:
+            switch t.text {
+            case "null": advance(); term = Term(.scalar(.null), location: loc)
+            case "true": advance(); term = Term(.scalar(.true), location: loc)
+            case "false": advance(); term = Term(.scalar(.false), location: loc)
+            default:
+                // `contains` stays usable as the builtin's name.
+                if isKeyword(t.text) && t.text != "contains" { throw unexpected() }
+                advance()
+                term = Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: loc)
+            }
+        case .number:
+            advance()
+            term = try numberTerm(t.text, at: t)
+        case .minus, .dot:
+            let prefixIsMinus = t.kind == .minus
+            advance()
+            var text = prefixIsMinus ? "-" : "0."
+            if prefixIsMinus && at(.dot) {
+                advance()
+                text += "0."
+            }
+            guard at(.number) else { throw unexpected("expected number") }
+            text += current.text
+            advance()
+            term = try numberTerm(text, at: t)
+        case .string, .rawString:
+            advance()
+            term = Term(.scalar(.string(t.text)), location: loc)
+        case .templateString, .rawTemplateString:
+            advance()
+            term = try parseTemplate(t)
+        case .lbrack:
+            term = try parseArray()
+        case .lbrace:
+            term = try parseSetOrObject()
+        case .lparen:
+            advance()
+            term = try parseTermInfixCall()
+            guard at(.rparen) else { throw error("non-terminated expression", at: current) }
+            advance()
+        default:
+            throw unexpected()
+        }
+        return try parseTermFinish(term)
+    }
+
+    private func numberTerm(_ text: String, at t: Token) throws(EngineError) -> Term {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        if digits.count > 1 && digits.hasPrefix("00") { throw error("unexpected number token: expected number", at: t) }
+        guard let n = Number.parse(text) else { throw error("invalid number", at: t) }
+        return Term(.scalar(.number(n)), location: t.location)
+    }
+
+    /// Applies `.x`, `[i]` and `(args)` suffixes that touch the term; bare `data` / `input`
+    /// become refs.
+    mutating func parseTermFinish(_ head: Term) throws(EngineError) -> Term {
+        if adjacent && (at(.dot) || at(.lbrack) || at(.lparen)) {
+            return try parseRef(head)
+        }
+        if case .variable(let v) = head.value, v == "data" || v == "input" {
+            return Term(.ref(Ref(head: head, parts: [])), location: head.location)
+        }
+        return head
+    }
+
+    mutating func parseRef(_ head: Term) throws(EngineError) -> Term {
+        switch head.value {
+        case .variable, .array, .object, .set, .arrayComprehension, .setComprehension, .objectComprehension, .call:
+            break
+        case .scalar(let v):
+            throw error("illegal ref (head cannot be \(v.typeName))", at: current)
+        case .ref, .template:
+            throw error("illegal ref (head cannot be \(head.value.kindName))", at: current)
+        }
+        var parts: [RefPart] = []
+        while adjacent {
+            if at(.dot) {
+                advance()
+                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                parts.append(.field(current.text, current.location))
+                advance()
+            } else if at(.lbrack) {
+                advance()
+                let t = try parseTermInfixCall()
+                guard at(.rbrack) else { throw unexpected("expected ]") }
+                advance()
+                parts.append(.bracket(t))
+            } else if at(.lparen) {
+                let fn = Ref(head: head, parts: parts)
+                let call = try parseCall(fn, at: head.location)
+                if adjacent && (at(.dot) || at(.lbrack)) { return try parseRef(call) }
+                return call
+            } else {
+                break
+            }
+        }
+        if parts.isEmpty, case .variable = head.value {
+            // `data`/`input` alone are refs too.
+            return Term(.ref(Ref(head: head, parts: [])), location: head.location)
+        }
+        return Term(.ref(Ref(head: head, parts: parts)), location: head.location)
+    }
+
+    /// `fn(args…)` with the current token at `(`. `set()` is the empty set.
+    mutating func parseCall(_ fn: Ref, at loc: SourceLocation) throws(EngineError) -> Term {
+        advance()
+        let args = try parseTermList(end: .rparen)
+        if fn.parts.isEmpty, fn.headVariable == "set", args.isEmpty {
+            return Term(.set([]), location: loc)
+        }
+        return Term(.call(Call(function: fn, args: args, location: loc)), location: loc)
+    }
+
+    /// Comma-separated terms up to `end` (consumed); a trailing comma is fine.
+    mutating func parseTermList(end: TokenKind) throws(EngineError) -> [Term] {
+        var items: [Term] = []
+        if at(end) { advance(); return items }
+        while true {
+            items.append(try parseTermInfixCall(keyVal: false))
+            if at(.comma) {
+                advance()
+                if at(end) { advance(); return items }
+                continue
+            }
+            if at(end) { advance(); return items }
+            throw unexpected("expected \(end.spelling)")
+        }
+    }
+
+    mutating func parseArray() throws(EngineError) -> Term {
+        let loc = current.location
+        advance()
+        if at(.rbrack) { advance(); return Term(.array([]), location: loc) }
+        var maybeComprehension = true
+        if at(.comma) { maybeComprehension = false; advance() }
+        let s = save()
+        if maybeComprehension, let head = try? parseTerm(), at(.pipe) {
+            advance()
+            let body = try parseQuery(end: .rbrack)
+            try expect(.rbrack)
+            return Term(.arrayComprehension(term: head, body: body), location: loc)
+        }
+        restore(s)
+        return Term(.array(try parseTermList(end: .rbrack)), location: loc)
+    }
+
+    /// `{}` is the empty object; `{a, b}` a set; `{k: v}` an object; `{x | body}` and
+    /// `{k: v | body}` comprehensions (a plain term before `|` wins over the `|` operator).
+    mutating func parseSetOrObject() throws(EngineError) -> Term {
+        let loc = current.location
+        advance()
+        if at(.rbrace) { advance(); return Term(.object([]), location: loc) }
+        var maybeComprehension = true
+        if at(.comma) { maybeComprehension = false; advance() }
+        let s = save()
+        if maybeComprehension, let head = try? parseTerm() {
+            if at(.pipe) {
+                advance()
+                let body = try parseQuery(end: .rbrace)
+                try expect(.rbrace)
+                return Term(.setComprehension(term: head, body: body), location: loc)
+            }
+            if at(.colon) {
+                advance()
+                if let value = try? parseTerm(), at(.pipe) {
+                    advance()
+                    let body = try parseQuery(end: .rbrace)
+                    try expect(.rbrace)
+                    return Term(.objectComprehension(key: head, value: value, body: body), location: loc)
+                }
+            }
+        }
+        restore(s)
+        let first = try parseTermInfixCall(keyVal: false)
+        if at(.colon) {
+            advance()
+            var items = [ObjectItem(key: first, value: try parseTermInfixCall(keyVal: false))]
+            while true {
+                if at(.rbrace) { advance(); break }
+                guard at(.comma) else { throw unexpected("expected }") }
+                advance()
+                if at(.rbrace) { advance(); break }
+                let k = try parseTermInfixCall(keyVal: false)
+                try expect(.colon)
+                items.append(ObjectItem(key: k, value: try parseTermInfixCall(keyVal: false)))
+            }
+            return Term(.object(items), location: loc)
+        }
+        var items = [first]
+        while true {
+            if at(.rbrace) { advance(); break }
+            guard at(.comma) else { throw unexpected("expected }") }
+            advance()
+            if at(.rbrace) { advance(); break }
+            items.append(try parseTermInfixCall(keyVal: false))
+        }
+        return Term(.set(items), location: loc)
+    }
+
+    /// Splits a template string token into text and `{expr}` parts; each expression is parsed
+    /// from its own byte range so locations stay exact.
+    mutating func parseTemplate(_ t: Token) throws(EngineError) -> Term {
+        let raw = t.kind == .rawTemplateString
+        let contentStart = t.offset + 2
+        let contentEnd = t.end - 1
+        let lexer = Lexer(source: source, start: contentStart, end: contentEnd)
+        var parts: [TemplatePart] = []
+        var text: [UInt8] = []
+        var i = contentStart
+        while i < contentEnd {
+            let c = source.bytes[i]
+            if raw && c == UInt8(ascii: "\\") && i + 1 < contentEnd && source.bytes[i + 1] == UInt8(ascii: "{") {
+                text.append(UInt8(ascii: "{"))
+                i += 2
+                continue
+            }
+            if !raw && c == UInt8(ascii: "\\") {
+                i = try lexer.decodeEscape(at: i, into: &text, templateBraces: true)
+                continue
+            }
+            if c == UInt8(ascii: "{") {
+                if !text.isEmpty { parts.append(.text(String(decoding: text, as: UTF8.self))); text = [] }
+                let close = try lexer.skipTemplateExpression(from: i + 1)
+                var sub = Lexer(source: source, start: i + 1, end: close - 1)
+                let subTokens = try sub.tokenize()
+                let savedTokens = tokens, savedIndex = index
+                tokens = subTokens
+                index = 0
+                defer { tokens = savedTokens; index = savedIndex }
+                if at(.eof) { throw error("empty template string expression", at: current) }
+                let expr = try parseSimpleLiteral()
+                guard at(.eof) else { throw unexpected("expected }") }
+                parts.append(.expr(expr))
+                i = close
+                continue
+            }
+            text.append(c)
+            i += 1
+        }
+        if !text.isEmpty { parts.append(.text(String(decoding: text, as: UTF8.self))) }
+        return Term(.template(TemplateString(parts: parts, multiLine: raw)), location: t.location)
+    }
+}
+
+extension TermValue {
+    /// OPA's name for the term type, for messages.
+    var kindName: String {
+        switch self {
+        case .scalar(let v): return v.typeName
+        case .variable: return "var"
+        case .ref: return "ref"
+        case .array: return "array"
+        case .set: return "set"
+        case .object: return "object"
+        case .arrayComprehension: return "arraycomprehension"
+        case .setComprehension: return "setcomprehension"
+        case .objectComprehension: return "objectcomprehension"
+        case .call: return "call"
+        case .template: return "templatestring"
+        }
+    }
+}

@@ -1,0 +1,151 @@
+/// Recursive-descent parser for Rego as OPA 1.20 accepts it (v1 by default, v0 on request).
+///
+/// Entry points: `Parser.parseModule(name:source:version:)` and `Parser.parseQuery(_:version:)`.
+/// Errors are `rego_parse_error`s with file:row:col and OPA's wording ("unexpected eof token:
+/// expected ident", "`if` keyword is required before rule body", …). The parser works on a
+/// token array so it can back off and retry (OPA resolves `[x | …]` comprehension-vs-`|` and
+/// `some x in xs`-vs-`some x` the same way).
+public struct Parser {
+    let source: Source
+    var tokens: [Token]
+    var index = 0
+    let version: RegoVersion
+    /// Future keywords in force (`in`, `every`, `if`, `contains`; `and`/`or` when imported).
+    var keywords: Set<String>
+    var wildcardCounter = 0
+    var warnings: [SyntaxWarning] = []
+    /// Errors that do not stop parsing (v1 strictness: missing `if`/`contains`).
+    var softErrors: [EngineError] = []
+    var comments: [Comment] = []
+    /// Nesting depth guard (terms, bodies), so hostile input cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 1_000
+
+    static let futureKeywords: Set<String> = ["in", "every", "if", "contains"]
+    /// Always keywords, in both versions.
+    static let coreKeywords: Set<String> = [
+        "package", "import", "as", "default", "else", "not", "some", "with", "null", "true", "false",
+    ]
+
+    init(source: Source, version: RegoVersion) throws(EngineError) {
+        self.source = source
+        self.version = version
+        var lexer = Lexer(source: source)
+        self.tokens = try lexer.tokenize()
+        self.comments = lexer.comments
+        self.keywords = version == .v1 ? Parser.futureKeywords : []
+    }
+
+    /// Parses one module. `version` picks v1 (default) or v0 syntax.
+    public static func parseModule(name: String, source text: String, version: RegoVersion = .v1) throws(EngineErrors) -> Module {
+        let source = Source(file: name, text: text)
+        var parser: Parser
+        do { parser = try Parser(source: source, version: version) } catch { throw EngineErrors([error]) }
+        let module: Module
+        do {
+            module = try parser.parseModuleBody()
+        } catch {
+            throw EngineErrors(parser.softErrors + [error])
+        }
+        if !parser.softErrors.isEmpty { throw EngineErrors(parser.softErrors) }
+        return module
+    }
+
+    /// Parses an ad-hoc query (`data.test.p = x`; several expressions separated by `;` or
+    /// newlines).
+    public static func parseQuery(_ text: String, version: RegoVersion = .v1) throws(EngineErrors) -> Body {
+        try parseQueryWithWarnings(text, version: version).body
+    }
+
+    public static func parseQueryWithWarnings(_ text: String, version: RegoVersion = .v1) throws(EngineErrors) -> (body: Body, warnings: [SyntaxWarning]) {
+        let source = Source(file: "", text: text)
+        var parser: Parser
+        do { parser = try Parser(source: source, version: version) } catch { throw EngineErrors([error]) }
+        do {
+            if parser.at(.eof) { throw parser.error("empty query", at: parser.current) }
+            let body = try parser.parseQuery(end: .eof)
+            try parser.expect(.eof)
+            if !parser.softErrors.isEmpty { throw EngineErrors(parser.softErrors) }
+            return (body, parser.warnings)
+        } catch let e as EngineError {
+            throw EngineErrors(parser.softErrors + [e])
+        } catch let e as EngineErrors {
+            throw e
+        } catch {
+            throw EngineErrors([EngineError(.parseError, "\(error)")])
+        }
+    }
+
+    // MARK: - Token access
+
+    var current: Token { tokens[index] }
+    func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+    /// The token before the current one (for "adjacent, no whitespace" checks).
+    var previous: Token { tokens[max(0, index - 1)] }
+
+    func at(_ kind: TokenKind) -> Bool { current.kind == kind }
+    func atIdent(_ name: String) -> Bool { current.kind == .ident && current.text == name }
+    /// True if the current token is `name` and `name` is a keyword here.
+    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeyword(name) && !atRefHead }
+    /// The current identifier starts a ref (`default.foo`, `input.if`'s head): keywords are
+    /// plain names there.
+    var atRefHead: Bool {
+        let d = peek(), n = peek(2)
+        return current.kind == .ident && d.kind == .dot && d.offset == current.end && n.kind == .ident && n.offset == d.end
+    }
+    func isKeyword(_ name: String) -> Bool { Parser.coreKeywords.contains(name) || keywords.contains(name) }
+    /// The current token starts right where the previous one ended (no whitespace).
+    var adjacent: Bool { index > 0 && current.offset == previous.end }
+
+    @discardableResult
+    mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    mutating func expect(_ kind: TokenKind) throws(EngineError) {
+        guard at(kind) else { throw unexpected("expected \(kind.spelling)") }
+        advance()
+    }
+
+    // MARK: - Errors
+
+    func error(_ message: String, at token: Token) -> EngineError {
+        EngineError(.parseError, message, location: token.location)
+    }
+
+    /// OPA's "unexpected X token: note" (or "keyword" for keywords).
+    func unexpected(_ note: String = "") -> EngineError {
+        let t = current
+        let name: String
+        var kind = "token"
+        switch t.kind {
+        case .ident:
+            if Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text) {
+                name = t.text
+                kind = "keyword"
+            } else {
+                name = "ident"
+            }
+        case .eof: name = "eof"
+        case .string, .rawString: name = "string"
+        case .templateString, .rawTemplateString: name = "template-string"
+        case .number: name = "number"
+        default: name = t.kind.spelling
+        }
+        let msg = note.isEmpty ? "unexpected \(name) \(kind)" : "unexpected \(name) \(kind): \(note)"
+        return error(msg, at: t)
+    }
+
+    mutating func enter() throws(EngineError) {
+        depth += 1
+        if depth > Parser.maxDepth { throw error("exceeded maximum nesting depth", at: current) }
+    }
+    mutating func leave() { depth -= 1 }
+
+    mutating func freshWildcard() -> String {
+        defer { wildcardCounter += 1 }
+        return "$\(wildcardCounter)"
+    }
+}
