@@ -47,6 +47,7 @@ enum JSONPatch {
         case "add": return try add(doc, path[...], try value())
         case "remove": return try remove(doc, path[...]).0
         case "replace":
+            if path.isEmpty { return try value() }
             return try add(try remove(doc, path[...]).0, path[...], try value())
         case "move":
             let from = try pointer(patch, "from")
@@ -71,7 +72,10 @@ enum JSONPatch {
         if allowEnd && seg == "-" { return count }
         let idx: Int? = {
             switch seg {
-            case .string(let s): return Int(s)
+            case .string(let s):
+                // Decimal digits only, no leading zeros (RFC 6901).
+                guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), s == "0" || !s.hasPrefix("0") else { return nil }
+                return Int(s)
             case .number(let n): return n.exactInt
             default: return nil
             }
