@@ -14,6 +14,7 @@ struct PolicyD: AsyncParsableCommand {
               test          run a policy's Rego tests and decision case files
               log           show or follow the decision log
               replay        re-evaluate logged decisions under a candidate bundle
+              eval          evaluate a Rego query against files (like `opa eval`)
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,

@@ -53,7 +53,7 @@ import Wire
         let client = PolicyClient(socketPath: daemon.socket)
         let d = try await client.decide(input: ["tool": "fs.read"])
         #expect(d.path == "behavry/authz")
-        #expect(d.decisionID.count == 36)
+        #expect(d.decisionID.count == 26)  // time-ordered ULID (DecisionID)
         if d.errorCode != nil { #expect(d.verdict == .deny) }  // fails closed until the engine lands
         let h = try await client.health()
         #expect(["ok", "no_policy"].contains(h["status"]?.stringValue ?? ""))

@@ -1,0 +1,1 @@
+extension CryptoBuiltins { static let x509Builtins: [Builtin] = [] }
