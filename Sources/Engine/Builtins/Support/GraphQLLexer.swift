@@ -171,7 +171,8 @@ struct GraphQLLexer {
             let c = s[j]
             if c == "\n" || c == "\r" { break }
             if c == "\"" {
-                let t = GraphQLToken(kind: .string, value: String(out), line: line, column: start - lineStart + 1)
+                // gqlparser positions string tokens after the opening quote.
+                let t = GraphQLToken(kind: .string, value: String(out), line: line, column: start - lineStart + 2)
                 i = j + 1
                 return t
             }
@@ -206,7 +207,7 @@ struct GraphQLLexer {
     private mutating func blockString(_ start: Int) throws -> GraphQLToken {
         var j = start + 3
         var raw = String.UnicodeScalarView()
-        let startLine = line, startCol = start - lineStart + 1
+        let startLine = line, startCol = start - lineStart + 4
         while j < s.count {
             if s[j] == "\"" && j + 2 < s.count && s[j + 1] == "\"" && s[j + 2] == "\"" {
                 i = j + 3

@@ -15,7 +15,8 @@ struct GraphQLParser {
     private mutating func peek() -> GraphQLToken {
         if let p = peeked { return p }
         do { peeked = try lexer.next() } catch let e as GraphQLError {
-            if error == nil { error = e }
+            // gqlparser reports lexing failures as an unexpected invalid token.
+            if error == nil { error = GraphQLError(message: "Unexpected <Invalid>", line: e.line, column: e.column) }
             peeked = GraphQLToken(kind: .eof, value: "", line: e.line, column: e.column)
         } catch { peeked = GraphQLToken(kind: .eof, value: "", line: 0, column: 0) }
         return peeked!

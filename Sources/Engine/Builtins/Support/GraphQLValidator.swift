@@ -49,8 +49,9 @@ enum GraphQLValidator {
         }
         for d in list(schema, "Extensions") {
             let name = str(d, "Name")
-            guard var t = types[name] else { throw err("Cannot extend type \(name) because it does not exist.") }
             let kind = str(d, "Kind")
+            // Like gqlparser: extending an undefined type defines it.
+            var t = types[name] ?? TypeDef(kind: kind)
             if t.kind != kind { throw err("Cannot extend type \(name) because the base type is a \(t.kind), not \(kind).") }
             add(d, into: &t)
             types[name] = t
