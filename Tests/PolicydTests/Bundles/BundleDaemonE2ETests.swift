@@ -113,6 +113,30 @@ import Wire
     }
 
     @Test(.enabled(if: binaryExists, "needs swift build"))
+    func sighupRescansADirectoryBundleFilledInPlace() async throws {
+        let d = try Daemon()
+        try d.start()
+        defer { d.stop() }
+        let client = PolicyClient(socketPath: d.socket)
+        // Written in place (no rename): the watcher does not see it; SIGHUP rescans.
+        let files = BundleTestKit.files(revision: "dir1")
+        let sig = try BundleBuilder.signaturesFile(for: files, signing: .init(
+            algorithm: .es256, key: BundleTestKit.privatePEM, keyID: "k1", claims: try CanonicalJSON.parse(Array(#"{"scope":"prod"}"#.utf8))))
+        let root = d.drop + "/authz"
+        for f in files + [BundleFile(name: ".signatures.json", bytes: sig)] {
+            let path = root + "/" + f.name
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(f.bytes).write(to: URL(fileURLWithPath: path))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await Self.status(client).revision == nil)
+        kill(d.process.processIdentifier, SIGHUP)
+        try await d.wait("dir1 after SIGHUP") { try await Self.status(client).revision == "dir1" }
+        #expect(try await client.decide(input: ["user": "bob"]).reasons == ["dir1"])
+        await client.close()
+    }
+
+    @Test(.enabled(if: binaryExists, "needs swift build"))
     func swapsEvery50msUnderPipelinedLoadFromEightClients() async throws {
         let d = try Daemon()
         try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "r000")), name: "authz", into: d.drop)
