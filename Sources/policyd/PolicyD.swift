@@ -15,6 +15,7 @@ struct PolicyD: AsyncParsableCommand {
               test          run a policy's Rego tests and decision case files
               log           show or follow the decision log
               replay        re-evaluate logged decisions under a candidate bundle
+              rollback      re-activate an earlier revision of a bundle
               eval          evaluate a Rego query (like opa eval)
             """,
         version: "0.1.0",

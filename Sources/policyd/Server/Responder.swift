@@ -28,7 +28,6 @@ final class Responder: Sendable {
     let admin: (any AdminActions)?
     let logger: Logger
     let startedAtNs: Int64
-    private let idPrefix: UInt64
     private let limits: EvalLimits
     private let defaultPathText: String
 
@@ -42,7 +41,6 @@ final class Responder: Sendable {
         self.admin = admin
         self.logger = logger
         startedAtNs = EvalContext.wallClockNs()
-        idPrefix = UInt64.random(in: 0...UInt64.max)
         limits = EvalLimits(maxSteps: config.limits.maxEvalSteps, maxDepth: config.limits.maxEvalDepth)
         defaultPathText = config.defaultPath.joined(separator: "/")
     }

@@ -25,9 +25,14 @@ public struct TestSources: Sendable {
                 throw LoadError(description: "\(root): no such file or directory")
             }
             if isDir.boolValue {
-                let v0 = v0Compatible || manifestSaysV0(root)
+                // A directory may hold several bundles (config/examples): each file belongs to
+                // the nearest enclosing directory with a .manifest, which sets its Rego version
+                // and where its data lands.
                 for rel in try walk(root) {
-                    try s.add(file: root + "/" + rel, dataPath: dataPath(rel), v0: v0)
+                    let bundle = bundleRoot(of: rel, under: root)
+                    let v0 = v0Compatible || manifestSaysV0(bundle.isEmpty ? root : root + "/" + bundle)
+                    let inBundle = bundle.isEmpty ? rel : String(rel.dropFirst(bundle.count + 1))
+                    try s.add(file: root + "/" + rel, dataPath: dataPath(inBundle), v0: v0)
                 }
             } else {
                 try s.add(file: root, dataPath: [], v0: v0Compatible)
@@ -73,6 +78,18 @@ public struct TestSources: Sendable {
             }
         }
         return files.sorted()
+    }
+
+    /// The path (relative to `root`, "" for root itself) of the nearest directory above `rel`
+    /// that has a .manifest; "" when none has.
+    static func bundleRoot(of rel: String, under root: String) -> String {
+        var dirs = rel.split(separator: "/").dropLast().map(String.init)
+        while !dirs.isEmpty {
+            let d = dirs.joined(separator: "/")
+            if FileManager.default.fileExists(atPath: root + "/" + d + "/.manifest") { return d }
+            dirs.removeLast()
+        }
+        return ""
     }
 
     static func dataPath(_ rel: String) -> [String] {
