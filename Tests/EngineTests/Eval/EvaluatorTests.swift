@@ -85,9 +85,11 @@ import Testing
         do {
             _ = try policy("package t\np if { x > 1 }")
             Issue.record("expected an unsafe var error")
-        } catch {
+        } catch let error as EngineErrors {
             #expect(error.errors.first?.code == .unsafeVarError)
             #expect(error.errors.first?.message == "var x is unsafe")
+        } catch {
+            Issue.record("unexpected error \(error)")
         }
     }
 
