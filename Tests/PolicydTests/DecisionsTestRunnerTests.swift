@@ -234,3 +234,12 @@ struct ThrowingPolicy: PolicyEvaluating {
         #expect(s.data == ["acme": ["config": ["limit": 3]], "top": true])
     }
 }
+
+@Suite struct DecisionsReplayRootsTests {
+    @Test func entrypointsUnderRoots() {
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry"))
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry/authz"))
+        #expect(!ReplayCommand.path("behavry/authz", isUnder: "behav"))
+        #expect(!ReplayCommand.path("behavry", isUnder: "behavry/authz"))
+    }
+}
