@@ -2,6 +2,7 @@
 every decision in the JSON-lines audit file with its input masked, nothing lost on SIGTERM, and
 `policyd log show/tail` and `policyd replay` reading it back."""
 import json
+import os
 import shutil
 import subprocess
 
@@ -98,3 +99,56 @@ def test_every_decision_is_logged_masked_and_flushed_on_sigterm(tmp):
                and e["input"]["resource"]["path"].startswith("/prod/")]
     assert f"changed {len(changed)}," in out
     assert "deny → allow" in out
+
+
+from test_journal import IDS, entries, journald  # noqa: E402,F401  (journald is a fixture)
+
+JOURNAL_CONFIG = """\
+state_dir: {tmp}/state
+bundles:
+  dir: {tmp}/bundles
+  allow_unsigned: true
+default_path: behavry/authz
+log:
+  level: info
+  decisions: false
+decision_log:
+  journal_sample_allow: 0.5
+"""
+
+
+def test_journal_gets_denies_escalates_and_sampled_allows(journald, tmp):
+    shutil.copytree(ROOT / "config" / "examples", tmp / "bundles", ignore=shutil.ignore_patterns("*.py"))
+    d = Daemon(tmp, log_target="journal", config_text=JOURNAL_CONFIG.format(tmp=tmp)).start()
+    try:
+        assert d.engine_ready(), d.log_text()
+        dev = {"agent": {"role": "developer"}, "resource": {"path": "/staging/a"}}
+        with d.client() as c:
+            allows = [c.request({"input": {**dev, "action": "read"}}) for _ in range(4)]
+            deny = c.request({"input": {**dev, "action": "write", "resource": {"path": "/prod/a"}}})
+            esc = c.request({"input": {**dev, "action": "delete"}})
+        assert [a["decision"] for a in allows] == ["allow"] * 4
+        assert deny["decision"] == "deny" and esc["decision"] == "escalate"
+        rc, _ = d.stop()
+        assert rc == 0
+    finally:
+        d.close()
+    import time
+    deadline = time.monotonic() + 10
+    while True:
+        es = [e for e in entries(d.pid) if e.get("MESSAGE_ID") == IDS["decision"]]
+        if len(es) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    by_decision = {}
+    for e in es:
+        by_decision.setdefault(e.get("POLICYD_DECISION"), []).append(e)
+    assert len(by_decision.get("allow", [])) == 2, es          # half of the 4 allows
+    (dn,) = by_decision["deny"]
+    (en,) = by_decision["escalate"]
+    assert dn["POLICYD_DECISION_ID"] == deny["decision_id"] and en["POLICYD_DECISION_ID"] == esc["decision_id"]
+    assert dn["POLICYD_ENTRYPOINT"] == "behavry/authz"
+    assert dn["POLICYD_REVISION"] == "agent-safety=agent-safety-baseline-1,agentcy=agentcy-starter-1,behavry=behavry-2026.11.1"
+    assert dn["POLICYD_REASON"] == "writes under /prod/ are denied: /prod/a"
+    assert int(dn["POLICYD_PEER_PID"]) > 0 and int(dn["POLICYD_LATENCY_US"]) >= 0
+    assert dn["POLICYD_PEER_UID"] == str(os.geteuid())
