@@ -86,8 +86,8 @@ import Testing
             _ = try policy("package t\np if { x > 1 }")
             Issue.record("expected an unsafe var error")
         } catch {
-            #expect(error.errors.first?.code == .unsafeVarError)
-            #expect(error.errors.first?.message == "var x is unsafe")
+            #expect((error as? EngineErrors)?.errors.first?.code == .unsafeVarError)
+            #expect((error as? EngineErrors)?.errors.first?.message == "var x is unsafe")
         }
     }
 
