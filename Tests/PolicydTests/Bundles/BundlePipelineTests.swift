@@ -131,6 +131,22 @@ import Testing
         #expect(store3.snapshot.bundles["authz"]?.revision == "r1")
     }
 
+    @Test func plainRollbackKeepsTheSourceInStepWithTheStore() throws {
+        let rig = try Rig()
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r2")))
+        #expect(rig.source.rollbackToPrevious(store: rig.store) != nil)
+        #expect(rig.revision == "r1" && rig.source.active["authz"]?.bundle.revision == "r1")
+        // A drop of another bundle now builds on r1 (what is served), not on r2.
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "o1", roots: ["other"])), name: "other")
+        #expect(rig.revision == "r1" && rig.store.snapshot.bundles["other"]?.revision == "o1")
+        #expect(try rig.servedDeny() == .set(SetValue(["r1"])))
+        // And a restart keeps r1.
+        let store2 = PolicyStore()
+        _ = SignedBundleSource(settings: rig.source.settings).reload(into: store2)
+        #expect(store2.snapshot.bundles["authz"]?.revision == "r1")
+    }
+
     @Test func historyKeepsTheLastNActivations() throws {
         var rig = try Rig()
         rig.source = SignedBundleSource(settings: .init(dropDirectory: rig.drop, stateDirectory: rig.state,
