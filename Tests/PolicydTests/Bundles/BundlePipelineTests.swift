@@ -58,7 +58,11 @@ import Testing
         let compile = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r3", module: "package authz\n\nallow if {\n")))
         #expect(compile.results.first?.error?.hasPrefix("compile: compile_error: authz/authz/policy.rego:") == true,
                 "\(compile.results.first?.error ?? "")")
-        let good = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r4")))
+        let r4 = try BundleTestKit.signed(BundleTestKit.files(revision: "r4"))
+        let started = DispatchTime.now().uptimeNanoseconds
+        let good = try rig.put(r4)
+        let elapsedUs = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+        print("activation (read, verify ES256, compile, test, swap, history) took \(elapsedUs) µs")
         #expect(good.activated && rig.revision == "r4")
         #expect(rig.store.snapshot.lastResults["authz"]?.ok == true)
     }
