@@ -263,3 +263,13 @@ import Testing
         #expect(writer.stats.written == UInt64(n) && writer.stats.dropped == 0)
     }
 }
+
+@Suite struct DecisionRecordRevisionTests {
+    @Test func revisionSummaryIsSortedByBundleName() {
+        var r = sampleRecord("A")
+        r.bundles = [(name: "zeta", revision: "2"), (name: "alpha", revision: "1")]
+        #expect(r.revisionSummary == "alpha=1,zeta=2")
+        r.bundles = [(name: "only", revision: "r9")]
+        #expect(r.revisionSummary == "r9")
+    }
+}

@@ -234,3 +234,38 @@ struct ThrowingPolicy: PolicyEvaluating {
         #expect(s.data == ["acme": ["config": ["limit": 3]], "top": true])
     }
 }
+
+@Suite struct DecisionsReplayRootsTests {
+    @Test func entrypointsUnderRoots() {
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry"))
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry/authz"))
+        #expect(!ReplayCommand.path("behavry/authz", isUnder: "behav"))
+        #expect(!ReplayCommand.path("behavry", isUnder: "behavry/authz"))
+    }
+}
+
+@Suite struct DecisionsTestDiscoveryTests {
+    @Test func parserFindsTestsNotFunctionsOrStrings() {
+        let src = """
+            package a.b_test
+            import rego.v1
+
+            test_one if { true }
+            test_one if { false }   # second definition: same test
+              test_indented if true
+            test_fn(x) := x         # a function, not a test
+            todo_test_later if { false }
+            s := `
+            test_in_raw_string if true
+            `
+            """
+        let found = RegoTest.discover(in: RegoModule(name: "t.rego", source: src))
+        #expect(found.map(\.name) == ["test_one", "test_indented", "todo_test_later"])
+        #expect(found.map(\.line) == [4, 6, 8])
+        #expect(found.allSatisfy { $0.package == ["a", "b_test"] })
+        #expect(found.map(\.skip) == [false, false, true])
+        // Unparsable modules still list their tests (the compile error is reported separately).
+        let broken = RegoTest.discover(in: RegoModule(name: "b.rego", source: "package p\ntest_x if {\n"))
+        #expect(broken.map(\.name) == ["test_x"])
+    }
+}

@@ -91,8 +91,13 @@ extension CryptoBuiltins {
         return out
     }
 
-    static func certJSON(_ der: ArraySlice<UInt8>) throws -> Value {
-        do { return try X509JSON.certificate(der) } catch let e as X509JSON.ParseError { throw BuiltinError(.builtin, e.message) }
+    /// OPA adds URIStrings only for parse_certificates and parse_and_verify_certificates.
+    static func certJSON(_ der: ArraySlice<UInt8>, uriStrings: Bool = true) throws -> Value {
+        do {
+            let v = try X509JSON.certificate(der)
+            guard !uriStrings, case .object(let o) = v else { return v }
+            return .object(o.removing("URIStrings"))
+        } catch let e as X509JSON.ParseError { throw BuiltinError(.builtin, e.message) }
     }
 
     /// [valid, chain]: OPA takes the first certificate as the trusted root and the last as the
@@ -130,7 +135,7 @@ extension CryptoBuiltins {
             }
         }
         guard ok == 1 else { return invalid }
-        return .array([.true, .array(try ders.map { try certJSON($0) })])
+        return .array([.true, .array(try ders.map { try certJSON($0, uriStrings: options == nil) })])
     }
 
     /// tls.X509KeyPair rendered as Go's tls.Certificate JSON.
@@ -153,7 +158,7 @@ extension CryptoBuiltins {
         guard let (kb, _) = JWSKeys.pemDecode(String(decoding: keyBytes, as: UTF8.self)), kb.type.hasSuffix("PRIVATE KEY") else {
             throw BuiltinError(.builtin, "tls: failed to find any PEM data in key input")
         }
-        let leaf = try certJSON(certs[0])
+        let leaf = try certJSON(certs[0], uriStrings: false)
         let privateKey: Value = RSAKeyParts(der: kb.bytes[...])?.goJSON ?? .null
         return ["Certificate": .array(certs.map { X509JSON.b64($0) }), "PrivateKey": privateKey, "Leaf": leaf,
                 "OCSPStaple": .null, "SignedCertificateTimestamps": .null, "SupportedSignatureAlgorithms": .null]

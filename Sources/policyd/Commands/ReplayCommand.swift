@@ -69,12 +69,29 @@ struct ReplayCommand: ParsableCommand {
             let want = DecisionCase.normalizePath(p)
             records = records.filter { $0.path == want }
         }
+        // A candidate replaces only its own roots; decisions on other bundles' entrypoints
+        // would all read as "undefined", so they are left out and counted.
+        let roots = candidate.roots.filter { !$0.isEmpty }
+        var outside = 0
+        if !roots.isEmpty {
+            let before = records.count
+            records = records.filter { r in roots.contains { ReplayCommand.path(r.path, isUnder: $0) } }
+            outside = before - records.count
+        }
         records = Array(records.suffix(last))
         let mapping = DaemonDecisionMapping.mapping(config: daemonConfig)
         let report = DecisionReplayer(policy: policy, mapping: mapping).replay(records)
         print("candidate \(candidate.name) revision \(candidate.revision.isEmpty ? "(none)" : candidate.revision)"
               + (candidate.signature.map { ", signed by key \($0.keyID)" } ?? ", unsigned"))
         print(ReplayCommand.render(report, unreadable: unreadable), terminator: "")
+        if outside > 0 { print("  (\(outside) logged decisions are outside the candidate's roots \(roots) and were not replayed)") }
+    }
+
+    /// `behavry/authz` is under root `behavry` (and `behavry/authz`), not under `behav`.
+    static func path(_ path: String, isUnder root: String) -> Bool {
+        let p = path.split(separator: "/")
+        let r = root.split(separator: "/")
+        return p.count >= r.count && Array(p.prefix(r.count)) == r
     }
 
     /// Loads and verifies the candidate exactly as activation would (bundles/BundleReader):

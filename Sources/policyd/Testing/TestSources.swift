@@ -136,10 +136,30 @@ public struct RegoTest: Sendable, Equatable {
 
     public var fullName: String { "data." + (package + [name]).joined(separator: ".") }
 
-    /// Finds test rules by their heads: an identifier at the start of a line (rule heads are not
-    /// indented in practice) beginning with `test_` or `todo_test_`. Each name is reported once,
-    /// at its first definition (several definitions of one test are one document).
+    /// Finds test rules with the Rego parser: complete rules (not functions) whose name starts
+    /// with `test_` or `todo_test_`. Each name is reported once, at its first definition
+    /// (several definitions of one test are one document). A module that does not parse falls
+    /// back to a line scan; compiling it will report the syntax error anyway.
     public static func discover(in module: RegoModule) -> [RegoTest] {
+        guard let parsed = try? Parser.parseModule(name: module.name, source: module.source,
+                                                    version: module.regoVersion) else {
+            return scan(module)
+        }
+        let package = parsed.package.segments
+        var seen: Set<String> = []
+        var out: [RegoTest] = []
+        for rule in parsed.rules where rule.kind == .complete && rule.head.ref.parts.isEmpty {
+            let name = rule.name
+            let skip = name.hasPrefix("todo_test_")
+            guard name.hasPrefix("test_") || skip, !seen.contains(name) else { continue }
+            seen.insert(name)
+            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip))
+        }
+        return out
+    }
+
+    /// Line-scan fallback: an identifier at the start of a line beginning with `test_`.
+    static func scan(_ module: RegoModule) -> [RegoTest] {
         var package: [String] = []
         var seen: Set<String> = []
         var out: [RegoTest] = []
