@@ -64,6 +64,7 @@ import Wire
                 process.terminate()
                 process.waitUntilExit()
             }
+            try? FileManager.default.removeItem(atPath: dir)
         }
 
         func rejectedCount() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: state + "/rejected")) ?? []).count }

@@ -32,11 +32,17 @@ import Testing
             try store.snapshot.policy?.evaluate(path: ["authz", "deny"], input: nil, context: EvalContext())
         }
 
+        func cleanup() {
+            try? FileManager.default.removeItem(atPath: drop)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+
         func rejectedFiles() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: state + "/rejected")) ?? [] }
     }
 
     @Test func validDropActivatesAndEveryBadDropIsRefusedWhileR1KeepsServing() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         let out = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         #expect(out.activated, "\(out.summary)")
         #expect(rig.revision == "r1")
@@ -69,6 +75,7 @@ import Testing
 
     @Test func unchangedDropsAreNotReprocessedAndBurstsApplyInOrder() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         let again = rig.source.reload(into: rig.store)
         #expect(!again.activated && again.results.isEmpty)
@@ -84,6 +91,7 @@ import Testing
 
     @Test func overlappingRootsRefuseTheNewcomer() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         let out = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "x1", roots: ["authz/sub"])), name: "intruder")
         #expect(!out.activated)
@@ -93,6 +101,7 @@ import Testing
 
     @Test func smokeCasesGateActivation() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         let pass = #"{"policyd":{"smoke":[{"path":"authz/allow","input":{"user":"alice"},"expect":true}]}}"#
         #expect(try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "s1", metadata: pass))).activated)
         let fail = #"{"policyd":{"smoke":[{"path":"authz/allow","input":{"user":"bob"},"expect":true}]}}"#
@@ -107,6 +116,7 @@ import Testing
 
     @Test func restartServesLastGoodAndRollbackReactivatesAnEarlierRevision() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r2")))
         #expect(rig.revision == "r2")
@@ -137,6 +147,7 @@ import Testing
 
     @Test func plainRollbackKeepsTheSourceInStepWithTheStore() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r2")))
         #expect(rig.source.rollbackToPrevious(store: rig.store) != nil)
@@ -153,6 +164,7 @@ import Testing
 
     @Test func historyKeepsTheLastNActivations() throws {
         var rig = try Rig()
+        defer { rig.cleanup() }
         rig.source = SignedBundleSource(settings: .init(dropDirectory: rig.drop, stateDirectory: rig.state,
                                                         bundle: BundleTestKit.settings(), history: 2))
         for r in ["r1", "r2", "r3"] { try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: r))) }
