@@ -35,7 +35,9 @@ final class Reloader: AdminActions, Sendable {
 
     func rollback() -> PolicySnapshot? {
         lock.withLock {
-            guard let snap = store.rollback() else { return nil }
+            // The signed source tracks what is served; let it roll back with the store.
+            let rolled = (source as? SignedBundleSource).map { $0.rollbackToPrevious(store: store) } ?? store.rollback()
+            guard let snap = rolled else { return nil }
             lastSummary.withLockedValue { $0 = "rolled back to \(snap.revisionSummary)" }
             logger.event(.bundleActivated, .notice, "rolled back to \(snap.revisionSummary)",
                          ["POLICYD_REVISION": .string(snap.revisionSummary)])

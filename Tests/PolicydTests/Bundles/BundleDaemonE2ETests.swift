@@ -44,9 +44,12 @@ import Wire
                 """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         }
 
-        func start() throws {
+        func start(environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: PolicyClientIntegrationTests.binary)
             process.arguments = ["serve", "--config", dir + "/c.yaml", "--socket", socket]
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.standardError = FileHandle.nullDevice
             try process.run()
             let deadline = Date().addingTimeInterval(30)
@@ -61,6 +64,7 @@ import Wire
                 process.terminate()
                 process.waitUntilExit()
             }
+            try? FileManager.default.removeItem(atPath: dir)
         }
 
         func rejectedCount() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: state + "/rejected")) ?? []).count }
@@ -110,6 +114,54 @@ import Wire
         #expect(back["status"]?.stringValue == "ok", "\(back.text)")
         #expect(try await client.decide(input: ["user": "bob"]).reasons == ["r1"])
         await client.close()
+    }
+
+    /// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+    final class NotifySink {
+        let path: String
+        let fd: Int32
+        init(path: String) throws {
+            self.path = path
+            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = SocketProbe.address(path)
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard fd >= 0, ok == 0 else { throw CocoaError(.fileWriteUnknown) }
+            var tv = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        }
+        deinit { close(fd) }
+        /// Messages received until `seconds` pass with `stop` not yet seen.
+        func collect(until stop: (String) -> Bool, seconds: Double) -> [String] {
+            var out: [String] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while Date() < deadline {
+                let n = recv(fd, &buf, buf.count, 0)
+                if n > 0 {
+                    let m = String(decoding: buf[0..<n], as: UTF8.self)
+                    out.append(m)
+                    if stop(m) { break }
+                }
+            }
+            return out
+        }
+    }
+
+    @Test(.enabled(if: binaryExists, "needs swift build"))
+    func swapsAreBracketedByReloadingAndReadyNotifications() async throws {
+        let d = try Daemon()
+        let sink = try NotifySink(path: d.dir + "/notify.sock")
+        try d.start(environment: ["NOTIFY_SOCKET": sink.path])
+        defer { d.stop() }
+        let startup = sink.collect(until: { $0.contains("READY=1") }, seconds: 10)
+        #expect(startup.contains { $0.contains("READY=1") }, "\(startup)")
+        try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "n1")), name: "authz", into: d.drop)
+        let swap = sink.collect(until: { $0.contains("READY=1") && $0.contains("authz@n1") }, seconds: 10)
+        let reloading = swap.firstIndex { $0.contains("RELOADING=1") }
+        let ready = swap.lastIndex { $0.contains("READY=1") && $0.contains("STATUS=") && $0.contains("authz@n1") }
+        #expect(reloading != nil && ready != nil && reloading! < ready!, "\(swap)")
     }
 
     @Test(.enabled(if: binaryExists, "needs swift build"))

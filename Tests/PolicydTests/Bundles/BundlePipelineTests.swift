@@ -32,11 +32,17 @@ import Testing
             try store.snapshot.policy?.evaluate(path: ["authz", "deny"], input: nil, context: EvalContext())
         }
 
+        func cleanup() {
+            try? FileManager.default.removeItem(atPath: drop)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+
         func rejectedFiles() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: state + "/rejected")) ?? [] }
     }
 
     @Test func validDropActivatesAndEveryBadDropIsRefusedWhileR1KeepsServing() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         let out = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         #expect(out.activated, "\(out.summary)")
         #expect(rig.revision == "r1")
@@ -58,13 +64,18 @@ import Testing
         let compile = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r3", module: "package authz\n\nallow if {\n")))
         #expect(compile.results.first?.error?.hasPrefix("compile: compile_error: authz/authz/policy.rego:") == true,
                 "\(compile.results.first?.error ?? "")")
-        let good = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r4")))
+        let r4 = try BundleTestKit.signed(BundleTestKit.files(revision: "r4"))
+        let started = DispatchTime.now().uptimeNanoseconds
+        let good = try rig.put(r4)
+        let elapsedUs = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+        print("activation (read, verify ES256, compile, test, swap, history) took \(elapsedUs) µs")
         #expect(good.activated && rig.revision == "r4")
         #expect(rig.store.snapshot.lastResults["authz"]?.ok == true)
     }
 
     @Test func unchangedDropsAreNotReprocessedAndBurstsApplyInOrder() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         let again = rig.source.reload(into: rig.store)
         #expect(!again.activated && again.results.isEmpty)
@@ -80,6 +91,7 @@ import Testing
 
     @Test func overlappingRootsRefuseTheNewcomer() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         let out = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "x1", roots: ["authz/sub"])), name: "intruder")
         #expect(!out.activated)
@@ -89,6 +101,7 @@ import Testing
 
     @Test func smokeCasesGateActivation() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         let pass = #"{"policyd":{"smoke":[{"path":"authz/allow","input":{"user":"alice"},"expect":true}]}}"#
         #expect(try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "s1", metadata: pass))).activated)
         let fail = #"{"policyd":{"smoke":[{"path":"authz/allow","input":{"user":"bob"},"expect":true}]}}"#
@@ -103,6 +116,7 @@ import Testing
 
     @Test func restartServesLastGoodAndRollbackReactivatesAnEarlierRevision() throws {
         let rig = try Rig()
+        defer { rig.cleanup() }
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
         try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r2")))
         #expect(rig.revision == "r2")
@@ -131,8 +145,26 @@ import Testing
         #expect(store3.snapshot.bundles["authz"]?.revision == "r1")
     }
 
+    @Test func plainRollbackKeepsTheSourceInStepWithTheStore() throws {
+        let rig = try Rig()
+        defer { rig.cleanup() }
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")))
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r2")))
+        #expect(rig.source.rollbackToPrevious(store: rig.store) != nil)
+        #expect(rig.revision == "r1" && rig.source.active["authz"]?.bundle.revision == "r1")
+        // A drop of another bundle now builds on r1 (what is served), not on r2.
+        try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "o1", roots: ["other"])), name: "other")
+        #expect(rig.revision == "r1" && rig.store.snapshot.bundles["other"]?.revision == "o1")
+        #expect(try rig.servedDeny() == .set(SetValue(["r1"])))
+        // And a restart keeps r1.
+        let store2 = PolicyStore()
+        _ = SignedBundleSource(settings: rig.source.settings).reload(into: store2)
+        #expect(store2.snapshot.bundles["authz"]?.revision == "r1")
+    }
+
     @Test func historyKeepsTheLastNActivations() throws {
         var rig = try Rig()
+        defer { rig.cleanup() }
         rig.source = SignedBundleSource(settings: .init(dropDirectory: rig.drop, stateDirectory: rig.state,
                                                         bundle: BundleTestKit.settings(), history: 2))
         for r in ["r1", "r2", "r3"] { try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: r))) }

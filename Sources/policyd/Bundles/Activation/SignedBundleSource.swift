@@ -29,6 +29,8 @@ final class SignedBundleSource: BundleSource, Sendable {
     private struct State {
         var restored = false
         var active: [String: ActiveBundle] = [:]
+        /// The set served before the last activation (for the admin's plain `rollback`).
+        var previous: [String: ActiveBundle]? = nil
         /// Digest of the last drop processed per name (valid or not): unchanged drops are skipped.
         var lastDrop: [String: String] = [:]
     }
@@ -83,6 +85,23 @@ final class SignedBundleSource: BundleSource, Sendable {
                 store.recordFailure([r], loadError: "\(error)")
                 return .failure(error)
             }
+        }
+    }
+
+    /// The admin's plain `rollback`: back to the set served before the last activation, in
+    /// the store and here (so the next drop builds on what is actually served), recorded in the
+    /// history so a restart keeps it.
+    func rollbackToPrevious(store: PolicyStore) -> PolicySnapshot? {
+        state.withLockedValue { st in
+            guard let previous = st.previous, let snap = store.rollback() else { return nil }
+            let current = st.active
+            st.active = previous
+            st.previous = current
+            for (name, a) in previous where current[name]?.digest != a.digest {
+                _ = try? history.record(name: name, files: a.bundle.files, revision: a.bundle.revision, digest: a.digest,
+                                        dropDigest: st.lastDrop[name] ?? "")
+            }
+            return snap
         }
     }
 
@@ -184,6 +203,7 @@ final class SignedBundleSource: BundleSource, Sendable {
         let now = EvalContext.wallClockNs()
         let results = changed.compactMap { n in next[n].map { ReloadResult(bundle: n, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) } }
         store.activate(policy: policy, bundles: Self.infos(next), results: results)
+        st.previous = st.active.isEmpty ? nil : st.active
         st.active = next
         for n in changed {
             guard let a = next[n] else { continue }
