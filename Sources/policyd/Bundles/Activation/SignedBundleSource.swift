@@ -173,7 +173,15 @@ final class SignedBundleSource: BundleSource, Sendable {
             let digest = BundleDigest.of(files)
             if st.lastDrop[drop.name] == digest { return false }
             st.lastDrop[drop.name] = digest
-            if st.active[drop.name]?.digest == digest { return false }
+            if let active = st.active[drop.name], active.digest == digest {
+                // The drop is the bundle being served again (a bad edit was undone): clear its error.
+                if store.snapshot.lastResults[drop.name]?.ok == false {
+                    let r = ReloadResult(bundle: drop.name, ok: true, revision: active.bundle.revision, error: nil, atNs: now)
+                    store.record([r])
+                    results.append(r)
+                }
+                return false
+            }
             let bundle = try BundleReader.load(files: files, name: drop.name, config: settings.bundle.verification)
             revision = bundle.revision
             let others = st.active.values.filter { $0.bundle.name != drop.name }.map { (name: $0.bundle.name, roots: $0.bundle.roots) }
