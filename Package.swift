@@ -42,10 +42,24 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // libcrypto for RSA signatures swift-crypto cannot check (PSS with any salt, small keys).
+        .target(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
+        // plus the SHA-224 digest family and PEM keys of every type.
+        .target(
+            name: "COpenSSLShim",
+            path: "Sources/COpenSSLShim",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         .target(
             name: "Engine",
             dependencies: [
                 "CRE2",
+                "COpenSSL",
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -59,15 +73,17 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/Wire"
         ),
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSLShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +95,20 @@ let package = Package(
             path: "Sources/policyd"
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", .product(name: "Yams", package: "Yams")], path: "Tests/EngineTests"),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Tests/WireTests"),
+        .testTarget(
+            name: "PolicydTests",
+            dependencies: [
+                "policyd", "Engine", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/PolicydTests"),
     ],
     swiftLanguageModes: [.v6]
 )

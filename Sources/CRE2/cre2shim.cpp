@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 #include <vector>
+#include <map>
 
 struct policyd_re2 { re2::RE2 *re; };
 
@@ -55,4 +56,31 @@ extern "C" int policyd_re2_find(const policyd_re2 *re, const char *text, size_t 
         }
     }
     return 1;
+}
+
+extern "C" policyd_re2 *policyd_re2_compile_detailed(const char *pattern, size_t len, int *code_out, char **arg_out) {
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    opts.set_encoding(re2::RE2::Options::EncodingUTF8);
+    auto *re = new re2::RE2(re2::StringPiece(pattern, len), opts);
+    if (!re->ok()) {
+        if (code_out) *code_out = (int)re->error_code();
+        if (arg_out) {
+            const std::string &e = re->error_arg();
+            char *s = (char *)malloc(e.size() + 1);
+            memcpy(s, e.data(), e.size());
+            s[e.size()] = 0;
+            *arg_out = s;
+        }
+        delete re;
+        return nullptr;
+    }
+    return new policyd_re2{re};
+}
+
+extern "C" const char *policyd_re2_group_name(const policyd_re2 *re, int index) {
+    const std::map<int, std::string> &names = re->re->CapturingGroupNames();
+    auto it = names.find(index);
+    if (it == names.end()) return nullptr;
+    return it->second.c_str();
 }

@@ -26,6 +26,14 @@ int policyd_re2_partial_match(const policyd_re2 *re, const char *text, size_t le
 int policyd_re2_find(const policyd_re2 *re, const char *text, size_t len, size_t start,
                      int anchor_start, int64_t *spans, int nspans);
 
+/// Like policyd_re2_compile, but on error reports RE2's error code (RE2::ErrorCode) and the
+/// offending fragment (malloc'ed, free with policyd_re2_free_string) instead of RE2's text.
+policyd_re2 *policyd_re2_compile_detailed(const char *pattern, size_t len, int *code_out, char **arg_out);
+
+/// The name of capturing group `index` (1-based), or NULL if it is unnamed. The string lives as
+/// long as the regex.
+const char *policyd_re2_group_name(const policyd_re2 *re, int index);
+
 #ifdef __cplusplus
 }
 #endif

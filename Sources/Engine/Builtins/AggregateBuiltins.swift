@@ -1,4 +1,51 @@
-/// The aggregate builtins. (Family not written yet.)
+/// Aggregates over collections: count, sum, product, max, min, sort, any, all.
 enum AggregateBuiltins {
-    static let builtins: [Builtin] = []
+    static let builtins: [Builtin] = [
+        Builtin("count", arity: 1) { a, _ in
+            guard let n = a[0].count else {
+                throw BuiltinError(.type, "operand 1 must be one of {array, object, set, string} but got \(a[0].typeName)")
+            }
+            return .int(n)
+        },
+        Builtin("sum", arity: 1) { a, _ in
+            var acc = Number.int(0)
+            for e in try numbers(a) { acc = NumberMath.add(acc, e) }
+            return .number(acc)
+        },
+        Builtin("product", arity: 1) { a, _ in
+            var acc = Number.int(1)
+            for e in try numbers(a) { acc = NumberMath.mul(acc, e) }
+            return .number(acc)
+        },
+        Builtin("max", arity: 1) { a, _ in
+            let items = try collection(a, "max")
+            return items.max { Value.compare($0, $1) < 0 }
+        },
+        Builtin("min", arity: 1) { a, _ in
+            let items = try collection(a, "min")
+            return items.min { Value.compare($0, $1) < 0 }
+        },
+        Builtin("sort", arity: 1) { a, _ in
+            .array(try collection(a, "sort").sorted { Value.compare($0, $1) < 0 })
+        },
+        Builtin("any", arity: 1) { a, _ in .bool(try collection(a, "any").contains { $0.isTrue }) },
+        Builtin("all", arity: 1) { a, _ in .bool(try collection(a, "all").allSatisfy { $0.isTrue }) },
+    ]
+
+    private static func collection(_ a: Arguments, _ name: String) throws -> [Value] {
+        switch a[0] {
+        case .array(let x): return x
+        case .set(let s): return s.elements
+        default: throw BuiltinError(.type, "operand 1 must be one of {array, set} but got \(a[0].typeName)")
+        }
+    }
+
+    private static func numbers(_ a: Arguments) throws -> [Number] {
+        try collection(a, "").map { v in
+            guard case .number(let n) = v else {
+                throw BuiltinError(.type, "operand 1 must be one of {set, array} containing numbers but got \(v.typeName)")
+            }
+            return n
+        }
+    }
 }

@@ -1,4 +1,56 @@
-/// The arithmetic builtins. (Family not written yet.)
+import BigInt
+
+/// Arithmetic operators and rounding. `minus` doubles as set difference, as in OPA.
 enum ArithmeticBuiltins {
-    static let builtins: [Builtin] = []
+    static let builtins: [Builtin] = [
+        Builtin("plus", arity: 2) { a, _ in .number(NumberMath.add(try a.number(0), try a.number(1))) },
+        Builtin("minus", arity: 2) { a, _ in
+            switch (a[0], a[1]) {
+            case (.number(let x), .number(let y)): return .number(NumberMath.sub(x, y))
+            case (.set(let x), .set(let y)): return .set(x.subtracting(y))
+            case (.number, _): throw BuiltinError.operandType(2, expected: "number", got: a[1])
+            case (.set, _): throw BuiltinError.operandType(2, expected: "set", got: a[1])
+            default: throw BuiltinError(.type, "operand 1 must be one of {number, set} but got \(a[0].typeName)")
+            }
+        },
+        Builtin("mul", arity: 2) { a, _ in .number(NumberMath.mul(try a.number(0), try a.number(1))) },
+        Builtin("div", arity: 2) { a, _ in .number(try NumberMath.div(try a.number(0), try a.number(1))) },
+        Builtin("rem", arity: 2) { a, _ in .number(try NumberMath.rem(try a.number(0), try a.number(1))) },
+        Builtin("abs", arity: 1) { a, _ in
+            switch try a.number(0) {
+            case .int(let i) where i != Int.min: return .int(Swift.abs(i))
+            case .float(let d): return .number(Number(Swift.abs(d)))
+            case let n: return .number(Number(Swift.abs(n.exactBigInt!)))
+            }
+        },
+        Builtin("round", arity: 1) { a, _ in roundWith(try a.number(0), .toNearestOrAwayFromZero) },
+        Builtin("ceil", arity: 1) { a, _ in roundWith(try a.number(0), .up) },
+        Builtin("floor", arity: 1) { a, _ in roundWith(try a.number(0), .down) },
+        Builtin("numbers.range", arity: 2) { a, _ in
+            try range(a, step: 1)
+        },
+        Builtin("numbers.range_step", arity: 3) { a, _ in
+            let step = try a.int(2)
+            if step <= 0 { throw BuiltinError.failure("step must be a positive number above zero") }
+            return try range(a, step: step)
+        },
+    ]
+
+    private static func roundWith(_ n: Number, _ rule: FloatingPointRoundingRule) -> Value {
+        if case .float(let d) = n { return .number(Number(d.rounded(rule))) }
+        return .number(n)
+    }
+
+    private static func range(_ a: Arguments, step: Int) throws -> Value {
+        let lo = try a.int(0), hi = try a.int(1)
+        var out: [Value] = []
+        if lo <= hi {
+            var i = lo
+            while i <= hi { out.append(.int(i)); i += step }
+        } else {
+            var i = lo
+            while i >= hi { out.append(.int(i)); i -= step }
+        }
+        return .array(out)
+    }
 }

@@ -1,4 +1,28 @@
-/// The set builtins. (Family not written yet.)
+/// Set operators `&`, `|` and the n-ary `intersection` / `union`.
 enum SetBuiltins {
-    static let builtins: [Builtin] = []
+    static let builtins: [Builtin] = [
+        Builtin("and", arity: 2) { a, _ in .set(try a.set(0).intersection(try a.set(1))) },
+        Builtin("or", arity: 2) { a, _ in .set(try a.set(0).union(try a.set(1))) },
+        Builtin("intersection", arity: 1) { a, _ in
+            let sets = try setOfSets(a)
+            guard var acc = sets.first else { return .emptySet }
+            for s in sets.dropFirst() { acc = acc.intersection(s) }
+            return .set(acc)
+        },
+        Builtin("union", arity: 1) { a, _ in
+            var b = SetBuilder()
+            for s in try setOfSets(a) { for e in s.elements { b.insert(e) } }
+            return .set(b.build())
+        },
+    ]
+
+    private static func setOfSets(_ a: Arguments) throws -> [SetValue] {
+        let outer = try a.set(0)
+        return try outer.elements.map { e in
+            guard case .set(let s) = e else {
+                throw BuiltinError(.type, "operand 1 must be set of sets but got set containing \(e.typeName)")
+            }
+            return s
+        }
+    }
 }

@@ -1,0 +1,75 @@
+// Go's time.ParseDuration ("1h30m", "-1.5s", "100ms") plus OPA's d/w/y units, with Go's error texts.
+
+enum GoDuration {
+    struct ParseError: Error { let message: String }
+
+    private static let units: [String: UInt64] = [
+        "ns": 1, "us": 1_000, "\u{00B5}s": 1_000, "\u{03BC}s": 1_000, "ms": 1_000_000,
+        "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
+        // OPA's extension of Go's units: days, weeks and 365-day years.
+        "d": 86_400_000_000_000, "w": 604_800_000_000_000, "y": 31_536_000_000_000_000,
+    ]
+
+    static func parse(_ text: String) throws -> Int64 {
+        let orig = text
+        let invalid = ParseError(message: "time: invalid duration \"\(orig)\"")
+        var s = Array(text.utf8)[...]
+        var neg = false
+        if let c = s.first, c == 0x2D || c == 0x2B { neg = c == 0x2D; s = s.dropFirst() }
+        if s.count == 1 && s.first == 0x30 { return 0 }
+        if s.isEmpty { throw invalid }
+        let limit: UInt64 = 1 << 63
+        var d: UInt64 = 0
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        while let first = s.first {
+            guard first == 0x2E || isDigit(first) else { throw invalid }
+            var v: UInt64 = 0
+            let before = s.count
+            while let c = s.first, isDigit(c) {
+                if v > limit / 10 { throw invalid }
+                v = v * 10 + UInt64(c - 0x30)
+                if v > limit { throw invalid }
+                s = s.dropFirst()
+            }
+            let pre = before != s.count
+            var f: UInt64 = 0
+            var scale = 1.0
+            var post = false
+            if s.first == 0x2E {
+                s = s.dropFirst()
+                let b2 = s.count
+                var overflow = false
+                while let c = s.first, isDigit(c) {
+                    s = s.dropFirst()
+                    if overflow { continue }
+                    if f > (limit - 1) / 10 { overflow = true; continue }
+                    let y = f * 10 + UInt64(c - 0x30)
+                    if y > limit { overflow = true; continue }
+                    f = y
+                    scale *= 10
+                }
+                post = b2 != s.count
+            }
+            if !pre && !post { throw invalid }
+            var i = s.startIndex
+            while i < s.endIndex, s[i] != 0x2E, !isDigit(s[i]) { i += 1 }
+            if i == s.startIndex { throw ParseError(message: "time: missing unit in duration \"\(orig)\"") }
+            let u = String(decoding: s[s.startIndex..<i], as: UTF8.self)
+            s = s[i...]
+            guard let unit = units[u] else {
+                throw ParseError(message: "time: unknown unit \"\(u)\" in duration \"\(orig)\"")
+            }
+            if v > limit / unit { throw invalid }
+            v *= unit
+            if f > 0 {
+                v += UInt64(Double(f) * (Double(unit) / scale))
+                if v > limit { throw invalid }
+            }
+            d += v
+            if d > limit { throw invalid }
+        }
+        if neg { return d == limit ? Int64.min : -Int64(d) }
+        if d > limit - 1 { throw invalid }
+        return Int64(d)
+    }
+}

@@ -1,0 +1,62 @@
+/// Go's strconv.Quote / QuoteToASCII, for error messages and sprintf's %q.
+enum GoQuote {
+    static func quote(_ s: String, asciiOnly: Bool = false) -> String {
+        var out = "\""
+        for sc in s.unicodeScalars { appendEscaped(sc, quote: "\"", asciiOnly: asciiOnly, to: &out) }
+        out.append("\"")
+        return out
+    }
+
+    /// Go's strconv.QuoteRune ('x').
+    static func quoteRune(_ sc: Unicode.Scalar, asciiOnly: Bool = false) -> String {
+        var out = "'"
+        appendEscaped(sc, quote: "'", asciiOnly: asciiOnly, to: &out)
+        out.append("'")
+        return out
+    }
+
+    static func appendEscaped(_ sc: Unicode.Scalar, quote: Unicode.Scalar, asciiOnly: Bool, to out: inout String) {
+        if sc == quote || sc == "\\" {
+            out.append("\\"); out.unicodeScalars.append(sc); return
+        }
+        if asciiOnly ? (sc.isASCII && isPrint(sc)) : isPrint(sc) {
+            out.unicodeScalars.append(sc); return
+        }
+        switch sc.value {
+        case 0x07: out.append("\\a")
+        case 0x08: out.append("\\b")
+        case 0x0C: out.append("\\f")
+        case 0x0A: out.append("\\n")
+        case 0x0D: out.append("\\r")
+        case 0x09: out.append("\\t")
+        case 0x0B: out.append("\\v")
+        default:
+            let v = sc.value
+            if v < 0x20 || v == 0x7F {
+                out.append("\\x" + hex(v, 2))
+            } else if v < 0x10000 {
+                out.append("\\u" + hex(v, 4))
+            } else {
+                out.append("\\U" + hex(v, 8))
+            }
+        }
+    }
+
+    static func hex(_ v: UInt32, _ width: Int) -> String {
+        let h = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, width - h.count)) + h
+    }
+
+    /// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    static func isPrint(_ sc: Unicode.Scalar) -> Bool {
+        let v = sc.value
+        if v < 0x80 { return v >= 0x20 && v < 0x7F }
+        switch sc.properties.generalCategory {
+        case .control, .format, .privateUse, .surrogate, .unassigned,
+             .spaceSeparator, .lineSeparator, .paragraphSeparator:
+            return false
+        default:
+            return true
+        }
+    }
+}

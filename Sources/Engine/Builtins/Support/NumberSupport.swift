@@ -1,0 +1,22 @@
+import BigInt
+
+/// An integer obtained from a Rego number by truncation toward zero (Go's big.Float.Int),
+/// for builtins that format or take integer parts.
+struct BigIntText {
+    let value: BigInt
+
+    init(_ n: Number) {
+        switch n {
+        case .int(let i): value = BigInt(i)
+        case .big(let b): value = b
+        case .float(let d): value = d.isFinite ? BigInt(d.rounded(.towardZero)) : 0
+        }
+    }
+
+    func format(radix: Int) -> String { String(value, radix: radix) }
+}
+
+extension Number {
+    /// The exact integer value as a Number (normalising big values that fit).
+    static func from(_ b: BigInt) -> Number { Number(b) }
+}

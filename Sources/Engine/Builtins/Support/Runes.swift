@@ -1,0 +1,123 @@
+/// Rune (Unicode scalar) helpers: OPA's string builtins index and count runes, as Go does,
+/// never Swift grapheme clusters.
+extension String {
+    /// The string's Unicode scalars as an array (for index arithmetic in runes).
+    @inlinable var runes: [Unicode.Scalar] { Array(unicodeScalars) }
+
+    @inlinable init(runes: some Sequence<Unicode.Scalar>) {
+        var s = String.UnicodeScalarView()
+        s.append(contentsOf: runes)
+        self = String(s)
+    }
+
+    /// Byte-wise prefix test (Go's strings.HasPrefix), without Swift's canonical equivalence.
+    @inlinable func hasBytePrefix(_ p: String) -> Bool {
+        let a = utf8, b = p.utf8
+        if b.count > a.count { return false }
+        return a.prefix(b.count).elementsEqual(b)
+    }
+
+    @inlinable func hasByteSuffix(_ p: String) -> Bool {
+        let a = utf8, b = p.utf8
+        if b.count > a.count { return false }
+        return a.suffix(b.count).elementsEqual(b)
+    }
+
+    /// Byte offset of the first occurrence of `needle` at or after `from` (Go's strings.Index).
+    func byteIndex(of needle: String, from: Int = 0) -> Int? {
+        let h = Array(utf8), n = Array(needle.utf8)
+        return Bytes.index(of: n, in: h, from: from)
+    }
+}
+
+/// Byte-sequence search helpers over UTF-8.
+enum Bytes {
+    static func index(of n: [UInt8], in h: [UInt8], from: Int = 0) -> Int? {
+        if n.isEmpty { return from <= h.count ? from : nil }
+        if n.count > h.count - from { return nil }
+        let first = n[0]
+        var i = from
+        let last = h.count - n.count
+        while i <= last {
+            if h[i] == first {
+                var j = 1
+                while j < n.count && h[i + j] == n[j] { j += 1 }
+                if j == n.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Go's strings.Split semantics on bytes; `n < 0` means all (strings.SplitN).
+    static func split(_ h: [UInt8], _ sep: [UInt8], n: Int = -1) -> [[UInt8]] {
+        if n == 0 { return [] }
+        if sep.isEmpty {
+            // Split into UTF-8 sequences (runes).
+            let s = String(decoding: h, as: UTF8.self)
+            var out: [[UInt8]] = []
+            var scalars = Array(s.unicodeScalars)
+            if n > 0 && scalars.count > n {
+                let rest = String(runes: scalars[(n - 1)...])
+                scalars = Array(scalars[..<(n - 1)])
+                out = scalars.map { Array(String($0).utf8) }
+                out.append(Array(rest.utf8))
+                return out
+            }
+            return scalars.map { Array(String($0).utf8) }
+        }
+        var out: [[UInt8]] = []
+        var start = 0
+        while n < 0 || out.count < n - 1 {
+            guard let i = index(of: sep, in: h, from: start) else { break }
+            out.append(Array(h[start..<i]))
+            start = i + sep.count
+        }
+        out.append(Array(h[start...]))
+        return out
+    }
+
+    static func count(of sep: [UInt8], in h: [UInt8]) -> Int {
+        if sep.isEmpty { return String(decoding: h, as: UTF8.self).unicodeScalars.count + 1 }
+        var c = 0, start = 0
+        while let i = index(of: sep, in: h, from: start) { c += 1; start = i + sep.count }
+        return c
+    }
+
+    /// Go's strings.Replace with n < 0 meaning all.
+    static func replace(_ h: [UInt8], _ old: [UInt8], _ new: [UInt8], n: Int = -1) -> [UInt8] {
+        if n == 0 || old == new { return h }
+        if old.isEmpty {
+            // Go inserts `new` before every rune and at the end.
+            let scalars = Array(String(decoding: h, as: UTF8.self).unicodeScalars)
+            var out: [UInt8] = []
+            var done = 0
+            var idx = 0
+            for sc in scalars {
+                if n < 0 || done < n { out += new; done += 1 }
+                out += Array(String(sc).utf8)
+                idx += 1
+            }
+            if n < 0 || done < n { out += new }
+            return out
+        }
+        var out: [UInt8] = []
+        var start = 0, done = 0
+        while n < 0 || done < n {
+            guard let i = index(of: old, in: h, from: start) else { break }
+            out += h[start..<i]
+            out += new
+            start = i + old.count
+            done += 1
+        }
+        out += h[start...]
+        return out
+    }
+}
+
+extension Value {
+    /// Wraps UTF-8 bytes as a string value.
+    @inlinable static func string(bytes: some Collection<UInt8>) -> Value {
+        .string(String(decoding: bytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,222 @@
+import Engine
+import Foundation
+import Logging
+
+/// The decision log's writer: requests hand records to `record(_:)`, which only appends to a
+/// bounded in-memory queue (never blocks on I/O; when the queue is full the record is dropped and
+/// counted). One dedicated thread drains the queue in batches: masks each record, writes the
+/// batch to the rotating JSON-lines file with one `write`, and sends journal entries.
+///
+/// `flush()` returns once everything recorded before the call is on disk; `close()` drains,
+/// syncs and stops the thread. The daemon awaits `close()` on SIGTERM so a clean shutdown
+/// loses nothing.
+public final class DecisionLogWriter: @unchecked Sendable {
+    // All mutable state below is guarded by `cond` (its lock).
+    private let cond = NSCondition()
+    private var queue: [DecisionRecord] = []
+    private var enqueued: UInt64 = 0          // records accepted so far
+    private var processed: UInt64 = 0         // records written (or failed) so far
+    private var droppedCount: UInt64 = 0
+    private var writeErrors: UInt64 = 0
+    private var closing = false
+    private var stopped = false
+    private var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+
+    public let capacity: Int
+    private let mask: [MaskRule]
+    // Owned by the writer thread.
+    private let file: RotatingLogFile?
+    private var journal: DecisionJournal?
+    private let errorLogger: Logger?
+
+    /// - Parameters:
+    ///   - file: where JSON lines go (nil: journal only).
+    ///   - journal: journal emission (nil: file only).
+    ///   - capacity: queue bound; beyond it records are dropped and counted.
+    public init(file: RotatingLogFile?, mask: [MaskRule] = [], journal: DecisionJournal? = nil,
+                capacity: Int = 8192, errorLogger: Logger? = nil)
+    {
+        self.file = file
+        self.mask = mask
+        self.journal = journal
+        self.capacity = max(1, capacity)
+        self.errorLogger = errorLogger
+        queue.reserveCapacity(min(self.capacity, 1024))
+        let thread = Thread { [self] in self.run() }
+        thread.name = "policyd-decision-log"
+        thread.start()
+    }
+
+    /// Builds the writer `config` describes (file under `stateDirectory` unless `path` is set).
+    public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger,
+                            journal: Bool = true) throws {
+        let file = config.enabled
+            ? try RotatingLogFile(path: config.resolvedPath(stateDirectory: stateDirectory),
+                                  maxBytes: config.maxBytes, maxFiles: config.maxFiles)
+            : nil
+        self.init(file: file, mask: config.mask,
+                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow) : nil,
+                  capacity: config.queueCapacity, errorLogger: logger)
+    }
+
+    /// Queues `r` for writing. Returns false (and counts a drop) when the queue is full or the
+    /// log is closed. Cost on the request path: one short lock and an array append.
+    @discardableResult
+    public func record(_ r: DecisionRecord) -> Bool {
+        cond.lock()
+        if closing || queue.count >= capacity {
+            droppedCount += 1
+            cond.unlock()
+            return false
+        }
+        queue.append(r)
+        enqueued += 1
+        let wake = queue.count == 1
+        cond.unlock()
+        if wake { cond.signal() }
+        return true
+    }
+
+    public struct Stats: Sendable, Equatable {
+        public var recorded: UInt64
+        public var written: UInt64
+        public var dropped: UInt64
+        public var writeErrors: UInt64
+    }
+
+    public var stats: Stats {
+        cond.lock()
+        defer { cond.unlock() }
+        return Stats(recorded: enqueued, written: processed, dropped: droppedCount, writeErrors: writeErrors)
+    }
+
+    /// Waits until every record accepted before this call has been written.
+    public func flush() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            cond.lock()
+            if processed >= enqueued || stopped {
+                cond.unlock()
+                c.resume()
+                return
+            }
+            waiters.append((enqueued, c))
+            cond.unlock()
+            cond.signal()
+        }
+    }
+
+    /// Stops accepting records, writes what is queued, syncs and closes the file.
+    public func close() async {
+        beginClosing()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            cond.lock()
+            if stopped {
+                cond.unlock()
+                c.resume()
+                return
+            }
+            waiters.append((UInt64.max, c))
+            cond.unlock()
+        }
+    }
+
+    private func beginClosing() {
+        cond.lock()
+        closing = true
+        cond.unlock()
+        cond.broadcast()
+    }
+
+    // MARK: writer thread
+
+    private func run() {
+        var batch: [DecisionRecord] = []
+        var buffer = JSONWriter(reserve: 64 * 1024)
+        while true {
+            cond.lock()
+            while queue.isEmpty && !closing { cond.wait() }
+            swap(&batch, &queue)
+            let finishing = closing && batch.isEmpty
+            cond.unlock()
+
+            if finishing { break }
+            write(batch, &buffer)
+            let n = UInt64(batch.count)
+            batch.removeAll(keepingCapacity: true)
+
+            cond.lock()
+            processed += n
+            let ready = takeWaiters(upTo: processed)
+            cond.unlock()
+            for c in ready { c.resume() }
+        }
+        file?.close()
+        cond.lock()
+        stopped = true
+        let rest = waiters.map(\.1)
+        waiters.removeAll()
+        cond.unlock()
+        for c in rest { c.resume() }
+    }
+
+    /// Must hold the lock.
+    private func takeWaiters(upTo seq: UInt64) -> [CheckedContinuation<Void, Never>] {
+        guard !waiters.isEmpty else { return [] }
+        var ready: [CheckedContinuation<Void, Never>] = []
+        waiters.removeAll { w in
+            if w.0 <= seq { ready.append(w.1); return true }
+            return false
+        }
+        return ready
+    }
+
+    private func write(_ batch: [DecisionRecord], _ buffer: inout JSONWriter) {
+        buffer = JSONWriter(reserve: 64 * 1024)
+        for var r in batch {
+            if !mask.isEmpty { DecisionMasker.apply(mask, to: &r) }
+            if file != nil {
+                r.writeJSON(into: &buffer)
+                buffer.appendRaw("\n")
+            }
+            journal?.emit(r)
+        }
+        guard let file else { return }
+        do {
+            // One entry per rotation unit: rotate between entries, never inside one.
+            if file.size + buffer.bytes.count > file.maxBytes {
+                try writeSplit(buffer.bytes, to: file)
+            } else {
+                try file.append(buffer.bytes)
+            }
+        } catch {
+            cond.lock()
+            writeErrors += 1
+            cond.unlock()
+            errorLogger?.error("decision log write failed: \(error)")
+        }
+    }
+
+    /// Writes the batch in chunks that fit, so rotation happens at entry boundaries.
+    private func writeSplit(_ bytes: [UInt8], to file: RotatingLogFile) throws {
+        try bytes.withUnsafeBytes { all in
+            func put(_ r: Range<Int>) throws {
+                if !r.isEmpty { try file.append(UnsafeRawBufferPointer(rebasing: all[r])) }
+            }
+            var chunkStart = 0
+            var lineStart = 0
+            for i in 0..<all.count where all[i] == 0x0A {
+                let lineEnd = i + 1
+                if file.size + (lineEnd - chunkStart) > file.maxBytes {
+                    try put(chunkStart..<lineStart)   // what fits so far
+                    chunkStart = lineStart
+                    if file.size + (lineEnd - lineStart) > file.maxBytes {
+                        try put(lineStart..<lineEnd)  // rotates first; alone in its file if huge
+                        chunkStart = lineEnd
+                    }
+                }
+                lineStart = lineEnd
+            }
+            try put(chunkStart..<all.count)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// RFC 3339 UTC timestamps with nanoseconds, as Go (and so OPA) writes them: up to 9 fractional
+/// digits with trailing zeros dropped, e.g. `2026-11-22T04:30:15.1234Z`.
+enum RFC3339 {
+    static func format(ns: Int64) -> String {
+        var secs = time_t(ns / 1_000_000_000)
+        var frac = Int(ns % 1_000_000_000)
+        if frac < 0 { frac += 1_000_000_000; secs -= 1 }
+        var tm = tm()
+        gmtime_r(&secs, &tm)
+        var s = pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2)
+        s += "T" + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2)
+        if frac != 0 {
+            var digits = pad(frac, 9)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            s += "." + digits
+        }
+        return s + "Z"
+    }
+
+    /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.
+    static func parse(_ text: String) -> Int64? {
+        let u = Array(text.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= u.count else { return nil }
+            var n = 0
+            for c in u[from..<from + len] {
+                guard c >= 48 && c <= 57 else { return nil }
+                n = n * 10 + Int(c - 48)
+            }
+            return n
+        }
+        guard u.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
+              let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2) else { return nil }
+        var i = 19
+        var frac: Int64 = 0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < u.count, u[i] >= 48, u[i] <= 57 {
+                if digits < 9 { frac = frac * 10 + Int64(u[i] - 48) }
+                digits += 1
+                i += 1
+            }
+            if digits < 9 { for _ in digits..<9 { frac *= 10 } }
+        }
+        guard i < u.count else { return nil }
+        var offset = 0
+        if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
+            offset = (oh * 3600 + om * 60) * (u[i] == UInt8(ascii: "+") ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == u.count else { return nil }
+        var tm = tm()
+        tm.tm_year = Int32(y - 1900); tm.tm_mon = Int32(mo - 1); tm.tm_mday = Int32(d)
+        tm.tm_hour = Int32(h); tm.tm_min = Int32(mi); tm.tm_sec = Int32(se)
+        let secs = Int64(timegm(&tm)) - Int64(offset)
+        return secs * 1_000_000_000 + frac
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

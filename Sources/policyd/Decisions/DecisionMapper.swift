@@ -1,0 +1,139 @@
+import Engine
+
+enum Verdict: String, Sendable {
+    case allow, deny, escalate
+}
+
+/// The decision derived from a policy result: what the proxy must do and why.
+struct DecisionOutcome: Sendable, Equatable {
+    var verdict: Verdict
+    /// Sorted messages.
+    var reasons: [String]
+    /// Rules that fired, e.g. "agentcy.connectors.deny", sorted.
+    var rules: [String]
+    /// Set when the daemon failed closed: no_policy, undefined, invalid_result, eval_error.
+    var error: String?
+}
+
+/// Turns the document at an entrypoint into allow/deny/escalate. Pure: no I/O, no state.
+///
+/// For entrypoint `a/b` (the document data.a.b):
+/// 1. a string "allow"|"deny"|"escalate", or an object `{"decision": …, "reasons": […]}`, is
+///    taken as is;
+/// 2. otherwise the document is a package: `deny` that is `true` or a non-empty set/array in
+///    the package or in any package below it → deny, with the set's messages (or
+///    "denied by a.b.deny" for a boolean) as reasons;
+/// 3. else `escalate` likewise → escalate;
+/// 4. else `allow == true` in the entrypoint package itself → allow (a sub-package's `allow`
+///    never grants: it is read as data, never as permission);
+/// 5. else the entrypoint's default: deny "no rule allowed this request", or allow when
+///    configured `default: allow`.
+/// An undefined result, a missing policy or an evaluation error is a deny carrying an error
+/// code (fail closed), never something a proxy could mistake for permission.
+enum DecisionMapper {
+    static let noRuleReason = "no rule allowed this request"
+
+    static func map(result: Value?, path: [String], defaultDecision: Configuration.Entrypoint.Default) -> DecisionOutcome {
+        let dotted = path.joined(separator: ".")
+        guard let result else {
+            return failClosed(code: "undefined", reason: "policy decision undefined: data.\(dotted)")
+        }
+        switch result {
+        case .string(let s):
+            guard let v = Verdict(rawValue: s) else { return invalid(dotted) }
+            return DecisionOutcome(verdict: v, reasons: [], rules: [dotted], error: nil)
+        case .bool(true):
+            return DecisionOutcome(verdict: .allow, reasons: [], rules: [dotted], error: nil)
+        case .bool(false):
+            return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: [dotted], error: nil)
+        case .object(let obj):
+            if let d = obj["decision"] {
+                guard let s = d.stringValue, let v = Verdict(rawValue: s) else { return invalid(dotted) }
+                return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(), rules: [dotted], error: nil)
+            }
+            var denies = Findings()
+            var escalations = Findings()
+            collect(obj, prefix: dotted, denies: &denies, escalations: &escalations)
+            if !denies.rules.isEmpty {
+                return DecisionOutcome(verdict: .deny, reasons: denies.sortedReasons, rules: denies.rules.sorted(), error: nil)
+            }
+            if !escalations.rules.isEmpty {
+                return DecisionOutcome(verdict: .escalate, reasons: escalations.sortedReasons,
+                                       rules: escalations.rules.sorted(), error: nil)
+            }
+            if obj["allow"]?.isTrue == true {
+                return DecisionOutcome(verdict: .allow, reasons: [], rules: ["\(dotted).allow"], error: nil)
+            }
+            if defaultDecision == .allow {
+                return DecisionOutcome(verdict: .allow, reasons: [], rules: [], error: nil)
+            }
+            return DecisionOutcome(verdict: .deny, reasons: [noRuleReason], rules: [], error: nil)
+        default:
+            return invalid(dotted)
+        }
+    }
+
+    static func failClosed(code: String, reason: String) -> DecisionOutcome {
+        DecisionOutcome(verdict: .deny, reasons: [reason], rules: [], error: code)
+    }
+
+    private static func invalid(_ dotted: String) -> DecisionOutcome {
+        failClosed(code: "invalid_result", reason: "data.\(dotted) is not a decision")
+    }
+
+    private struct Findings {
+        var reasons: [String] = []
+        var rules: [String] = []
+        var sortedReasons: [String] { Array(Set(reasons)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    }
+
+    /// Walks the package and every nested object (sub-packages) for deny/escalate rules.
+    private static func collect(_ obj: ObjectValue, prefix: String, denies: inout Findings, escalations: inout Findings) {
+        if let d = obj["deny"] { add(d, rule: "\(prefix).deny", verb: "denied", to: &denies) }
+        if let e = obj["escalate"] { add(e, rule: "\(prefix).escalate", verb: "escalated", to: &escalations) }
+        for (k, v) in obj.pairs {
+            guard case .object(let child) = v, case .string(let name) = k,
+                name != "deny", name != "escalate", name != "allow"
+            else { continue }
+            collect(child, prefix: "\(prefix).\(name)", denies: &denies, escalations: &escalations)
+        }
+    }
+
+    private static func add(_ v: Value, rule: String, verb: String, to f: inout Findings) {
+        switch v {
+        case .bool(true):
+            f.rules.append(rule)
+            f.reasons.append("\(verb) by \(rule)")
+        case .set(let s) where !s.isEmpty:
+            f.rules.append(rule)
+            f.reasons.append(contentsOf: messages(v))
+        case .array(let a) where !a.isEmpty:
+            f.rules.append(rule)
+            f.reasons.append(contentsOf: messages(v))
+        case .object(let o) where !o.isEmpty:
+            // A partial object rule `deny[key] := msg`.
+            f.rules.append(rule)
+            f.reasons.append(contentsOf: o.values.map(message))
+        default:
+            break
+        }
+    }
+
+    private static func messages(_ v: Value?) -> [String] {
+        switch v {
+        case .set(let s): return s.elements.map(message)
+        case .array(let a): return a.map(message)
+        case .string(let s): return [s]
+        default: return []
+        }
+    }
+
+    /// A set element as text: a string, an object's msg/message/reason field, else its JSON.
+    private static func message(_ v: Value) -> String {
+        if case .string(let s) = v { return s }
+        for key in ["msg", "message", "reason"] {
+            if let s = v[key]?.stringValue { return s }
+        }
+        return JSONWriter.string(v)
+    }
+}

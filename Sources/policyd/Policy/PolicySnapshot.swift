@@ -1,0 +1,53 @@
+import Engine
+
+/// What a bundle contributed to the active policy.
+struct BundleInfo: Sendable, Equatable {
+    var name: String
+    var revision: String
+    /// Wall-clock activation time, nanoseconds since the epoch.
+    var activatedAtNs: Int64
+}
+
+/// The outcome of the last attempt to (re)load one bundle.
+struct ReloadResult: Sendable, Equatable {
+    var bundle: String
+    var ok: Bool
+    var revision: String?
+    var error: String?
+    var atNs: Int64
+}
+
+/// The policy being served, immutable. A request loads the current snapshot once and uses it
+/// until its response is written, so a reload never changes a decision half-way.
+final class PolicySnapshot: Sendable {
+    /// nil: nothing could be loaded (every decision fails closed with `no_policy`).
+    let policy: CompiledPolicy?
+    let bundles: [String: BundleInfo]
+    /// The last reload attempt per bundle, successful or not.
+    let lastResults: [String: ReloadResult]
+    /// Why there is no policy, when there is none.
+    let loadError: String?
+    /// Monotonically increasing activation number (0 = the empty start-up snapshot).
+    let generation: Int
+
+    init(policy: CompiledPolicy?, bundles: [String: BundleInfo], lastResults: [String: ReloadResult],
+         loadError: String?, generation: Int)
+    {
+        self.policy = policy
+        self.bundles = bundles
+        self.lastResults = lastResults
+        self.loadError = loadError
+        self.generation = generation
+    }
+
+    static let empty = PolicySnapshot(policy: nil, bundles: [:], lastResults: [:],
+                                      loadError: "no bundle loaded yet", generation: 0)
+
+    /// True when the last attempt for some bundle failed while an older policy is still served.
+    var degraded: Bool { policy != nil && lastResults.values.contains { !$0.ok } }
+
+    /// "name@revision, …" for STATUS= and logs.
+    var revisionSummary: String {
+        bundles.values.sorted { $0.name < $1.name }.map { "\($0.name)@\($0.revision)" }.joined(separator: ",")
+    }
+}

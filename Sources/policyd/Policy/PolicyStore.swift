@@ -1,0 +1,77 @@
+import Atomics
+import Engine
+import NIOConcurrencyHelpers
+
+/// Holds the snapshot being served.
+///
+/// Reads are lock-free (`ManagedAtomic` load with a strong reference), one per request; writers
+/// (reload, rollback) are serialised by a lock and swap the reference atomically. The previous
+/// snapshot is kept for `rollback` and freed once the last in-flight request releases it.
+final class PolicyStore: Sendable {
+    private let current: ManagedAtomic<PolicySnapshot>
+    private let writer = NIOLockedValueBox<State>(State())
+
+    private struct State {
+        var previous: PolicySnapshot?
+        var generation = 0
+    }
+
+    init(initial: PolicySnapshot = .empty) {
+        current = ManagedAtomic(initial)
+    }
+
+    /// The snapshot a request should use: call once per request.
+    @inline(__always)
+    var snapshot: PolicySnapshot { current.load(ordering: .acquiring) }
+
+    /// Makes `policy` (built from `bundles`) the served policy. `results` records each bundle's
+    /// load attempt; results for bundles not mentioned are kept.
+    @discardableResult
+    func activate(policy: CompiledPolicy, bundles: [String: BundleInfo], results: [ReloadResult]) -> PolicySnapshot {
+        writer.withLockedValue { st in
+            let old = current.load(ordering: .acquiring)
+            st.generation += 1
+            let next = PolicySnapshot(policy: policy, bundles: bundles, lastResults: merged(old.lastResults, results),
+                                      loadError: nil, generation: st.generation)
+            if old.policy != nil { st.previous = old }
+            current.store(next, ordering: .releasing)
+            return next
+        }
+    }
+
+    /// Records failed load attempts without changing what is served (a rejected drop keeps the
+    /// last good policy; with none, the store stays empty and requests fail closed).
+    @discardableResult
+    func recordFailure(_ results: [ReloadResult], loadError: String) -> PolicySnapshot {
+        writer.withLockedValue { st in
+            let old = current.load(ordering: .acquiring)
+            let next = PolicySnapshot(policy: old.policy, bundles: old.bundles,
+                                      lastResults: merged(old.lastResults, results),
+                                      loadError: old.policy == nil ? loadError : nil, generation: old.generation)
+            current.store(next, ordering: .releasing)
+            return next
+        }
+    }
+
+    /// Goes back to the snapshot served before the last activation. Returns nil when there is none.
+    func rollback() -> PolicySnapshot? {
+        writer.withLockedValue { st in
+            guard let prev = st.previous else { return nil }
+            let old = current.load(ordering: .acquiring)
+            st.generation += 1
+            let next = PolicySnapshot(policy: prev.policy, bundles: prev.bundles, lastResults: old.lastResults,
+                                      loadError: nil, generation: st.generation)
+            st.previous = old.policy != nil ? old : nil
+            current.store(next, ordering: .releasing)
+            return next
+        }
+    }
+
+    private func merged(_ old: [String: ReloadResult], _ new: [ReloadResult]) -> [String: ReloadResult] {
+        var out = old
+        for r in new { out[r.bundle] = r }
+        return out
+    }
+}
+
+extension PolicySnapshot: AtomicReference {}

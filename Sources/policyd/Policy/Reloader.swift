@@ -1,0 +1,103 @@
+import Logging
+import NIOConcurrencyHelpers
+
+/// Runs reloads one at a time (SIGHUP, the admin op, start-up) and tells systemd and the log
+/// about each: RELOADING=1 … READY=1 with a fresh STATUS=.
+final class Reloader: AdminActions, Sendable {
+    let source: any BundleSource
+    let store: PolicyStore
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let counters: ServerCounters
+    private let lock = NIOLock()
+    private let lastSummary = NIOLockedValueBox<String>("not loaded")
+
+    init(source: any BundleSource, store: PolicyStore, notifier: SystemdNotifier, logger: Logger, counters: ServerCounters) {
+        self.source = source
+        self.store = store
+        self.notifier = notifier
+        self.logger = logger
+        self.counters = counters
+    }
+
+    /// The first load, before READY=1 (no RELOADING=1).
+    @discardableResult
+    func initialLoad() -> ReloadOutcome { lock.withLock { load() } }
+
+    func reload() -> ReloadOutcome {
+        lock.withLock {
+            notifier.reloading()
+            let outcome = load()
+            notifier.ready(status: statusLine())
+            return outcome
+        }
+    }
+
+    func rollback() -> PolicySnapshot? {
+        lock.withLock {
+            guard let snap = store.rollback() else { return nil }
+            lastSummary.withLockedValue { $0 = "rolled back to \(snap.revisionSummary)" }
+            logger.event(.bundleActivated, .notice, "rolled back to \(snap.revisionSummary)",
+                         ["POLICYD_REVISION": .string(snap.revisionSummary)])
+            notifier.status(statusLine())
+            return snap
+        }
+    }
+
+    /// Named rollback (signed bundle source only): RELOADING=1 … READY=1 around the swap.
+    func rollback(bundle: String, revision: String) -> Result<PolicySnapshot, BundleError> {
+        lock.withLock {
+            guard let signed = source as? SignedBundleSource else {
+                return .failure(BundleError(.activation, .unsupportedFeature, "rollback by revision needs the signed bundle source"))
+            }
+            notifier.reloading()
+            let result = signed.rollback(name: bundle, revision: revision, store: store)
+            switch result {
+            case .success(let r):
+                lastSummary.withLockedValue { $0 = "rolled back \(bundle) to \(revision)" }
+                log([r])
+            case .failure(let e):
+                lastSummary.withLockedValue { $0 = "rollback of \(bundle) to \(revision) refused: \(e)" }
+                log([ReloadResult(bundle: bundle, ok: false, revision: revision, error: "rollback: \(e)", atNs: 0)])
+            }
+            notifier.ready(status: statusLine())
+            return result.map { _ in store.snapshot }
+        }
+    }
+
+    private func load() -> ReloadOutcome {
+        let outcome = source.reload(into: store)
+        lastSummary.withLockedValue { $0 = outcome.summary }
+        log(outcome.results)
+        return outcome
+    }
+
+    /// One journal entry per bundle result, activated or rejected (a burst can hold both).
+    private func log(_ results: [ReloadResult]) {
+        for r in results {
+            if r.ok {
+                logger.event(.bundleActivated, .notice, "bundle \(r.bundle) activated, revision \(r.revision ?? "")",
+                             ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
+                              "POLICYD_RESULT": "activated"])
+            } else {
+                // Bundle errors read "stage: reason: message (file:line)".
+                let parts = (r.error ?? "").split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+                var fields: Logger.Metadata = ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
+                                               "POLICYD_RESULT": "rejected", "POLICYD_REASON": .string(r.error ?? "")]
+                if parts.count == 3, BundleError.Stage(rawValue: parts[0]) != nil {
+                    fields["POLICYD_STAGE"] = .string(parts[0])
+                    fields["POLICYD_REASON_CODE"] = .string(parts[1])
+                }
+                logger.event(.bundleRejected, .error, "bundle \(r.bundle) rejected: \(r.error ?? "")", fields)
+            }
+        }
+    }
+
+    /// One line for STATUS=: what is served, how many decisions, the last reload result.
+    func statusLine() -> String {
+        let snap = store.snapshot
+        let serving = snap.policy == nil ? "no policy (denying all)" : "serving \(snap.revisionSummary)"
+        let last = lastSummary.withLockedValue { $0 }
+        return "\(serving); \(counters.decisions) decisions; last reload: \(String(last.prefix(200)))"
+    }
+}
