@@ -212,3 +212,11 @@ extension ParserTests {
         }
     }
 }
+
+extension ParserTests {
+    @Test func v0MultiPartRefHeadIsAnObjectRule() throws {
+        let m = try Parser.parseModule(name: "r.rego", source: "package test\np[q][r] { q := [\"a\"][r] }\ns[x] { x := 1 }", version: .v0)
+        #expect(m.rules[0].kind == .partialObject && m.rules[0].head.valueGenerated)
+        #expect(m.rules[1].kind == .partialSet)
+    }
+}
