@@ -85,9 +85,11 @@ import Testing
         do {
             _ = try policy("package t\np if { x > 1 }")
             Issue.record("expected an unsafe var error")
+        } catch let error as EngineErrors {
+            #expect(error.errors.first?.code == .unsafeVarError)
+            #expect(error.errors.first?.message == "var x is unsafe")
         } catch {
-            #expect((error as? EngineErrors)?.errors.first?.code == .unsafeVarError)
-            #expect((error as? EngineErrors)?.errors.first?.message == "var x is unsafe")
+            Issue.record("unexpected error \(error)")
         }
     }
 
