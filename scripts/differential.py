@@ -130,7 +130,10 @@ def compare(name, engine, ours_src, oracle_src, query_path, data, inputs, v0=Fal
         bad = [k for k in set(a) | set(b) if a.get(k) != b.get(k)]
     else:
         bad = ["whole"] if a != b else []
-    print(f"{name}: {len(inputs)} inputs, {len(bad)} mismatches")
+    defined = len(a) if isinstance(a, dict) else 0
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        bad = bad or ["whole"]
+    print(f"{name}: {len(inputs)} inputs, {defined} defined answers, {len(bad)} mismatches")
     for k in sorted(bad, key=str)[:5]:
         i = int(k) if k != "whole" else None
         print(f"  input {json.dumps(inputs[i]) if i is not None else ''}\n    policyd: {json.dumps(a.get(k) if isinstance(a, dict) else a)}\n    opa:     {json.dumps(b.get(k) if isinstance(b, dict) else b)}")

@@ -8,3 +8,7 @@ swift test
 # End to end: the debug binary under systemd-socket-activate, Python + Swift clients,
 # sd_notify, a standalone journald, hostile clients (tests/e2e, about a minute).
 python3 -m pytest -q -p no:cacheprovider tests/e2e
+# Conformance against OPA's own cases, with the ratchet (tests/conformance-passing.txt):
+# the release binary, 2 jobs, a few minutes.
+swift build -c release --product policyd
+POLICYD=.build/release/policyd scripts/conformance.sh

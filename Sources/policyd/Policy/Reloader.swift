@@ -80,9 +80,15 @@ final class Reloader: AdminActions, Sendable {
                              ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
                               "POLICYD_RESULT": "activated"])
             } else {
-                logger.event(.bundleRejected, .error, "bundle \(r.bundle) rejected: \(r.error ?? "")",
-                             ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
-                              "POLICYD_RESULT": "rejected", "POLICYD_REASON": .string(r.error ?? "")])
+                // Bundle errors read "stage: reason: message (file:line)".
+                let parts = (r.error ?? "").split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+                var fields: Logger.Metadata = ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
+                                               "POLICYD_RESULT": "rejected", "POLICYD_REASON": .string(r.error ?? "")]
+                if parts.count == 3, BundleError.Stage(rawValue: parts[0]) != nil {
+                    fields["POLICYD_STAGE"] = .string(parts[0])
+                    fields["POLICYD_REASON_CODE"] = .string(parts[1])
+                }
+                logger.event(.bundleRejected, .error, "bundle \(r.bundle) rejected: \(r.error ?? "")", fields)
             }
         }
     }

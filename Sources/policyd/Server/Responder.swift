@@ -264,7 +264,8 @@ final class Responder: Sendable {
         case .reload:
             let outcome = admin.reload()
             var w = ResponseWriter(id: r.id)
-            w.string("status", outcome.activated ? "ok" : "rejected")
+            // "rejected" only when a drop failed; a rescan that finds nothing new is "ok".
+            w.string("status", outcome.results.contains { !$0.ok } ? "rejected" : "ok")
             w.string("summary", outcome.summary)
             w.bundles("bundles", store.snapshot.bundles)
             return w.finish()
