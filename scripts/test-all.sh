@@ -8,3 +8,5 @@ swift test
 # End to end: the debug binary under systemd-socket-activate, Python + Swift clients,
 # sd_notify, a standalone journald, hostile clients (tests/e2e, about a minute).
 python3 -m pytest -q -p no:cacheprovider tests/e2e
+# Benchmarks smoke run (debug build, a few seconds each, no timing assertions) so they never rot.
+./bench/compare --smoke --config debug --no-build

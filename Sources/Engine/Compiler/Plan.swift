@@ -1,0 +1,191 @@
+// The evaluation form the compiler lowers Rego into. Everything here is built once per
+// policy and never mutated afterwards, so a plan is shared by every request thread.
+//
+// - Variables are slot numbers in the frame of the rule (or query) they belong to.
+// - `data` references are resolved to a `DataNode` (a package, a rule set, or base data) plus
+//   the remaining path.
+// - Calls point straight at the builtin or at the user function's node.
+
+/// A term in evaluation form.
+indirect enum PTerm {
+    case const(Value)
+    /// Frame slot of a local variable.
+    case local(Int)
+    case input
+    /// A resolved `data` reference: the deepest node reached by constant keys, then the rest.
+    case data(DataNode, [PTerm])
+    /// Any other reference: base term then path (path locals that are unbound iterate).
+    case ref(PTerm, [PTerm])
+    case array([PTerm])
+    case set([PTerm])
+    case object([PTerm], [PTerm])
+    case call(PCall)
+    case compr(PCompr)
+    /// `$"…{x}…"`: concatenation of parts.
+    case template([PTerm])
+
+    var isConst: Bool { if case .const = self { return true } else { return false } }
+}
+
+/// What a call invokes.
+enum CallTarget {
+    case builtin(Builtin)
+    /// A user function: the node holding its definitions.
+    case function(DataNode)
+}
+
+/// An array, set or object comprehension.
+final class PCompr {
+    enum Kind { case array, set, object }
+    let kind: Kind
+    /// The element (array/set) or key (object).
+    let head: PTerm
+    /// The value (objects only).
+    let value: PTerm?
+    let body: PBody
+    /// Outer slots the comprehension reads (they must be bound before it runs).
+    let captured: [Int]
+    init(kind: Kind, head: PTerm, value: PTerm?, body: PBody, captured: [Int]) {
+        self.kind = kind
+        self.head = head
+        self.value = value
+        self.body = body
+        self.captured = captured
+    }
+}
+
+final class PCall {
+    let target: CallTarget
+    let name: String
+    let args: [PTerm]
+    let location: SourceLocation
+    init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation) {
+        self.target = target
+        self.name = name
+        self.args = args
+        self.location = location
+    }
+}
+
+typealias PBody = [PExpr]
+
+struct PExpr {
+    enum Kind {
+        /// True when defined and not `false`.
+        case term(PTerm)
+        case unify(PTerm, PTerm)
+        /// A call in expression position; with `output`, the result is unified with it.
+        case call(PCall, output: PTerm?)
+        case print([PTerm])
+        case someIn(key: PTerm?, value: PTerm, collection: PTerm)
+        case every(key: PTerm?, value: PTerm, collection: PTerm, body: PBody, captured: [Int])
+        /// Experimental `and` / `or` of two bodies.
+        case logical(isAnd: Bool, PBody, PBody)
+        /// `not { body }`.
+        case notBody(PBody, captured: [Int])
+        /// `some x` (declaration only).
+        case noop
+    }
+    var kind: Kind
+    var negated: Bool
+    var withs: [PWith]
+    var location: SourceLocation
+}
+
+/// One `with` modifier.
+struct PWith {
+    enum Target {
+        case input([Value])
+        case data([Value])
+        /// A builtin or user function replaced (by name of the builtin / node path).
+        case function(String)
+    }
+    enum Replacement {
+        case value(PTerm)
+        case target(CallTarget)
+    }
+    var target: Target
+    var value: Replacement
+}
+
+/// How a rule set combines its rules' results.
+enum NodeKind {
+    case package
+    case complete
+    case partialSet
+    case partialObject
+    case function
+}
+
+/// One compiled rule definition (with its else chain).
+final class PRule {
+    let kind: RuleKind
+    /// For partial objects: the head ref parts below the node (`p[x].y` → [x, "y"]).
+    var keyPath: [PTerm] = []
+    /// Partial set element.
+    var key: PTerm?
+    var value: PTerm?
+    var args: [PTerm] = []
+    var body: PBody = []
+    var elseChain: [(value: PTerm, body: PBody)] = []
+    var slotCount = 0
+    let isDefault: Bool
+    let location: SourceLocation
+    /// Number of parameters (functions), known before bodies are lowered.
+    var arity = 0
+    init(kind: RuleKind, isDefault: Bool, location: SourceLocation) {
+        self.kind = kind
+        self.isDefault = isDefault
+        self.location = location
+    }
+}
+
+/// A node of the data tree: base data and/or rules at one path under `data`.
+final class DataNode {
+    let id: Int
+    let path: [String]
+    var children: [String: DataNode] = [:]
+    /// Child names in order, for deterministic iteration.
+    var base: Value?
+    var rules: [PRule] = []
+    var defaultRule: PRule?
+    var kind: NodeKind = .package
+
+    init(id: Int, path: [String]) {
+        self.id = id
+        self.path = path
+    }
+
+    var hasRules: Bool { kind != .package }
+    var dottedPath: String { (["data"] + path).joined(separator: ".") }
+}
+
+/// The whole compiled policy.
+final class Plan: @unchecked Sendable {
+    let root: DataNode
+    let nodeCount: Int
+    init(root: DataNode, nodeCount: Int) {
+        self.root = root
+        self.nodeCount = nodeCount
+    }
+
+    func node(at path: [String]) -> DataNode? {
+        var n = root
+        for p in path {
+            guard let c = n.children[p] else { return nil }
+            n = c
+        }
+        return n
+    }
+}
+
+/// A compiled ad-hoc query.
+struct PQuery {
+    var body: PBody
+    var slotCount: Int
+    /// User-visible variables, in order of first appearance.
+    var variables: [(String, Int)]
+    /// Per top-level expression (in source order): the term whose value is reported, if any.
+    var expressionTerms: [PTerm?]
+    var expressionTexts: [String]
+}

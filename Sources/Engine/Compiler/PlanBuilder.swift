@@ -1,0 +1,180 @@
+// Builds the data tree from base data and modules, places every rule at its node, then
+// lowers bodies (after all nodes exist, so references resolve to direct links).
+
+final class PlanBuilder {
+    let root: DataNode
+    private var nextID = 1
+    var errors: [EngineError] = []
+    var warnings: [String] = []
+
+    init(data: Value) {
+        root = DataNode(id: 0, path: [])
+        root.base = data
+    }
+
+    /// A builder over a finished plan, for resolving query references (adds no nodes).
+    init(existing plan: Plan) {
+        root = plan.root
+        nextID = plan.nodeCount
+    }
+
+    func existingNode(_ path: [String]) -> DataNode? {
+        var n = root
+        for p in path {
+            guard let c = n.children[p] else { return nil }
+            n = c
+        }
+        return n
+    }
+
+    func makeNode(_ path: [String]) -> DataNode {
+        var n = root
+        for (i, p) in path.enumerated() {
+            if let c = n.children[p] {
+                n = c
+            } else {
+                let c = DataNode(id: nextID, path: Array(path[0...i]))
+                nextID += 1
+                if let b = n.base, let cb = b[p] { c.base = cb }
+                n.children[p] = c
+                n = c
+            }
+        }
+        return n
+    }
+
+    /// A `data` reference: follows nodes for the constant prefix (stopping at a rule node),
+    /// the rest stays a runtime path.
+    func dataRef(_ path: [String], _ extra: [PTerm]) -> PTerm {
+        var n = root
+        var rest: [PTerm] = []
+        var i = 0
+        while i < path.count {
+            if n.hasRules { break }
+            guard let c = n.children[path[i]] else { break }
+            n = c
+            i += 1
+        }
+        rest = path[i...].map { .const(.string($0)) } + extra
+        while !n.hasRules, let first = rest.first, case .const(.string(let s)) = first, let c = n.children[s] {
+            n = c
+            rest.removeFirst()
+        }
+        return .data(n, rest)
+    }
+
+    // MARK: building
+
+    struct Pending {
+        let rule: Rule
+        let prule: PRule
+        let lowerer: Lowerer
+        let keyParts: [RefPart]
+    }
+
+    func build(modules: [Module]) -> Plan {
+        var ruleNames: [[String]: Set<String>] = [:]
+        for m in modules {
+            for r in m.rules { ruleNames[m.package.segments, default: []].insert(r.name) }
+        }
+        var pending: [Pending] = []
+        for m in modules {
+            var imports: [String: Ref] = [:]
+            for imp in m.imports {
+                if let n = imp.boundName { imports[n] = imp.path }
+            }
+            let env = ModuleEnv(package: m.package.segments, imports: imports, ruleNames: ruleNames[m.package.segments] ?? [])
+            let lowerer = Lowerer(plan: self, env: env)
+            for r in m.rules {
+                // The node: package + the ground prefix of the head ref.
+                var path = m.package.segments + [r.name]
+                var keyParts: [RefPart] = []
+                var ground = true
+                for p in r.head.ref.parts {
+                    if ground, let k = p.stringKey {
+                        path.append(k)
+                    } else {
+                        ground = false
+                        keyParts.append(p)
+                    }
+                }
+                if r.kind == .partialObject && keyParts.isEmpty, let last = path.popLast() {
+                    // `p["a"] := 1` style: the last constant key is the object key.
+                    keyParts = [.field(last, r.location)]
+                }
+                let node = makeNode(path)
+                let kind: NodeKind
+                switch r.kind {
+                case .complete: kind = .complete
+                case .partialSet: kind = .partialSet
+                case .partialObject: kind = .partialObject
+                case .function: kind = .function
+                }
+                if node.kind == .package || node.kind == kind {
+                    node.kind = kind
+                } else if !r.isDefault {
+                    errors.append(EngineError(.compileError, "conflicting rules \(node.dottedPath) found", location: r.location))
+                    continue
+                }
+                let pr = PRule(kind: r.kind, isDefault: r.isDefault, location: r.location)
+                pr.arity = r.head.args?.count ?? 0
+                if r.isDefault { node.defaultRule = pr } else { node.rules.append(pr) }
+                pending.append(Pending(rule: r, prule: pr, lowerer: lowerer, keyParts: keyParts))
+            }
+        }
+        for p in pending { lowerRule(p) }
+        for p in pending { errors.append(contentsOf: p.lowerer.errors); p.lowerer.errors = [] }
+        return Plan(root: root, nodeCount: nextID)
+    }
+
+    private func lowerRule(_ p: Pending) {
+        let r = p.rule, pr = p.prule, low = p.lowerer
+        let frame = FrameAlloc()
+        let scope = Scope(parent: nil, frame: frame)
+        var bound = Set<Int>()
+        if let args = r.head.args {
+            for a in args { low.declarePattern(a, scope: scope) }
+            pr.args = args.map { low.lowerTerm($0, scope: scope) }
+            var u = VarUse()
+            pr.args.forEach { u.pattern($0) }
+            bound = u.provides
+        }
+        // Head variables are bound by the body (checked below).
+        low.predeclare(r.body, scope: scope)
+        let (body, endBound) = low.lowerBody(r.body, scope: scope, bound: bound)
+        pr.body = body
+        pr.value = r.head.value.map { low.lowerTerm($0, scope: scope) }
+        if r.kind == .partialSet { pr.key = r.head.key.map { low.lowerTerm($0, scope: scope) } }
+        pr.keyPath = p.keyParts.map { part in
+            switch part {
+            case .field(let f, _): return .const(.string(f))
+            case .bracket(let t): return low.lowerTerm(t, scope: scope)
+            }
+        }
+        var headUse = VarUse()
+        if let v = pr.value { headUse.value(v) }
+        if let k = pr.key { headUse.value(k) }
+        pr.keyPath.forEach { headUse.value($0) }
+        if let missing = headUse.needs.subtracting(endBound).sorted().first, low.errors.isEmpty {
+            low.error(.unsafeVarError, "var \(frame.names[missing]) is unsafe", r.head.location)
+        }
+        for e in r.elseChain {
+            let (eb, _) = low.lowerBody(e.body, scope: scope, bound: bound)
+            pr.elseChain.append((value: low.lowerTerm(e.value, scope: scope), body: eb))
+        }
+        pr.slotCount = frame.count
+    }
+}
+
+extension PlanBuilder {
+    /// `dataRef` against a finished plan.
+    static func dataRef(_ root: DataNode, _ path: [String], _ extra: [PTerm]) -> PTerm {
+        var n = root
+        var i = 0
+        while i < path.count, !n.hasRules, let c = n.children[path[i]] {
+            n = c
+            i += 1
+        }
+        return .data(n, path[i...].map { .const(.string($0)) } + extra)
+    }
+}

@@ -1,0 +1,115 @@
+// Safety analysis: orders body expressions so every variable is bound before it is read, as
+// OPA's compiler does, and reports `var x is unsafe` when no order works.
+
+/// Which slots an expression reads (must be bound before) and which it may bind.
+struct VarUse {
+    var needs: Set<Int> = []
+    var provides: Set<Int> = []
+
+    mutating func value(_ t: PTerm) {
+        switch t {
+        case .const, .input: break
+        case .local(let s): needs.insert(s)
+        case .data(_, let path): path.forEach { pathElem($0) }
+        case .ref(let head, let path):
+            value(head)
+            path.forEach { pathElem($0) }
+        case .array(let xs), .set(let xs), .template(let xs): xs.forEach { value($0) }
+        case .object(let ks, let vs):
+            ks.forEach { value($0) }
+            vs.forEach { value($0) }
+        case .call(let c): c.args.forEach { value($0) }
+        case .compr(let c): needs.formUnion(c.captured)
+        }
+    }
+
+    mutating func pattern(_ t: PTerm) {
+        switch t {
+        case .local(let s): provides.insert(s)
+        case .array(let xs): xs.forEach { pattern($0) }
+        case .object(let ks, let vs):
+            ks.forEach { value($0) }
+            vs.forEach { pattern($0) }
+        default: value(t)
+        }
+    }
+
+    private mutating func pathElem(_ t: PTerm) {
+        switch t {
+        case .local, .array, .object: pattern(t)
+        default: value(t)
+        }
+    }
+
+    static func of(_ e: PExpr, wildcards: Set<Int>) -> VarUse {
+        var u = VarUse()
+        switch e.kind {
+        case .term(let t): u.value(t)
+        case .unify(let a, let b):
+            u.pattern(a)
+            u.pattern(b)
+        case .call(let c, let out):
+            c.args.forEach { u.value($0) }
+            if let out { u.pattern(out) }
+        case .print(let args): args.forEach { u.value($0) }
+        case .someIn(let key, let value, let coll):
+            u.value(coll)
+            if let key { u.pattern(key) }
+            u.pattern(value)
+        case .every(_, _, let coll, _, let captured):
+            u.value(coll)
+            u.needs.formUnion(captured)
+        case .logical(let isAnd, let lhs, let rhs):
+            let l = lhs.map { VarUse.of($0, wildcards: wildcards) }
+            let r = rhs.map { VarUse.of($0, wildcards: wildcards) }
+            var lp = Set<Int>(), rp = Set<Int>()
+            for x in l { u.needs.formUnion(x.needs.subtracting(lp)); lp.formUnion(x.provides) }
+            for x in r { u.needs.formUnion(x.needs.subtracting(isAnd ? lp.union(rp) : rp)); rp.formUnion(x.provides) }
+            u.provides = isAnd ? lp.union(rp) : lp.intersection(rp)
+        case .notBody(_, let captured):
+            u.needs.formUnion(captured)
+        case .noop: break
+        }
+        for w in e.withs {
+            if case .value(let t) = w.value { u.value(t) }
+        }
+        if e.negated {
+            // Nothing escapes a negation, and its variables must come from outside (wildcards
+            // excepted).
+            let all = u.needs.union(u.provides)
+            u.needs = all.subtracting(wildcards)
+            u.provides = []
+        }
+        // A variable both read and bound by one expression (`x = f(x)`) must be bound first.
+        u.provides.subtract(u.needs)
+        return u
+    }
+}
+
+enum SafetyOrder {
+    /// Reorders `body` given the slots bound on entry. Returns the ordered body and the slots
+    /// bound at the end, or the first unsafe slot.
+    static func order(_ body: PBody, bound initial: Set<Int>, wildcards: Set<Int>) -> (PBody, Set<Int>, unsafe: (Int, SourceLocation)?) {
+        var bound = initial
+        var remaining = Array(body.indices)
+        var out: PBody = []
+        out.reserveCapacity(body.count)
+        let uses = body.map { VarUse.of($0, wildcards: wildcards) }
+        while !remaining.isEmpty {
+            var picked: Int?
+            for (pos, i) in remaining.enumerated() where uses[i].needs.isSubset(of: bound) {
+                picked = pos
+                break
+            }
+            guard let pos = picked else {
+                let i = remaining[0]
+                let missing = uses[i].needs.subtracting(bound).sorted()
+                return (out, bound, (missing.first ?? 0, body[i].location))
+            }
+            let i = remaining.remove(at: pos)
+            out.append(body[i])
+            bound.formUnion(uses[i].provides)
+        }
+        return (out, bound, nil)
+    }
+}

@@ -1,0 +1,220 @@
+// Expressions: negation, `with`, calls, `some … in`, `every`, print.
+
+extension Evaluator {
+    func evalExpr(_ e: PExpr, _ k: () throws -> Void) throws {
+        try step()
+        if e.withs.isEmpty {
+            if e.negated {
+                if try !exprSucceeds(e) { try k() }
+                return
+            }
+            return try evalPlain(e, k)
+        }
+        // `with` applies to this expression only: the continuation runs with the outer state.
+        let inner = try applyWiths(e.withs)
+        let outer = swapState(inner)
+        do {
+            if e.negated {
+                let ok = try !exprSucceeds(e)
+                _ = swapState(outer)
+                if ok { try k() }
+                return
+            }
+            var current = inner
+            try evalPlain(e) {
+                current = swapState(outer)
+                defer { _ = swapState(current) }
+                try k()
+            }
+            _ = swapState(outer)
+        } catch {
+            _ = swapState(outer)
+            throw error
+        }
+    }
+
+    private func exprSucceeds(_ e: PExpr) throws -> Bool {
+        do {
+            try evalPlain(e) { throw StopIteration() }
+        } catch is StopIteration {
+            return true
+        }
+        return false
+    }
+
+    private func evalPlain(_ e: PExpr, _ k: () throws -> Void) throws {
+        switch e.kind {
+        case .term(let t):
+            try evalTerm(t) { v in
+                if case .bool(false) = v { return }
+                try k()
+            }
+        case .unify(let a, let b):
+            try unify(a, b, k)
+        case .call(let call, let output):
+            try evalCall(call) { v in
+                if let out = output {
+                    try unifyValue(out, v, k)
+                } else {
+                    if case .bool(false) = v { return }
+                    try k()
+                }
+            }
+        case .print(let args):
+            var parts: [String] = []
+            for a in args {
+                var vals: [String] = []
+                try evalTerm(a) { v in
+                    if case .string(let s) = v { vals.append(s) } else { vals.append(RegoFormatter.format(v)) }
+                }
+                parts.append(vals.isEmpty ? "<undefined>" : vals.joined(separator: " "))
+            }
+            ctx.printSink?(parts.joined(separator: " "))
+            try k()
+        case .someIn(let key, let value, let coll):
+            try evalTerm(coll) { c in
+                try forEachEntry(c) { kv, vv in
+                    if let key {
+                        try unifyValue(key, kv) { try unifyValue(value, vv, k) }
+                    } else {
+                        try unifyValue(value, vv, k)
+                    }
+                }
+            }
+        case .every(let key, let value, let coll, let body, _):
+            var all = true
+            var defined = false
+            try evalTerm(coll) { c in
+                switch c {
+                case .array, .object, .set: defined = true
+                default: return
+                }
+                try forEachEntry(c) { kv, vv in
+                    guard all else { return }
+                    var ok = false
+                    let run = { [self] in ok = try bodySucceeds(body) }
+                    if let key {
+                        try unifyValue(key, kv) { try unifyValue(value, vv) { try run() } }
+                    } else {
+                        try unifyValue(value, vv) { try run() }
+                    }
+                    if !ok { all = false }
+                }
+            }
+            if all && defined { try k() }
+        case .logical(let isAnd, let lhs, let rhs):
+            if isAnd {
+                try evalBody(lhs, 0) { try evalBody(rhs, 0, k) }
+            } else {
+                // `or` short-circuits: the right side runs only when the left has no solution.
+                var any = false
+                try evalBody(lhs, 0) { any = true; try k() }
+                if !any { try evalBody(rhs, 0, k) }
+            }
+        case .notBody(let body, _):
+            if try !bodySucceeds(body) { try k() }
+        case .noop:
+            try k()
+        }
+    }
+
+    // MARK: with
+
+    struct WithState {
+        var input: Value?
+        var overlays: [([Value], Value)]
+        var replacements: [String: EvalReplacement]
+        var memo: [Int: Value?]
+    }
+
+    private func applyWiths(_ withs: [PWith]) throws -> WithState {
+        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: [:])
+        for w in withs {
+            var val: Value?
+            var target: CallTarget?
+            switch w.value {
+            case .value(let t):
+                try evalTerm(t) { v in if val == nil { val = v } }
+            case .target(let t):
+                target = t
+            }
+            switch w.target {
+            case .input(let path):
+                guard let v = val else { continue }
+                st.input = path.isEmpty ? v : Evaluator.upsert(st.input ?? .emptyObject, path, 0, v)
+            case .data(let path):
+                guard let v = val else { continue }
+                st.overlays.append((path, v))
+            case .function(let name):
+                if let t = target { st.replacements[name] = .target(t) } else if let v = val { st.replacements[name] = .value(v) }
+            }
+        }
+        return st
+    }
+
+    /// Installs `st`, returning the state it replaced.
+    func swapState(_ st: WithState) -> WithState {
+        let old = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: memo)
+        input = st.input
+        dataOverlays = st.overlays
+        replacements = st.replacements
+        memo = st.memo
+        return old
+    }
+
+    /// `doc` with `path[i...]` set to `v` (creating objects on the way).
+    static func upsert(_ doc: Value, _ path: [Value], _ i: Int, _ v: Value) -> Value {
+        if i == path.count { return v }
+        let obj: ObjectValue
+        if case .object(let o) = doc { obj = o } else { obj = ObjectValue() }
+        let child = obj[path[i]] ?? .emptyObject
+        return .object(obj.inserting(path[i], upsert(child, path, i + 1, v)))
+    }
+
+    // MARK: calls
+
+    func evalCall(_ call: PCall, _ k: (Value) throws -> Void) throws {
+        try evalList(call.args, 0, []) { args in
+            if let r = try invoke(call, args) { try k(r) }
+        }
+    }
+
+    func invoke(_ call: PCall, _ args: [Value]) throws -> Value? {
+        var target = call.target
+        if !replacements.isEmpty {
+            let key: String
+            switch target {
+            case .builtin(let b): key = b.name
+            case .function(let node): key = node.dottedPath
+            }
+            if let r = replacements[key] {
+                switch r {
+                case .value(let v): return v
+                case .target(let t): target = t
+                }
+            }
+        }
+        switch target {
+        case .builtin(let b):
+            return try callBuiltin(b, args, call.location)
+        case .function(let node):
+            return try callFunction(node, args, call.location)
+        }
+    }
+
+    func callBuiltin(_ b: Builtin, _ args: [Value], _ loc: SourceLocation) throws -> Value? {
+        do {
+            if b.isDeterministic {
+                return try b.implementation(Arguments(args), ctx)
+            }
+            return try ctx.memo(.array([.string(b.name), .array(args)])) {
+                try b.implementation(Arguments(args), ctx)
+            }
+        } catch let e as BuiltinError {
+            if ctx.strictBuiltinErrors {
+                throw EngineError(e.kind == .type ? .evalTypeError : .evalBuiltinError, "\(b.name): \(e.message)", location: loc)
+            }
+            return nil
+        }
+    }
+}

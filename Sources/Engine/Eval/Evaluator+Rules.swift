@@ -1,0 +1,234 @@
+// Rules, functions and the data tree: base documents merged with the virtual documents that
+// rules define, memoised per evaluation.
+
+extension Evaluator {
+    /// Resolves `data.<node path>` followed by `path`.
+    func evalData(_ node: DataNode, _ path: [PTerm], _ k: (Value) throws -> Void) throws {
+        var n = node
+        var i = 0
+        while i < path.count, !n.hasRules, case .const(.string(let s)) = path[i], let c = n.children[s] {
+            n = c
+            i += 1
+        }
+        if !dataOverlays.isEmpty, try evalOverlaid(n, path, i, k) { return }
+        if n.hasRules || i == path.count {
+            if let v = try nodeValue(n) { try walk(v, path, i, k) }
+            return
+        }
+        guard case .const(let key) = path[i] else {
+            if let v = try nodeValue(n) { try walk(v, path, i, k) }
+            return
+        }
+        // Not a child node: only base data can answer.
+        guard let b = n.base else { return }
+        if let c = b[key] { return try walk(c, path, i + 1, k) }
+        // Data documents are JSON: a number key finds its string form.
+        if case .number(let num) = key, let c = b[Value.string(num.description)] { try walk(c, path, i + 1, k) }
+    }
+
+    /// Handles a data reference while `with data…` overlays are in effect. Returns false when
+    /// no overlay touches the reference.
+    private func evalOverlaid(_ n: DataNode, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws -> Bool {
+        var full = n.path.map { Value.string($0) }
+        var j = i
+        while j < path.count, case .const(let key) = path[j] {
+            full.append(key)
+            j += 1
+        }
+        for (o, v) in dataOverlays.reversed() where o.count <= full.count && Array(full[0..<o.count]) == o {
+            var cur: Value? = v
+            for key in full[o.count...] { cur = cur?[key] }
+            if let cur { try walk(cur, path, j, k) }
+            return true
+        }
+        let deeper = dataOverlays.filter { o, _ in o.count > full.count && Array(o[0..<full.count]) == full }
+        if deeper.isEmpty { return false }
+        // Compute the document here without those overlays, then patch them in.
+        let saved = dataOverlays
+        dataOverlays = saved.filter { o, _ in !(o.count > full.count && Array(o[0..<full.count]) == full) }
+        var doc: Value?
+        do {
+            try evalData(n, Array(path[i..<j]), { v in if doc == nil { doc = v } })
+        } catch {
+            dataOverlays = saved
+            throw error
+        }
+        dataOverlays = saved
+        for (o, v) in deeper {
+            doc = Evaluator.upsert(doc ?? .emptyObject, Array(o[full.count...]), 0, v)
+        }
+        if let doc { try walk(doc, path, j, k) }
+        return true
+    }
+
+    /// The document at `node`: its rules' value, or for a package the object of base data and
+    /// all children.
+    func nodeValue(_ node: DataNode) throws -> Value? {
+        if let m = memo[node.id] { return m }
+        let v: Value?
+        if node.hasRules {
+            v = try ruleSetValue(node)
+        } else {
+            var b = ObjectBuilder()
+            if case .object(let o)? = node.base {
+                for (key, val) in o.pairs { b[key] = val }
+            }
+            for (name, child) in node.children {
+                if child.kind == .function { continue }
+                if let cv = try nodeValue(child) {
+                    if let existing = b[.string(name)], case .object(let eo) = existing, case .object(let co) = cv {
+                        b[.string(name)] = .object(Evaluator.mergeObjects(eo, co))
+                    } else {
+                        b[.string(name)] = cv
+                    }
+                }
+            }
+            v = .object(b.build())
+        }
+        memo[node.id] = v
+        return v
+    }
+
+    static func mergeObjects(_ a: ObjectValue, _ b: ObjectValue) -> ObjectValue {
+        var out = ObjectBuilder(a)
+        for (k, v) in b.pairs {
+            if let old = out[k], case .object(let oo) = old, case .object(let no) = v {
+                out[k] = .object(mergeObjects(oo, no))
+            } else {
+                out[k] = v
+            }
+        }
+        return out.build()
+    }
+
+    // MARK: rule sets
+
+    private func ruleSetValue(_ node: DataNode) throws -> Value? {
+        try enter(); defer { depth -= 1 }
+        switch node.kind {
+        case .complete:
+            var result: Value?
+            for r in node.rules {
+                try evalRuleValues(r) { v in
+                    if let old = result, old != v {
+                        throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+                    }
+                    result = v
+                }
+            }
+            if result == nil, let d = node.defaultRule {
+                try evalRuleValues(d) { v in result = v }
+            }
+            return result
+        case .partialSet:
+            var b = SetBuilder()
+            for r in node.rules {
+                let saved = try pushFrame(r.slotCount)
+                defer { popFrame(saved) }
+                try evalBody(r.body, 0) {
+                    if let key = r.key { try evalTerm(key) { b.insert($0) } }
+                }
+            }
+            return .set(b.build())
+        case .partialObject:
+            var obj: Value = .emptyObject
+            for r in node.rules {
+                let saved = try pushFrame(r.slotCount)
+                defer { popFrame(saved) }
+                try evalBody(r.body, 0) {
+                    try evalList(r.keyPath, 0, []) { keys in
+                        guard let vt = r.value else { return }
+                        try evalTerm(vt) { v in
+                            obj = try Evaluator.insertPath(obj, keys, 0, v, r.location)
+                        }
+                    }
+                }
+            }
+            if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
+                var result: Value?
+                try evalRuleValues(d) { v in result = v }
+                return result ?? obj
+            }
+            return obj
+        case .function:
+            // A function referred to as a value: undefined.
+            return nil
+        case .package:
+            return nil
+        }
+    }
+
+    /// Inserts `v` at `keys` into nested objects; a different value already there is a conflict.
+    static func insertPath(_ doc: Value, _ keys: [Value], _ i: Int, _ v: Value, _ loc: SourceLocation) throws -> Value {
+        guard case .object(let o) = doc else {
+            throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
+        }
+        if i == keys.count - 1 {
+            if let old = o[keys[i]] {
+                if old == v { return doc }
+                throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
+            }
+            return .object(o.inserting(keys[i], v))
+        }
+        let child = o[keys[i]] ?? .emptyObject
+        return .object(o.inserting(keys[i], try insertPath(child, keys, i + 1, v, loc)))
+    }
+
+    /// Runs a complete rule (and its else chain) and passes each value produced.
+    private func evalRuleValues(_ r: PRule, _ k: (Value) throws -> Void) throws {
+        let saved = try pushFrame(r.slotCount)
+        defer { popFrame(saved) }
+        var produced = false
+        try evalBody(r.body, 0) {
+            if let vt = r.value { try evalTerm(vt) { v in produced = true; try k(v) } }
+        }
+        if produced { return }
+        for e in r.elseChain {
+            try evalBody(e.body, 0) {
+                try evalTerm(e.value) { v in produced = true; try k(v) }
+            }
+            if produced { return }
+        }
+    }
+
+    // MARK: functions
+
+    func callFunction(_ node: DataNode, _ args: [Value], _ loc: SourceLocation) throws -> Value? {
+        try enter(); defer { depth -= 1 }
+        var result: Value?
+        for r in node.rules where r.args.count == args.count {
+            let saved = try pushFrame(r.slotCount)
+            defer { popFrame(saved) }
+            var produced = false
+            let accept = { (v: Value) throws -> Void in
+                produced = true
+                if let old = result, old != v {
+                    throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+                }
+                result = v
+            }
+            try bindArgs(r.args, args, 0) {
+                try evalBody(r.body, 0) {
+                    if let vt = r.value { try evalTerm(vt, accept) }
+                }
+                if !produced {
+                    for e in r.elseChain {
+                        try evalBody(e.body, 0) { try evalTerm(e.value, accept) }
+                        if produced { break }
+                    }
+                }
+            }
+        }
+        if result == nil, let d = node.defaultRule, let vt = d.value {
+            let saved = try pushFrame(d.slotCount)
+            defer { popFrame(saved) }
+            try evalTerm(vt) { v in result = v }
+        }
+        return result
+    }
+
+    private func bindArgs(_ pats: [PTerm], _ vals: [Value], _ i: Int, _ k: () throws -> Void) throws {
+        if i == pats.count { return try k() }
+        try unifyValue(pats[i], vals[i]) { try bindArgs(pats, vals, i + 1, k) }
+    }
+}

@@ -1,0 +1,332 @@
+// Top-down evaluation with backtracking. Continuations are non-escaping closures (stack
+// allocated), so iterating a body costs no heap allocation per step. Variables live in one
+// slot array; each rule, function or query invocation takes a window of it (`base`).
+
+/// Thrown to stop an iteration early (negation, `every`, existence checks). Never escapes.
+struct StopIteration: Error {}
+
+final class Evaluator {
+    let plan: Plan
+    let ctx: EvalContext
+    let limits: EvalLimits
+    var input: Value?
+
+    var slots: [Value?] = []
+    var base = 0
+    var top = 0
+
+    /// Rule-set and package values computed in this evaluation, by node id. `.some(nil)`
+    /// records "undefined".
+    var memo: [Int: Value?] = [:]
+    /// `with data.x as v` overlays in effect (path under data, value).
+    var dataOverlays: [([Value], Value)] = []
+    /// `with f as g` replacements in effect, keyed by builtin name or node path.
+    var replacements: [String: EvalReplacement] = [:]
+
+    var steps = 0
+    var depth = 0
+
+    init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits) {
+        self.plan = plan
+        self.input = input
+        self.ctx = context
+        self.limits = limits
+        slots = [Value?](repeating: nil, count: 256)
+    }
+
+    // MARK: frames
+
+    /// Opens a frame of `count` fresh slots; returns the previous base to restore.
+    @inline(__always)
+    func pushFrame(_ count: Int) throws -> (Int, Int) {
+        let saved = (base, top)
+        base = top
+        top += count
+        if top > slots.count {
+            slots.append(contentsOf: [Value?](repeating: nil, count: max(top - slots.count, slots.count)))
+        }
+        for i in base..<top { slots[i] = nil }
+        return saved
+    }
+
+    @inline(__always)
+    func popFrame(_ saved: (Int, Int)) {
+        for i in base..<top { slots[i] = nil }
+        base = saved.0
+        top = saved.1
+    }
+
+    func enter() throws {
+        depth += 1
+        if limits.maxDepth > 0 && depth > limits.maxDepth {
+            throw EngineError(.evalLimitError, "evaluation exceeded the maximum depth of \(limits.maxDepth)")
+        }
+    }
+
+    @inline(__always)
+    func step() throws {
+        steps += 1
+        if limits.maxSteps > 0 && steps > limits.maxSteps {
+            throw EngineError(.evalLimitError, "evaluation exceeded the step budget of \(limits.maxSteps)")
+        }
+        if limits.deadlineNs > 0 && steps & 1023 == 0 && EvalContext.wallClockNs() > limits.deadlineNs {
+            throw EngineError(.evalCancelError, "evaluation deadline exceeded")
+        }
+    }
+
+    // MARK: bodies
+
+    func evalBody(_ body: PBody, _ i: Int, _ k: () throws -> Void) throws {
+        if i == body.count { return try k() }
+        try evalExpr(body[i]) { try evalBody(body, i + 1, k) }
+    }
+
+    /// True if `body` has at least one solution (bindings are undone afterwards).
+    func bodySucceeds(_ body: PBody) throws -> Bool {
+        do {
+            try evalBody(body, 0) { throw StopIteration() }
+        } catch is StopIteration {
+            return true
+        }
+        return false
+    }
+
+    // MARK: terms
+
+    func evalTerm(_ t: PTerm, _ k: (Value) throws -> Void) throws {
+        switch t {
+        case .const(let v): try k(v)
+        case .local(let i):
+            if let v = slots[base + i] { try k(v) }
+        case .input:
+            if let v = input { try k(v) }
+        case .data(let node, let path):
+            try evalData(node, path, k)
+        case .ref(let head, let path):
+            try evalTerm(head) { v in try walk(v, path, 0, k) }
+        case .array(let items):
+            try evalList(items, 0, [], { try k(.array($0)) })
+        case .set(let items):
+            try evalList(items, 0, [], { try k(.set(SetValue($0))) })
+        case .object(let keys, let values):
+            try evalList(keys, 0, []) { ks in
+                try evalList(values, 0, []) { vs in
+                    var b = ObjectBuilder(minimumCapacity: ks.count)
+                    for (kk, vv) in zip(ks, vs) { b[kk] = vv }
+                    try k(.object(b.build()))
+                }
+            }
+        case .call(let call):
+            try evalCall(call) { try k($0) }
+        case .compr(let c):
+            try enter(); defer { depth -= 1 }
+            switch c.kind {
+            case .array:
+                var out: [Value] = []
+                try evalBody(c.body, 0) { try evalTerm(c.head) { out.append($0) } }
+                try k(.array(out))
+            case .set:
+                var out = SetBuilder()
+                try evalBody(c.body, 0) { try evalTerm(c.head) { out.insert($0) } }
+                try k(.set(out.build()))
+            case .object:
+                var out = ObjectBuilder()
+                try evalBody(c.body, 0) {
+                    try evalTerm(c.head) { key in
+                        try evalTerm(c.value!) { val in
+                            if let old = out[key], old != val {
+                                throw EngineError(.evalConflictError, "object keys must be unique")
+                            }
+                            out[key] = val
+                        }
+                    }
+                }
+                try k(.object(out.build()))
+            }
+        case .template(let parts):
+            var text = ""
+            for p in parts {
+                var piece: String?
+                try evalTerm(p) { v in
+                    if piece == nil {
+                        if case .string(let x) = v { piece = x } else { piece = RegoFormatter.format(v) }
+                    }
+                }
+                text += piece ?? "<undefined>"
+            }
+            try k(.string(text))
+        }
+    }
+
+    /// Evaluates each term in turn (cartesian product over their solutions).
+    func evalList(_ items: [PTerm], _ i: Int, _ acc: [Value], _ k: ([Value]) throws -> Void) throws {
+        if i == items.count { return try k(acc) }
+        if case .const(let v) = items[i] {
+            var next = acc
+            next.append(v)
+            return try evalList(items, i + 1, next, k)
+        }
+        try evalTerm(items[i]) { v in
+            var next = acc
+            next.append(v)
+            try evalList(items, i + 1, next, k)
+        }
+    }
+
+    /// Applies `path[i...]` to `v`; unbound local path elements iterate over the collection.
+    func walk(_ v: Value, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
+        if i == path.count { return try k(v) }
+        let elem = path[i]
+        switch elem {
+        case .const(let key):
+            if let c = v[key] { try walk(c, path, i + 1, k) }
+        case .local(let s) where slots[base + s] == nil:
+            let slot = base + s
+            switch v {
+            case .object(let o):
+                let keys = o.keys, vals = o.values
+                for j in 0..<keys.count {
+                    slots[slot] = keys[j]
+                    try walk(vals[j], path, i + 1, k)
+                }
+                slots[slot] = nil
+            case .array(let a):
+                for j in 0..<a.count {
+                    slots[slot] = .int(j)
+                    try walk(a[j], path, i + 1, k)
+                }
+                slots[slot] = nil
+            case .set(let s):
+                for e in s.elements {
+                    slots[slot] = e
+                    try walk(e, path, i + 1, k)
+                }
+                slots[slot] = nil
+            default: break
+            }
+        default:
+            if elem.hasUnboundLocals(self) {
+                // A pattern key such as `x[[a, b]]`: match against every key.
+                try forEachEntry(v) { key, child in
+                    try unifyValue(elem, key) { try walk(child, path, i + 1, k) }
+                }
+                return
+            }
+            try evalTerm(elem) { key in
+                if let c = v[key] { try walk(c, path, i + 1, k) }
+            }
+        }
+    }
+
+    func forEachEntry(_ v: Value, _ k: (Value, Value) throws -> Void) throws {
+        switch v {
+        case .object(let o):
+            let keys = o.keys, vals = o.values
+            for j in 0..<keys.count { try k(keys[j], vals[j]) }
+        case .array(let a):
+            for j in 0..<a.count { try k(.int(j), a[j]) }
+        case .set(let s):
+            for e in s.elements { try k(e, e) }
+        default: break
+        }
+    }
+
+    // MARK: unification
+
+    func unify(_ a: PTerm, _ b: PTerm, _ k: () throws -> Void) throws {
+        if case .local(let s) = a, slots[base + s] == nil {
+            return try evalTerm(b) { v in try unifyValue(a, v, k) }
+        }
+        if case .local(let s) = b, slots[base + s] == nil {
+            return try evalTerm(a) { v in try unifyValue(b, v, k) }
+        }
+        if case .array(let xs) = a, case .array(let ys) = b {
+            guard xs.count == ys.count else { return }
+            return try unifyPairs(xs, ys, 0, k)
+        }
+        if case .object(let ak, let av) = a, case .object(let bk, let bv) = b,
+           ak.allSatisfy(\.isConst), bk.allSatisfy(\.isConst) {
+            guard ak.count == bk.count else { return }
+            var xs: [PTerm] = [], ys: [PTerm] = []
+            for (i, key) in ak.enumerated() {
+                guard let j = bk.firstIndex(where: { $0.constValue == key.constValue }) else { return }
+                xs.append(av[i])
+                ys.append(bv[j])
+            }
+            return try unifyPairs(xs, ys, 0, k)
+        }
+        if a.isPattern, !b.isPattern || b.hasUnboundLocals(self) == false {
+            return try evalTerm(b) { v in try unifyValue(a, v, k) }
+        }
+        try evalTerm(a) { v in try unifyValue(b, v, k) }
+    }
+
+    private func unifyPairs(_ xs: [PTerm], _ ys: [PTerm], _ i: Int, _ k: () throws -> Void) throws {
+        if i == xs.count { return try k() }
+        try unify(xs[i], ys[i]) { try unifyPairs(xs, ys, i + 1, k) }
+    }
+
+    /// Unifies term `t` with the value `v`, binding unbound locals of `t`.
+    func unifyValue(_ t: PTerm, _ v: Value, _ k: () throws -> Void) throws {
+        switch t {
+        case .const(let c):
+            if c == v { try k() }
+        case .local(let s):
+            let slot = base + s
+            if let cur = slots[slot] {
+                if cur == v { try k() }
+            } else {
+                slots[slot] = v
+                defer { slots[slot] = nil }
+                try k()
+            }
+        case .array(let items):
+            guard case .array(let vs) = v, vs.count == items.count else { return }
+            try unifyElements(items, vs, 0, k)
+        case .object(let keys, let vals):
+            guard case .object(let o) = v, o.count == keys.count else { return }
+            var children: [Value] = []
+            var terms: [PTerm] = []
+            for (kt, vt) in zip(keys, vals) {
+                var found: Value?
+                try evalTerm(kt) { key in found = o[key] }
+                guard let c = found else { return }
+                children.append(c)
+                terms.append(vt)
+            }
+            try unifyElements(terms, children, 0, k)
+        default:
+            try evalTerm(t) { tv in if tv == v { try k() } }
+        }
+    }
+
+    private func unifyElements(_ ts: [PTerm], _ vs: [Value], _ i: Int, _ k: () throws -> Void) throws {
+        if i == ts.count { return try k() }
+        try unifyValue(ts[i], vs[i]) { try unifyElements(ts, vs, i + 1, k) }
+    }
+}
+
+extension PTerm {
+    /// Arrays/objects that may bind variables by unification.
+    var isPattern: Bool {
+        switch self {
+        case .local, .array, .object: return true
+        default: return false
+        }
+    }
+
+    func hasUnboundLocals(_ e: Evaluator) -> Bool {
+        switch self {
+        case .local(let s): return e.slots[e.base + s] == nil
+        case .array(let xs), .set(let xs): return xs.contains { $0.hasUnboundLocals(e) }
+        case .object(let ks, let vs): return ks.contains { $0.hasUnboundLocals(e) } || vs.contains { $0.hasUnboundLocals(e) }
+        default: return false
+        }
+    }
+}
+
+/// A `with` replacement of a function, as the evaluator applies it.
+enum EvalReplacement {
+    case value(Value)
+    case target(CallTarget)
+}
