@@ -39,7 +39,8 @@ struct Daemon {
             throw error
         }
         let source = SignedBundleSource(settings: .init(dropDirectory: config.bundles.dir, stateDirectory: stateDir,
-                                                        bundle: bundleSettings, history: config.bundles.history))
+                                                        bundle: bundleSettings, history: config.bundles.history,
+                                                        mapping: DaemonDecisionMapping.mapping(config: config)))
         let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
         // Drops in the bundle directory (inotify) reload like SIGHUP does.

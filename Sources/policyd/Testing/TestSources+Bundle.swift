@@ -3,10 +3,11 @@ import Engine
 extension TestSources {
     /// A verified bundle's own tests: its modules and data as activation compiles them, its
     /// `test_*` rules, and its decision case files (YAML/JSON members with a `cases` list).
-    /// For activation gates: `PolicyTestRunner(...).run(TestSources(bundle: loaded)).passed`.
+    /// Activation gates run these against the assembled policy (PolicyAssembler.runTests).
     init(bundle: LoadedBundle) throws {
         self.init()
-        modules = bundle.modules
+        // Named `<bundle>/<path>` as activation compiles them, so failures point at the bundle's file.
+        modules = bundle.modules.map { RegoModule(name: bundle.name + "/" + $0.name, source: $0.source, regoVersion: $0.regoVersion) }
         data = bundle.data
         for m in modules { tests.append(contentsOf: RegoTest.discover(in: m)) }
         for f in bundle.files {

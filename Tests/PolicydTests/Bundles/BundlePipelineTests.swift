@@ -64,6 +64,11 @@ import Testing
         let compile = try rig.put(try BundleTestKit.signed(BundleTestKit.files(revision: "r3", module: "package authz\n\nallow if {\n")))
         #expect(compile.results.first?.error?.hasPrefix("compile: compile_error: authz/authz/policy.rego:") == true,
                 "\(compile.results.first?.error ?? "")")
+        // A failing bundle test names the test and its file:line (the test runner's discovery).
+        let failing = try rig.put(try BundleTestKit.signed(BundleTestKit.files(
+            revision: "r3b", module: BundleTestKit.module("r3b", extra: "test_broken if 1 == 2\n"))))
+        #expect(failing.results.first?.error == "tests: test_failed: data.authz.test_broken failed (undefined) (authz/authz/policy.rego:8)",
+                "\(failing.results.first?.error ?? "")")
         let r4 = try BundleTestKit.signed(BundleTestKit.files(revision: "r4"))
         let started = DispatchTime.now().uptimeNanoseconds
         let good = try rig.put(r4)

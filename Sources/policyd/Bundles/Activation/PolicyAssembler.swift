@@ -1,14 +1,15 @@
 import Engine
 
 /// Turns a set of verified bundles into one compiled policy, and proves it before it may
-/// serve: every module compiles (with its manifest's Rego version), every bundle's own
-/// `test_*` rules evaluate to true, and every smoke case in the manifests gives its expected
+/// serve: every module compiles (with its manifest's Rego version), every bundle's own tests
+/// pass (`test_*` rules and case files, as `policyd test` runs them), and every smoke case in the manifests gives its expected
 /// value. Runs off the serving path.
 enum PolicyAssembler {
     /// Modules are named `<bundle>/<path>` so compile errors point at the bundle and file.
     static func moduleName(_ bundle: String, _ file: String) -> String { bundle + "/" + file }
 
-    static func assemble(_ bundles: [LoadedBundle], options: CompileOptions = CompileOptions()) throws(BundleError)
+    static func assemble(_ bundles: [LoadedBundle], options: CompileOptions = CompileOptions(),
+                         mapping: @escaping DecisionMapping = DaemonDecisionMapping.mapping()) throws(BundleError)
         -> CompiledPolicy
     {
         var modules: [RegoModule] = []
@@ -28,7 +29,7 @@ enum PolicyAssembler {
         do { policy = try CompiledPolicy.compile(modules: modules, data: data, options: options) } catch {
             throw compileError(error, bundles: bundles)
         }
-        for b in bundles { try runTests(b, policy: policy) }
+        for b in bundles { try runTests(b, policy: policy, mapping: mapping) }
         for b in bundles { try runSmoke(b, policy: policy) }
         return policy
     }
@@ -40,34 +41,27 @@ enum PolicyAssembler {
         return BundleError(.compile, .compileError, message, file: first?.location?.file, line: first?.location?.row)
     }
 
-    /// Test rules: rule heads `test_…` at the start of a line (how tests are written), evaluated
-    /// as `data.<package>.<name>`; each must be exactly `true`.
-    static func testRules(_ source: String) -> [(name: String, line: Int)] {
-        var out: [(String, Int)] = []
-        var seen = Set<String>()
-        for (i, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.hasPrefix("test_") {
-            let name = String(line.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
-            if seen.insert(name).inserted { out.append((name, i + 1)) }
+    /// A bundle's own tests (its `test_*` rules and decision case files, found and run by the
+    /// same PolicyTestRunner as `policyd test`) against the assembled policy; the first failure
+    /// refuses the set, with its file:line.
+    static func runTests(_ b: LoadedBundle, policy: CompiledPolicy, mapping: @escaping DecisionMapping) throws(BundleError) {
+        let sources: TestSources
+        do { sources = try TestSources(bundle: b) } catch {
+            throw BundleError(.tests, .testFailed, "cannot load tests: \(error)", file: b.name)
         }
-        return out
+        if sources.tests.isEmpty && sources.cases.isEmpty { return }
+        let report = PolicyTestRunner(mapping: mapping).run(sources, against: policy)
+        if let error = report.errors.first { throw BundleError(.tests, .testFailed, error, file: b.name) }
+        guard let bad = report.results.first(where: { $0.status == .fail || $0.status == .error }) else { return }
+        throw BundleError(.tests, .testFailed, failureText(bad), file: bad.file, line: bad.line)
     }
 
-    static func runTests(_ b: LoadedBundle, policy: CompiledPolicy) throws(BundleError) {
-        for m in b.modules {
-            guard let package = b.packages[m.name] else { continue }
-            for (name, line) in testRules(m.source) {
-                let file = moduleName(b.name, m.name)
-                let value: Value?
-                do { value = try policy.evaluate(path: package + [name], input: nil, context: EvalContext()) } catch {
-                    throw BundleError(.tests, .testFailed, "\(package.joined(separator: ".")).\(name) errored: \(error)", file: file, line: line)
-                }
-                guard value == .true else {
-                    throw BundleError(.tests, .testFailed,
-                                      "\(package.joined(separator: ".")).\(name) failed (\(value.map { "got \($0)" } ?? "undefined"))",
-                                      file: file, line: line)
-                }
-            }
-        }
+    static func failureText(_ r: TestResult) -> String {
+        if r.status == .error { return "\(r.name) errored: \(r.message ?? "")" }
+        if r.kind == .rego { return "\(r.name) failed (\(r.actual.map { "got \($0)" } ?? "undefined"))" }
+        let got = r.got.map { "\($0.decision) \($0.reasons)" } ?? "nothing"
+        let want = r.expected.map { "\($0.decision)" } ?? "?"
+        return "case \(r.name) failed: expected \(want), got \(got)"
     }
 
     /// Smoke cases: manifest `metadata.policyd.smoke = [{"path": "a/b", "input": …, "expect": …}]`.

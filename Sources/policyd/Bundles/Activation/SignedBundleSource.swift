@@ -18,6 +18,8 @@ final class SignedBundleSource: BundleSource, Sendable {
         var bundle = BundleSettings()
         var history = 5
         var compile = CompileOptions()
+        /// How decision case files in a bundle are judged (the daemon's entrypoint defaults).
+        var mapping: DecisionMapping = DaemonDecisionMapping.mapping()
     }
 
     struct ActiveBundle: Sendable {
@@ -149,7 +151,7 @@ final class SignedBundleSource: BundleSource, Sendable {
         }
         if restored.isEmpty { return false }
         do {
-            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile)
+            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile, mapping: settings.mapping)
             st.active = restored
             let rs = restored.values.map { ReloadResult(bundle: $0.bundle.name, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) }
             store.activate(policy: policy, bundles: Self.infos(restored), results: rs)
@@ -207,7 +209,7 @@ final class SignedBundleSource: BundleSource, Sendable {
     private func activate(_ next: [String: ActiveBundle], changed: [String], _ st: inout State, store: PolicyStore,
                           dropDigest: String) throws(BundleError)
     {
-        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile)
+        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, mapping: settings.mapping)
         let now = EvalContext.wallClockNs()
         let results = changed.compactMap { n in next[n].map { ReloadResult(bundle: n, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) } }
         store.activate(policy: policy, bundles: Self.infos(next), results: results)
