@@ -220,3 +220,10 @@ extension ParserTests {
         #expect(m.rules[1].kind == .partialSet)
     }
 }
+
+extension ParserTests {
+    @Test func v0RefHeadWithIfIsAnObjectRule() throws {
+        let m = try Parser.parseModule(name: "r.rego", source: "package test\nimport future.keywords\nq[7] = 8 if true\na[x] if q[x]", version: .v0)
+        #expect(m.rules[1].kind == .partialObject)
+    }
+}

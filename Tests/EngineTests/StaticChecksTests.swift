@@ -38,6 +38,8 @@ import Yams
         let e = try errors(["package x\np if { http.send({\"method\": \"get\", \"url\": \"http://x\"}) }"])
         #expect(e.count == 1 && e[0].code == .typeError && e[0].message.contains("not allowed in the sidecar"))
         #expect(try errors(["package x\np if { http.send({}) }"], options: CompileOptions(allowNetworkBuiltins: true)).isEmpty)
+        // Mocked with `with` (tests): allowed.
+        #expect(try errors(["package x\nf(_) := {}\np if { q with http.send as f }\nq if { http.send({}) }"]).isEmpty)
     }
 
     @Test func builtinArgumentTypes() throws {

@@ -115,6 +115,29 @@ enum ASTWalk {
         }
     }
 
+    /// The ref of every `with` target in a rule (including nested bodies).
+    static func withTargets(in rule: Rule, _ visit: (Ref) -> Void) {
+        func scan(_ body: Body) {
+            for e in body {
+                for w in e.with { if case .ref(let r) = w.target.value { visit(r) } }
+                switch e.kind {
+                case .every(let ev): scan(ev.body)
+                case .logical(let l): scan(l.lhs); scan(l.rhs)
+                case .notBody(let b): scan(b)
+                default: break
+                }
+            }
+        }
+        scan(rule.body)
+        for b in rule.elseChain { scan(b.body) }
+        terms(in: rule) { t in
+            switch t.value {
+            case .arrayComprehension(_, let b), .setComprehension(_, let b), .objectComprehension(_, _, let b): scan(b)
+            default: break
+            }
+        }
+    }
+
     /// All calls in a rule (bodies, head terms, else branches).
     static func calls(in rule: Rule, _ visit: (Call, Bool) -> Void) {
         for t in (rule.head.args ?? []) + [rule.head.key, rule.head.value].compactMap({ $0 }) { calls(in: t, visit) }
