@@ -116,6 +116,36 @@ import Wire
         await client.close()
     }
 
+    @Test(.enabled(if: binaryExists, "needs swift build"))
+    func deletingADropDeactivatesItsBundleButNotTheLastOne() async throws {
+        let d = try Daemon()
+        try d.start()
+        defer { d.stop() }
+        let client = PolicyClient(socketPath: d.socket)
+        try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")), name: "authz", into: d.drop)
+        try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "o1", roots: ["other"])), name: "other", into: d.drop)
+        func bundle(_ name: String) async throws -> JSON? { try await client.status()["bundles"]?[name] }
+        try await d.wait("both bundles") {
+            let other = try await bundle("other")?["revision"]?.stringValue
+            let authz = try await Self.status(client).revision
+            return other == "o1" && authz == "r1"
+        }
+
+        try FileManager.default.removeItem(atPath: d.drop + "/other.tar.gz")
+        try await d.wait("other removed") { try await bundle("other")?["revision"] == .null }
+        #expect(try await bundle("other")?["last_error"]?.stringValue?.hasPrefix("removed: drop deleted") == true)
+        #expect(try await client.health()["status"]?.stringValue == "ok")
+        let decision = try await client.decide(input: ["user": "bob"])
+        #expect(decision.reasons == ["r1"] && decision.bundles["other"] == nil)
+
+        // The last bundle keeps serving, with the warning in status.
+        try FileManager.default.removeItem(atPath: d.drop + "/authz.tar.gz")
+        try await d.wait("authz kept") { try await Self.status(client).error?.contains("still serving") == true }
+        #expect(try await Self.status(client).revision == "r1")
+        #expect(try await client.decide(input: ["user": "bob"]).reasons == ["r1"])
+        await client.close()
+    }
+
     /// A datagram socket standing in for systemd's NOTIFY_SOCKET.
     final class NotifySink {
         let path: String
