@@ -5,7 +5,8 @@ import Testing
 import Wire
 @testable import policyd
 
-/// Signed bundles through the real daemon binary: drops picked up by inotify, refused drops
+/// Signed bundles through the real daemon binary: drops picked up by inotify (directory bundles
+/// through their whole subtree), deleted drops deactivated, refused drops
 /// reported in `status` while the old revision keeps answering, and swaps every 50 ms under a
 /// pipelined load from 8 clients with zero failed requests.
 @Suite(.serialized) struct BundleDaemonE2ETests {
@@ -194,27 +195,36 @@ import Wire
         #expect(reloading != nil && ready != nil && reloading! < ready!, "\(swap)")
     }
 
-    @Test(.enabled(if: binaryExists, "needs swift build"))
-    func sighupRescansADirectoryBundleFilledInPlace() async throws {
-        let d = try Daemon()
-        try d.start()
-        defer { d.stop() }
-        let client = PolicyClient(socketPath: d.socket)
-        // Written in place (no rename): the watcher does not see it; SIGHUP rescans.
-        let files = BundleTestKit.files(revision: "dir1")
+    /// Writes a signed directory bundle in place (no rename), creating subdirectories as it goes.
+    static func fillInPlace(_ root: String, revision: String) throws {
+        let files = BundleTestKit.files(revision: revision)
         let sig = try BundleBuilder.signaturesFile(for: files, signing: .init(
             algorithm: .es256, key: BundleTestKit.privatePEM, keyID: "k1", claims: try CanonicalJSON.parse(Array(#"{"scope":"prod"}"#.utf8))))
-        let root = d.drop + "/authz"
         for f in files + [BundleFile(name: ".signatures.json", bytes: sig)] {
             let path = root + "/" + f.name
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(f.bytes).write(to: URL(fileURLWithPath: path))
         }
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(try await Self.status(client).revision == nil)
-        kill(d.process.processIdentifier, SIGHUP)
-        try await d.wait("dir1 after SIGHUP") { try await Self.status(client).revision == "dir1" }
+    }
+
+    @Test(.enabled(if: binaryExists, "needs swift build"))
+    func aDirectoryBundleFilledOrEditedInPlaceIsPickedUpWithoutSIGHUP() async throws {
+        let d = try Daemon()
+        try d.start()
+        defer { d.stop() }
+        let client = PolicyClient(socketPath: d.socket)
+        // Written in place (mkdir, then files in a new subdirectory): the subtree is watched.
+        try Self.fillInPlace(d.drop + "/authz", revision: "dir1")
+        try await d.wait("dir1 without SIGHUP") { try await Self.status(client).revision == "dir1" }
         #expect(try await client.decide(input: ["user": "bob"]).reasons == ["dir1"])
+        // Edited in place: the watch on the existing subdirectory sees it.
+        try Self.fillInPlace(d.drop + "/authz", revision: "dir2")
+        try await d.wait("dir2 without SIGHUP") { try await Self.status(client).revision == "dir2" }
+        #expect(try await client.decide(input: ["user": "bob"]).reasons == ["dir2"])
+        // SIGHUP still rescans (nothing changed: same revision, still ok).
+        kill(d.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await Self.status(client).revision == "dir2")
         await client.close()
     }
 
