@@ -22,7 +22,9 @@ import Wire
         init(history: Int = 1000) throws {
             dir = try BundleTestKit.tempDir("e2e")
             try FileManager.default.createDirectory(atPath: dir + "/drop", withIntermediateDirectories: true)
-            try Data(BundleTestKit.publicPEM).write(to: URL(fileURLWithPath: dir + "/k1.pem"))
+            // The key sits next to the config and is named relative to it (the daemon runs elsewhere).
+            try FileManager.default.createDirectory(atPath: dir + "/keys", withIntermediateDirectories: true)
+            try Data(BundleTestKit.publicPEM).write(to: URL(fileURLWithPath: dir + "/keys/k1.pem"))
             let limits = BundleTestKit.testLimits
             try """
                 state_dir: \(dir)/state
@@ -37,7 +39,7 @@ import Wire
                 keys:
                   k1:
                     algorithm: ES256
-                    key_file: \(dir)/k1.pem
+                    key_file: keys/k1.pem
                 default_path: authz
                 log:
                   target: stderr
@@ -48,6 +50,7 @@ import Wire
         func start(environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: PolicyClientIntegrationTests.binary)
             process.arguments = ["serve", "--config", dir + "/c.yaml", "--socket", socket]
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")  // as under systemd
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             }
