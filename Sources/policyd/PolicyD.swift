@@ -17,9 +17,11 @@ struct PolicyD: AsyncParsableCommand {
               replay        re-evaluate logged decisions under a candidate bundle
               rollback      re-activate an earlier revision of a bundle
               eval          evaluate a Rego query (like opa eval)
+              bench         benchmarks: engine, socket, memory, bundle activation
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
-                      RollbackCommand.self, TestCommand.self, LogCommand.self, ReplayCommand.self, EvalCommand.self]
+                      RollbackCommand.self, TestCommand.self, LogCommand.self, ReplayCommand.self,
+                      EvalCommand.self, BenchCommand.self]
     )
 }

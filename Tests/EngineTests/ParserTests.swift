@@ -197,3 +197,26 @@ extension ParserTests {
         #expect(try Parser.parseQuery(src).count == 1)
     }
 }
+
+extension ParserTests {
+    @Test func regoParseModuleBuiltin() throws {
+        let b = try #require(BuiltinRegistry.lookup("rego.parse_module"))
+        let ctx = EvalContext()
+        let v = try b.implementation(Arguments([.string("x.rego"), .string("package a.b\np := 1")]), ctx)
+        #expect(v.map { JSONWriter.string($0) } == #"{"package":{"path":[{"type":"var","value":"data"},{"type":"string","value":"a"},{"type":"string","value":"b"}]},"rules":[{"body":[{"index":0,"terms":{"type":"boolean","value":true}}],"head":{"assign":true,"name":"p","ref":[{"type":"var","value":"p"}],"value":{"type":"number","value":1}}}]}"#)
+        do {
+            _ = try b.implementation(Arguments([.string("x.rego"), .string("package foo.")]), ctx)
+            Issue.record("expected an error")
+        } catch let e as BuiltinError {
+            #expect(e.message == "1 error occurred: x.rego:1: rego_parse_error: unexpected eof token: expected ident")
+        }
+    }
+}
+
+extension ParserTests {
+    @Test func v0MultiPartRefHeadIsAnObjectRule() throws {
+        let m = try Parser.parseModule(name: "r.rego", source: "package test\np[q][r] { q := [\"a\"][r] }\ns[x] { x := 1 }", version: .v0)
+        #expect(m.rules[0].kind == .partialObject && m.rules[0].head.valueGenerated)
+        #expect(m.rules[1].kind == .partialSet)
+    }
+}

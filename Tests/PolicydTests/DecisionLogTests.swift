@@ -176,8 +176,9 @@ import Testing
 
     @Test func fullQueueDropsAndCountsWithoutBlocking() async throws {
         let dir = DecisionsTempDir()
+        let logs = DecisionsCapturedLogs()
         let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 30, maxFiles: 2),
-                                       capacity: 2)
+                                       capacity: 2, errorLogger: logs.logger)
         var accepted: UInt64 = 0
         for i in 0..<20_000 where writer.record(sampleRecord("id\(i)")) { accepted += 1 }
         await writer.close()
@@ -185,6 +186,9 @@ import Testing
         #expect(s.recorded == accepted && s.written == accepted)
         #expect(s.recorded + s.dropped == 20_000)
         #expect(s.dropped > 0)
+        // The hole in the audit trail is reported, with the running total.
+        let warnings = logs.all.filter { $0.level == .warning }
+        #expect(warnings.last?.metadata["POLICYD_DECISIONS_DROPPED"] == .string(String(s.dropped)))
     }
 
     @Test func rotatesBySizeKeepingMaxFiles() async throws {

@@ -27,6 +27,7 @@ public enum BuiltinRegistry {
         JWTBuiltins.builtins,
         NetBuiltins.builtins,
         GraphQLBuiltins.builtins,
+        RegoBuiltins.builtins,
     ]
 
     public static let byName: [String: Builtin] = {

@@ -23,7 +23,13 @@ enum GraphQLBuiltins {
             let s = try schemaAST(args[1])
             if let e = GraphQLValidator.validateSchema(s) { throw located(e) }
             let q = try queryAST(args[0])
-            if let e = GraphQLValidator.validateQuery(q, schema: s) { throw located(e) }
+            // Validate a position-carrying parse so errors can say where (OPA reports locations).
+            var positioned = q
+            if case .string(let text) = args[0] {
+                var p = GraphQLParser(text, positions: true)
+                positioned = p.parseQueryDocument()
+            }
+            if let e = GraphQLValidator.validateQuery(positioned, schema: s) { throw located(e) }
             return .array([q, s])
         },
     ]

@@ -218,7 +218,7 @@ final class Lowerer {
 
     // MARK: with
 
-    private func lowerWith(_ w: WithModifier, scope: Scope) -> PWith? {
+    func lowerWith(_ w: WithModifier, scope: Scope) -> PWith? {
         guard case .ref(let r) = refOf(w.target), let head = r.headVariable else {
             error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
             return nil
@@ -344,6 +344,15 @@ final class Lowerer {
                 switch p {
                 case .text(let s): return .const(.string(s))
                 case .expr(let e):
+                    if !e.with.isEmpty || e.negated, case .term(let pt) = e.kind {
+                        // `{a with input as …}`: evaluate the expression with its modifiers.
+                        let tmp = scope.frame.allocate("$tpl")
+                        let withs = e.with.compactMap { lowerWith($0, scope: scope) }
+                        let pe = PExpr(kind: .unify(.local(tmp), lowerTerm(pt, scope: scope)), negated: false, withs: withs, location: e.location)
+                        let start = tmp
+                        let captured = capturedSlots(body: [pe], extra: [], start: start, end: scope.frame.count)
+                        return .compr(PCompr(kind: .single, head: .local(tmp), value: nil, body: [pe], captured: captured))
+                    }
                     switch e.kind {
                     case .term(let pt): return lowerTerm(pt, scope: scope)
                     case .call(let c) where c.name != "eq" && c.name != "assign":

@@ -36,7 +36,8 @@ enum CallTarget {
 
 /// An array, set or object comprehension.
 final class PCompr {
-    enum Kind { case array, set, object }
+    /// `single`: the head's value in the first solution (an expression inside a template).
+    enum Kind { case array, set, object, single }
     let kind: Kind
     /// The element (array/set) or key (object).
     let head: PTerm

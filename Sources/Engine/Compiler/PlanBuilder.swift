@@ -78,6 +78,8 @@ final class PlanBuilder {
             for r in m.rules { ruleNames[m.package.segments, default: []].insert(r.name) }
         }
         var pending: [Pending] = []
+        // Every package exists, even one without rules (its document is `{}`).
+        for m in modules { _ = makeNode(m.package.segments) }
         for m in modules {
             var imports: [String: Ref] = [:]
             for imp in m.imports {

@@ -11,13 +11,40 @@ extension Evaluator {
             i += 1
         }
         if !dataOverlays.isEmpty, try evalOverlaid(n, path, i, k) { return }
+        try evalDataFrom(n, path, i, k)
+    }
+
+    /// Descends the data tree along `path[i...]`: variables iterate over the node's keys (child
+    /// nodes and base data), so `data[x].allow` does not compute all of `data`.
+    private func evalDataFrom(_ n: DataNode, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
         if n.hasRules || i == path.count {
             if let v = try nodeValue(n) { try walk(v, path, i, k) }
             return
         }
-        guard case .const(let key) = path[i] else {
+        let elem = path[i]
+        if case .local(let s) = elem, slots[base + s] == nil {
+            var keys = Set<String>(n.children.keys)
+            if case .object(let o)? = n.base {
+                for key in o.keys { if case .string(let ks) = key { keys.insert(ks) } }
+            }
+            let slot = base + s
+            for key in keys.sorted(by: { regoStringsCompare($0, $1) < 0 }) {
+                slots[slot] = .string(key)
+                try descend(n, .string(key), path, i, k)
+            }
+            slots[slot] = nil
+            return
+        }
+        if elem.hasUnboundLocals(self) {
             if let v = try nodeValue(n) { try walk(v, path, i, k) }
             return
+        }
+        try evalTerm(elem) { key in try descend(n, key, path, i, k) }
+    }
+
+    private func descend(_ n: DataNode, _ key: Value, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
+        if case .string(let s) = key, let c = n.children[s] {
+            return try evalDataFrom(c, path, i + 1, k)
         }
         // Not a child node: only base data can answer.
         guard let b = n.base else { return }

@@ -129,6 +129,14 @@ final class Evaluator {
                 var out = SetBuilder()
                 try evalBody(c.body, 0) { try evalTerm(c.head) { out.insert($0) } }
                 try k(.set(out.build()))
+            case .single:
+                var first: Value?
+                do {
+                    try evalBody(c.body, 0) {
+                        try evalTerm(c.head) { first = $0; throw StopIteration() }
+                    }
+                } catch is StopIteration {}
+                if let first { try k(first) }
             case .object:
                 var out = ObjectBuilder()
                 try evalBody(c.body, 0) {

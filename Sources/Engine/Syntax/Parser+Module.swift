@@ -149,7 +149,7 @@ extension Parser {
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
-            } else if case .bracket(let key)? = ref.parts.last, version == .v0 || !atKeyword("if") {
+            } else if ref.parts.count == 1, case .bracket(let key) = ref.parts[0], version == .v0 || !atKeyword("if") {
                 // v0 partial set `p[x] { … }`; in v1 OPA reads it the same way and asks for `contains`.
                 ref.parts.removeLast()
                 head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)

@@ -5,7 +5,7 @@ import Testing
 /// Differential test against OPA: every anchor policy case (1,000 inputs each, answers recorded
 /// from OPA's Go engine) must evaluate to exactly OPA's answer.
 @Suite struct AnchorDifferentialTests {
-    static let root = "/work/shared/bench/anchor_policies"
+    static let root = SharedFolder.path + "/bench/anchor_policies"
 
     struct Anchor {
         var name: String

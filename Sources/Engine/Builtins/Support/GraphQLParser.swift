@@ -8,7 +8,14 @@ struct GraphQLParser {
     private var prev: GraphQLToken?
     private(set) var error: GraphQLError?
 
-    init(_ text: String) { lexer = GraphQLLexer(text) }
+    /// With `positions`, fields carry a "Position": [line, column] entry (for validation errors;
+    /// never part of the ASTs the builtins return).
+    private let positions: Bool
+
+    init(_ text: String, positions: Bool = false) {
+        lexer = GraphQLLexer(text)
+        self.positions = positions
+    }
 
     // MARK: Token plumbing (first error wins, as in gqlparser)
 
@@ -243,6 +250,7 @@ struct GraphQLParser {
             let sel = requiredSelectionSet()
             return GraphQLParser.obj([("Directives", .array(dirs)), ("SelectionSet", .array(sel)), ("TypeCondition", .string(cond))])
         }
+        let start = peek()
         let alias = name()
         var fieldName = alias
         if skip(.colon) { fieldName = name() }
@@ -250,8 +258,9 @@ struct GraphQLParser {
         let dirs = directives(const: false)
         var sel: [Value] = []
         if peek().kind == .braceL { some(.braceL, .braceR) { p in sel.append(p.selection()) } }
+        let pos: Value? = positions ? .array([.int(start.line), .int(start.column)]) : nil
         return GraphQLParser.obj([("Alias", .string(alias)), ("Arguments", .array(args)), ("Directives", .array(dirs)),
-                                  ("Name", .string(fieldName)), ("SelectionSet", .array(sel))])
+                                  ("Name", .string(fieldName)), ("Position", pos), ("SelectionSet", .array(sel))])
     }
 
     private mutating func fragmentDefinition() -> Value {

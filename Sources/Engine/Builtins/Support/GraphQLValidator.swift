@@ -15,7 +15,10 @@ enum GraphQLValidator {
         var enumValues: [String] = []
     }
 
-    static func err(_ m: String) -> GraphQLError { GraphQLError(message: m, line: 0, column: 0) }
+    static func err(_ m: String, at node: Value? = nil) -> GraphQLError {
+        let p = node?["Position"]?.arrayValue
+        return GraphQLError(message: m, line: p?.first?.numberValue?.exactInt ?? 0, column: p?.last?.numberValue?.exactInt ?? 0)
+    }
 
     static func list(_ v: Value?, _ key: String) -> [Value] { v?[key]?.arrayValue ?? [] }
     static func str(_ v: Value?, _ key: String) -> String { v?[key]?.stringValue ?? "" }
@@ -174,17 +177,17 @@ enum GraphQLValidator {
                 let fname = str(s, "Name")
                 if fname == "__typename" { continue }
                 if fname == "__schema" || fname == "__type" { continue }
-                if pt.kind == "UNION" { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".") }
-                guard let fdef = pt.fields[fname] else { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".") }
+                if pt.kind == "UNION" { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
+                guard let fdef = pt.fields[fname] else { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
                 let argDefs = list(fdef, "Arguments")
                 let given = list(s, "Arguments")
                 for a in given where !argDefs.contains(where: { str($0, "Name") == str(a, "Name") }) {
-                    return err("Unknown argument \"\(str(a, "Name"))\" on field \"\(parent).\(fname)\".")
+                    return err("Unknown argument \"\(str(a, "Name"))\" on field \"\(parent).\(fname)\".", at: s)
                 }
                 for a in argDefs where a["Type"]?["NonNull"] == .true && a["DefaultValue"] == nil {
                     if !given.contains(where: { str($0, "Name") == str(a, "Name") }) {
                         let t = typeString(a["Type"])
-                        return err("Field \"\(fname)\" argument \"\(str(a, "Name"))\" of type \"\(t)\" is required, but it was not provided.")
+                        return err("Field \"\(fname)\" argument \"\(str(a, "Name"))\" of type \"\(t)\" is required, but it was not provided", at: s)
                     }
                 }
                 for a in given { if let e = checkVariables(a["Value"], vars) { return e } }
@@ -192,10 +195,10 @@ enum GraphQLValidator {
                 let sub = list(s, "SelectionSet")
                 let fkind = types[ft]?.kind ?? "SCALAR"
                 if ["OBJECT", "INTERFACE", "UNION"].contains(fkind) {
-                    if sub.isEmpty { return err("Field \"\(fname)\" of type \"\(typeString(fdef["Type"]))\" must have a selection of subfields. Did you mean \"\(fname) { ... }\"?") }
+                    if sub.isEmpty { return err("Field \"\(fname)\" of type \"\(typeString(fdef["Type"]))\" must have a selection of subfields. Did you mean \"\(fname) { ... }\"?", at: s) }
                     if let e = checkSelections(sub, on: ft, vars: vars, depth: depth + 1) { return e }
                 } else if !sub.isEmpty {
-                    return err("Field \"\(fname)\" must not have a selection since type \"\(typeString(fdef["Type"]))\" has no subfields.")
+                    return err("Field \"\(fname)\" must not have a selection since type \"\(typeString(fdef["Type"]))\" has no subfields.", at: s)
                 }
             }
             return nil
