@@ -42,17 +42,12 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
-        // libcrypto for RSA signatures swift-crypto cannot check (PSS with any salt, small keys).
+        // libcrypto (Debian libssl-dev) for what swift-crypto cannot do: RSA of any size, PSS with
+        // any salt (verify) and digest/max salt (sign), PEM private keys of every type, X.509
+        // chains, the SHA-224 digest family. Used by the engine and the daemon alike.
         .target(
             name: "COpenSSL",
             path: "Sources/COpenSSL",
-            linkerSettings: [.linkedLibrary("crypto")]
-        ),
-        // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
-        // plus the SHA-224 digest family and PEM keys of every type.
-        .target(
-            name: "COpenSSLShim",
-            path: "Sources/COpenSSLShim",
             linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(
@@ -80,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSLShim",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -37,7 +37,7 @@ struct BundleSettings: Sendable {
     }
 
     static func load(file: String) throws(BundleError) -> BundleSettings {
-        try parse(loadConfigValue(file: file), baseDirectory: (file as NSString).deletingLastPathComponent)
+        try parse(loadConfigValue(file: file), baseDirectory: ConfigLoader.directory(of: file))
     }
 
     /// A YAML or JSON config file as a Value.
@@ -53,7 +53,8 @@ struct BundleSettings: Sendable {
 
 
 extension BundleSettings {
-    /// From the daemon's parsed configuration (`keys`, `bundles.*`).
+    /// From the daemon's parsed configuration (`keys`, `bundles.*`). ConfigLoader.load(file:)
+    /// has already made relative key files absolute (against the config file's directory).
     static func from(_ config: Configuration, baseDirectory: String = FileManager.default.currentDirectoryPath) throws(BundleError)
         -> BundleSettings
     {

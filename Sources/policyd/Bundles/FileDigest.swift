@@ -1,4 +1,4 @@
-import COpenSSLShim
+import COpenSSL
 import Foundation
 import Yams
 
@@ -31,10 +31,10 @@ enum HashAlgorithm: String, Sendable, CaseIterable {
         var len = out.count
         let status = bytes.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
-                pd_digest(openSSLName, b.baseAddress, b.count, o.baseAddress, &len)
+                copenssl_digest(openSSLName, b.baseAddress, b.count, o.baseAddress, &len)
             }
         }
-        precondition(status == PD_OK.rawValue, "libcrypto lacks \(openSSLName)")  // all are in OpenSSL 3's default provider
+        precondition(status == Int32(COPENSSL_OK.rawValue), "libcrypto lacks \(openSSLName)")  // all are in OpenSSL 3's default provider
         return Array(out[0..<len])
     }
 }

@@ -14,7 +14,18 @@ enum ConfigLoader {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: file, problems: ["cannot read file"])
         }
-        return try parse(text, file: file)
+        var config = try parse(text, file: file)
+        config.resolveKeyFiles(relativeTo: directory(of: file))
+        return config
+    }
+
+    /// The absolute directory holding `file` (relative paths are taken from the working
+    /// directory at load time, so a later chdir changes nothing).
+    static func directory(of file: String) -> String {
+        let dir = (file as NSString).deletingLastPathComponent
+        if dir.hasPrefix("/") { return dir }
+        let cwd = FileManager.default.currentDirectoryPath
+        return dir.isEmpty ? cwd : cwd + "/" + dir
     }
 
     static func parse(_ text: String, file: String = "<config>") throws(ConfigError) -> Configuration {

@@ -91,3 +91,15 @@ struct Configuration: Sendable, Equatable {
         return parts.isEmpty ? nil : parts
     }
 }
+
+extension Configuration {
+    /// Relative `key_file` paths name files next to the config file, wherever policyd runs from
+    /// (systemd starts it in `/`).
+    mutating func resolveKeyFiles(relativeTo directory: String) {
+        for (id, var k) in keys {
+            guard let f = k.keyFile, !f.isEmpty, !f.hasPrefix("/") else { continue }
+            k.keyFile = directory + "/" + f
+            keys[id] = k
+        }
+    }
+}

@@ -7,6 +7,7 @@ enum EventKind: String {
     case stopping = "94915cc16e9a48e391fa9fc323334139"
     case bundleActivated = "05fae12878f147fbbd300a92247ff308"
     case bundleRejected = "97dc5e734bcd48e3a862bcdf01db1eea"
+    case bundleRemoved = "4c1d7e0b2a9f4e36b8d5a0c3f1e27d94"
     case decision = "c97aaeaea96f478ca97fa6e3d25ee906"
     case protocolError = "cadaacfb868e48a1abf83d9929c8b7ee"
     case adminAction = "98f1c4a9df7646b0803e5b7369c40786"

@@ -15,6 +15,15 @@ struct ReloadResult: Sendable, Equatable {
     var revision: String?
     var error: String?
     var atNs: Int64
+    /// Set when the result is about a bundle whose drop was removed from the directory.
+    var removal: Removal? = nil
+
+    enum Removal: String, Sendable {
+        /// The bundle no longer serves.
+        case deactivated
+        /// It still serves: it was the last bundle (or the others fail without it).
+        case kept
+    }
 }
 
 /// The policy being served, immutable. A request loads the current snapshot once and uses it

@@ -77,7 +77,13 @@ final class Reloader: AdminActions, Sendable {
     /// One journal entry per bundle result, activated or rejected (a burst can hold both).
     private func log(_ results: [ReloadResult]) {
         for r in results {
-            if r.ok {
+            if let removal = r.removal {
+                let fields: Logger.Metadata = ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
+                                               "POLICYD_RESULT": .string(removal == .deactivated ? "removed" : "kept"),
+                                               "POLICYD_REASON": .string(r.error ?? "")]
+                logger.event(.bundleRemoved, removal == .deactivated ? .notice : .warning,
+                             "bundle \(r.bundle): \(r.error ?? "")", fields)
+            } else if r.ok {
                 logger.event(.bundleActivated, .notice, "bundle \(r.bundle) activated, revision \(r.revision ?? "")",
                              ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
                               "POLICYD_RESULT": "activated"])

@@ -5,7 +5,8 @@ import Testing
 import Wire
 @testable import policyd
 
-/// Signed bundles through the real daemon binary: drops picked up by inotify, refused drops
+/// Signed bundles through the real daemon binary: drops picked up by inotify (directory bundles
+/// through their whole subtree), deleted drops deactivated, refused drops
 /// reported in `status` while the old revision keeps answering, and swaps every 50 ms under a
 /// pipelined load from 8 clients with zero failed requests.
 @Suite(.serialized) struct BundleDaemonE2ETests {
@@ -21,7 +22,9 @@ import Wire
         init(history: Int = 1000) throws {
             dir = try BundleTestKit.tempDir("e2e")
             try FileManager.default.createDirectory(atPath: dir + "/drop", withIntermediateDirectories: true)
-            try Data(BundleTestKit.publicPEM).write(to: URL(fileURLWithPath: dir + "/k1.pem"))
+            // The key sits next to the config and is named relative to it (the daemon runs elsewhere).
+            try FileManager.default.createDirectory(atPath: dir + "/keys", withIntermediateDirectories: true)
+            try Data(BundleTestKit.publicPEM).write(to: URL(fileURLWithPath: dir + "/keys/k1.pem"))
             let limits = BundleTestKit.testLimits
             try """
                 state_dir: \(dir)/state
@@ -36,7 +39,7 @@ import Wire
                 keys:
                   k1:
                     algorithm: ES256
-                    key_file: \(dir)/k1.pem
+                    key_file: keys/k1.pem
                 default_path: authz
                 log:
                   target: stderr
@@ -47,6 +50,7 @@ import Wire
         func start(environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: PolicyClientIntegrationTests.binary)
             process.arguments = ["serve", "--config", dir + "/c.yaml", "--socket", socket]
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")  // as under systemd
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             }
@@ -116,6 +120,36 @@ import Wire
         await client.close()
     }
 
+    @Test(.enabled(if: binaryExists, "needs swift build"))
+    func deletingADropDeactivatesItsBundleButNotTheLastOne() async throws {
+        let d = try Daemon()
+        try d.start()
+        defer { d.stop() }
+        let client = PolicyClient(socketPath: d.socket)
+        try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "r1")), name: "authz", into: d.drop)
+        try BundleTestKit.drop(try BundleTestKit.signed(BundleTestKit.files(revision: "o1", roots: ["other"])), name: "other", into: d.drop)
+        func bundle(_ name: String) async throws -> JSON? { try await client.status()["bundles"]?[name] }
+        try await d.wait("both bundles") {
+            let other = try await bundle("other")?["revision"]?.stringValue
+            let authz = try await Self.status(client).revision
+            return other == "o1" && authz == "r1"
+        }
+
+        try FileManager.default.removeItem(atPath: d.drop + "/other.tar.gz")
+        try await d.wait("other removed") { try await bundle("other")?["revision"] == .null }
+        #expect(try await bundle("other")?["last_error"]?.stringValue?.hasPrefix("removed: drop deleted") == true)
+        #expect(try await client.health()["status"]?.stringValue == "ok")
+        let decision = try await client.decide(input: ["user": "bob"])
+        #expect(decision.reasons == ["r1"] && decision.bundles["other"] == nil)
+
+        // The last bundle keeps serving, with the warning in status.
+        try FileManager.default.removeItem(atPath: d.drop + "/authz.tar.gz")
+        try await d.wait("authz kept") { try await Self.status(client).error?.contains("still serving") == true }
+        #expect(try await Self.status(client).revision == "r1")
+        #expect(try await client.decide(input: ["user": "bob"]).reasons == ["r1"])
+        await client.close()
+    }
+
     /// A datagram socket standing in for systemd's NOTIFY_SOCKET.
     final class NotifySink {
         let path: String
@@ -164,27 +198,36 @@ import Wire
         #expect(reloading != nil && ready != nil && reloading! < ready!, "\(swap)")
     }
 
-    @Test(.enabled(if: binaryExists, "needs swift build"))
-    func sighupRescansADirectoryBundleFilledInPlace() async throws {
-        let d = try Daemon()
-        try d.start()
-        defer { d.stop() }
-        let client = PolicyClient(socketPath: d.socket)
-        // Written in place (no rename): the watcher does not see it; SIGHUP rescans.
-        let files = BundleTestKit.files(revision: "dir1")
+    /// Writes a signed directory bundle in place (no rename), creating subdirectories as it goes.
+    static func fillInPlace(_ root: String, revision: String) throws {
+        let files = BundleTestKit.files(revision: revision)
         let sig = try BundleBuilder.signaturesFile(for: files, signing: .init(
             algorithm: .es256, key: BundleTestKit.privatePEM, keyID: "k1", claims: try CanonicalJSON.parse(Array(#"{"scope":"prod"}"#.utf8))))
-        let root = d.drop + "/authz"
         for f in files + [BundleFile(name: ".signatures.json", bytes: sig)] {
             let path = root + "/" + f.name
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(f.bytes).write(to: URL(fileURLWithPath: path))
         }
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(try await Self.status(client).revision == nil)
-        kill(d.process.processIdentifier, SIGHUP)
-        try await d.wait("dir1 after SIGHUP") { try await Self.status(client).revision == "dir1" }
+    }
+
+    @Test(.enabled(if: binaryExists, "needs swift build"))
+    func aDirectoryBundleFilledOrEditedInPlaceIsPickedUpWithoutSIGHUP() async throws {
+        let d = try Daemon()
+        try d.start()
+        defer { d.stop() }
+        let client = PolicyClient(socketPath: d.socket)
+        // Written in place (mkdir, then files in a new subdirectory): the subtree is watched.
+        try Self.fillInPlace(d.drop + "/authz", revision: "dir1")
+        try await d.wait("dir1 without SIGHUP") { try await Self.status(client).revision == "dir1" }
         #expect(try await client.decide(input: ["user": "bob"]).reasons == ["dir1"])
+        // Edited in place: the watch on the existing subdirectory sees it.
+        try Self.fillInPlace(d.drop + "/authz", revision: "dir2")
+        try await d.wait("dir2 without SIGHUP") { try await Self.status(client).revision == "dir2" }
+        #expect(try await client.decide(input: ["user": "bob"]).reasons == ["dir2"])
+        // SIGHUP still rescans (nothing changed: same revision, still ok).
+        kill(d.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await Self.status(client).revision == "dir2")
         await client.close()
     }
 

@@ -8,7 +8,9 @@
 //   JWS.signingKey(pem:) throws -> JWSPrivateKey                PEM RSA/EC/PKCS#8 private key (RSA only for now)
 //   JWS.verify(token:key:alg:) -> Bool                           compact token, signature check only
 //   JWS.verify(signingInput:signature:key:alg:) -> Bool          raw form
-//   JWS.sign(signingInput:key:alg:) throws -> [UInt8]            raw signature bytes
+//   JWS.sign(signingInput:key:alg:pssSalt:) throws -> [UInt8]    raw signature bytes
+//   JWS.sign(signingInput:privateKey:alg:pssSalt:)               PEM/DER private key of any type
+//       (libcrypto; the bundle signer's path, shared with the RSA keys above)
 //   JWS.base64URLEncode(_:) / JWS.base64URLDecode(_:)            unpadded URL-safe base64
 // Algorithms: HS256/384/512, RS256/384/512, PS256/384/512 (any salt length on verification),
 // ES256/384/512 (raw r||s signatures), EdDSA (Ed25519). Verification never throws: a key of the
@@ -102,15 +104,35 @@ public enum JWS {
         return check(digest)
     }
 
-    /// Signs `input`; ES* signatures are raw r||s, PS* use a digest-length salt.
-    public static func sign(signingInput input: [UInt8], key: JWSPrivateKey, alg: String) throws -> [UInt8] {
+    /// Salt length of PS* signatures: the digest's length (the io.jwt builtins, as Go's jws
+    /// library does) or the largest that fits (`opa build` bundle signatures, Go's
+    /// PSSSaltLengthAuto). Verification accepts any salt either way.
+    public enum PSSSalt: Sendable {
+        case digestLength, maximum
+        var openSSL: Int32 {
+            self == .digestLength ? Int32(COPENSSL_PSS_SALT_DIGEST.rawValue) : Int32(COPENSSL_PSS_SALT_MAX.rawValue)
+        }
+    }
+
+    /// Why `sign(signingInput:privateKey:alg:pssSalt:)` failed.
+    public struct SignError: Error, Sendable, CustomStringConvertible {
+        public enum Kind: Sendable { case keyParse, keyType, failed }
+        public let kind: Kind
+        public let description: String
+    }
+
+    /// Signs `input`; ES* signatures are raw r||s, PS* use `pssSalt`.
+    public static func sign(signingInput input: [UInt8], key: JWSPrivateKey, alg: String,
+                            pssSalt: PSSSalt = .digestLength) throws -> [UInt8] {
         switch (alg, key) {
         case ("HS256", .secret(let k)): return Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: k)))
         case ("HS384", .secret(let k)): return Array(HMAC<SHA384>.authenticationCode(for: input, using: SymmetricKey(data: k)))
         case ("HS512", .secret(let k)): return Array(HMAC<SHA512>.authenticationCode(for: input, using: SymmetricKey(data: k)))
-        case ("RS256", .rsa(let der)), ("PS256", .rsa(let der)): return try rsaSign(der, "SHA256", pss: alg.hasPrefix("PS"), input)
-        case ("RS384", .rsa(let der)), ("PS384", .rsa(let der)): return try rsaSign(der, "SHA384", pss: alg.hasPrefix("PS"), input)
-        case ("RS512", .rsa(let der)), ("PS512", .rsa(let der)): return try rsaSign(der, "SHA512", pss: alg.hasPrefix("PS"), input)
+        case ("RS256", .rsa(let der)), ("PS256", .rsa(let der)), ("RS384", .rsa(let der)), ("PS384", .rsa(let der)),
+             ("RS512", .rsa(let der)), ("PS512", .rsa(let der)):
+            do { return try sign(signingInput: input, privateKey: der, alg: alg, pssSalt: pssSalt) } catch {
+                throw JWSKeyError("failed to sign with the RSA key")
+            }
         case ("ES256", .p256(let k)): return Array(try k.signature(for: SHA256.hash(data: input)).rawRepresentation)
         case ("ES384", .p384(let k)): return Array(try k.signature(for: SHA384.hash(data: input)).rawRepresentation)
         case ("ES512", .p521(let k)): return Array(try k.signature(for: SHA512.hash(data: input)).rawRepresentation)
@@ -119,11 +141,22 @@ public enum JWS {
         }
     }
 
-    private static func rsaSign(_ der: [UInt8], _ md: String, pss: Bool, _ input: [UInt8]) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 1024)
-        let n = copenssl_rsa_sign(der, der.count, md, pss ? 1 : 0, input, input.count, &out, out.count)
-        guard n > 0 else { throw JWSKeyError("failed to sign with the RSA key") }
-        return Array(out[0..<Int(n)])
+    /// Signs with a private key as PEM (PKCS#1, SEC1, PKCS#8) or DER (PKCS#1, PKCS#8) through
+    /// libcrypto: RS*, PS*, ES* (raw r||s) and EdDSA. The key must fit the algorithm (type, and
+    /// curve for ES*). The one libcrypto signing path: the JWT builtins' RSA keys and the bundle
+    /// signer both come here.
+    public static func sign(signingInput input: [UInt8], privateKey: [UInt8], alg: String,
+                            pssSalt: PSSSalt) throws(SignError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 2048)
+        var len = out.count
+        let status = copenssl_jws_sign(privateKey, privateKey.count, alg, pssSalt.openSSL, input, input.count, &out, &len)
+        switch status {
+        case Int32(COPENSSL_OK.rawValue): return Array(out[0..<len])
+        case Int32(COPENSSL_ERR_KEY_PARSE.rawValue): throw SignError(kind: .keyParse, description: "cannot read the private key")
+        case Int32(COPENSSL_ERR_KEY_TYPE.rawValue):
+            throw SignError(kind: .keyType, description: "the private key does not fit the signing algorithm \(alg)")
+        default: throw SignError(kind: .failed, description: "signing with \(alg) failed (code \(status))")
+        }
     }
 
     // MARK: base64url

@@ -33,6 +33,25 @@ struct BundleHistory: Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
+    /// Markers next to a bundle's index: `removed` (its drop was deleted and it was
+    /// deactivated: not restored at start-up) and `drop-refused` (policyd moved its last drop
+    /// to rejected/, so its absence from the directory is not a removal). Best effort.
+    enum Marker: String { case removed, dropRefused = "drop-refused" }
+
+    func has(_ marker: Marker, _ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: dir(name) + "/" + marker.rawValue)
+    }
+
+    func set(_ marker: Marker, _ name: String, _ on: Bool) {
+        let path = dir(name) + "/" + marker.rawValue
+        if on {
+            guard FileManager.default.fileExists(atPath: dir(name) + "/index.json") else { return }
+            _ = FileManager.default.createFile(atPath: path, contents: Data())
+        } else {
+            unlink(path)
+        }
+    }
+
     func entries(_ name: String) -> [Entry] {
         guard let data = FileManager.default.contents(atPath: dir(name) + "/index.json"),
               let raw = try? CanonicalJSON.parse([UInt8](data)), case .array(let items) = CanonicalJSON.value(raw)
@@ -69,6 +88,7 @@ struct BundleHistory: Sendable {
                      ("drop_digest", .string(e.dropDigest)), ("activated_at_ns", .number(String(e.activatedAtNs)))])
         })
         try Self.atomicWrite(CanonicalJSON.canonicalBytes(index), to: dir(name) + "/index.json")
+        set(.removed, name, false)
         return entry
     }
 

@@ -10,7 +10,8 @@ import NIOConcurrencyHelpers
 /// roots, no overlap with other active bundles), compiled together with the other active
 /// bundles, tested, smoke-tested, and only then swapped in atomically and recorded in the
 /// history. A refused tarball is moved to `<state>/rejected/`, its failure is recorded in the
-/// store (status), and the previous policy keeps serving.
+/// store (status), and the previous policy keeps serving. A bundle whose drop is deleted from
+/// the directory is deactivated (see `deactivateRemoved`).
 final class SignedBundleSource: BundleSource, Sendable {
     struct Settings: Sendable {
         var dropDirectory: String
@@ -35,6 +36,10 @@ final class SignedBundleSource: BundleSource, Sendable {
         var previous: [String: ActiveBundle]? = nil
         /// Digest of the last drop processed per name (valid or not): unchanged drops are skipped.
         var lastDrop: [String: String] = [:]
+        /// Active bundles whose drop policyd itself moved to rejected/: absent, not removed.
+        var dropRefused: Set<String> = []
+        /// Absent drops already reported as kept (last bundle, or others depend on it).
+        var keptAbsent: Set<String> = []
     }
 
     let settings: Settings
@@ -59,9 +64,11 @@ final class SignedBundleSource: BundleSource, Sendable {
                 st.restored = true
                 activated = restore(&st, store: store, results: &results)
             }
-            for drop in scan() {
+            let drops = scan()
+            for drop in drops {
                 if process(drop, &st, store: store, results: &results) { activated = true }
             }
+            if deactivateRemoved(present: Set(drops.map(\.name)), &st, store: store, results: &results) { activated = true }
             let summary = Self.summary(results, store: store)
             return ReloadOutcome(activated: activated, summary: summary, results: results)
         }
@@ -137,8 +144,9 @@ final class SignedBundleSource: BundleSource, Sendable {
     private func restore(_ st: inout State, store: PolicyStore, results: inout [ReloadResult]) -> Bool {
         let now = EvalContext.wallClockNs()
         var restored: [String: ActiveBundle] = [:]
-        for name in history.names() {
+        for name in history.names() where !history.has(.removed, name) {
             guard let entry = history.entries(name).last else { continue }
+            if history.has(.dropRefused, name) { st.dropRefused.insert(name) }
             do {
                 let files = try history.files(name, entry, limits: settings.bundle.limits)
                 let bundle = try BundleReader.load(files: files, name: name, config: settings.bundle.verification)
@@ -170,6 +178,8 @@ final class SignedBundleSource: BundleSource, Sendable {
     private func process(_ drop: Drop, _ st: inout State, store: PolicyStore, results: inout [ReloadResult]) -> Bool {
         let now = EvalContext.wallClockNs()
         var revision: String? = nil
+        st.keptAbsent.remove(drop.name)
+        if st.dropRefused.remove(drop.name) != nil { history.set(.dropRefused, drop.name, false) }
         do throws(BundleError) {
             let files = try BundleArchive.read(path: drop.path, limits: settings.bundle.limits)
             let digest = BundleDigest.of(files)
@@ -200,7 +210,10 @@ final class SignedBundleSource: BundleSource, Sendable {
             let r = ReloadResult(bundle: drop.name, ok: false, revision: revision, error: error.description, atNs: now)
             results.append(r)
             store.recordFailure([r], loadError: error.description)
-            moveAside(drop)
+            if moveAside(drop), st.active[drop.name] != nil {
+                st.dropRefused.insert(drop.name)
+                history.set(.dropRefused, drop.name, true)
+            }
             return false
         }
     }
@@ -225,10 +238,11 @@ final class SignedBundleSource: BundleSource, Sendable {
     /// Moves a refused tarball to the rejected folder. Directory bundles stay where they are
     /// (they may be a checkout the operator edits); the digest memo keeps them from being retried
     /// until they change.
-    private func moveAside(_ drop: Drop) {
+    @discardableResult
+    private func moveAside(_ drop: Drop) -> Bool {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: drop.path, isDirectory: &isDirectory), !isDirectory.boolValue else { return }
+        guard fm.fileExists(atPath: drop.path, isDirectory: &isDirectory), !isDirectory.boolValue else { return false }
         try? fm.createDirectory(atPath: rejectedDirectory, withIntermediateDirectories: true)
         let base = (drop.path as NSString).lastPathComponent
         let target = rejectedDirectory + "/" + base + "." + String(EvalContext.wallClockNs())
@@ -236,6 +250,54 @@ final class SignedBundleSource: BundleSource, Sendable {
             // Another filesystem: copy, then remove. If even that fails the digest memo skips it.
             if (try? fm.copyItem(atPath: drop.path, toPath: target)) != nil { try? fm.removeItem(atPath: drop.path) }
         }
+        return !fm.fileExists(atPath: drop.path)
+    }
+
+    /// Active bundles whose drop is gone from the directory (and was not moved aside by policyd
+    /// itself) are deactivated: the others are compiled and tested without them and swapped in,
+    /// the bundle is marked removed in the history (a restart does not bring it back) and its
+    /// last revisions stay there for rollback. Two exceptions keep it serving, with a warning
+    /// recorded once: it is the last bundle (an empty directory must not turn every decision
+    /// into a deny), or the remaining bundles do not compile or pass their tests without it.
+    private func deactivateRemoved(present: Set<String>, _ st: inout State, store: PolicyStore,
+                                   results: inout [ReloadResult]) -> Bool
+    {
+        let gone = st.active.keys.filter { !present.contains($0) && !st.dropRefused.contains($0) && !st.keptAbsent.contains($0) }.sorted()
+        guard !gone.isEmpty else { return false }
+        let now = EvalContext.wallClockNs()
+        var next = st.active
+        for n in gone { next.removeValue(forKey: n) }
+        func keep(_ why: String) {
+            let rs = gone.map { n in
+                ReloadResult(bundle: n, ok: true, revision: st.active[n]?.bundle.revision,
+                             error: "drop removed from \(settings.dropDirectory) but still serving: \(why)", atNs: now, removal: .kept)
+            }
+            st.keptAbsent.formUnion(gone)
+            store.record(rs)
+            results += rs
+        }
+        if next.isEmpty {
+            keep("it is the last bundle (drop a replacement, or stop policyd)")
+            return false
+        }
+        let policy: CompiledPolicy
+        do { policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, mapping: settings.mapping) } catch {
+            keep("the remaining bundles fail without it: \(error)")
+            return false
+        }
+        let rs = gone.map { n in
+            ReloadResult(bundle: n, ok: true, revision: st.active[n]?.bundle.revision,
+                         error: "removed: drop deleted from \(settings.dropDirectory)", atNs: now, removal: .deactivated)
+        }
+        store.activate(policy: policy, bundles: Self.infos(next), results: rs)
+        st.previous = st.active
+        st.active = next
+        for n in gone {
+            st.lastDrop.removeValue(forKey: n)
+            history.set(.removed, n, true)
+        }
+        results += rs
+        return true
     }
 
     static func infos(_ active: [String: ActiveBundle]) -> [String: BundleInfo] {
@@ -245,7 +307,8 @@ final class SignedBundleSource: BundleSource, Sendable {
     static func summary(_ results: [ReloadResult], store: PolicyStore) -> String {
         if results.isEmpty { return "no change; serving \(store.snapshot.revisionSummary)" }
         return results.map { r in
-            r.ok ? "activated \(r.bundle)@\(r.revision ?? "")" : "rejected \(r.bundle)\(r.revision.map { "@\($0)" } ?? ""): \(r.error ?? "")"
+            if let removal = r.removal { return "\(removal == .deactivated ? "removed" : "kept") \(r.bundle)@\(r.revision ?? "")" }
+            return r.ok ? "activated \(r.bundle)@\(r.revision ?? "")" : "rejected \(r.bundle)\(r.revision.map { "@\($0)" } ?? ""): \(r.error ?? "")"
         }.joined(separator: "; ")
     }
 }

@@ -1,4 +1,4 @@
-import COpenSSLShim
+import COpenSSL
 import Crypto
 import Engine
 import Foundation
@@ -9,8 +9,9 @@ import Foundation
 /// Verification is the engine's JWS support (Engine/Builtins/Support/JWS*.swift, shared with the
 /// io.jwt.* builtins): PS* with the salt length recovered from the signature, as Go does. Only
 /// PEM public keys are accepted here (no JWK), and the key type must fit the algorithm.
-/// Signing (`bundle build/sign`) goes through libcrypto (COpenSSLShim) because it needs EC and
-/// Ed25519 PEM private keys and, for PS*, the maximal salt that `opa build` uses.
+/// Signing (`bundle build/sign`) is the engine's JWS signing too: HMAC in Swift, everything else
+/// through its libcrypto path (PEM private keys of every type), PS* with the maximal salt that
+/// `opa build` uses.
 enum SigningAlgorithm: String, Sendable, CaseIterable {
     case rs256 = "RS256", rs384 = "RS384", rs512 = "RS512"
     case ps256 = "PS256", ps384 = "PS384", ps512 = "PS512"
@@ -26,34 +27,6 @@ enum SigningAlgorithm: String, Sendable, CaseIterable {
     }
 
     var isHMAC: Bool { self == .hs256 || self == .hs384 || self == .hs512 }
-
-    private var kind: Int32 {
-        switch self {
-        case .rs256, .rs384, .rs512: return Int32(PD_SIG_RSA_PKCS1.rawValue)
-        case .ps256, .ps384, .ps512: return Int32(PD_SIG_RSA_PSS.rawValue)
-        case .es256, .es384, .es512: return Int32(PD_SIG_ECDSA_RAW.rawValue)
-        case .edDSA: return Int32(PD_SIG_ED25519.rawValue)
-        case .hs256, .hs384, .hs512: return 0
-        }
-    }
-
-    private var digestName: String {
-        switch self {
-        case .rs256, .ps256, .es256, .hs256: return "SHA256"
-        case .rs384, .ps384, .es384, .hs384: return "SHA384"
-        case .rs512, .ps512, .es512, .hs512: return "SHA512"
-        case .edDSA: return ""
-        }
-    }
-
-    private var curveBits: Int32 {
-        switch self {
-        case .es256: return 256
-        case .es384: return 384
-        case .es512: return 521
-        default: return 0
-        }
-    }
 
     /// Checks that `key` (PEM public key, or HMAC secret) is usable with this algorithm.
     func validatePublicKey(_ key: [UInt8]) throws(BundleError) {
@@ -111,26 +84,17 @@ enum SigningAlgorithm: String, Sendable, CaseIterable {
     /// Signs with a PEM private key (PKCS#1, SEC1 or PKCS#8), or an HMAC secret.
     func sign(message: [UInt8], key: [UInt8]) throws(BundleError) -> [UInt8] {
         if isHMAC {
-            let k = SymmetricKey(data: key)
-            switch self {
-            case .hs256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: k))
-            case .hs384: return Array(HMAC<SHA384>.authenticationCode(for: message, using: k))
-            default: return Array(HMAC<SHA512>.authenticationCode(for: message, using: k))
+            do { return try JWS.sign(signingInput: message, key: .secret(key), alg: rawValue) } catch {
+                throw BundleError(.signature, .badKey, "signature operation failed: \(error)")
             }
         }
-        var out = [UInt8](repeating: 0, count: 2048)
-        var len = out.count
-        let status = key.withUnsafeBufferPointer { k in
-            message.withUnsafeBufferPointer { m in
-                out.withUnsafeMutableBufferPointer { o in
-                    k.withMemoryRebound(to: CChar.self) { kc in
-                        pd_sign(kc.baseAddress, kc.count, kind, digestName, curveBits, m.baseAddress, m.count, o.baseAddress, &len)
-                    }
-                }
+        do { return try JWS.sign(signingInput: message, privateKey: key, alg: rawValue, pssSalt: .maximum) } catch {
+            switch error.kind {
+            case .keyParse: throw BundleError(.signature, .badKey, "failed to parse PEM block containing the private key")
+            case .keyType: throw BundleError(.signature, .badKey, "the private key does not fit the signing algorithm")
+            case .failed: throw BundleError(.signature, .badKey, "signature operation failed: \(error)")
             }
         }
-        try Self.check(status, what: "private key")
-        return Array(out[0..<len])
     }
 
     /// The public PEM of a private key (for `bundle build` to self-check what it signed).
@@ -139,7 +103,7 @@ enum SigningAlgorithm: String, Sendable, CaseIterable {
         var len = out.count
         let status = key.withUnsafeBufferPointer { k in
             k.withMemoryRebound(to: CChar.self) { kc in
-                out.withUnsafeMutableBufferPointer { o in pd_public_pem(kc.baseAddress, kc.count, o.baseAddress, &len) }
+                out.withUnsafeMutableBufferPointer { o in copenssl_public_pem(kc.baseAddress, kc.count, o.baseAddress, &len) }
             }
         }
         try check(status, what: "private key")
@@ -148,13 +112,11 @@ enum SigningAlgorithm: String, Sendable, CaseIterable {
 
     private static func check(_ status: Int32, what: String) throws(BundleError) {
         switch status {
-        case PD_OK.rawValue, PD_BAD_SIGNATURE.rawValue: return
-        case PD_ERR_KEY_PARSE.rawValue:
+        case Int32(COPENSSL_OK.rawValue): return
+        case Int32(COPENSSL_ERR_KEY_PARSE.rawValue):
             throw BundleError(.signature, .badKey, "failed to parse PEM block containing the \(what)")
-        case PD_ERR_KEY_TYPE.rawValue:
-            throw BundleError(.signature, .badKey, "the \(what) does not fit the signing algorithm")
         default:
-            throw BundleError(.signature, .badKey, "signature operation failed (code \(status))")
+            throw BundleError(.signature, .badKey, "key operation failed (code \(status))")
         }
     }
 }
