@@ -52,7 +52,8 @@ import Testing
                 // A fixed clock: none of the anchors reads time.now_ns, but keep runs reproducible.
                 let ctx = EvalContext(nowNs: 1_700_000_000_000_000_000)
                 let got = try a.policy.evaluate(path: a.path, input: c.input, context: ctx)
-                if got != c.expected {
+                // OPA's answers are JSON (sets recorded as sorted arrays): compare JSON texts.
+                if got.map({ JSONWriter.string($0) }) != c.expected.map({ JSONWriter.string($0) }) {
                     mismatches.append("\(a.name)#\(i): expected \(c.expected.map { JSONWriter.string($0) } ?? "undefined"), got \(got.map { JSONWriter.string($0) } ?? "undefined")")
                 }
             }

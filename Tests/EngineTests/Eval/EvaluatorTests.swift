@@ -85,9 +85,9 @@ import Testing
         do {
             _ = try policy("package t\np if { x > 1 }")
             Issue.record("expected an unsafe var error")
-        } catch {
-            #expect(error.errors.first?.code == .unsafeVarError)
-            #expect(error.errors.first?.message == "var x is unsafe")
+        } catch let e as EngineErrors {
+            #expect(e.errors.first?.code == .unsafeVarError)
+            #expect(e.errors.first?.message == "var x is unsafe")
         }
     }
 
