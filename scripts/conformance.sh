@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENGINE="${POLICYD:-.build/release/policyd}"
-CASES="${CONFORMANCE_CASES:-/work/shared/conformance}"
+# shared/ sits beside the repository (in CI too).
+CASES="${CONFORMANCE_CASES:-$(cd .. && pwd)/shared/conformance}"
 LIST=tests/conformance-passing.txt
 REPORT="$(mktemp -t conformance.XXXXXX.json)"
 trap 'rm -f "$REPORT"' EXIT

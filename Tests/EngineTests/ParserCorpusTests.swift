@@ -6,7 +6,7 @@ import Yams
 /// Parses every module of every OPA conformance case (v1 cases as Rego v1, v0 cases as v0).
 /// Only cases that expect a parse error may fail to parse.
 @Suite struct ParserCorpusTests {
-    static let casesRoot = "/work/shared/conformance/opa-cases"
+    static let casesRoot = SharedFolder.path + "/conformance/opa-cases"
 
     struct Failure: CustomStringConvertible {
         var file: String

@@ -71,6 +71,10 @@ def test_rejected_drop_keeps_serving_degraded(daemon, tmp):
         assert h["status"] == "degraded" and h["bundles"] == {"example": "example-1"}
         assert c.decide({"tool": "fs.read"}).decision == "allow"  # last good policy still served
         assert c.status()["bundles"]["example"]["last_error"]
+        # A new valid drop (next revision) is activated and clears the degraded state.
         bad.unlink()
+        manifest = tmp / "bundles" / "example" / ".manifest"
+        manifest.write_text(manifest.read_text().replace("example-1", "example-2"))
         assert c.reload()["status"] == "ok"
-        assert c.health()["status"] == "ok"
+        h = c.health()
+        assert h["status"] == "ok" and h["bundles"] == {"example": "example-2"}

@@ -15,4 +15,10 @@ int copenssl_rsa_verify(const uint8_t *spki, size_t spki_len, const char *digest
 /// written to `out` (capacity `out_cap`), or -1.
 long copenssl_rsa_sign(const uint8_t *key_der, size_t key_len, const char *digest, int pss,
                        const uint8_t *msg, size_t msg_len, uint8_t *out, size_t out_cap);
+
+/// Verifies a certificate chain given as DER blobs: ders[0] is the leaf, ders[count-1] the
+/// trusted root, the rest untrusted intermediates. `at_unix` < 0 means now; `dns_name` may be
+/// NULL. Returns 1 if the chain verifies, 0 if not, -1 if a certificate does not parse.
+int copenssl_verify_chain(const uint8_t *const *ders, const size_t *lens, int count, long long at_unix,
+                          const char *dns_name);
 #endif

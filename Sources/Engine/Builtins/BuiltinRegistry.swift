@@ -26,6 +26,8 @@ public enum BuiltinRegistry {
         CryptoBuiltins.builtins,
         JWTBuiltins.builtins,
         NetBuiltins.builtins,
+        GraphQLBuiltins.builtins,
+        RegoBuiltins.builtins,
     ]
 
     public static let byName: [String: Builtin] = {

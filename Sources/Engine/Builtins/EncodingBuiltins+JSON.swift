@@ -66,7 +66,7 @@ extension EncodingBuiltins {
             }
         },
         Builtin("uri.is_valid", arity: 1) { args, _ in
-            guard case .string(let s) = args[0] else { return .false }
+            guard case .string(let s) = args[0], !s.isEmpty else { return .false }
             return .bool((try? GoURL.parse(s)) != nil)
         },
     ]
@@ -127,7 +127,14 @@ enum GoURL {
             } else {
                 rest = ""
             }
-            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            if let at = authority.lastIndex(of: "@") {
+                let userinfo = authority[..<at]
+                let allowed = "-._:~!$&'()*+,;=%@"
+                guard userinfo.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || allowed.unicodeScalars.contains($0) }) else {
+                    throw ParseError(message: "net/url: invalid userinfo")
+                }
+                authority = authority[authority.index(after: at)...]
+            }
             var host = authority, port: Substring = ""
             if authority.hasPrefix("[") {
                 guard let close = authority.firstIndex(of: "]") else {
@@ -146,7 +153,7 @@ enum GoURL {
             if !port.allSatisfy({ $0.isASCII && $0.isNumber }) {
                 throw ParseError(message: "invalid port \(GoQuote.quote(":" + port)) after host")
             }
-            let h = try unescape(String(host))
+            let h = try unescape(String(host), host: true)
             if !h.isEmpty { out.append(("hostname", h)) }
             if !port.isEmpty { out.append(("port", String(port))) }
         }
@@ -163,7 +170,8 @@ enum GoURL {
         ObjectValue(pairs: pairs.map { (Value.string($0.0), Value.string($0.1)) })
     }
 
-    static func unescape(_ s: String) throws(ParseError) -> String {
+    /// Percent-decoding; in a host only non-ASCII bytes and `%25` may be escaped (Go's rule).
+    static func unescape(_ s: String, host: Bool = false) throws(ParseError) -> String {
         let b = Array(s.utf8)
         var out: [UInt8] = []
         var i = 0
@@ -177,7 +185,8 @@ enum GoURL {
         }
         while i < b.count {
             if b[i] == UInt8(ascii: "%") {
-                guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]) else {
+                guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]),
+                      !host || h >= 8 || (h == 2 && l == 5) else {
                     let frag = String(decoding: b[i..<min(i + 3, b.count)], as: UTF8.self)
                     throw ParseError(message: "invalid URL escape \(GoQuote.quote(frag))")
                 }

@@ -82,7 +82,7 @@ enum EncodingBuiltins {
             }
             return .object(ObjectValue(pairs: keys.map { (Value.string($0), Value.array(values[$0]!)) }))
         },
-    ] + jsonBuiltins + yamlBuiltins + uriBuiltins
+    ] + jsonBuiltins + yamlBuiltins + uriBuiltins + schemaBuiltins
 
     static func hexDecode(_ src: [UInt8]) throws -> [UInt8] {
         func nibble(_ c: UInt8) -> UInt8? {

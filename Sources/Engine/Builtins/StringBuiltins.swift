@@ -19,9 +19,10 @@ enum StringBuiltins {
             return .string(parts.joined(separator: sep))
         },
         Builtin("contains", arity: 2) { args, _ in
-            let s = try args.string(0), sub = try args.string(1)
+            var s = try args.string(0), sub = try args.string(1)
             if sub.isEmpty { return .true }
-            return .bool(Bytes.index(of: Array(sub.utf8), in: Array(s.utf8)) != nil)
+            // Search the UTF-8 buffers in place: no per-call arrays on this hot path.
+            return .bool(s.withUTF8 { h in sub.withUTF8 { n in Bytes.contains(h, n) } })
         },
         Builtin("startswith", arity: 2) { args, _ in
             let s = try args.string(0), p = try args.string(1)

@@ -46,7 +46,11 @@ enum TimeBuiltins {
     ]
 
     private static func parsed(layout: String, value: String) throws -> Value {
-        let r: (sec: Int64, nsec: Int64)
+        var r: (sec: Int64, nsec: Int64)
+        if layout == "2006-01-02T15:04:05Z07:00" || layout == "2006-01-02T15:04:05.999999999Z07:00",
+           let fast = GoLayout.parseRFC3339Fast(value) {
+            return try nanos(GoTime(unixSec: fast.sec, nsec: fast.nsec, zone: .utc))
+        }
         do { r = try GoLayout.parse(layout: layout, value: value) } catch let e as GoTimeParseError {
             throw BuiltinError(.builtin, e.message)
         }

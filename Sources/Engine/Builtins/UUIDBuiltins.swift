@@ -21,7 +21,7 @@ enum UUIDBuiltins {
             guard t.lowercased().hasPrefix("urn:uuid:") else { return nil }
             t = t.dropFirst(9)
         case 38:
-            guard t.first == "{", t.last == "}" else { return nil }
+            // Any enclosing pair of characters, as google/uuid accepts.
             t = t.dropFirst().dropLast()
         case 32:
             return hexBytes(Array(t.utf8))

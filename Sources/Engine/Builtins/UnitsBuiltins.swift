@@ -6,12 +6,14 @@ enum UnitsBuiltins {
     /// A decimal amount as numerator / 10^scale.
     struct Decimal { var num: BigInt; var scale: Int }
 
-    static func parseDecimal(_ s: Substring) -> Decimal? {
+    static func parseDecimal(_ s: Substring) throws -> Decimal? {
         // Accepts [-]digits[.digits][e[+-]digits].
         var text = s
         var exp = 0
         if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
             guard let x = Int(text[text.index(after: e)...].replacingOccurrences(of: "+", with: "")) else { return nil }
+            // Bounded so that "10e10000000Ei" fails instead of building a huge number.
+            guard abs(x) <= 100_000 else { throw BuiltinError(.builtin, "exponent too large") }
             exp = x
             text = text[..<e]
         }
@@ -38,7 +40,7 @@ enum UnitsBuiltins {
 
     /// Splits "1.5Ki" into amount and unit (the unit starts at the first letter that cannot
     /// belong to the number).
-    static func split(_ raw: String, _ name: String) throws -> (Decimal, String) {
+    static func split(_ raw: String, _ name: String, what: String = "amount") throws -> (Decimal, String) {
         var s = raw
         if s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") { s = String(s.dropFirst().dropLast()) }
         if s.contains(" ") { throw BuiltinError(.builtin, "\(name): spaces not allowed in resource strings") }
@@ -57,27 +59,33 @@ enum UnitsBuiltins {
             break
         }
         let amount = s[..<idx]
-        if amount.isEmpty { throw BuiltinError(.builtin, "\(name): no amount provided") }
-        guard let d = parseDecimal(amount) else {
-            throw BuiltinError(.builtin, "\(name): could not parse amount to a number")
+        if amount.isEmpty { throw BuiltinError(.builtin, "\(name): no \(what) provided") }
+        let parsed: Decimal?
+        do { parsed = try parseDecimal(amount) } catch let e as BuiltinError {
+            throw BuiltinError(.builtin, "\(name): \(e.message)")
+        }
+        guard let d = parsed else {
+            throw BuiltinError(.builtin, "\(name): could not parse \(what) to a number")
         }
         return (d, String(s[idx...]))
     }
 
-    static let decimal: [String: Int] = ["k": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6]
-    static let binary: [String: Int] = ["ki": 1, "Ki": 1, "Mi": 2, "mi": 2, "Gi": 3, "gi": 3, "Ti": 4, "ti": 4, "Pi": 5, "pi": 5, "Ei": 6, "ei": 6]
+    /// Suffixes compare case-insensitively, except that a lone `m` is milli and `M` mega.
+    static let decimal: [String: Int] = ["k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6]
+    static let binary: [String: Int] = ["ki": 1, "mi": 2, "gi": 3, "ti": 4, "pi": 5, "ei": 6]
 
     static let builtins: [Builtin] = [
         Builtin("units.parse", arity: 1) { args, _ in
             let (d, unit) = try split(try args.string(0), "units.parse")
             if unit.isEmpty { return .number(number(d, times: 1, truncate: false)) }
             if unit == "m" { return .number(number(d, times: 1, dividedBy: 1000, truncate: false)) }
-            if let p = decimal[unit] { return .number(number(d, times: BigInt(1000).power(p), truncate: false)) }
-            if let p = binary[unit] { return .number(number(d, times: BigInt(1024).power(p), truncate: false)) }
+            let lower = unit.lowercased()
+            if let p = decimal[lower] { return .number(number(d, times: BigInt(1000).power(p), truncate: false)) }
+            if let p = binary[lower] { return .number(number(d, times: BigInt(1024).power(p), truncate: false)) }
             throw BuiltinError(.builtin, "units.parse: unit \(unit) not recognized")
         },
         Builtin("units.parse_bytes", arity: 1) { args, _ in
-            let (d, unitRaw) = try split(try args.string(0), "units.parse_bytes")
+            let (d, unitRaw) = try split(try args.string(0), "units.parse_bytes", what: "byte amount")
             let unit = unitRaw.lowercased()
             let table: [String: BigInt] = [
                 "": 1,

@@ -28,6 +28,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private let file: RotatingLogFile?
     private var journal: DecisionJournal?
     private let errorLogger: Logger?
+    private var reportedDrops: UInt64 = 0     // writer thread only
 
     /// - Parameters:
     ///   - file: where JSON lines go (nil: journal only).
@@ -147,9 +148,17 @@ public final class DecisionLogWriter: @unchecked Sendable {
             cond.lock()
             processed += n
             let ready = takeWaiters(upTo: processed)
+            let dropped = droppedCount
             cond.unlock()
             for c in ready { c.resume() }
+            // An audit trail with holes must say so: report new drops (from this thread, not
+            // the request path that counted them).
+            reportDrops(dropped)
         }
+        cond.lock()
+        let dropped = droppedCount
+        cond.unlock()
+        reportDrops(dropped)
         file?.close()
         cond.lock()
         stopped = true
@@ -157,6 +166,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
         waiters.removeAll()
         cond.unlock()
         for c in rest { c.resume() }
+    }
+
+    private func reportDrops(_ dropped: UInt64) {
+        guard dropped > reportedDrops else { return }
+        errorLogger?.warning("decision log queue full: \(dropped - reportedDrops) decisions dropped (\(dropped) in total)",
+                             metadata: ["POLICYD_DECISIONS_DROPPED": .string(String(dropped))])
+        reportedDrops = dropped
     }
 
     /// Must hold the lock.

@@ -54,6 +54,20 @@ public struct PolicyTestRunner: Sendable {
     /// Compiles `sources` once and runs every test and case whose name matches `filter`
     /// (a regular expression searched in `data.pkg.test_name` or the case name).
     public func run(_ sources: TestSources, filter: String? = nil) -> TestReport {
+        let policy: any PolicyEvaluating
+        do {
+            policy = try compile(sources.modules, sources.data)
+        } catch let e as EngineErrors {
+            return TestReport(results: [], errors: e.errors.map { "\($0)" })
+        } catch {
+            return TestReport(results: [], errors: ["\(error)"])
+        }
+        return run(sources, against: policy, filter: filter)
+    }
+
+    /// Runs the tests and cases of `sources` against a policy compiled elsewhere: bundle
+    /// activation compiles every active bundle together once and gates on each bundle's tests.
+    public func run(_ sources: TestSources, against policy: any PolicyEvaluating, filter: String? = nil) -> TestReport {
         let regex: NSRegularExpression?
         do {
             regex = try filter.map { try NSRegularExpression(pattern: $0) }
@@ -63,14 +77,6 @@ public struct PolicyTestRunner: Sendable {
         func wanted(_ name: String) -> Bool {
             guard let regex else { return true }
             return regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
-        }
-        let policy: any PolicyEvaluating
-        do {
-            policy = try compile(sources.modules, sources.data)
-        } catch let e as EngineErrors {
-            return TestReport(results: [], errors: e.errors.map { "\($0)" })
-        } catch {
-            return TestReport(results: [], errors: ["\(error)"])
         }
         var results: [TestResult] = []
         for t in sources.tests where wanted(t.fullName) {

@@ -87,4 +87,19 @@ final class TimeBuiltinsTests: XCTestCase {
         XCTAssertEqual(t.fields.zoneName, "EDT")
         XCTAssertEqual(t.fields.offset, -4 * 3600)
     }
+
+    func testRFC3339FastPathAgreesWithGeneralParser() throws {
+        let values = ["2024-03-04T05:06:07Z", "2024-03-04T05:06:07.5+02:00", "2024-02-29T23:59:59.123456789123-11:30",
+                      "1970-01-01T00:00:00-00:00", "2262-04-11T23:47:16.854775807Z", "0001-01-01T00:00:00Z",
+                      "2023-02-29T00:00:00Z", "2024-03-04T24:00:00Z", "2024-03-04T05:06:07+24:00", "2024-03-04t05:06:07Z",
+                      "2024-03-04T05:06:07.Z", "2024-03-04T05:06:07,25Z", "2024-03-04T05:06:07+0200"]
+        for v in values {
+            let general = try? GoLayout.parse(layout: "2006-01-02T15:04:05Z07:00", value: v)
+            if let fast = GoLayout.parseRFC3339Fast(v) {
+                XCTAssertEqual(fast.sec, general?.sec, v)
+                XCTAssertEqual(fast.nsec, general?.nsec, v)
+            }
+        }
+        XCTAssertNotNil(GoLayout.parseRFC3339Fast("2024-03-04T05:06:07.5+02:00"))
+    }
 }

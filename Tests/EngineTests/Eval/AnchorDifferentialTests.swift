@@ -5,7 +5,7 @@ import Testing
 /// Differential test against OPA: every anchor policy case (1,000 inputs each, answers recorded
 /// from OPA's Go engine) must evaluate to exactly OPA's answer.
 @Suite struct AnchorDifferentialTests {
-    static let root = "/work/shared/bench/anchor_policies"
+    static let root = SharedFolder.path + "/bench/anchor_policies"
 
     struct Anchor {
         var name: String
@@ -52,7 +52,7 @@ import Testing
                 // A fixed clock: none of the anchors reads time.now_ns, but keep runs reproducible.
                 let ctx = EvalContext(nowNs: 1_700_000_000_000_000_000)
                 let got = try a.policy.evaluate(path: a.path, input: c.input, context: ctx)
-                // OPA's answers are JSON (sets recorded as sorted arrays): compare JSON texts.
+                // OPA's answers are JSON (sets as sorted arrays): compare in that form.
                 if got.map({ JSONWriter.string($0) }) != c.expected.map({ JSONWriter.string($0) }) {
                     mismatches.append("\(a.name)#\(i): expected \(c.expected.map { JSONWriter.string($0) } ?? "undefined"), got \(got.map { JSONWriter.string($0) } ?? "undefined")")
                 }

@@ -71,6 +71,8 @@ enum GlobIntersection {
                 guard i + 1 < r.count else { throw BuiltinError(.builtin, "trailing backslash") }
                 set = CharSet(ranges: [r[i + 1].value...r[i + 1].value], negated: false)
                 i += 2
+            case "]":
+                throw BuiltinError(.builtin, "input:\(s), pos:\(i + 1), set-close ']' with no preceding '[': the input provided is invalid")
             case "*", "+":
                 // A quantifier with nothing to repeat: a literal, as the glob library reads it.
                 set = CharSet(ranges: [c.value...c.value], negated: false); i += 1

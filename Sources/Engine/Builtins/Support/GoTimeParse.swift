@@ -295,3 +295,55 @@ extension GoLayout {
         return (t.unixSec - Int64(zoneOffset ?? 0), t.nsec)
     }
 }
+
+extension GoLayout {
+    /// Fast path for canonical RFC 3339 values (the decision hot path): no allocation. Returns
+    /// nil for anything unusual, and callers fall back to the general parser (which then gives
+    /// Go's exact result or error), so accepting less than Go here is safe.
+    static func parseRFC3339Fast(_ value: String) -> (sec: Int64, nsec: Int64)? {
+        var v = value
+        return v.withUTF8 { b -> (Int64, Int64)? in
+            let n = b.count
+            guard n >= 20 else { return nil }
+            @inline(__always) func d(_ i: Int) -> Int? {
+                let c = b[i]
+                return c >= 0x30 && c <= 0x39 ? Int(c - 0x30) : nil
+            }
+            @inline(__always) func two(_ i: Int) -> Int? {
+                guard let a = d(i), let c = d(i + 1) else { return nil }
+                return a * 10 + c
+            }
+            guard let y1 = two(0), let y2 = two(2), b[4] == 0x2D, let mo = two(5), b[7] == 0x2D, let dd = two(8),
+                  b[10] == 0x54, let hh = two(11), b[13] == 0x3A, let mi = two(14), b[16] == 0x3A, let ss = two(17)
+            else { return nil }
+            let year = y1 * 100 + y2
+            guard mo >= 1, mo <= 12, dd >= 1, dd <= GoCivil.daysIn(month: mo, year: Int64(year)), hh < 24, mi < 60, ss < 60
+            else { return nil }
+            var i = 19
+            var nsec = 0
+            if b[i] == 0x2E || b[i] == 0x2C {
+                i += 1
+                var digits = 0
+                while i < n, let x = d(i) {
+                    if digits < 9 { nsec = nsec * 10 + x }
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                for _ in min(digits, 9)..<9 { nsec *= 10 }
+            }
+            guard i < n else { return nil }
+            var offset = 0
+            if b[i] == 0x5A {
+                guard i + 1 == n else { return nil }
+            } else {
+                guard i + 6 == n, b[i] == 0x2B || b[i] == 0x2D, let oh = two(i + 1), b[i + 3] == 0x3A, let om = two(i + 4),
+                      oh <= 24, om <= 60 else { return nil }
+                offset = (oh * 60 + om) * 60 * (b[i] == 0x2D ? -1 : 1)
+            }
+            let days = GoCivil.days(year: Int64(year), month: mo, day: Int64(dd))
+            let sec = days * 86_400 + Int64(hh * 3600 + mi * 60 + ss) - Int64(offset)
+            return (sec, Int64(nsec))
+        }
+    }
+}

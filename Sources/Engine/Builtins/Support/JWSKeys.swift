@@ -121,7 +121,8 @@ enum JWSKeys {
             // Headers ("Proc-Type: …") are not supported; such blocks fail to decode.
             guard let data = Data(base64Encoded: String(b64)) else { s = body; continue }
             var rest = body[end.upperBound...]
-            if rest.hasPrefix("\r\n") { rest = rest.dropFirst(2) } else if rest.hasPrefix("\n") { rest = rest.dropFirst() }
+            // One line ending after the END line belongs to the block ("\r\n" is one Character).
+            if rest.first == "\r\n" || rest.first == "\n" { rest = rest.dropFirst() }
             return (PEMBlock(type: type, bytes: [UInt8](data)), rest)
         }
         return nil

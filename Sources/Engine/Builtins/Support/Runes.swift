@@ -32,6 +32,22 @@ extension String {
 
 /// Byte-sequence search helpers over UTF-8.
 enum Bytes {
+    /// Whether `n` occurs in `h` (n non-empty).
+    static func contains(_ h: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>) -> Bool {
+        if n.count > h.count { return false }
+        let first = n[0], last = h.count - n.count
+        var i = 0
+        while i <= last {
+            if h[i] == first {
+                var j = 1
+                while j < n.count && h[i + j] == n[j] { j += 1 }
+                if j == n.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
     static func index(of n: [UInt8], in h: [UInt8], from: Int = 0) -> Int? {
         if n.isEmpty { return from <= h.count ? from : nil }
         if n.count > h.count - from { return nil }

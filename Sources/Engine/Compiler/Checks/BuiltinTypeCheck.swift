@@ -1,0 +1,85 @@
+/// Rejects builtin calls whose arguments are statically of the wrong type (literals, collection
+/// literals, results of other builtins): `concat(1, ["a"])` →
+/// `concat: invalid argument(s)\n\thave: (number, array<string>)\n\twant: (string, any<array[string], set[string]>, string)`.
+/// Variables and refs have unknown types here and are never rejected.
+enum BuiltinTypeCheck {
+    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+        var errors: [EngineError] = []
+        for m in modules {
+            let resolver = NameResolver(module: m, index: index)
+            for rule in m.rules {
+                ASTWalk.calls(in: rule) { call, exprLevel in
+                    guard case .builtin(let name, let decl?) = resolver.callee(call), decl.variadic == nil else { return }
+                    let k = decl.args.count
+                    guard call.args.count == k || (exprLevel && call.args.count == k + 1) else { return }
+                    for (i, arg) in call.args.prefix(k).enumerated() where !staticType(arg).fits(decl.args[i]) {
+                        errors.append(EngineError(
+                            .typeError,
+                            "\(name): invalid argument(s)\n\thave: \(haveList(call, exprLevel: exprLevel))\n\twant: \(wantList(decl))",
+                            location: call.location))
+                        return
+                    }
+                }
+            }
+        }
+        return errors
+    }
+
+    /// `(number, array<string>, ???)`: argument types, plus the unknown output of a call term.
+    static func haveList(_ call: Call, exprLevel: Bool) -> String {
+        var parts = call.args.map { typeText($0) }
+        if !exprLevel { parts.append("???") }
+        return "(" + parts.joined(separator: ", ") + ")"
+    }
+
+    static func wantList(_ decl: FunctionDecl) -> String {
+        "(" + (decl.args + (decl.result.map { [$0] } ?? [])).map(\.description).joined(separator: ", ") + ")"
+    }
+
+    static func typeText(_ t: Term) -> String {
+        if case .variable = t.value { return "???" }
+        return staticType(t).description
+    }
+
+    /// The type a term certainly has, or `.any` when only evaluation can tell.
+    static func staticType(_ t: Term) -> TypeDecl {
+        switch t.value {
+        case .scalar(let v):
+            switch v {
+            case .null: return .null
+            case .bool: return .boolean
+            case .number: return .number
+            case .string: return .string
+            default: return .any
+            }
+        case .variable, .ref: return .any
+        case .array(let xs): return .tuple(xs.map(staticType), rest: nil)
+        case .set(let xs): return .set(union(xs.map(staticType)))
+        case .object(let items):
+            var fields: [(String, TypeDecl)] = []
+            for i in items {
+                guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }
+                fields.append((k, staticType(i.value)))
+            }
+            return .record(fields, rest: nil)
+        case .arrayComprehension: return .array(.any)
+        case .setComprehension: return .set(.any)
+        case .objectComprehension: return .object(.any, .any)
+        case .template: return .string
+        case .call(let c):
+            return BuiltinDeclarations.lookup(c.name)?.result ?? .any
+        }
+    }
+
+    static func union(_ ts: [TypeDecl]) -> TypeDecl {
+        var seen: [String: TypeDecl] = [:]
+        var order: [String] = []
+        for t in ts where seen[t.description] == nil {
+            seen[t.description] = t
+            order.append(t.description)
+        }
+        if order.isEmpty { return .any }
+        if order.count == 1 { return seen[order[0]]! }
+        return .anyOf(order.map { seen[$0]! })
+    }
+}

@@ -1,0 +1,45 @@
+/// Rules at one path must agree on their kind (single value, multi-value set, function), have at
+/// most one `default`, and a rule with a constant path cannot also have rules below it
+/// (`p := 1` with `p.q := 2`). OPA reports these as rego_type_error.
+enum ConflictingRulesCheck {
+    enum Category: Equatable { case value, set, function(Int) }
+
+    static func category(_ r: Rule) -> Category {
+        switch r.kind {
+        case .complete, .partialObject: return .value
+        case .partialSet: return .set
+        case .function: return .function(r.head.args?.count ?? 0)
+        }
+    }
+
+    static func run(_ index: RuleIndex) -> [EngineError] {
+        var errors: [EngineError] = []
+        var seen = Set<String>()
+        for e in index.entries {
+            let key = RuleIndex.key(e.path)
+            guard seen.insert(key).inserted else { continue }
+            let group = index.rules(at: e.path)
+            let cats = group.map { category($0.rule) }
+            // Complete `p := 1` and partial object `p[k] := v` share a path but not a kind.
+            let mixesValueKinds = group.contains { $0.rule.kind == .complete }
+                && group.contains { $0.rule.kind == .partialObject }
+            if Set(cats.map { "\($0)" }).count > 1 || mixesValueKinds {
+                errors.append(EngineError(.typeError, "conflicting rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
+                continue
+            }
+            if group.filter({ $0.rule.isDefault }).count > 1 {
+                errors.append(EngineError(.typeError, "multiple default rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
+            }
+        }
+        // A rule with a fully constant ref cannot have rules below its path.
+        for e in index.entries where e.rule.head.ref.isGroundPath && e.rule.kind != .partialObject {
+            let below = index.entries.filter { $0.path.count > e.path.count && Array($0.path.prefix(e.path.count)) == e.path }
+            guard !below.isEmpty else { continue }
+            if errors.contains(where: { $0.location == e.rule.location }) { continue }
+            let lines = below.map { "  rule \(RuleIndex.display($0.path)) at \($0.rule.location.file):\($0.rule.location.row)" }
+            errors.append(EngineError(.typeError, "rule \(RuleIndex.display(e.path)) conflicts with:\n" + lines.joined(separator: "\n"),
+                                      location: e.rule.location))
+        }
+        return errors
+    }
+}

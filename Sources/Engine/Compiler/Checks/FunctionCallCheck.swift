@@ -1,0 +1,37 @@
+/// Every call must name a builtin or a user function, with the right number of arguments
+/// (an expression-level call may add one output argument). OPA's messages:
+/// `undefined function foo`, `function data.x.f has arity 1, got 2 arguments`,
+/// `count: arity mismatch\n\thave: (…)\n\twant: (…)` — all rego_type_error.
+enum FunctionCallCheck {
+    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+        var errors: [EngineError] = []
+        for m in modules {
+            let resolver = NameResolver(module: m, index: index)
+            for rule in m.rules {
+                ASTWalk.calls(in: rule) { call, exprLevel in
+                    if let e = check(call, exprLevel: exprLevel, resolver: resolver) { errors.append(e) }
+                }
+            }
+        }
+        return errors
+    }
+
+    static func check(_ call: Call, exprLevel: Bool, resolver: NameResolver) -> EngineError? {
+        let n = call.args.count
+        switch resolver.callee(call) {
+        case .undefined:
+            return EngineError(.typeError, "undefined function \(call.name)", location: call.location)
+        case .user(let path, let arity):
+            if n == arity || (exprLevel && n == arity + 1) { return nil }
+            return EngineError(.typeError, "function \(RuleIndex.display(path)) has arity \(arity), got \(n) arguments",
+                               location: call.location)
+        case .builtin(let name, let decl):
+            guard let decl, decl.variadic == nil else { return nil }
+            let k = decl.args.count
+            if n == k || (exprLevel && n == k + 1 && decl.result != nil) { return nil }
+            let have = BuiltinTypeCheck.haveList(call, exprLevel: exprLevel)
+            return EngineError(.typeError, "\(name): arity mismatch\n\thave: \(have)\n\twant: \(BuiltinTypeCheck.wantList(decl))",
+                               location: call.location)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// The compiler's static checks over parsed modules, each in its own file. The compiler calls
+/// `StaticChecks.run` after parsing; each check returns OPA-coded errors with file:row:col.
+/// (Unsafe variables and body reordering belong to the compiler's safety pass, not here.)
+public enum StaticChecks {
+    /// All checks, in OPA's order: rule conflicts, undefined/refused functions and arity,
+    /// builtin argument types, recursion. Returns at most OPA's limit of 10 errors.
+    public static func run(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [EngineError] {
+        let index = RuleIndex(modules)
+        var errors = ConflictingRulesCheck.run(index)
+        errors += FunctionCallCheck.run(modules, index: index)
+        errors += RefusedBuiltinsCheck.run(modules, options: options)
+        errors += BuiltinTypeCheck.run(modules, index: index)
+        errors += RecursionCheck.run(modules, index: index)
+        return Array(errors.prefix(10))
+    }
+}
+
+/// Every rule by its path below `data` (package path + the rule ref's constant prefix).
+struct RuleIndex {
+    struct Entry {
+        var path: [String]
+        var rule: Rule
+        var module: Int
+    }
+    var entries: [Entry] = []
+    /// Path (joined) → entry indices.
+    var byPath: [String: [Int]] = [:]
+    /// Package path (joined) → rule names directly defined there (first ref element).
+    var namesInPackage: [String: Set<String>] = [:]
+
+    init(_ modules: [Module]) {
+        for (mi, m) in modules.enumerated() {
+            let pkg = m.package.segments
+            for r in m.rules {
+                let path = pkg + r.head.ref.staticPrefix
+                byPath[RuleIndex.key(path), default: []].append(entries.count)
+                entries.append(Entry(path: path, rule: r, module: mi))
+                namesInPackage[RuleIndex.key(pkg), default: []].insert(r.name)
+            }
+        }
+    }
+
+    static func key(_ path: [String]) -> String { path.joined(separator: "\u{1}") }
+
+    static func display(_ path: [String]) -> String {
+        "data" + path.map { RefPart.isIdentifier($0) ? "." + $0 : "[\"\($0)\"]" }.joined()
+    }
+
+    func rules(at path: [String]) -> [Entry] { (byPath[RuleIndex.key(path)] ?? []).map { entries[$0] } }
+
+    /// Rule paths that `path` refers to: the rule at a prefix of `path` (`data.x.p.q` → p), or
+    /// every rule below `path` (`data.x` → all of package x).
+    func targets(of path: [String]) -> [[String]] {
+        var out: [[String]] = []
+        var prefix: [String] = []
+        for seg in path {
+            prefix.append(seg)
+            if byPath[RuleIndex.key(prefix)] != nil { out.append(prefix) }
+        }
+        if out.isEmpty {
+            for e in entries where e.path.count > path.count && Array(e.path.prefix(path.count)) == path {
+                if !out.contains(e.path) { out.append(e.path) }
+            }
+        }
+        return out
+    }
+}

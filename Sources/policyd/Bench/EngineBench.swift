@@ -1,0 +1,88 @@
+import Engine
+import Foundation
+
+/// In-process engine benchmark: for each decision, JSON text in → JSONReader → evaluate the
+/// case's query path → decision out, timed per decision; every answer is checked against the
+/// expected one (outside the timed region).
+struct EngineBenchResult {
+    let name: String
+    let stats: LatencyStats
+    let mismatches: Int
+    let firstMismatch: String?
+    let compileMs: Double
+}
+
+enum EngineBench {
+    /// Compiles `c` (parsing its data JSON first).
+    static func compile(_ c: BenchCase) throws -> CompiledPolicy {
+        var data: Value = .emptyObject
+        if let text = c.dataText { data = try JSONReader.parse(bytes: text) }
+        do {
+            return try CompiledPolicy.compile(modules: c.modules, data: data)
+        } catch {
+            throw BenchCaseError.bad("\(c.name): compile failed: \(error.errors.map(\.description).joined(separator: "; "))")
+        }
+    }
+
+    /// One decision exactly as timed: parse, fresh context, evaluate.
+    @inline(__always)
+    static func decide(_ policy: CompiledPolicy, _ path: [String], _ bytes: [UInt8]) throws -> Value? {
+        let input = try bytes.withUnsafeBytes { buf throws(JSONParseError) in try JSONReader.parse(buf) }
+        let ctx = EvalContext()
+        return try policy.evaluate(path: path, input: input, context: ctx)
+    }
+
+    /// Runs `iterations` decisions cycling over the case's inputs, after a warm-up pass.
+    static func run(_ c: BenchCase, iterations: Int, warmup: Int = 1000) throws -> EngineBenchResult {
+        let t0 = benchNowNs()
+        let policy = try compile(c)
+        let compileMs = Double(benchNowNs() - t0) / 1e6
+        // Correctness first: every input once, checked.
+        var mismatches = 0
+        var first: String?
+        for (i, bytes) in c.inputs.enumerated() {
+            let got: Value?
+            do { got = try decide(policy, c.path, bytes) } catch {
+                mismatches += 1
+                if first == nil { first = "#\(i): error \(error)" }
+                continue
+            }
+            if !BenchCases.matches(got, c.expected[i]) {
+                mismatches += 1
+                if first == nil {
+                    first = "#\(i): got \(got.map { JSONWriter.string(BenchCases.normalize($0)) } ?? "undefined"), "
+                        + "want \(c.expected[i].map { JSONWriter.string($0) } ?? "undefined"); input \(String(decoding: bytes, as: UTF8.self))"
+                }
+            }
+        }
+        let n = c.inputs.count
+        for i in 0..<warmup { _ = try? decide(policy, c.path, c.inputs[i % n]) }
+        var samples = [UInt64](repeating: 0, count: iterations)
+        var sink = 0
+        for i in 0..<iterations {
+            let bytes = c.inputs[i % n]
+            let s = benchNowNs()
+            let v = try? decide(policy, c.path, bytes)
+            samples[i] = benchNowNs() &- s
+            if v != nil { sink &+= 1 }
+        }
+        if sink < 0 { print(sink) }  // keep the result alive
+        return EngineBenchResult(name: c.name, stats: LatencyStats(samples), mismatches: mismatches,
+                                 firstMismatch: first, compileMs: compileMs)
+    }
+
+    /// Runs `body` on a thread with a large stack (deep policies recurse deeply), waiting for it.
+    static func onBigStack<T>(_ body: @escaping () throws -> T) throws -> T {
+        nonisolated(unsafe) var result: Result<T, Error>?
+        nonisolated(unsafe) let body = body
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            result = Result { try body() }
+            done.signal()
+        }
+        thread.stackSize = 1 << 28
+        thread.start()
+        done.wait()
+        return try result!.get()
+    }
+}

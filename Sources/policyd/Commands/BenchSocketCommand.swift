@@ -1,0 +1,81 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `policyd bench socket`: load against a running daemon (or the floor server), pipelined.
+struct BenchSocketCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "socket",
+        abstract: "Load generator against a running daemon: C connections × D in flight, raw sockets.",
+        discussion: """
+            Sends decide requests built from the case's inputs (path = the case's query path, e.g. \
+            agents/rbac/decision) and prints p50/p99/p99.9 latency and throughput. Answers carrying \
+            an error, or a verdict different from the expected one, are counted and fail the run. \
+            `--floor-server` instead serves the floor (fixed answers, no work) on --socket, to \
+            measure this generator's own overhead.
+            """)
+
+    @Option(help: "The daemon's socket.")
+    var socket: String
+
+    @Option(help: "Connections.")
+    var connections: Int = 1
+
+    @Option(help: "Requests in flight per connection.")
+    var depth: Int = 1
+
+    @Option(help: "Measured seconds.")
+    var duration: Double = 5
+
+    @Option(help: "Warm-up seconds before measuring.")
+    var warmup: Double = 0.5
+
+    @Option(help: "Directory with manifest.json (default: ../shared/bench/anchor_policies beside the repo).")
+    var cases: String?
+
+    @Option(name: .customLong("case"), help: "Case whose inputs and path to send (default a_rbac).")
+    var caseName: String = "a_rbac"
+
+    @Option(help: "Decide path to send instead of the case's query path (e.g. behavry/authz).")
+    var path: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Flag(name: .customLong("floor-server"), help: "Serve the floor on --socket instead (runs until killed).")
+    var floorServer = false
+
+    func run() throws {
+        if floorServer { try FloorServer.serve(path: socket) }
+        let list = try BenchCases.load(directory: cases ?? BenchCases.defaultDirectory(), only: [caseName])
+        let c = list[0]
+        let decidePath = path ?? c.path.joined(separator: "/")
+        let frames = SocketLoad.decideFrames(path: decidePath, inputs: c.inputs)
+        // Only a plain "allow"/"deny"/"escalate" answer maps 1:1 to the daemon's verdict.
+        let expect: [[UInt8]?] = c.expected.map { v in
+            guard path == nil, case .string(let s)? = v else { return nil }
+            return Array("\"decision\":\"\(s)\"".utf8)
+        }
+        let load = SocketLoad(frames: frames, expectations: expect)
+        let r = try load.run(socketPath: socket, connections: max(1, connections), depth: max(1, depth),
+                             seconds: duration, warmup: warmup)
+        if json {
+            let o: [String: Value] = [
+                "case": .string(c.name), "connections": .number(.int(connections)), "depth": .number(.int(depth)),
+                "p50_us": .number(Number(r.stats.p50Us)), "p99_us": .number(Number(r.stats.p99Us)),
+                "p999_us": .number(Number(r.stats.p999Us)), "per_sec": .number(Number(r.throughput.rounded())),
+                "completed": .number(.int(r.completed)), "errors": .number(.int(r.errors)),
+                "wrong": .number(.int(r.wrongAnswers)),
+            ]
+            print(JSONWriter.string(.object(ObjectValue(o))))
+        } else {
+            print("socket \(socket): \(c.name) → \(decidePath), \(connections) conn × \(depth) in flight, \(benchFmt(r.seconds)) s")
+            print("  p50 \(benchFmt(r.stats.p50Us)) µs  p99 \(benchFmt(r.stats.p99Us)) µs  p99.9 \(benchFmt(r.stats.p999Us)) µs  "
+                  + "\(Int(r.throughput)) decisions/s  (\(r.completed) answers, \(r.errors) errors, \(r.wrongAnswers) wrong)")
+        }
+        if r.errors > 0 || r.wrongAnswers > 0 {
+            FileHandle.standardError.write(Data("socket bench: \(r.errors) error answers, \(r.wrongAnswers) wrong verdicts\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
