@@ -9,8 +9,13 @@ inputs by mutating the recorded anchor inputs, evaluates all of them in ONE quer
 """
 import argparse, copy, json, os, random, subprocess, sys, tempfile
 
-ANCHORS = "/work/shared/bench/anchor_policies"
-ORACLE = "/work/shared/oracles/opa_eval.py"
+# shared/ sits beside the repository (POLICYD_SHARED overrides).
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.environ.get("POLICYD_SHARED") or os.path.join(os.path.dirname(_REPO), "shared")
+if not os.path.isdir(SHARED):
+    SHARED = "/work/shared"
+ANCHORS = os.path.join(SHARED, "bench/anchor_policies")
+ORACLE = os.path.join(SHARED, "oracles/opa_eval.py")
 
 BEHAVRY = """package behavry.authz
 import future.keywords.if

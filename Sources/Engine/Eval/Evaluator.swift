@@ -77,7 +77,11 @@ final class Evaluator {
     // MARK: bodies
 
     func evalBody(_ body: PBody, _ i: Int, _ k: () throws -> Void) throws {
-        if i == body.count { return try k() }
+        if i == body.count {
+            // Each solution counts too, so iteration-heavy bodies stay within the budget.
+            try step()
+            return try k()
+        }
         try evalExpr(body[i]) { try evalBody(body, i + 1, k) }
     }
 
