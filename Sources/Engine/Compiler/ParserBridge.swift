@@ -10,6 +10,6 @@ enum ParserBridge {
 
     /// Static checks (conflicting rules, undefined functions, arity, recursion, types).
     static func check(_ modules: [Module], options: CompileOptions) -> [EngineError] {
-        []
+        StaticChecks.run(modules, options: options)
     }
 }
