@@ -16,7 +16,7 @@ release: deps
 
 # Runs the daemon on the embedded default: example bundle from config/, socket under ./run/.
 run: release
-	@mkdir -p run/bundles run/state
+	@mkdir -p run/state
 	.build/release/policyd serve --config config/policyd.dev.yaml
 
 # Runs every test: unit and end-to-end tests, then the conformance harness with its ratchet.

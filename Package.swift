@@ -42,6 +42,12 @@ let package = Package(
             path: "Sources/CRE2",
             linkerSettings: [.linkedLibrary("re2")]
         ),
+        // libcrypto for RSA signatures swift-crypto cannot check (PSS with any salt, small keys).
+        .target(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         // OpenSSL (Debian libssl-dev) for RSASSA-PSS with auto/max salt as OPA signs bundles,
         // plus the SHA-224 digest family and PEM keys of every type.
         .target(
@@ -53,6 +59,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "CRE2",
+                "COpenSSL",
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

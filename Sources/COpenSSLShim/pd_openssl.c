@@ -36,59 +36,6 @@ static int check_key(EVP_PKEY *key, int kind, int curve_bits) {
 
 static int field_bytes(int curve_bits) { return (curve_bits + 7) / 8; }
 
-int pd_verify(const char *pem, size_t pem_len, int kind, const char *md_name, int curve_bits,
-              const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len) {
-    EVP_PKEY *key = read_key(pem, pem_len, 0);
-    if (!key) return PD_ERR_KEY_PARSE;
-    if (!check_key(key, kind, curve_bits)) { EVP_PKEY_free(key); return PD_ERR_KEY_TYPE; }
-    const EVP_MD *md = NULL;
-    if (kind != PD_SIG_ED25519) {
-        md = EVP_get_digestbyname(md_name);
-        if (!md) { EVP_PKEY_free(key); return PD_ERR_DIGEST; }
-    }
-    int status = PD_ERR_INTERNAL;
-    unsigned char *der = NULL;
-    const unsigned char *check_sig = sig;
-    size_t check_len = sig_len;
-    if (kind == PD_SIG_ECDSA_RAW) {
-        // JWS carries r||s, each half padded to the field size; OpenSSL wants DER.
-        size_t half = (size_t)field_bytes(curve_bits);
-        if (sig_len != 2 * half) { EVP_PKEY_free(key); return PD_BAD_SIGNATURE; }
-        ECDSA_SIG *es = ECDSA_SIG_new();
-        BIGNUM *r = BN_bin2bn(sig, (int)half, NULL);
-        BIGNUM *s = BN_bin2bn(sig + half, (int)half, NULL);
-        if (!es || !r || !s || !ECDSA_SIG_set0(es, r, s)) {
-            BN_free(r); BN_free(s); ECDSA_SIG_free(es); EVP_PKEY_free(key); return PD_ERR_INTERNAL;
-        }
-        int n = i2d_ECDSA_SIG(es, &der);
-        ECDSA_SIG_free(es);
-        if (n <= 0) { EVP_PKEY_free(key); return PD_ERR_INTERNAL; }
-        check_sig = der;
-        check_len = (size_t)n;
-    }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    if (ctx && EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key) == 1) {
-        int ok = 1;
-        if (kind == PD_SIG_RSA_PSS) {
-            ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                 EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1 &&
-                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) == 1;
-        } else if (kind == PD_SIG_RSA_PKCS1) {
-            ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-        }
-        if (ok) {
-            int r = EVP_DigestVerify(ctx, check_sig, check_len, msg, msg_len);
-            status = r == 1 ? PD_OK : PD_BAD_SIGNATURE;
-        }
-    }
-    EVP_MD_CTX_free(ctx);
-    OPENSSL_free(der);
-    EVP_PKEY_free(key);
-    ERR_clear_error();
-    return status;
-}
-
 int pd_sign(const char *pem, size_t pem_len, int kind, const char *md_name, int curve_bits,
             const uint8_t *msg, size_t msg_len, uint8_t *out, size_t *out_len) {
     EVP_PKEY *key = read_key(pem, pem_len, 1);

@@ -11,15 +11,17 @@ struct PolicyD: AsyncParsableCommand {
               query         send one request to a running daemon and print the response
               check-config  validate a YAML config file
               bundle        build, sign, verify and inspect OPA bundles
+              rollback      re-activate an earlier revision of a bundle (running daemon)
               test          run a policy's Rego tests and decision case files
               log           show or follow the decision log
               replay        re-evaluate logged decisions under a candidate bundle
+              rollback      re-activate an earlier revision of a bundle
               eval          evaluate a Rego query (like opa eval)
               bench         benchmarks: engine, socket, memory, bundle activation
             """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, QueryCommand.self, CheckConfigCommand.self, BundleCommand.self,
-                      TestCommand.self, LogCommand.self, ReplayCommand.self,
-                      EvalCommand.self, BenchCommand.self]
+                      RollbackCommand.self, TestCommand.self, LogCommand.self, ReplayCommand.self, EvalCommand.self,
+                      BenchCommand.self]
     )
 }

@@ -60,7 +60,7 @@ import Wire
         #expect(refused["error"]?["code"] == "forbidden")
         let r = try ask(responder, #"{"id":2,"op":"test","path":"behavry"}"#, admin: true)
         #expect(r["id"] == 2)
-        let passed = try #require(r["passed"]?.boolValue)
+        let passed = try #require(r["passed"]?.boolValue as Bool?)
         let errors = r["errors"]?.arrayValue ?? []
         if errors.isEmpty {
             // The engine compiles the pack: all 8 tests and 6 cases must pass.

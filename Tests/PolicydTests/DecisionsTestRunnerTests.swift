@@ -70,6 +70,12 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
 
         let safety = try TestSources.load(paths: [examplesDir + "/agent-safety"])
         #expect(safety.tests.count == 14 && safety.cases.count == 9)
+
+        // All packs at once: each file takes its Rego version from its own bundle's manifest.
+        let all = try TestSources.load(paths: [examplesDir])
+        #expect(all.tests.count == 35 && all.cases.count == 22)
+        #expect(all.modules.filter { $0.regoVersion == .v0 }.map(\.name).allSatisfy { $0.contains("/agentcy/") })
+        #expect(all.modules.filter { $0.regoVersion == .v0 }.count == 5)
     }
 
     @Test func examplePackPasses() throws {
@@ -193,5 +199,73 @@ struct ThrowingPolicy: PolicyEvaluating {
         let text = ReplayCommand.render(report, unreadable: 0)
         #expect(text.contains(#"\#(ids[2]) behavry/authz: escalate ["delete of /staging/b needs approval"] rules=["behavry.authz.escalate"] → allow rules=["behavry.authz.allow"]"#))
         #expect(text.contains("replayed 4, changed 2, unchanged 2"))
+    }
+}
+
+@Suite struct DecisionsBundleTestSourcesTests {
+    /// The bundles team's activation gate: a loaded (verified) bundle's tests and cases.
+    @Test func loadedBundleYieldsItsTestsAndCases() throws {
+        var v = VerificationConfig()
+        v.allowUnsigned = true
+        for (pack, tests, cases, version) in [("behavry", 8, 6, RegoVersion.v1), ("agentcy", 13, 7, .v0),
+                                               ("agent-safety", 14, 9, .v1)]
+        {
+            let loaded = try BundleReader.load(path: examplesDir + "/" + pack, name: pack, config: v)
+            let sources = try TestSources(bundle: loaded)
+            #expect(sources.tests.count == tests)
+            #expect(sources.cases.count == cases)
+            #expect(sources.modules.allSatisfy { $0.regoVersion == version })
+        }
+        let loaded = try BundleReader.load(path: examplesDir + "/behavry", name: "behavry", config: v)
+        let report = runner(behavryTests(passing: true)).run(try TestSources(bundle: loaded))
+        #expect(report.passed && report.count(.pass) == 14)
+    }
+}
+
+@Suite struct DecisionsTestSourcesDataTests {
+    @Test func dataLandsAtItsPathInsideItsBundle() throws {
+        let dir = DecisionsTempDir()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir.file("b1/acme/config"), withIntermediateDirectories: true)
+        try #"{"revision":"1"}"#.write(toFile: dir.file("b1/.manifest"), atomically: true, encoding: .utf8)
+        try #"{"limit": 3}"#.write(toFile: dir.file("b1/acme/config/data.json"), atomically: true, encoding: .utf8)
+        try "top: true\n".write(toFile: dir.file("data.yaml"), atomically: true, encoding: .utf8)
+        let s = try TestSources.load(paths: [dir.path])
+        #expect(s.data == ["acme": ["config": ["limit": 3]], "top": true])
+    }
+}
+
+@Suite struct DecisionsReplayRootsTests {
+    @Test func entrypointsUnderRoots() {
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry"))
+        #expect(ReplayCommand.path("behavry/authz", isUnder: "behavry/authz"))
+        #expect(!ReplayCommand.path("behavry/authz", isUnder: "behav"))
+        #expect(!ReplayCommand.path("behavry", isUnder: "behavry/authz"))
+    }
+}
+
+@Suite struct DecisionsTestDiscoveryTests {
+    @Test func parserFindsTestsNotFunctionsOrStrings() {
+        let src = """
+            package a.b_test
+            import rego.v1
+
+            test_one if { true }
+            test_one if { false }   # second definition: same test
+              test_indented if true
+            test_fn(x) := x         # a function, not a test
+            todo_test_later if { false }
+            s := `
+            test_in_raw_string if true
+            `
+            """
+        let found = RegoTest.discover(in: RegoModule(name: "t.rego", source: src))
+        #expect(found.map(\.name) == ["test_one", "test_indented", "todo_test_later"])
+        #expect(found.map(\.line) == [4, 6, 8])
+        #expect(found.allSatisfy { $0.package == ["a", "b_test"] })
+        #expect(found.map(\.skip) == [false, false, true])
+        // Unparsable modules still list their tests (the compile error is reported separately).
+        let broken = RegoTest.discover(in: RegoModule(name: "b.rego", source: "package p\ntest_x if {\n"))
+        #expect(broken.map(\.name) == ["test_x"])
     }
 }

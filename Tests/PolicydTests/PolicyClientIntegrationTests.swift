@@ -19,6 +19,7 @@ import Wire
             try """
                 bundles:
                   dir: \(PolicyClientIntegrationTests.root.appendingPathComponent("config/bundles").path)
+                  allow_unsigned: true
                 state_dir: \(dir.path)/state
                 log:
                   target: stderr

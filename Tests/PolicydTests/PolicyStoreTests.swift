@@ -25,10 +25,31 @@ let engineAvailable: Bool = {
 
     @Test func missingBundleDirIsRecordedAsFailure() {
         let store = PolicyStore()
-        let out = DevelopmentBundleSource(dir: "/nonexistent/policyd-bundles").reload(into: store)
+        let out = DevelopmentBundleSource(dir: "/nonexistent/policyd-bundles", allowUnsigned: true).reload(into: store)
         #expect(!out.activated)
         #expect(store.snapshot.policy == nil)
         #expect(store.snapshot.lastResults["*"]?.ok == false)
+    }
+
+    @Test func unsignedBundlesNeedAllowUnsigned() {
+        let store = PolicyStore()
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/bundles").path
+        let out = DevelopmentBundleSource(dir: dir, allowUnsigned: false).reload(into: store)
+        #expect(!out.activated)
+        #expect(store.snapshot.loadError?.contains("allow_unsigned") == true)
+    }
+
+    @Test(.enabled(if: engineAvailable, "needs the Rego evaluator"))
+    func exampleBundleLoads() throws {
+        let store = PolicyStore()
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/bundles").path
+        let out = DevelopmentBundleSource(dir: dir, allowUnsigned: true).reload(into: store)
+        #expect(out.activated, "\(out.summary)")
+        #expect(store.snapshot.bundles["example"]?.revision == "example-1")
+        let doc = try store.snapshot.policy?.evaluate(path: ["behavry", "config"], input: nil, context: EvalContext())
+        #expect(doc?["forbidden_tools"] == ["shell.exec", "process.kill"])
     }
 
     @Test(.enabled(if: engineAvailable, "needs the Rego evaluator"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -125,9 +126,23 @@ class PolicyClient:
         in order. Error responses are returned, not raised."""
         requests = list(requests)
         self.connect()
+        payload = b"".join(encode_frame(r) for r in requests)
+        # Send from a second thread while this one reads: the daemon stops reading a connection
+        # whose responses are not being consumed, so writing everything first could deadlock.
+        send_error: list = []
+
+        def send() -> None:
+            try:
+                self._sock.sendall(payload)
+            except OSError as e:
+                send_error.append(e)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
         try:
-            self._sock.sendall(b"".join(encode_frame(r) for r in requests))
-            return [self._read_response() for _ in requests]
+            out = [self._read_response() for _ in requests]
+            sender.join(self.timeout)
+            return out
         except socket.timeout as e:
             self.close()
             raise TimeoutError_(f"no response within {self.timeout}s") from e

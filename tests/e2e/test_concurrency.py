@@ -67,3 +67,13 @@ def test_many_parallel_connections(daemon):
     with daemon.client() as c:
         counters = c.status()["counters"]
         assert counters["decisions"] >= n_conn * per_conn
+
+
+def test_half_close_gets_every_answer_then_eof(daemon):
+    import socket as _s
+    s = daemon.raw()
+    s.sendall(b"".join(frame({"id": i, "input": {"tool": "fs.read"}}) for i in range(300)))
+    s.shutdown(_s.SHUT_WR)  # "no more requests"
+    assert [read_frame(s)["id"] for _ in range(300)] == list(range(300))
+    assert read_frame(s) is None
+    s.close()

@@ -169,3 +169,37 @@ def test_check_config(tmp):
     h = subprocess.run([str(BIN), "--help"], capture_output=True, text=True)
     for sub in ["serve", "query", "check-config"]:
         assert sub in h.stdout
+
+
+def test_sigterm_with_a_client_that_never_reads(tmp):
+    d = Daemon(tmp).start()
+    try:
+        s = d.raw()
+        s.setblocking(False)
+        payload = b"".join(frame({"id": i, "op": "status"}) for i in range(20000))
+        try:
+            s.send(payload)  # as much as fits; the daemon soon stops reading this connection
+        except BlockingIOError:
+            pass
+        time.sleep(0.5)
+        rc, took = d.stop()
+        assert rc == 0 and took < 5, (rc, took, d.log_text())
+        s.close()
+    finally:
+        d.close()
+
+
+def test_signals_right_after_start_are_handled(tmp):
+    d = Daemon(tmp)
+    d.start()
+    try:
+        # A burst of SIGHUPs: each is a reload, run one after the other; none kills the daemon.
+        for _ in range(5):
+            d.signal(signal.SIGHUP)
+        d.wait_for("RELOADING=1")
+        time.sleep(0.5)
+        assert d.proc.poll() is None
+        rc, took = d.stop()
+        assert rc == 0 and took < 5
+    finally:
+        d.close()

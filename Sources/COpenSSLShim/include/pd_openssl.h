@@ -1,14 +1,15 @@
 #ifndef POLICYD_OPENSSL_SHIM_H
 #define POLICYD_OPENSSL_SHIM_H
-// A small C surface over Debian's libcrypto (OpenSSL 3) for what swift-crypto cannot do the
-// way OPA needs: RSASSA-PSS with the salt length auto-detected on verify and maximal on sign
-// (Go's PSSSaltLengthAuto), the SHA-224 family of digests, and one PEM path for every key type.
+// A small C surface over Debian's libcrypto (OpenSSL 3) for bundle signing the way `opa build`
+// signs (PEM private keys of every type; RSASSA-PSS with the maximal salt, Go's
+// PSSSaltLengthAuto) and the SHA-224 family of digests OPA accepts in signed file lists.
+// Verification uses the engine's JWS support (Sources/Engine/Builtins/Support/JWS.swift).
 #include <stddef.h>
 #include <stdint.h>
 
 enum pd_sig_kind {
     PD_SIG_RSA_PKCS1 = 1,   // RS256/384/512
-    PD_SIG_RSA_PSS = 2,     // PS256/384/512 (auto salt on verify, max salt on sign)
+    PD_SIG_RSA_PSS = 2,     // PS256/384/512 (max salt)
     PD_SIG_ECDSA_RAW = 3,   // ES256/384/512, JWS raw r||s
     PD_SIG_ED25519 = 4      // EdDSA
 };
@@ -22,12 +23,6 @@ enum pd_status {
     PD_ERR_INTERNAL = -4,
     PD_ERR_BUFFER = -5
 };
-
-// Verifies `sig` over `msg` with a PEM SubjectPublicKeyInfo public key.
-// `md` is an OpenSSL digest name ("SHA256", ...); ignored for Ed25519.
-// `curve_bits` (ECDSA only) is the required field size: 256, 384 or 521.
-int pd_verify(const char *pem, size_t pem_len, int kind, const char *md, int curve_bits,
-              const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);
 
 // Signs `msg` with a PEM private key (PKCS#1, SEC1 or PKCS#8). On entry *out_len is the
 // capacity of `out`; on success it is the signature length.

@@ -26,6 +26,7 @@ public enum BuiltinRegistry {
         CryptoBuiltins.builtins,
         JWTBuiltins.builtins,
         NetBuiltins.builtins,
+        GraphQLBuiltins.builtins,
     ]
 
     public static let byName: [String: Builtin] = {

@@ -36,9 +36,11 @@ enum ConversionBuiltins {
 
     /// OPA first checks the text with Go's strconv.ParseFloat, then reads it as a JSON number.
     static func parseNumber(_ s: String) throws -> Number {
-        if let n = Number.parse(s) { return n }
+        let padded = s.unicodeScalars.first.map { $0.properties.isWhitespace } == true
+            || s.unicodeScalars.last.map { $0.properties.isWhitespace } == true
+        if !padded, let n = Number.parse(s) { return n }
         let lower = s.lowercased()
-        let goFloat = !lower.contains("x") && !lower.contains("_") && Double(s) != nil
+        let goFloat = !padded && !lower.contains("x") && !lower.contains("_") && Double(s) != nil
         if !goFloat {
             throw BuiltinError(.builtin, "strconv.ParseFloat: parsing \(GoQuote.quote(s)): invalid syntax")
         }

@@ -1,4 +1,42 @@
-/// The graph builtins. (Family not written yet.)
+/// graph.reachable and graph.reachable_paths over an adjacency object (neighbours as arrays or
+/// sets). `walk` belongs to the evaluator.
 enum GraphBuiltins {
-    static let builtins: [Builtin] = []
+    static func neighbours(_ g: ObjectValue, _ node: Value) -> [Value]? {
+        switch g[node] {
+        case .array(let a)?: return a
+        case .set(let s)?: return s.elements
+        default: return nil
+        }
+    }
+
+    static let builtins: [Builtin] = [
+        Builtin("graph.reachable", arity: 2) { args, _ in
+            let g = try args.object(0)
+            let start = try args.arrayOrSet(1)
+            var seen = SetBuilder()
+            var queue: [Value] = []
+            for s in start where g[s] != nil { queue.append(s) }
+            while let n = queue.popLast() {
+                guard seen.insert(n) else { continue }
+                for m in neighbours(g, n) ?? [] where !seen.contains(m) && g[m] != nil { queue.append(m) }
+            }
+            return .set(seen.build())
+        },
+        Builtin("graph.reachable_paths", arity: 2) { args, _ in
+            let g = try args.object(0)
+            let start = try args.arrayOrSet(1)
+            var out = SetBuilder()
+            func walk(_ node: Value, _ path: [Value]) {
+                let p = path + [node]
+                let next = neighbours(g, node) ?? []
+                if next.isEmpty { out.insert(.array(p)); return }
+                for m in next {
+                    if p.contains(m) || g[m] == nil { out.insert(.array(p)); continue }
+                    walk(m, p)
+                }
+            }
+            for s in start where g[s] != nil { walk(s, []) }
+            return .set(out.build())
+        },
+    ]
 }

@@ -54,6 +54,14 @@ enum InternalBuiltins {
             _ = try a.string(0)
             return .true
         },
+        // The evaluator iterates `walk` itself (one result per node); this entry gives the
+        // generic call path the whole relation as an array of [path, value] pairs.
+        Builtin("walk", arity: 1) { a, _ in
+            var out: [Value] = []
+            var path: [Value] = []
+            try Evaluator.walkValue(a[0], &path) { out.append($0) }
+            return .array(out)
+        },
         Builtin("opa.runtime", arity: 0, deterministic: false) { _, ctx in ctx.runtime },
     ]
 }

@@ -1,4 +1,103 @@
-/// The units builtins. (Family not written yet.)
+import BigInt
+
+/// units.parse (SI and binary suffixes, `m` = milli) and units.parse_bytes (case-insensitive,
+/// truncated to an integer). Amounts are exact decimals, as OPA's big numbers.
 enum UnitsBuiltins {
-    static let builtins: [Builtin] = []
+    /// A decimal amount as numerator / 10^scale.
+    struct Decimal { var num: BigInt; var scale: Int }
+
+    static func parseDecimal(_ s: Substring) throws -> Decimal? {
+        // Accepts [-]digits[.digits][e[+-]digits].
+        var text = s
+        var exp = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let x = Int(text[text.index(after: e)...].replacingOccurrences(of: "+", with: "")) else { return nil }
+            // Bounded so that "10e10000000Ei" fails instead of building a huge number.
+            guard abs(x) <= 100_000 else { throw BuiltinError(.builtin, "exponent too large") }
+            exp = x
+            text = text[..<e]
+        }
+        var neg = false
+        if text.hasPrefix("-") { neg = true; text = text.dropFirst() }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !text.isEmpty else { return nil }
+        let intPart = parts[0], frac = parts.count == 2 ? parts[1] : ""
+        guard (intPart + frac).allSatisfy({ $0.isASCII && $0.isNumber }), !(intPart + frac).isEmpty,
+              var n = BigInt(String(intPart + frac)) else { return nil }
+        if neg { n = -n }
+        var scale = frac.count - exp
+        if scale < 0 { n *= BigInt(10).power(-scale); scale = 0 }
+        return Decimal(num: n, scale: scale)
+    }
+
+    static func number(_ d: Decimal, times mult: BigInt, dividedBy div: BigInt = 1, truncate: Bool) -> Number {
+        let num = d.num * mult
+        let den = BigInt(10).power(d.scale) * div
+        let (q, r) = num.quotientAndRemainder(dividingBy: den)
+        if r == 0 || truncate { return Number(q) }
+        return Number(Double(num) / Double(den))
+    }
+
+    /// Splits "1.5Ki" into amount and unit (the unit starts at the first letter that cannot
+    /// belong to the number).
+    static func split(_ raw: String, _ name: String, what: String = "amount") throws -> (Decimal, String) {
+        var s = raw
+        if s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") { s = String(s.dropFirst().dropLast()) }
+        if s.contains(" ") { throw BuiltinError(.builtin, "\(name): spaces not allowed in resource strings") }
+        var idx = s.startIndex
+        while idx < s.endIndex {
+            let c = s[idx]
+            if c.isNumber || c == "." || c == "-" { idx = s.index(after: idx); continue }
+            // An exponent: e/E followed by a digit or sign+digit.
+            if c == "e" || c == "E" {
+                let n = s.index(after: idx)
+                if n < s.endIndex, s[n].isNumber || ((s[n] == "+" || s[n] == "-") && s.index(after: n) < s.endIndex && s[s.index(after: n)].isNumber) {
+                    idx = s.index(after: n)
+                    continue
+                }
+            }
+            break
+        }
+        let amount = s[..<idx]
+        if amount.isEmpty { throw BuiltinError(.builtin, "\(name): no \(what) provided") }
+        let parsed: Decimal?
+        do { parsed = try parseDecimal(amount) } catch let e as BuiltinError {
+            throw BuiltinError(.builtin, "\(name): \(e.message)")
+        }
+        guard let d = parsed else {
+            throw BuiltinError(.builtin, "\(name): could not parse \(what) to a number")
+        }
+        return (d, String(s[idx...]))
+    }
+
+    /// Suffixes compare case-insensitively, except that a lone `m` is milli and `M` mega.
+    static let decimal: [String: Int] = ["k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6]
+    static let binary: [String: Int] = ["ki": 1, "mi": 2, "gi": 3, "ti": 4, "pi": 5, "ei": 6]
+
+    static let builtins: [Builtin] = [
+        Builtin("units.parse", arity: 1) { args, _ in
+            let (d, unit) = try split(try args.string(0), "units.parse")
+            if unit.isEmpty { return .number(number(d, times: 1, truncate: false)) }
+            if unit == "m" { return .number(number(d, times: 1, dividedBy: 1000, truncate: false)) }
+            let lower = unit.lowercased()
+            if let p = decimal[lower] { return .number(number(d, times: BigInt(1000).power(p), truncate: false)) }
+            if let p = binary[lower] { return .number(number(d, times: BigInt(1024).power(p), truncate: false)) }
+            throw BuiltinError(.builtin, "units.parse: unit \(unit) not recognized")
+        },
+        Builtin("units.parse_bytes", arity: 1) { args, _ in
+            let (d, unitRaw) = try split(try args.string(0), "units.parse_bytes", what: "byte amount")
+            let unit = unitRaw.lowercased()
+            let table: [String: BigInt] = [
+                "": 1,
+                "k": 1000, "kb": 1000, "ki": 1024, "kib": 1024,
+                "m": BigInt(1000).power(2), "mb": BigInt(1000).power(2), "mi": BigInt(1024).power(2), "mib": BigInt(1024).power(2),
+                "g": BigInt(1000).power(3), "gb": BigInt(1000).power(3), "gi": BigInt(1024).power(3), "gib": BigInt(1024).power(3),
+                "t": BigInt(1000).power(4), "tb": BigInt(1000).power(4), "ti": BigInt(1024).power(4), "tib": BigInt(1024).power(4),
+                "p": BigInt(1000).power(5), "pb": BigInt(1000).power(5), "pi": BigInt(1024).power(5), "pib": BigInt(1024).power(5),
+                "e": BigInt(1000).power(6), "eb": BigInt(1000).power(6), "ei": BigInt(1024).power(6), "eib": BigInt(1024).power(6),
+            ]
+            guard let mult = table[unit] else { throw BuiltinError(.builtin, "units.parse_bytes: byte unit \(unit) not recognized") }
+            return .number(number(d, times: mult, truncate: true))
+        },
+    ]
 }

@@ -71,7 +71,12 @@ final class Lowerer {
             l.rhs.forEach { collectNames($0, &out) }
         case .notBody: break
         }
-        for w in e.with { collectNames(w.value, &out) }
+        for w in e.with {
+            // `with f as count`: a function name is not a variable.
+            if case .variable(let v) = w.value.value, BuiltinRegistry.lookup(v) != nil || env.ruleNames.contains(v) { continue }
+            if case .ref(let r) = w.value.value, resolveFunction(r, location: w.location, report: false) != nil { continue }
+            collectNames(w.value, &out)
+        }
     }
 
     func collectNames(_ t: Term, _ out: inout [String]) {
@@ -133,8 +138,11 @@ final class Lowerer {
             let captured = capturedSlots(body: body, extra: [], start: start, end: end)
             kind = .every(key: pk, value: pv, collection: pc, body: body, captured: captured)
         case .logical(let l):
-            let lhs = l.lhs.compactMap { lowerExpr($0, scope: scope) }
-            let rhs = l.rhs.compactMap { lowerExpr($0, scope: scope) }
+            // Each side is its own scope: `a := 1` on both sides are different variables.
+            let ls = Scope(parent: scope, frame: scope.frame)
+            let rs = Scope(parent: scope, frame: scope.frame)
+            let lhs = l.lhs.compactMap { lowerExpr($0, scope: ls) }
+            let rhs = l.rhs.compactMap { lowerExpr($0, scope: rs) }
             kind = .logical(isAnd: l.op == .and, lhs, rhs)
         case .notBody(let b):
             let inner = Scope(parent: scope, frame: scope.frame)

@@ -59,11 +59,14 @@ final class PCall {
     let name: String
     let args: [PTerm]
     let location: SourceLocation
+    /// `walk`: a relation that produces many results (evaluated by the evaluator itself).
+    let isWalk: Bool
     init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation) {
         self.target = target
         self.name = name
         self.args = args
         self.location = location
+        if case .builtin(let b) = target, b.name == "walk" { isWalk = true } else { isWalk = false }
     }
 }
 

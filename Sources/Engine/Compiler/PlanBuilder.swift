@@ -106,7 +106,7 @@ final class PlanBuilder {
                 let kind: NodeKind
                 switch r.kind {
                 case .complete: kind = .complete
-                case .partialSet: kind = .partialSet
+                case .partialSet: kind = keyParts.isEmpty ? .partialSet : .partialObject
                 case .partialObject: kind = .partialObject
                 case .function: kind = .function
                 }

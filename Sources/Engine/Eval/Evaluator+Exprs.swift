@@ -174,8 +174,40 @@ extension Evaluator {
     // MARK: calls
 
     func evalCall(_ call: PCall, _ k: (Value) throws -> Void) throws {
+        if call.isWalk && replacements.isEmpty {
+            return try evalTerm(call.args[0]) { root in
+                var path: [Value] = []
+                try Evaluator.walkValue(root, &path, k)
+            }
+        }
         try evalList(call.args, 0, []) { args in
             if let r = try invoke(call, args) { try k(r) }
+        }
+    }
+
+    /// Every (path, value) pair of `v`, pre-order, as `walk` yields them.
+    static func walkValue(_ v: Value, _ path: inout [Value], _ k: (Value) throws -> Void) throws {
+        try k(.array([.array(path), v]))
+        switch v {
+        case .object(let o):
+            for (key, child) in o.pairs {
+                path.append(key)
+                try walkValue(child, &path, k)
+                path.removeLast()
+            }
+        case .array(let a):
+            for (i, child) in a.enumerated() {
+                path.append(.int(i))
+                try walkValue(child, &path, k)
+                path.removeLast()
+            }
+        case .set(let s):
+            for e in s.elements {
+                path.append(e)
+                try walkValue(e, &path, k)
+                path.removeLast()
+            }
+        default: break
         }
     }
 
@@ -190,7 +222,14 @@ extension Evaluator {
             if let r = replacements[key] {
                 switch r {
                 case .value(let v): return v
-                case .target(let t): target = t
+                case .target(let t):
+                    // Inside the replacement, the replaced function means the original.
+                    replacements[key] = nil
+                    defer { replacements[key] = r }
+                    switch t {
+                    case .builtin(let b): return try callBuiltin(b, args, call.location)
+                    case .function(let node): return try callFunction(node, args, call.location)
+                    }
                 }
             }
         }

@@ -137,11 +137,25 @@ extension Evaluator {
                 defer { popFrame(saved) }
                 try evalBody(r.body, 0) {
                     try evalList(r.keyPath, 0, []) { keys in
+                        if r.kind == .partialSet {
+                            // Multi-value rule with a variable ref head: a set at the leaf.
+                            guard let kt = r.key else { return }
+                            try evalTerm(kt) { e in
+                                obj = try Evaluator.insertPath(obj, keys, 0, .set(SetValue([e])), r.location, mergeSets: true)
+                            }
+                            return
+                        }
                         guard let vt = r.value else { return }
                         try evalTerm(vt) { v in
                             obj = try Evaluator.insertPath(obj, keys, 0, v, r.location)
                         }
                     }
+                }
+            }
+            // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
+            for (name, child) in node.children where child.kind != .function {
+                if let cv = try nodeValue(child) {
+                    obj = try Evaluator.insertPath(obj, [.string(name)], 0, cv, child.rules.first?.location ?? SourceLocation(file: "", row: 0, col: 0), mergeObjects: true)
                 }
             }
             if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
@@ -159,19 +173,28 @@ extension Evaluator {
     }
 
     /// Inserts `v` at `keys` into nested objects; a different value already there is a conflict.
-    static func insertPath(_ doc: Value, _ keys: [Value], _ i: Int, _ v: Value, _ loc: SourceLocation) throws -> Value {
+    static func insertPath(_ doc: Value, _ keys: [Value], _ i: Int, _ v: Value, _ loc: SourceLocation,
+                           mergeSets: Bool = false, mergeObjects: Bool = false) throws -> Value {
         guard case .object(let o) = doc else {
             throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
         }
         if i == keys.count - 1 {
             if let old = o[keys[i]] {
                 if old == v { return doc }
+                if mergeSets, case .set(let a) = old, case .set(let b) = v { return .object(o.inserting(keys[i], .set(a.union(b)))) }
+                if mergeObjects, case .object(let a) = old, case .object(let b) = v {
+                    var merged: Value = .object(a)
+                    for (bk, bv) in b.pairs {
+                        merged = try insertPath(merged, [bk], 0, bv, loc, mergeObjects: true)
+                    }
+                    return .object(o.inserting(keys[i], merged))
+                }
                 throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
             }
             return .object(o.inserting(keys[i], v))
         }
         let child = o[keys[i]] ?? .emptyObject
-        return .object(o.inserting(keys[i], try insertPath(child, keys, i + 1, v, loc)))
+        return .object(o.inserting(keys[i], try insertPath(child, keys, i + 1, v, loc, mergeSets: mergeSets, mergeObjects: mergeObjects)))
     }
 
     /// Runs a complete rule (and its else chain) and passes each value produced.

@@ -207,12 +207,17 @@ public struct ElseBranch: Sendable {
     public var valueGenerated: Bool
     public var assign: Bool
     public var body: Body
+    /// For functions: the rule's parameters as this branch sees them (the same terms, with
+    /// each `_` renamed to a fresh wildcard, as OPA does). Nil for other rules.
+    public var args: [Term]?
     public var location: SourceLocation
-    public init(value: Term, valueGenerated: Bool, assign: Bool, body: Body, location: SourceLocation) {
+    public init(value: Term, valueGenerated: Bool, assign: Bool, body: Body, args: [Term]? = nil,
+                location: SourceLocation) {
         self.value = value
         self.valueGenerated = valueGenerated
         self.assign = assign
         self.body = body
+        self.args = args
         self.location = location
     }
 }

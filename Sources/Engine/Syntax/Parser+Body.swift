@@ -203,6 +203,14 @@ extension Parser {
             advance()
             var inner = try parseLogicalOr()
             if atKeyword("with"), inner.count == 1 { inner[0].with += try parseWith() }
+            // `(a or b with input as x)`: the modifier covers the whole group.
+            if inner.count == 1, case .logical(var l) = inner[0].kind, inner[0].with.isEmpty,
+               let last = l.rhs.indices.last, !l.rhs[last].with.isEmpty {
+                let mods = l.rhs[last].with
+                l.rhs[last].with = []
+                inner[0].kind = .logical(l)
+                inner[0].with = mods
+            }
             guard at(.rparen) else { throw error }
             advance()
             if negated {

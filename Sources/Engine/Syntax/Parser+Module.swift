@@ -149,8 +149,7 @@ extension Parser {
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
-            } else if !ref.isGroundPath, case .bracket(let key) = ref.parts.last!,
-                      version == .v0 || !atKeyword("if") {
+            } else if case .bracket(let key)? = ref.parts.last, version == .v0 || !atKeyword("if") {
                 // v0 partial set `p[x] { … }`; in v1 OPA reads it the same way and asks for `contains`.
                 ref.parts.removeLast()
                 head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
@@ -159,8 +158,9 @@ extension Parser {
                 head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
             } else {
-                if ref.parts.isEmpty && !atKeyword("if") && !at(.lbrace) {
-                    throw error("var cannot be used for rule name", at: startTok)
+                if !atKeyword("if") && !at(.lbrace) {
+                    if ref.parts.isEmpty { throw error("var cannot be used for rule name", at: startTok) }
+                    softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
                 }
                 head = RuleHead(kind: .complete, ref: ref, value: t, assign: false, valueGenerated: true, location: headLoc)
             }
@@ -175,7 +175,7 @@ extension Parser {
             guard head.kind == .complete || head.kind == .function else {
                 throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value" : "rules with variables in head")", at: current)
             }
-            rule.elseChain = try parseElseChain()
+            rule.elseChain = try parseElseChain(args: args, assign: head.assign)
         }
         var rules = [rule]
         // v0: `p { a } { b }` defines p twice.
@@ -237,13 +237,14 @@ extension Parser {
         return ([generatedTrue(at: ruleStart.location)], false)
     }
 
-    mutating func parseElseChain() throws(EngineError) -> [ElseBranch] {
+    mutating func parseElseChain(args: [Term]?, assign ruleAssign: Bool) throws(EngineError) -> [ElseBranch] {
         var chain: [ElseBranch] = []
         while atKeyword("else") {
             let tok = advance()
+            let branchArgs = args?.map { renamingWildcards($0) }
             var value = Term.bool(true, tok.location)
             var generated = true
-            var assign = false
+            var assign = ruleAssign
             if at(.assign) || at(.unify) {
                 assign = at(.assign)
                 advance()
@@ -251,8 +252,33 @@ extension Parser {
                 generated = false
             }
             let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true)
-            chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body, location: tok.location))
+            chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body,
+                                    args: branchArgs, location: tok.location))
         }
         return chain
+    }
+}
+
+extension Parser {
+    /// A copy of `t` with every wildcard (`$N`) replaced by a fresh one.
+    mutating func renamingWildcards(_ t: Term) -> Term {
+        var t = t
+        switch t.value {
+        case .variable(let v) where v.hasPrefix("$"):
+            t.value = .variable(freshWildcard())
+        case .array(let xs): t.value = .array(xs.map { renamingWildcards($0) })
+        case .set(let xs): t.value = .set(xs.map { renamingWildcards($0) })
+        case .object(let items):
+            t.value = .object(items.map { ObjectItem(key: renamingWildcards($0.key), value: renamingWildcards($0.value)) })
+        case .ref(var r):
+            r.head = renamingWildcards(r.head)
+            r.parts = r.parts.map { p in
+                if case .bracket(let b) = p { return .bracket(renamingWildcards(b)) }
+                return p
+            }
+            t.value = .ref(r)
+        default: break
+        }
+        return t
     }
 }

@@ -40,10 +40,12 @@ extension Parser {
     }
 
     /// A term with all infix operators. `keyVal` allows `k, v in xs` (not inside lists).
-    mutating func parseTermInfixCall(keyVal: Bool = true) throws(EngineError) -> Term {
+    /// `first`, if given, is an already parsed leftmost plain term (comprehension probing in
+    /// collections hands it over instead of re-parsing, which would be exponential in nesting).
+    mutating func parseTermInfixCall(keyVal: Bool = true, first: Term? = nil) throws(EngineError) -> Term {
         try enter()
         defer { leave() }
-        var lhs = try parseRelation()
+        var lhs = try parseRelation(first: first)
         if keyVal && at(.comma) {
             let s = save()
             advance()
@@ -75,8 +77,8 @@ extension Parser {
         }
     }
 
-    mutating func parseRelation() throws(EngineError) -> Term {
-        var lhs = try parseOr()
+    mutating func parseRelation(first: Term? = nil) throws(EngineError) -> Term {
+        var lhs = try parseOr(first: first)
         while let op = relationOperator() {
             advance()
             let rhs = try parseOr()
@@ -85,8 +87,8 @@ extension Parser {
         return lhs
     }
 
-    mutating func parseOr() throws(EngineError) -> Term {
-        var lhs = try parseAnd()
+    mutating func parseOr(first: Term? = nil) throws(EngineError) -> Term {
+        var lhs = try parseAnd(first: first)
         while at(.pipe) {
             advance()
             let rhs = try parseAnd()
@@ -95,8 +97,8 @@ extension Parser {
         return lhs
     }
 
-    mutating func parseAnd() throws(EngineError) -> Term {
-        var lhs = try parseArith()
+    mutating func parseAnd(first: Term? = nil) throws(EngineError) -> Term {
+        var lhs = try parseArith(first: first)
         while at(.amp) {
             advance()
             let rhs = try parseArith()
@@ -105,8 +107,8 @@ extension Parser {
         return lhs
     }
 
-    mutating func parseArith() throws(EngineError) -> Term {
-        var lhs = try parseFactor()
+    mutating func parseArith(first: Term? = nil) throws(EngineError) -> Term {
+        var lhs = try parseFactor(first: first)
         while at(.plus) || at(.minus) {
             let op: InfixOperator = at(.plus) ? .plus : .minus
             advance()
@@ -116,8 +118,9 @@ extension Parser {
         return lhs
     }
 
-    mutating func parseFactor() throws(EngineError) -> Term {
-        var lhs = try parseTerm()
+    mutating func parseFactor(first: Term? = nil) throws(EngineError) -> Term {
+        var lhs: Term
+        if let first { lhs = first } else { lhs = try parseTerm() }
         while at(.star) || at(.slash) || at(.percent) {
             let op: InfixOperator = at(.star) ? .mul : at(.slash) ? .div : .rem
             advance()
@@ -253,11 +256,17 @@ extension Parser {
     }
 
     /// Comma-separated terms up to `end` (consumed); a trailing comma is fine.
-    mutating func parseTermList(end: TokenKind) throws(EngineError) -> [Term] {
+    mutating func parseTermList(end: TokenKind, first: Term? = nil) throws(EngineError) -> [Term] {
         var items: [Term] = []
-        if at(end) { advance(); return items }
+        var pending = first
+        if pending == nil && at(end) { advance(); return items }
         while true {
-            items.append(try parseTermInfixCall(keyVal: false))
+            if let p = pending {
+                items.append(p)
+                pending = nil
+            } else {
+                items.append(try parseTermInfixCall(keyVal: false))
+            }
             if at(.comma) {
                 advance()
                 if at(end) { advance(); return items }
@@ -274,15 +283,16 @@ extension Parser {
         if at(.rbrack) { advance(); return Term(.array([]), location: loc) }
         var maybeComprehension = true
         if at(.comma) { maybeComprehension = false; advance() }
-        let s = save()
-        if maybeComprehension, let head = try? parseTerm(), at(.pipe) {
+        guard maybeComprehension else { return Term(.array(try parseTermList(end: .rbrack)), location: loc) }
+        let head = try parseTerm()
+        if at(.pipe) {
             advance()
             let body = try parseQuery(end: .rbrack)
             try expect(.rbrack)
             return Term(.arrayComprehension(term: head, body: body), location: loc)
         }
-        restore(s)
-        return Term(.array(try parseTermList(end: .rbrack)), location: loc)
+        let firstItem = try parseTermInfixCall(keyVal: false, first: head)
+        return Term(.array(try parseTermList(end: .rbrack, first: firstItem)), location: loc)
     }
 
     /// `{}` is the empty object; `{a, b}` a set; `{k: v}` an object; `{x | body}` and
@@ -293,8 +303,10 @@ extension Parser {
         if at(.rbrace) { advance(); return Term(.object([]), location: loc) }
         var maybeComprehension = true
         if at(.comma) { maybeComprehension = false; advance() }
-        let s = save()
-        if maybeComprehension, let head = try? parseTerm() {
+        var first: Term
+        var firstValue: Term?
+        if maybeComprehension {
+            let head = try parseTerm()
             if at(.pipe) {
                 advance()
                 let body = try parseQuery(end: .rbrace)
@@ -303,19 +315,27 @@ extension Parser {
             }
             if at(.colon) {
                 advance()
-                if let value = try? parseTerm(), at(.pipe) {
+                let value = try parseTerm()
+                if at(.pipe) {
                     advance()
                     let body = try parseQuery(end: .rbrace)
                     try expect(.rbrace)
                     return Term(.objectComprehension(key: head, value: value, body: body), location: loc)
                 }
+                first = head
+                firstValue = try parseTermInfixCall(keyVal: false, first: value)
+            } else {
+                first = try parseTermInfixCall(keyVal: false, first: head)
             }
+        } else {
+            first = try parseTermInfixCall(keyVal: false)
         }
-        restore(s)
-        let first = try parseTermInfixCall(keyVal: false)
-        if at(.colon) {
-            advance()
-            var items = [ObjectItem(key: first, value: try parseTermInfixCall(keyVal: false))]
+        if firstValue != nil || at(.colon) {
+            if firstValue == nil {
+                advance()
+                firstValue = try parseTermInfixCall(keyVal: false)
+            }
+            var items = [ObjectItem(key: first, value: firstValue!)]
             while true {
                 if at(.rbrace) { advance(); break }
                 guard at(.comma) else { throw unexpected("expected }") }

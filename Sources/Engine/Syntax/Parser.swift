@@ -19,7 +19,7 @@ public struct Parser {
     var comments: [Comment] = []
     /// Nesting depth guard (terms, bodies), so hostile input cannot exhaust the stack.
     var depth = 0
-    static let maxDepth = 1_000
+    static let maxDepth = 200
 
     static let futureKeywords: Set<String> = ["in", "every", "if", "contains"]
     /// Always keywords, in both versions.

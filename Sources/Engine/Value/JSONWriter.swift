@@ -109,6 +109,7 @@ public struct JSONWriter {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     public mutating func writeString(_ s: String) {
+        let start = bytes.count
         bytes.append(UInt8(ascii: "\""))
         let html = options.escapeHTML
         for c in s.utf8 {
@@ -126,7 +127,7 @@ public struct JSONWriter {
         }
         if html, s.unicodeScalars.contains(where: { $0.value == 0x2028 || $0.value == 0x2029 }) {
             // Rare: redo with the line/paragraph separators escaped.
-            bytes.removeLast(s.utf8.count + 1)
+            bytes.removeSubrange((start + 1)...)
             for u in s.unicodeScalars {
                 if u.value == 0x2028 || u.value == 0x2029 { appendUnicodeEscape(u.value); continue }
                 var tmp = JSONWriter(options: options)

@@ -29,6 +29,7 @@ struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedHashAlgorithm = "unsupported_hash_algorithm"
         case digestMismatch = "digest_mismatch"
         case unsignedNotAllowed = "unsigned_not_allowed"
+        case signatureExpired = "signature_expired"
         case badKey = "bad_key"
         // Content.
         case badManifest = "bad_manifest"
@@ -56,7 +57,9 @@ struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
 
     var description: String {
         var location = ""
-        if let file { location = line.map { " (\(file):\($0))" } ?? " (\(file))" }
+        if let file { location = line.map { "\(file):\($0)" } ?? file }
+        // Engine messages already carry file:row:col; do not repeat the location.
+        if location.isEmpty || message.contains(location) { location = "" } else { location = " (\(location))" }
         return "\(stage.rawValue): \(reason.rawValue): \(message)\(location)"
     }
 }

@@ -51,3 +51,32 @@ struct BundleSettings: Sendable {
     }
 }
 
+
+extension BundleSettings {
+    /// From the daemon's parsed configuration (`keys`, `bundles.*`).
+    static func from(_ config: Configuration, baseDirectory: String = FileManager.default.currentDirectoryPath) throws(BundleError)
+        -> BundleSettings
+    {
+        var s = BundleSettings()
+        var keys = ObjectBuilder()
+        for (id, k) in config.keys {
+            var entry = ObjectBuilder()
+            entry["algorithm"] = .string(k.algorithm)
+            if let v = k.key { entry["key"] = .string(v) }
+            if let v = k.keyFile { entry["key_file"] = .string(v) }
+            if let v = k.scope { entry["scope"] = .string(v) }
+            keys[.string(id)] = .object(entry.build())
+        }
+        s.verification.keys = try VerificationConfig.parseKeys(.object(keys.build()), baseDirectory: baseDirectory)
+        s.verification.keyID = config.bundles.signingKeyID
+        s.verification.scope = config.bundles.signingScope
+        s.verification.excludeFiles = config.bundles.excludeFiles
+        s.verification.allowUnsigned = config.bundles.allowUnsigned
+        s.limits = BundleLimits(maxCompressedBytes: config.bundles.maxCompressedBytes,
+                                maxUncompressedBytes: config.bundles.maxBundleBytes,
+                                maxFiles: config.bundles.maxFiles,
+                                maxFileBytes: config.bundles.maxFileBytes,
+                                maxPathLength: config.bundles.maxPathLength)
+        return s
+    }
+}

@@ -33,9 +33,20 @@ struct Daemon {
 
         let counters = ServerCounters()
         let store = PolicyStore()
-        let reloader = Reloader(source: DevelopmentBundleSource(dir: config.bundles.dir), store: store,
-                                notifier: notifier, logger: logger, counters: counters)
+        let bundleSettings: BundleSettings
+        do { bundleSettings = try BundleSettings.from(config) } catch {
+            logger.critical("bundle verification settings: \(error)")
+            throw error
+        }
+        let source = SignedBundleSource(settings: .init(dropDirectory: config.bundles.dir, stateDirectory: stateDir,
+                                                        bundle: bundleSettings, history: config.bundles.history))
+        let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
+        // Drops in the bundle directory (inotify) reload like SIGHUP does.
+        let watcher = try BundleWatcher(directory: config.bundles.dir, debounceMs: config.bundles.debounceMs) {
+            _ = reloader.reload()
+        }
+        watcher.start()
 
         // The audit trail: every decision to the JSON-lines file; denies/escalates (and sampled
         // allows) to the journal unless log.decisions already logs every decision there.
@@ -93,6 +104,7 @@ struct Daemon {
             break
         }
         background.cancel()
+        watcher.stop()
         await server.drain(timeout: .milliseconds(4000))
         logger.info("stopped after \(counters.decisions) decisions")
         await server.shutdown()

@@ -43,7 +43,8 @@ struct LogCommand: ParsableCommand {
             if compact {
                 print(line)
             } else {
-                print(JSONWriter.string(try JSONReader.parse(line), options: .init(indent: "  ")))
+                _ = try JSONReader.parse(line)  // a damaged line is reported, not half-printed
+                print(JSONIndenter.indent(line))
             }
         }
     }
@@ -53,7 +54,7 @@ struct LogCommand: ParsableCommand {
 
         @OptionGroup var location: Location
 
-        @Option(name: .shortAndLong, help: "How many entries to print first.")
+        @Option(name: [.customShort("n"), .long], help: "How many entries to print first.")
         var lines = 10
 
         @Flag(name: .shortAndLong, help: "Keep printing entries as they are written (follows rotation).")

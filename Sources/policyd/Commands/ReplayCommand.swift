@@ -15,16 +15,22 @@ struct ReplayCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The candidate bundle directory.")
+    @Option(name: .long, help: "The candidate bundle: a .tar.gz or a directory.")
     var bundle: String
 
-    @Flag(name: .long, help: "Accept an unsigned bundle (development only).")
+    @Flag(name: .long, help: "Accept an unsigned candidate when no key is configured (development only).")
     var unsigned = false
 
-    @Option(name: .long, help: "Public key (PEM file) to verify the candidate's signature with.")
+    @Option(name: .customLong("verification-key"), help: "PEM public key or HMAC secret (file path or literal) to verify the candidate with.")
     var verificationKey: String?
 
-    @Option(name: .long, help: "policyd config file: decision log location (and, later, trusted keys).")
+    @Option(name: .customLong("verification-key-id"), help: "Key id the signature must name.")
+    var verificationKeyID: String = "default"
+
+    @Option(name: .customLong("signing-alg"), help: "Algorithm of --verification-key.")
+    var signingAlg: String = "RS256"
+
+    @Option(name: .long, help: "policyd config file: trusted keys (keys, bundles.signing), the decision log location and entrypoint defaults.")
     var config: String?
 
     @Option(name: .long, help: "The decision log file (default: from the config).")
@@ -39,36 +45,74 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .customLong("v0-compatible"), help: "Parse the candidate's modules as Rego v0.")
     var v0Compatible = false
 
+    func validate() throws {
+        if config != nil && verificationKey != nil { throw ValidationError("use either --config or --verification-key") }
+    }
+
     func run() throws {
-        let fm = FileManager.default
-        let signed = fm.fileExists(atPath: bundle + "/.signatures.json")
-        if !unsigned {
-            // Signature checks belong to the bundle loader (bundles branch); until it is wired in,
-            // refuse rather than pretend a candidate was verified.
-            if verificationKey != nil || signed {
-                throw ValidationError("verifying signed candidates is not wired in yet; use --unsigned for a development bundle")
-            }
-            throw ValidationError("the candidate is unsigned: pass --unsigned to replay it anyway, or --verification-key")
-        }
-        let logPath = try log ?? DecisionLogLocation.path(configFile: config)
-        var sources = try TestSources.load(paths: [bundle], v0Compatible: v0Compatible)
-        sources.cases = []
+        let candidate = try loadCandidate()
+        var modules = candidate.modules
+        if v0Compatible { modules = modules.map { RegoModule(name: $0.name, source: $0.source, regoVersion: .v0) } }
         let policy: any PolicyEvaluating
         do {
-            policy = try PolicyTestRunner.compileWithEngine(sources.modules, sources.data)
+            policy = try PolicyTestRunner.compileWithEngine(modules, candidate.data)
         } catch {
             FileHandle.standardError.write(Data("policyd replay: candidate does not compile: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        // The daemon's config gives the log location and entrypoint defaults; without one, the
+        // built-in defaults (and --log) apply.
+        let daemonConfig = try DecisionLogLocation.configuration(config)
+        let logPath = try log ?? DecisionLogLocation.path(configFile: config)
         var (records, unreadable) = try DecisionLogReader(path: logPath).lastRecords(nil)
         if let p = path {
             let want = DecisionCase.normalizePath(p)
             records = records.filter { $0.path == want }
         }
+        // A candidate replaces only its own roots; decisions on other bundles' entrypoints
+        // would all read as "undefined", so they are left out and counted.
+        let roots = candidate.roots.filter { !$0.isEmpty }
+        var outside = 0
+        if !roots.isEmpty {
+            let before = records.count
+            records = records.filter { r in roots.contains { ReplayCommand.path(r.path, isUnder: $0) } }
+            outside = before - records.count
+        }
         records = Array(records.suffix(last))
-        let mapping = DaemonDecisionMapping.mapping(config: try DecisionLogLocation.configuration(config))
+        let mapping = DaemonDecisionMapping.mapping(config: daemonConfig)
         let report = DecisionReplayer(policy: policy, mapping: mapping).replay(records)
+        print("candidate \(candidate.name) revision \(candidate.revision.isEmpty ? "(none)" : candidate.revision)"
+              + (candidate.signature.map { ", signed by key \($0.keyID)" } ?? ", unsigned"))
         print(ReplayCommand.render(report, unreadable: unreadable), terminator: "")
+        if outside > 0 { print("  (\(outside) logged decisions are outside the candidate's roots \(roots) and were not replayed)") }
+    }
+
+    /// `behavry/authz` is under root `behavry` (and `behavry/authz`), not under `behav`.
+    static func path(_ path: String, isUnder root: String) -> Bool {
+        let p = path.split(separator: "/")
+        let r = root.split(separator: "/")
+        return p.count >= r.count && Array(p.prefix(r.count)) == r
+    }
+
+    /// Loads and verifies the candidate exactly as activation would (bundles/BundleReader):
+    /// limits, path hygiene, signature, manifest and roots.
+    func loadCandidate() throws -> LoadedBundle {
+        do {
+            var settings = BundleSettings()
+            if let config { settings = try BundleSettings.load(file: config) }
+            if let verificationKey {
+                let alg = try SigningAlgorithm(name: signingAlg)
+                let material = BundleCLI.keyMaterial(verificationKey)
+                try alg.validatePublicKey(material)
+                settings.verification.keys = [verificationKeyID: VerificationKey(algorithm: alg, material: material, scope: nil)]
+                settings.verification.keyID = verificationKeyID
+            }
+            if unsigned { settings.verification.allowUnsigned = true }
+            let name = BundleNaming.name(forPath: bundle) ?? "candidate"
+            return try BundleReader.load(path: bundle, name: name, config: settings.verification, limits: settings.limits)
+        } catch {
+            throw BundleCLI.fail(error)
+        }
     }
 
     static func render(_ report: DecisionReplayer.Report, unreadable: Int) -> String {

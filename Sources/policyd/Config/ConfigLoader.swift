@@ -56,6 +56,16 @@ enum ConfigLoader {
         if let v = int("bundles", "max_files") { config.bundles.maxFiles = v }
         if let v = int("bundles", "debounce_ms") { config.bundles.debounceMs = v }
         if let v = bool("bundles", "keep_last_good") { config.bundles.keepLastGood = v }
+        if let v = str("bundles", "signing", "keyid") { config.bundles.signingKeyID = v.isEmpty ? nil : v }
+        if let v = str("bundles", "signing", "scope") { config.bundles.signingScope = v.isEmpty ? nil : v }
+        if let v = node("bundles", "signing", "exclude_files")?.sequence { config.bundles.excludeFiles = v.compactMap { $0.string } }
+        if let v = int("bundles", "max_compressed_bytes") { config.bundles.maxCompressedBytes = v }
+        if let v = int("bundles", "max_file_bytes") { config.bundles.maxFileBytes = v }
+        if let v = int("bundles", "max_path_length") { config.bundles.maxPathLength = v }
+        if let n = node("bundles", "history"), let v = n.int {
+            if v < 1 { problems.append("bundles.history\(line(n)): must be at least 1") }
+            config.bundles.history = max(1, v)
+        }
         for (k, v) in node("keys")?.mapping ?? [:] {
             guard let name = k.string else { continue }
             let m = v.mapping

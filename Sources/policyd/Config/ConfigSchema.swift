@@ -33,6 +33,8 @@ indirect enum ConfigSchema: Sendable {
         "bundles": .object([
             "dir": .string, "allow_unsigned": .bool, "max_bundle_bytes": .int, "max_files": .int,
             "debounce_ms": .int, "keep_last_good": .bool,
+            "signing": .object(["keyid": .string, "scope": .string, "exclude_files": .stringList]),
+            "max_compressed_bytes": .int, "max_file_bytes": .int, "max_path_length": .int, "history": .int,
         ]),
         "keys": .map(.object(["algorithm": .string, "key_file": .string, "key": .string, "scope": .string])),
         "default_path": .string,

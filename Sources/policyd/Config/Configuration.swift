@@ -17,6 +17,16 @@ struct Configuration: Sendable, Equatable {
         var maxFiles = 10_000
         var debounceMs = 250
         var keepLastGood = true
+        /// Signature policy (OPA's `bundles.<name>.signing`, one block for all bundles).
+        var signingKeyID: String?
+        var signingScope: String?
+        var excludeFiles: [String] = []
+        /// Further read limits (see BundleLimits).
+        var maxCompressedBytes = 32 << 20
+        var maxFileBytes = 64 << 20
+        var maxPathLength = 1_024
+        /// Activations kept per bundle name in the state directory (for rollback).
+        var history = 5
     }
 
     struct Key: Sendable, Equatable {

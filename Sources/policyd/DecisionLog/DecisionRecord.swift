@@ -85,10 +85,11 @@ public struct DecisionRecord: Sendable {
         peer.map { "pid=\($0.pid),uid=\($0.uid),gid=\($0.gid)" }
     }
 
-    /// Revisions joined as `name=rev,…` (one field for journal matching).
+    /// Revisions joined as `name=rev,…` sorted by name (one stable field for journal matching).
     public var revisionSummary: String {
         if bundles.count == 1 { return bundles[0].revision }
-        return bundles.map { "\($0.name)=\($0.revision)" }.joined(separator: ",")
+        return bundles.sorted { regoStringsCompare($0.name, $1.name) < 0 }
+            .map { "\($0.name)=\($0.revision)" }.joined(separator: ",")
     }
 }
 

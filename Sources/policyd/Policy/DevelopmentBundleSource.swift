@@ -9,6 +9,8 @@ import Yams
 /// stand-in until the signed bundle pipeline (Sources/policyd/Bundles/) takes over the seam.
 struct DevelopmentBundleSource: BundleSource {
     var dir: String
+    /// `bundles.allow_unsigned`: without it nothing is loaded (this source verifies nothing).
+    var allowUnsigned: Bool
     var options = CompileOptions()
 
     struct LoadedBundle {
@@ -20,6 +22,12 @@ struct DevelopmentBundleSource: BundleSource {
 
     func reload(into store: PolicyStore) -> ReloadOutcome {
         let now = EvalContext.wallClockNs()
+        guard allowUnsigned else {
+            let msg = "unsigned development bundles are refused: set bundles.allow_unsigned: true (development only)"
+            let r = ReloadResult(bundle: "*", ok: false, revision: nil, error: msg, atNs: now)
+            store.recordFailure([r], loadError: msg)
+            return ReloadOutcome(activated: false, summary: "rejected: \(msg)", results: [r])
+        }
         let bundles: [LoadedBundle]
         do { bundles = try loadAll() } catch {
             let r = ReloadResult(bundle: "*", ok: false, revision: nil, error: "\(error)", atNs: now)

@@ -39,15 +39,22 @@ final class PolicyStore: Sendable {
         }
     }
 
-    /// Records failed load attempts without changing what is served (a rejected drop keeps the
-    /// last good policy; with none, the store stays empty and requests fail closed).
+    /// Records load attempts without changing what is served: a rejected drop keeps the last
+    /// good policy (with none, the store stays empty and requests fail closed), and a drop that
+    /// is again the bundle being served clears that bundle's last error.
     @discardableResult
     func recordFailure(_ results: [ReloadResult], loadError: String) -> PolicySnapshot {
+        record(results, loadError: loadError)
+    }
+
+    @discardableResult
+    func record(_ results: [ReloadResult], loadError: String? = nil) -> PolicySnapshot {
         writer.withLockedValue { st in
             let old = current.load(ordering: .acquiring)
             let next = PolicySnapshot(policy: old.policy, bundles: old.bundles,
                                       lastResults: merged(old.lastResults, results),
-                                      loadError: old.policy == nil ? loadError : nil, generation: old.generation)
+                                      loadError: old.policy == nil ? (loadError ?? old.loadError) : nil,
+                                      generation: old.generation)
             current.store(next, ordering: .releasing)
             return next
         }

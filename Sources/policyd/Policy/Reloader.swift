@@ -35,7 +35,9 @@ final class Reloader: AdminActions, Sendable {
 
     func rollback() -> PolicySnapshot? {
         lock.withLock {
-            guard let snap = store.rollback() else { return nil }
+            // The signed source tracks what is served; let it roll back with the store.
+            let rolled = (source as? SignedBundleSource).map { $0.rollbackToPrevious(store: store) } ?? store.rollback()
+            guard let snap = rolled else { return nil }
             lastSummary.withLockedValue { $0 = "rolled back to \(snap.revisionSummary)" }
             logger.event(.bundleActivated, .notice, "rolled back to \(snap.revisionSummary)",
                          ["POLICYD_REVISION": .string(snap.revisionSummary)])
@@ -44,22 +46,53 @@ final class Reloader: AdminActions, Sendable {
         }
     }
 
+    /// Named rollback (signed bundle source only): RELOADING=1 … READY=1 around the swap.
+    func rollback(bundle: String, revision: String) -> Result<PolicySnapshot, BundleError> {
+        lock.withLock {
+            guard let signed = source as? SignedBundleSource else {
+                return .failure(BundleError(.activation, .unsupportedFeature, "rollback by revision needs the signed bundle source"))
+            }
+            notifier.reloading()
+            let result = signed.rollback(name: bundle, revision: revision, store: store)
+            switch result {
+            case .success(let r):
+                lastSummary.withLockedValue { $0 = "rolled back \(bundle) to \(revision)" }
+                log([r])
+            case .failure(let e):
+                lastSummary.withLockedValue { $0 = "rollback of \(bundle) to \(revision) refused: \(e)" }
+                log([ReloadResult(bundle: bundle, ok: false, revision: revision, error: "rollback: \(e)", atNs: 0)])
+            }
+            notifier.ready(status: statusLine())
+            return result.map { _ in store.snapshot }
+        }
+    }
+
     private func load() -> ReloadOutcome {
         let outcome = source.reload(into: store)
         lastSummary.withLockedValue { $0 = outcome.summary }
-        if outcome.activated {
-            for r in outcome.results {
+        log(outcome.results)
+        return outcome
+    }
+
+    /// One journal entry per bundle result, activated or rejected (a burst can hold both).
+    private func log(_ results: [ReloadResult]) {
+        for r in results {
+            if r.ok {
                 logger.event(.bundleActivated, .notice, "bundle \(r.bundle) activated, revision \(r.revision ?? "")",
-                             ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? "")])
-            }
-        } else {
-            for r in outcome.results {
-                logger.event(.bundleRejected, .error, "bundle \(r.bundle) rejected: \(r.error ?? "")",
                              ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
-                              "POLICYD_REASON": .string(r.error ?? "")])
+                              "POLICYD_RESULT": "activated"])
+            } else {
+                // Bundle errors read "stage: reason: message (file:line)".
+                let parts = (r.error ?? "").split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+                var fields: Logger.Metadata = ["POLICYD_BUNDLE": .string(r.bundle), "POLICYD_REVISION": .string(r.revision ?? ""),
+                                               "POLICYD_RESULT": "rejected", "POLICYD_REASON": .string(r.error ?? "")]
+                if parts.count == 3, BundleError.Stage(rawValue: parts[0]) != nil {
+                    fields["POLICYD_STAGE"] = .string(parts[0])
+                    fields["POLICYD_REASON_CODE"] = .string(parts[1])
+                }
+                logger.event(.bundleRejected, .error, "bundle \(r.bundle) rejected: \(r.error ?? "")", fields)
             }
         }
-        return outcome
     }
 
     /// One line for STATUS=: what is served, how many decisions, the last reload result.

@@ -7,6 +7,14 @@ import Wire
 protocol AdminActions: Sendable {
     func reload() -> ReloadOutcome
     func rollback() -> PolicySnapshot?
+    /// Re-activates a stored earlier revision of one bundle (after revalidating it).
+    func rollback(bundle: String, revision: String) -> Result<PolicySnapshot, BundleError>
+}
+
+extension AdminActions {
+    func rollback(bundle: String, revision: String) -> Result<PolicySnapshot, BundleError> {
+        .failure(BundleError(.activation, .unsupportedFeature, "named rollback is not available"))
+    }
 }
 
 /// One request frame in, one response frame out: parsing, the decision, the response bytes.
@@ -20,7 +28,6 @@ final class Responder: Sendable {
     let admin: (any AdminActions)?
     let logger: Logger
     let startedAtNs: Int64
-    private let idPrefix: UInt64
     private let limits: EvalLimits
     private let defaultPathText: String
 
@@ -34,7 +41,6 @@ final class Responder: Sendable {
         self.admin = admin
         self.logger = logger
         startedAtNs = EvalContext.wallClockNs()
-        idPrefix = UInt64.random(in: 0...UInt64.max)
         limits = EvalLimits(maxSteps: config.limits.maxEvalSteps, maxDepth: config.limits.maxEvalDepth)
         defaultPathText = config.defaultPath.joined(separator: "/")
     }
@@ -46,6 +52,9 @@ final class Responder: Sendable {
         var path: [String]?
         var kind: String?
         var input: Value?
+        /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
+        var bundle: String? = nil
+        var revision: String? = nil
     }
 
     enum RequestError: Error {
@@ -120,7 +129,18 @@ final class Responder: Sendable {
             guard case .string(let s) = k else { throw RequestError.bad(id: id, code: .badRequest, message: "kind must be a string") }
             kind = s
         }
-        return Request(id: id, op: op, path: path, kind: kind, input: obj["input"])
+        var request = Request(id: id, op: op, path: path, kind: kind, input: obj["input"])
+        if op == .rollback {
+            if let b = obj["bundle"] {
+                guard case .string(let s) = b else { throw RequestError.bad(id: id, code: .badRequest, message: "bundle must be a string") }
+                request.bundle = s
+            }
+            if let rev = obj["revision"] {
+                guard case .string(let s) = rev else { throw RequestError.bad(id: id, code: .badRequest, message: "revision must be a string") }
+                request.revision = s
+            }
+        }
+        return request
     }
 
     private func resolvePath(_ r: Request) -> [String] {
@@ -244,11 +264,23 @@ final class Responder: Sendable {
         case .reload:
             let outcome = admin.reload()
             var w = ResponseWriter(id: r.id)
-            w.string("status", outcome.activated ? "ok" : "rejected")
+            // "rejected" only when a drop failed; a rescan that finds nothing new is "ok".
+            w.string("status", outcome.results.contains { !$0.ok } ? "rejected" : "ok")
             w.string("summary", outcome.summary)
             w.bundles("bundles", store.snapshot.bundles)
             return w.finish()
         default:
+            if let bundle = r.bundle {
+                switch admin.rollback(bundle: bundle, revision: r.revision ?? "") {
+                case .success(let snap):
+                    var w = ResponseWriter(id: r.id)
+                    w.string("status", "ok")
+                    w.bundles("bundles", snap.bundles)
+                    return w.finish()
+                case .failure(let error):
+                    return ResponseWriter.error(id: r.id, code: WireErrorCode.badRequest.rawValue, message: error.description)
+                }
+            }
             guard let snap = admin.rollback() else {
                 return ResponseWriter.error(id: r.id, code: WireErrorCode.badRequest.rawValue, message: "no previous policy to roll back to")
             }

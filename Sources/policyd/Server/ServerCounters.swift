@@ -11,7 +11,6 @@ final class ServerCounters: Sendable {
     let failClosed = ManagedAtomic<Int>(0)
     let protocolErrors = ManagedAtomic<Int>(0)
     let rejectedConnections = ManagedAtomic<Int>(0)
-    let decisionSeq = ManagedAtomic<UInt64>(0)
 
     var decisions: Int {
         allow.load(ordering: .relaxed) + deny.load(ordering: .relaxed) + escalate.load(ordering: .relaxed)

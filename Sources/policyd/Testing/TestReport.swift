@@ -49,12 +49,14 @@ public struct TestReport: Sendable {
         let bad = results.filter { $0.status == .fail || $0.status == .error }
         if !bad.isEmpty && !verbose {
             out += "FAILURES\n" + Self.rule
-            for r in bad { out += line(r) + detail(r) }
+            for r in bad { out += line(r, withFile: true) + detail(r) }
             out += "\n"
         }
-        out += (verbose ? "" : "SUMMARY\n" + Self.rule)
+        // Like `opa test`: when everything passed, the quiet report is just the counts.
+        let listAll = verbose || !bad.isEmpty
+        out += (verbose || !listAll ? "" : "SUMMARY\n" + Self.rule)
         var lastFile = ""
-        for r in results {
+        for r in results where listAll {
             if r.file != lastFile {
                 if !lastFile.isEmpty { out += "\n" }
                 out += "\(r.file):\n"
@@ -63,7 +65,7 @@ public struct TestReport: Sendable {
             out += line(r)
             if verbose && (r.status == .fail || r.status == .error || !r.prints.isEmpty) { out += detail(r) }
         }
-        out += Self.rule
+        if listAll { out += Self.rule }
         let total = results.count
         let pass = count(.pass)
         if pass > 0 || total == 0 { out += "PASS: \(pass)/\(total)\n" }
@@ -75,9 +77,9 @@ public struct TestReport: Sendable {
 
     static let rule = String(repeating: "-", count: 80) + "\n"
 
-    private func line(_ r: TestResult) -> String {
+    private func line(_ r: TestResult, withFile: Bool = false) -> String {
         let label = r.kind == .rego ? r.name : "case \(r.name.debugDescription)"
-        var s = "\(label) (line \(r.line)): \(r.status.rawValue)"
+        var s = "\(label) (\(withFile ? r.location : "line \(r.line)")): \(r.status.rawValue)"
         if r.status != .skip { s += " (\(Self.duration(r.durationNs)))" }
         return s + "\n"
     }

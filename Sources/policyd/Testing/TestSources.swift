@@ -25,9 +25,14 @@ public struct TestSources: Sendable {
                 throw LoadError(description: "\(root): no such file or directory")
             }
             if isDir.boolValue {
-                let v0 = v0Compatible || manifestSaysV0(root)
+                // A directory may hold several bundles (config/examples): each file belongs to
+                // the nearest enclosing directory with a .manifest, which sets its Rego version
+                // and where its data lands.
                 for rel in try walk(root) {
-                    try s.add(file: root + "/" + rel, dataPath: dataPath(rel), v0: v0)
+                    let bundle = bundleRoot(of: rel, under: root)
+                    let v0 = v0Compatible || manifestSaysV0(bundle.isEmpty ? root : root + "/" + bundle)
+                    let inBundle = bundle.isEmpty ? rel : String(rel.dropFirst(bundle.count + 1))
+                    try s.add(file: root + "/" + rel, dataPath: dataPath(inBundle), v0: v0)
                 }
             } else {
                 try s.add(file: root, dataPath: [], v0: v0Compatible)
@@ -75,6 +80,18 @@ public struct TestSources: Sendable {
         return files.sorted()
     }
 
+    /// The path (relative to `root`, "" for root itself) of the nearest directory above `rel`
+    /// that has a .manifest; "" when none has.
+    static func bundleRoot(of rel: String, under root: String) -> String {
+        var dirs = rel.split(separator: "/").dropLast().map(String.init)
+        while !dirs.isEmpty {
+            let d = dirs.joined(separator: "/")
+            if FileManager.default.fileExists(atPath: root + "/" + d + "/.manifest") { return d }
+            dirs.removeLast()
+        }
+        return ""
+    }
+
     static func dataPath(_ rel: String) -> [String] {
         Array(rel.split(separator: "/").dropLast().map(String.init))
     }
@@ -119,10 +136,30 @@ public struct RegoTest: Sendable, Equatable {
 
     public var fullName: String { "data." + (package + [name]).joined(separator: ".") }
 
-    /// Finds test rules by their heads: an identifier at the start of a line (rule heads are not
-    /// indented in practice) beginning with `test_` or `todo_test_`. Each name is reported once,
-    /// at its first definition (several definitions of one test are one document).
+    /// Finds test rules with the Rego parser: complete rules (not functions) whose name starts
+    /// with `test_` or `todo_test_`. Each name is reported once, at its first definition
+    /// (several definitions of one test are one document). A module that does not parse falls
+    /// back to a line scan; compiling it will report the syntax error anyway.
     public static func discover(in module: RegoModule) -> [RegoTest] {
+        guard let parsed = try? Parser.parseModule(name: module.name, source: module.source,
+                                                    version: module.regoVersion) else {
+            return scan(module)
+        }
+        let package = parsed.package.segments
+        var seen: Set<String> = []
+        var out: [RegoTest] = []
+        for rule in parsed.rules where rule.kind == .complete && rule.head.ref.parts.isEmpty {
+            let name = rule.name
+            let skip = name.hasPrefix("todo_test_")
+            guard name.hasPrefix("test_") || skip, !seen.contains(name) else { continue }
+            seen.insert(name)
+            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip))
+        }
+        return out
+    }
+
+    /// Line-scan fallback: an identifier at the start of a line beginning with `test_`.
+    static func scan(_ module: RegoModule) -> [RegoTest] {
         var package: [String] = []
         var seen: Set<String> = []
         var out: [RegoTest] = []

@@ -61,6 +61,15 @@ final class TimeBuiltinsTests: XCTestCase {
         ("time.format", "[[1670006453141828752, \"Asia/Kathmandu\", \"DateTime MST Z07:00\"]]", "\"DateTime +0545 +05:45\""),
         ("time.format", "[[1670006453141828752, \"America/Sao_Paulo\", \"RFC3339 MST\"]]", "\"RFC3339 -03\""),
         ("time.format", "[[1670006453141828752, \"Foo/Bar\"]]", "!eval_builtin_error:unknown time zone Foo/Bar"),
+        ("time.parse_duration_ns", "[\"365d\"]", "31536000000000000"),
+        ("time.parse_duration_ns", "[\"1w2d3h\"]", "788400000000000"),
+        ("time.parse_duration_ns", "[\"1y\"]", "31536000000000000"),
+        ("time.parse_duration_ns", "[\"1.5d\"]", "129600000000000"),
+        ("time.parse_rfc3339_ns", "[\"1677-09-21T00:12:43.145224192-00:00\"]", "-9223372036854775808"),
+        ("time.parse_rfc3339_ns", "[\"1677-09-21T00:12:43.145224191-00:00\"]", "!eval_builtin_error:time outside of valid range"),
+        ("time.parse_ns", "[\"2006-01-02T15:04:05Z07:00\", \"1677-09-21T00:12:43.145224192-00:00\"]", "-9223372036854775808"),
+        ("time.add_date", "[-9223372036854775808, 0, 0, -1]", "!eval_builtin_error:time outside of valid range"),
+        ("time.add_date", "[-9223372036854775808, 0, 0, 0]", "-9223372036854775808"),
     ]
 
     func testAgainstOracle() { OracleTable.check(Self.rows) }

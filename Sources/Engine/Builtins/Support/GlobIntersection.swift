@@ -1,5 +1,5 @@
 /// regex.globs_match: do two simplified regular expressions (literals, `.`, `[...]` classes,
-/// each optionally followed by `*`, `+` or `?`) match at least one common string? Decided by a
+/// each optionally followed by `*` or `+`; `?` and `^` are plain characters there) match at least one common string? Decided by a
 /// search over the product of the two token automata.
 enum GlobIntersection {
     /// A set of runes: ranges, possibly negated.
@@ -46,8 +46,7 @@ enum GlobIntersection {
                 set = .any; i += 1
             case "[":
                 i += 1
-                var negated = false
-                if i < r.count && r[i] == "^" { negated = true; i += 1 }
+                let negated = false  // `^` is an ordinary member in this syntax
                 var ranges: [ClosedRange<UInt32>] = []
                 var first = true
                 while i < r.count && (r[i] != "]" || first) {
@@ -72,7 +71,9 @@ enum GlobIntersection {
                 guard i + 1 < r.count else { throw BuiltinError(.builtin, "trailing backslash") }
                 set = CharSet(ranges: [r[i + 1].value...r[i + 1].value], negated: false)
                 i += 2
-            case "*", "+", "?":
+            case "]":
+                throw BuiltinError(.builtin, "input:\(s), pos:\(i + 1), set-close ']' with no preceding '[': the input provided is invalid")
+            case "*", "+":
                 // A quantifier with nothing to repeat: a literal, as the glob library reads it.
                 set = CharSet(ranges: [c.value...c.value], negated: false); i += 1
             default:
@@ -83,7 +84,6 @@ enum GlobIntersection {
                 switch r[i] {
                 case "*": q = .star; i += 1
                 case "+": q = .plus; i += 1
-                case "?": q = .optional; i += 1
                 default: break
                 }
             }

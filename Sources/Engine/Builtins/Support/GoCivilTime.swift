@@ -153,6 +153,13 @@ struct GoTime {
 
     /// Nanoseconds since the epoch, or nil when outside Int64 (OPA: "time outside of valid range").
     var unixNano: Int64? {
+        // Negative instants: (sec+1)*1e9 - (1e9-nsec), so Int64.min itself is reachable.
+        if unixSec < 0 {
+            let (hi, o1) = (unixSec + 1).multipliedReportingOverflow(by: 1_000_000_000)
+            if o1 { return nil }
+            let (r, o2) = hi.subtractingReportingOverflow(1_000_000_000 - nsec)
+            return o2 ? nil : r
+        }
         let (hi, o1) = unixSec.multipliedReportingOverflow(by: 1_000_000_000)
         if o1 { return nil }
         let (r, o2) = hi.addingReportingOverflow(nsec)

@@ -1,4 +1,4 @@
-// Go's time.ParseDuration ("1h30m", "-1.5s", "100ms"), with Go's error texts.
+// Go's time.ParseDuration ("1h30m", "-1.5s", "100ms") plus OPA's d/w/y units, with Go's error texts.
 
 enum GoDuration {
     struct ParseError: Error { let message: String }
@@ -6,6 +6,8 @@ enum GoDuration {
     private static let units: [String: UInt64] = [
         "ns": 1, "us": 1_000, "\u{00B5}s": 1_000, "\u{03BC}s": 1_000, "ms": 1_000_000,
         "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
+        // OPA's extension of Go's units: days, weeks and 365-day years.
+        "d": 86_400_000_000_000, "w": 604_800_000_000_000, "y": 31_536_000_000_000_000,
     ]
 
     static func parse(_ text: String) throws -> Int64 {

@@ -4,16 +4,16 @@ extension Arguments {
     func stringCollection(_ i: Int) throws -> [String] {
         switch values[i] {
         case .string(let s): return [s]
-        case .array(let a): return try a.map { try Self.elementString($0, i) }
-        case .set(let s): return try s.elements.map { try Self.elementString($0, i) }
+        case .array(let a): return try a.map { try Self.elementString($0, i, "array") }
+        case .set(let s): return try s.elements.map { try Self.elementString($0, i, "set") }
         default:
             throw BuiltinError(.type, "operand \(i + 1) must be one of {string, set, array} but got \(values[i].typeName)")
         }
     }
 
-    private static func elementString(_ v: Value, _ i: Int) throws -> String {
+    private static func elementString(_ v: Value, _ i: Int, _ kind: String) throws -> String {
         if case .string(let s) = v { return s }
-        throw BuiltinError(.type, "operand \(i + 1) must be string but got \(v.typeName)")
+        throw BuiltinError(.type, "operand \(i + 1) must be \(kind) of strings but got \(kind) containing \(v.typeName)")
     }
 
     /// An array or a set, as its elements.

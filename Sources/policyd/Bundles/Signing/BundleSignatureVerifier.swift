@@ -1,3 +1,5 @@
+import Engine
+
 /// OPA's bundle signature scheme (reference B.1–B.6) over a bundle's normalised files:
 /// exactly one JWS in `.signatures.json`, key chosen by configured keyid / header kid /
 /// payload keyid, header `alg` equal to the key's algorithm (stricter than OPA), scope check,
@@ -91,6 +93,13 @@ enum BundleSignatureVerifier {
             throw BundleError(.signature, .badSignature, "failed to verify message: signature does not match key \(keyID) (\(alg))")
         }
         let claims = try SignatureClaims.decode(jws.payloadBytes)
+        let now = Int(EvalContext.wallClockNs() / 1_000_000_000)
+        if let exp = claims.expiresAt, now >= exp {
+            throw BundleError(.signature, .signatureExpired, "bundle signature expired at \(exp) (now \(now))")
+        }
+        if let nbf = claims.notBefore, now < nbf {
+            throw BundleError(.signature, .signatureExpired, "bundle signature not valid before \(nbf) (now \(now))")
+        }
         let required = config.scope ?? key.scope ?? ""
         guard (claims.scope ?? "") == required else {
             throw BundleError(.signature, .scopeMismatch, "scope mismatch: bundle signed for '\(claims.scope ?? "")', '\(required)' required")

@@ -12,6 +12,10 @@ struct SignatureClaims: Sendable {
     var keyID: String? = nil
     var issuedAt: Int? = nil
     var issuer: String? = nil
+    /// `exp` / `nbf` (seconds since the epoch). OPA ignores both; policyd enforces them when
+    /// present, so a signer can give a bundle signature a lifetime.
+    var expiresAt: Int? = nil
+    var notBefore: Int? = nil
 
     static func decode(_ bytes: [UInt8]) throws(BundleError) -> SignatureClaims {
         func fail(_ m: String) -> BundleError { BundleError(.signature, .badPayload, m) }
@@ -52,6 +56,12 @@ struct SignatureClaims: Sendable {
                 if case .null = v { continue }
                 guard case .number(let text) = v, let n = Int(text) else { throw fail("JWT claim iat must be an integer number") }
                 c.issuedAt = n
+            case "exp", "nbf":
+                if case .null = v { continue }
+                guard case .number(let text) = v, let n = Int(text) ?? Double(text).map({ Int($0) }) else {
+                    throw fail("JWT claim \(key) must be a number")
+                }
+                if key == "exp" { c.expiresAt = n } else { c.notBefore = n }
             default:
                 break
             }

@@ -1,0 +1,209 @@
+import COpenSSL
+import Foundation
+
+/// crypto.x509.* and crypto.parse_private_keys: certificates, CSRs, key pairs and private keys
+/// as Go's encoding/json renders crypto/x509 values (see Support/X509JSON.swift).
+extension CryptoBuiltins {
+    static let x509Builtins: [Builtin] = [
+        Builtin("crypto.x509.parse_certificates", arity: 1) { args, _ in
+            .array(try certificates(try args.string(0)).map { try certJSON($0) })
+        },
+        Builtin("crypto.x509.parse_and_verify_certificates", arity: 1) { args, _ in
+            try parseAndVerify(try args.string(0), options: nil)
+        },
+        Builtin("crypto.x509.parse_and_verify_certificates_with_options", arity: 2) { args, _ in
+            try parseAndVerify(try args.string(0), options: try args.object(1))
+        },
+        Builtin("crypto.x509.parse_certificate_request", arity: 1) { args, _ in
+            let input = try args.string(0)
+            var bytes = Array(input.utf8)
+            if !input.hasPrefix("-----BEGIN CERTIFICATE REQUEST-----") { bytes = try stdBase64(input) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let (block, _) = JWSKeys.pemDecode(text) {
+                guard block.type == "CERTIFICATE REQUEST" else {
+                    throw BuiltinError(.builtin, "invalid PEM-encoded certificate signing request")
+                }
+                bytes = block.bytes
+            }
+            do { return try X509JSON.certificateRequest(bytes[...]) } catch let e as X509JSON.ParseError {
+                throw BuiltinError(.builtin, e.message)
+            }
+        },
+        Builtin("crypto.x509.parse_keypair", arity: 2) { args, _ in try keyPair(try args.string(0), try args.string(1)) },
+        Builtin("crypto.x509.parse_rsa_private_key", arity: 1) { args, _ in
+            var text = try args.string(0)
+            if text.isEmpty { throw BuiltinError(.builtin, "input PEM data was empty") }
+            if !text.hasPrefix("-----BEGIN") { text = String(decoding: try stdBase64(text), as: UTF8.self) }
+            guard let (block, _) = JWSKeys.pemDecode(text) else { throw BuiltinError(.builtin, "failed to parse PEM data") }
+            guard let key = RSAKeyParts(der: block.bytes[...]) else {
+                throw BuiltinError(.builtin, "x509: failed to parse private key")
+            }
+            return key.jwk
+        },
+        Builtin("crypto.parse_private_keys", arity: 1) { args, _ in
+            var text = try args.string(0)
+            if text.isEmpty { return .null }
+            if let decoded = try? stdBase64(text) { text = String(decoding: decoded, as: UTF8.self) }
+            var out: [Value] = []
+            var rest = Substring(text)
+            while let (block, r) = JWSKeys.pemDecode(String(rest)) {
+                rest = r
+                guard block.type.hasSuffix("PRIVATE KEY") else { continue }
+                guard let key = RSAKeyParts(der: block.bytes[...]) else {
+                    throw BuiltinError(.builtin, "x509: failed to parse private key")
+                }
+                out.append(key.goJSON)
+            }
+            return .array(out)
+        },
+    ]
+
+    static func stdBase64(_ s: String) throws -> [UInt8] {
+        do { return try JWS.goBase64Decode(Array(s.utf8), urlSafe: false) } catch let e as JWS.Base64Error {
+            throw BuiltinError(.builtin, e.message)
+        }
+    }
+
+    /// OPA's getX509CertsFromString: PEM, base64 of PEM, or base64 of concatenated DER.
+    static func certificates(_ input: String) throws -> [ArraySlice<UInt8>] {
+        var pemText: String? = input.hasPrefix("-----BEGIN") ? input : nil
+        var der: [UInt8] = []
+        if pemText == nil {
+            der = try stdBase64(input)
+            if der.starts(with: Array("-----BEGIN".utf8)) { pemText = String(decoding: der, as: UTF8.self) }
+        }
+        var out: [ArraySlice<UInt8>] = []
+        if let text = pemText {
+            var rest = Substring(text)
+            while let (block, r) = JWSKeys.pemDecode(String(rest)) {
+                rest = r
+                if block.type == "CERTIFICATE" { out.append(block.bytes[...]) }
+            }
+            if out.isEmpty { throw BuiltinError(.builtin, "x509: malformed certificate") }
+            return out
+        }
+        var s = der[...]
+        while !s.isEmpty {
+            guard let n = DER.read(s), n.tag == 0x30 else { throw BuiltinError(.builtin, "x509: malformed certificate") }
+            out.append(n.raw)
+            s = s[n.raw.endIndex...]
+        }
+        return out
+    }
+
+    /// OPA adds URIStrings only for parse_certificates and parse_and_verify_certificates.
+    static func certJSON(_ der: ArraySlice<UInt8>, uriStrings: Bool = true) throws -> Value {
+        do {
+            let v = try X509JSON.certificate(der)
+            guard !uriStrings, case .object(let o) = v else { return v }
+            return .object(o.removing("URIStrings"))
+        } catch let e as X509JSON.ParseError { throw BuiltinError(.builtin, e.message) }
+    }
+
+    /// [valid, chain]: OPA takes the first certificate as the trusted root and the last as the
+    /// leaf, and returns the verified chain leaf first.
+    static func parseAndVerify(_ input: String, options: ObjectValue?) throws -> Value {
+        let invalid = Value.array([.false, .emptyArray])
+        guard let given = try? certificates(input), given.count >= 2 else { return invalid }
+        let ders = Array(given.reversed())
+        var at: Int64 = -1
+        var dns: String? = nil
+        if let o = options {
+            for (k, v) in o.pairs {
+                switch k.stringValue {
+                case "CurrentTime":
+                    guard case .number(let n) = v, let ns = n.exactInt else { throw BuiltinError(.builtin, "'CurrentTime' should be a number") }
+                    at = Int64(ns) / 1_000_000_000
+                case "DNSName":
+                    guard case .string(let s) = v else { throw BuiltinError(.builtin, "'DNSName' should be a string") }
+                    dns = s
+                case "KeyUsages", "MaxConstraintComparisons": break
+                default:
+                    throw BuiltinError(.builtin, "invalid key option")
+                }
+            }
+        }
+        let arrays = ders.map { Array($0) }
+        let lens = arrays.map { $0.count }
+        var pointers: [UnsafePointer<UInt8>?] = []
+        let ok: Int32 = arrays.withUnsafeBufferPointers { bufs in
+            pointers = bufs.map { $0.baseAddress }
+            return pointers.withUnsafeBufferPointer { p in
+                lens.withUnsafeBufferPointer { l in
+                    copenssl_verify_chain(p.baseAddress, l.baseAddress, Int32(arrays.count), Int64(at) == -1 ? -1 : Int64(at), dns)
+                }
+            }
+        }
+        guard ok == 1 else { return invalid }
+        return .array([.true, .array(try ders.map { try certJSON($0, uriStrings: options == nil) })])
+    }
+
+    /// tls.X509KeyPair rendered as Go's tls.Certificate JSON.
+    static func keyPair(_ certInput: String, _ keyInput: String) throws -> Value {
+        var certBytes = Array(certInput.utf8), keyBytes = Array(keyInput.utf8)
+        let begin = Array("-----BEGIN".utf8)
+        if !certBytes.starts(with: begin) { certBytes = try stdBase64(certInput) }
+        if !keyBytes.starts(with: begin) { keyBytes = try stdBase64(keyInput) }
+        var certs: [ArraySlice<UInt8>] = []
+        if certBytes.starts(with: begin) {
+            var rest = Substring(String(decoding: certBytes, as: UTF8.self))
+            while let (block, r) = JWSKeys.pemDecode(String(rest)) {
+                rest = r
+                if block.type == "CERTIFICATE" { certs.append(block.bytes[...]) }
+            }
+        } else {
+            certs = [certBytes[...]]
+        }
+        if certs.isEmpty { throw BuiltinError(.builtin, "tls: failed to find any PEM data in certificate input") }
+        guard let (kb, _) = JWSKeys.pemDecode(String(decoding: keyBytes, as: UTF8.self)), kb.type.hasSuffix("PRIVATE KEY") else {
+            throw BuiltinError(.builtin, "tls: failed to find any PEM data in key input")
+        }
+        let leaf = try certJSON(certs[0], uriStrings: false)
+        let privateKey: Value = RSAKeyParts(der: kb.bytes[...])?.goJSON ?? .null
+        return ["Certificate": .array(certs.map { X509JSON.b64($0) }), "PrivateKey": privateKey, "Leaf": leaf,
+                "OCSPStaple": .null, "SignedCertificateTimestamps": .null, "SupportedSignatureAlgorithms": .null]
+    }
+}
+
+/// An RSA private key's numbers (PKCS#1, or PKCS#8 wrapping PKCS#1).
+struct RSAKeyParts {
+    var n, e, d, p, q, dp, dq, qi: ArraySlice<UInt8>
+
+    init?(der: ArraySlice<UInt8>) {
+        guard let seq = DER.read(der), seq.tag == 0x30, let f = DER.children(seq.content) else { return nil }
+        if f.count == 3, f[1].tag == 0x30, f[2].tag == 0x04 {  // PKCS#8
+            guard let inner = RSAKeyParts(der: f[2].content) else { return nil }
+            self = inner
+            return
+        }
+        guard f.count >= 9, f.allSatisfy({ $0.tag == 0x02 }) else { return nil }
+        func mag(_ n: DER.Node) -> ArraySlice<UInt8> {
+            let t = n.content.drop(while: { $0 == 0 })
+            return t.isEmpty ? [0][...] : t
+        }
+        (n, e, d, p, q, dp, dq, qi) = (mag(f[1]), mag(f[2]), mag(f[3]), mag(f[4]), mag(f[5]), mag(f[6]), mag(f[7]), mag(f[8]))
+    }
+
+    var jwk: Value {
+        func u(_ b: ArraySlice<UInt8>) -> Value { .string(JWS.base64URLEncode(b)) }
+        return ["kty": "RSA", "n": u(n), "e": u(e), "d": u(d), "p": u(p), "q": u(q), "dp": u(dp), "dq": u(dq), "qi": u(qi)]
+    }
+
+    /// Go's rsa.PrivateKey JSON.
+    var goJSON: Value {
+        func num(_ b: ArraySlice<UInt8>) -> Value { X509JSON.bigInt([0] + b) }
+        return ["N": num(n), "E": num(e), "D": num(d), "Primes": [num(p), num(q)],
+                "Precomputed": ["Dp": num(dp), "Dq": num(dq), "Qinv": num(qi), "CRTValues": .emptyArray]]
+    }
+}
+
+extension Array where Element == [UInt8] {
+    /// Calls `body` with stable base addresses of every element (nested withUnsafeBufferPointer).
+    func withUnsafeBufferPointers<R>(_ body: ([UnsafeBufferPointer<UInt8>]) -> R) -> R {
+        func go(_ i: Int, _ acc: [UnsafeBufferPointer<UInt8>]) -> R {
+            if i == count { return body(acc) }
+            return self[i].withUnsafeBufferPointer { go(i + 1, acc + [$0]) }
+        }
+        return go(0, [])
+    }
+}

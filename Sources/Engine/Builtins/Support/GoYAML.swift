@@ -1,0 +1,261 @@
+import Yams
+
+/// YAML as OPA reads and writes it: go-yaml v2 (YAML 1.1 plain-scalar resolution: `yes`/`on`/`y`
+/// are booleans, `0x1F` an int, `1:20` needs quoting) behind sigs.k8s.io/yaml's JSON
+/// conversion (non-string keys become strings). Parsing and emitting go through Yams' libyaml.
+enum GoYAML {
+    enum Resolved {
+        case null, bool(Bool), int(Number), float(Double), string(String)
+    }
+
+    static let trues: Set<String> = ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"]
+    static let falses: Set<String> = ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"]
+
+    /// go-yaml v2's resolve() for a plain scalar.
+    static func resolve(_ s: String) -> Resolved {
+        switch s {
+        case "", "~", "null", "Null", "NULL": return .null
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .float(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .float(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .float(.nan)
+        default: break
+        }
+        if trues.contains(s) { return .bool(true) }
+        if falses.contains(s) { return .bool(false) }
+        guard let first = s.unicodeScalars.first, "+-.0123456789".unicodeScalars.contains(first) else { return .string(s) }
+        let plain = s.replacingOccurrences(of: "_", with: "")
+        if let n = parseGoInt(plain) { return .int(n) }
+        if isYAMLFloat(plain), let d = Double(plain) { return .float(d) }
+        return .string(s)
+    }
+
+    /// strconv.ParseInt(s, 0, 64) and ParseUint (sign, 0x/0o/0b prefixes, leading-0 octal).
+    static func parseGoInt(_ s: String) -> Number? {
+        var t = Substring(s)
+        var neg = false
+        if t.hasPrefix("+") || t.hasPrefix("-") { neg = t.first == "-"; t = t.dropFirst() }
+        guard !t.isEmpty else { return nil }
+        var radix = 10
+        let lower = t.lowercased()
+        if lower.hasPrefix("0x") { radix = 16; t = t.dropFirst(2) } else if lower.hasPrefix("0o") { radix = 8; t = t.dropFirst(2) } else if lower.hasPrefix("0b") { radix = 2; t = t.dropFirst(2) } else if t.count > 1 && t.hasPrefix("0") { radix = 8; t = t.dropFirst() }
+        guard !t.isEmpty, let mag = UInt64(t, radix: radix) else { return nil }
+        if neg {
+            if mag <= UInt64(Int64.max) + 1 { return .int(mag == UInt64(Int64.max) + 1 ? Int.min : -Int(mag)) }
+            return nil
+        }
+        if mag <= UInt64(Int.max) { return .int(Int(mag)) }
+        return Number(Double(mag))  // go-yaml yields uint64; JSON then carries it exactly enough
+    }
+
+    static func isYAMLFloat(_ s: String) -> Bool {
+        // ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+        var r = Substring(s)
+        if r.hasPrefix("+") || r.hasPrefix("-") { r = r.dropFirst() }
+        var mantissa = r, exp: Substring = ""
+        if let e = r.firstIndex(where: { $0 == "e" || $0 == "E" }) { mantissa = r[..<e]; exp = r[r.index(after: e)...] }
+        func digits(_ x: Substring) -> Bool { !x.isEmpty && x.allSatisfy { $0.isASCII && $0.isNumber } }
+        if r.firstIndex(where: { $0 == "e" || $0 == "E" }) != nil {
+            var e = exp
+            if e.hasPrefix("+") || e.hasPrefix("-") { e = e.dropFirst() }
+            if !digits(e) { return false }
+        }
+        if mantissa.hasPrefix(".") { return digits(mantissa.dropFirst()) }
+        let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        if !digits(parts[0]) { return false }
+        return parts.count == 1 || parts[1].isEmpty || digits(parts[1])
+    }
+
+    /// go-yaml's isBase60Float: `1:20`, `-1:30:00.5`.
+    static func isBase60(_ s: String) -> Bool {
+        var t = Substring(s)
+        if t.hasPrefix("+") || t.hasPrefix("-") { t = t.dropFirst() }
+        guard let f = t.first, f.isNumber, f != "0" || t.count == 1 || true else { return false }
+        let parts = t.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return false }
+        guard parts[0].allSatisfy({ $0.isNumber || $0 == "_" }), !parts[0].isEmpty else { return false }
+        for (i, p) in parts.dropFirst().enumerated() {
+            let last = i == parts.count - 2
+            var q = p
+            if last, let dot = q.firstIndex(of: ".") {
+                let frac = q[q.index(after: dot)...]
+                guard frac.allSatisfy({ $0.isNumber || $0 == "_" }) else { return false }
+                q = q[..<dot]
+            }
+            guard q.count >= 1, q.count <= 2, q.allSatisfy({ $0.isNumber }), let v = Int(q), v < 60 else { return false }
+        }
+        return true
+    }
+
+    // MARK: unmarshal
+
+    struct Failure: Error { let message: String }
+
+    static func unmarshal(_ text: String) throws(Failure) -> Value {
+        let node: Node?
+        do {
+            // The first document only, as go-yaml's Unmarshal.
+            node = try Yams.Parser(yaml: text, resolver: Resolver.basic).nextRoot()
+        } catch let e as YamlError {
+            throw Failure(message: message(e))
+        } catch {
+            throw Failure(message: "yaml: \(error)")
+        }
+        guard let node else { return .null }
+        return try value(node)
+    }
+
+    static func message(_ e: YamlError) -> String {
+        switch e {
+        // go-yaml reports libyaml's 0-based problem line (plus one for scanner errors), and no
+        // line at all when that is 0; Yams' marks are 1-based.
+        case let .scanner(_, problem, mark, _):
+            return mark.line - 1 > 0 ? "yaml: line \(mark.line): \(problem)" : "yaml: \(problem)"
+        case let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return mark.line - 1 > 0 ? "yaml: line \(mark.line - 1): \(problem)" : "yaml: \(problem)"
+        case let .duplicatedKeysInMapping(duplicates, _):
+            return "yaml: duplicated mapping keys: \(duplicates.joined(separator: ", "))"
+        default:
+            return "yaml: \(e)"
+        }
+    }
+
+    static func value(_ node: Node) throws(Failure) -> Value {
+        switch node {
+        case .scalar(let s):
+            if s.style != .plain && s.style != .any { return .string(s.string) }
+            switch resolve(s.string) {
+            case .null: return .null
+            case .bool(let b): return .bool(b)
+            case .int(let n): return .number(n)
+            case .float(let d):
+                guard d.isFinite else { throw Failure(message: "json: unsupported value: \(d.isNaN ? "NaN" : (d < 0 ? "-Inf" : "+Inf"))") }
+                return .number(Number(d))
+            case .string(let str): return .string(str)
+            }
+        case .sequence(let seq):
+            var out: [Value] = []
+            for n in seq { out.append(try value(n)) }
+            return .array(out)
+        case .mapping(let map):
+            var b = ObjectBuilder()
+            var merges: [ObjectValue] = []
+            for (k, v) in map {
+                if case .scalar(let ks) = k, ks.string == "<<", ks.style == .plain {
+                    switch try value(v) {
+                    case .object(let o): merges.append(o)
+                    case .array(let a): for case .object(let o) in a { merges.append(o) }
+                    default: break
+                    }
+                    continue
+                }
+                let val = try value(v)
+                if case .scalar(let ks) = k, ks.style == .plain || ks.style == .any, case .null = resolve(ks.string) {
+                    throw Failure(message: "unsupported map key of type: %!s(<nil>), key: <nil>, value: \(goText(val))")
+                }
+                b[.string(try keyString(k))] = val
+            }
+            for m in merges { for (k, v) in m.pairs where b[k] == nil { b[k] = v } }
+            return .object(b.build())
+        case .alias:
+            throw Failure(message: "yaml: unknown anchor")
+        }
+    }
+
+    /// Go's %v of a decoded YAML value, for error messages.
+    static func goText(_ v: Value) -> String {
+        switch v {
+        case .string(let s): return s
+        case .null: return "<nil>"
+        default: return RegoFormatter.format(v)
+        }
+    }
+
+    /// sigs.k8s.io/yaml turns non-string keys into their text.
+    static func keyString(_ k: Node) throws(Failure) -> String {
+        switch try value(k) {
+        case .string(let s): return s
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n):
+            if case .float(let d) = n { return GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d) }
+            return n.description
+        default: throw Failure(message: "yaml: invalid map key")
+        }
+    }
+
+    // MARK: marshal
+
+    static func marshal(_ v: Value) throws(Failure) -> String {
+        do {
+            return try Yams.serialize(node: node(v), indent: 2, allowUnicode: true)
+        } catch {
+            throw Failure(message: "yaml: \(error)")
+        }
+    }
+
+    static func node(_ v: Value) -> Node {
+        switch v {
+        case .null: return Node.scalar(.init("null", Tag.implicit, .plain))
+        case .bool(let b): return Node.scalar(.init(b ? "true" : "false", Tag.implicit, .plain))
+        case .number(let n):
+            switch n {
+            case .float(let d):
+                let text: String
+                if d.isNaN { text = ".nan" } else if d.isInfinite { text = d < 0 ? "-.inf" : ".inf" } else {
+                    text = GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d)
+                }
+                return Node.scalar(.init(text, Tag.implicit, .plain))
+            default: return Node.scalar(.init(n.description, Tag.implicit, .plain))
+            }
+        case .string(let s): return Node.scalar(.init(s, Tag.implicit, stringStyle(s)))
+        case .array(let a): return Node.sequence(.init(a.map(node), Tag(.seq)))
+        case .set(let s): return Node.sequence(.init(s.elements.map(node), Tag(.seq)))
+        case .object(let o):
+            var pairs: [(String, Value)] = o.pairs.map { k, v in
+                if case .string(let s) = k { return (s, v) }
+                return (JSONWriter.string(k), v)
+            }
+            pairs.sort { keyLess($0.0, $1.0) }
+            return Node.mapping(.init(pairs.map { (Node.scalar(.init($0.0, Tag.implicit, stringStyle($0.0))), node($0.1)) }, Tag(.map)))
+        }
+    }
+
+    static func stringStyle(_ s: String) -> Node.Scalar.Style {
+        if s.contains("\n") { return .literal }
+        if case .string = resolve(s), !isBase60(s) { return .plain }
+        return .doubleQuoted
+    }
+
+    /// go-yaml v2's key order: runs of digits compare numerically, non-letters before letters.
+    static func keyLess(_ a: String, _ b: String) -> Bool {
+        let ar = Array(a.unicodeScalars), br = Array(b.unicodeScalars)
+        var i = 0
+        while i < ar.count && i < br.count {
+            if ar[i] == br[i] { i += 1; continue }
+            let al = ar[i].properties.isAlphabetic, bl = br[i].properties.isAlphabetic
+            if al && bl { return ar[i].value < br[i].value }
+            if al || bl { return bl }
+            func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 0x30 && c.value <= 0x39 }
+            var an = 0, bn = 0
+            if ar[i] == "0" || br[i] == "0" {
+                var j = i - 1
+                while j >= 0 && isDigit(ar[j]) {
+                    if ar[j] != "0" { an = 1; bn = 1; break }
+                    j -= 1
+                }
+            }
+            var ai = i, bi = i
+            while ai < ar.count && isDigit(ar[ai]) { an = an &* 10 &+ Int(ar[ai].value - 0x30); ai += 1 }
+            while bi < br.count && isDigit(br[bi]) { bn = bn &* 10 &+ Int(br[bi].value - 0x30); bi += 1 }
+            if an != bn { return an < bn }
+            if ai != bi { return ai < bi }
+            return ar[i].value < br[i].value
+        }
+        return ar.count < br.count
+    }
+}
+
+private extension String {
+    /// GoFloatFormat formats magnitudes; put the sign back.
+    func withSign(_ d: Double) -> String { d.sign == .minus ? "-" + self : self }
+}

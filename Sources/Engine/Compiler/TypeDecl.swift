@@ -1,0 +1,103 @@
+/// Static types of Rego values as OPA's type checker sees them, used for builtin signatures
+/// (generated into BuiltinDeclarations.swift from OPA's capabilities) and for the checks that
+/// reject statically wrong builtin calls. `description` prints OPA's notation
+/// (`any<string, array[any]>`, `object[string: any]`, `set[number]`).
+public indirect enum TypeDecl: Sendable {
+    case any
+    case anyOf([TypeDecl])
+    case null, boolean, number, string
+    /// An array of any length whose elements have one type: `array[T]`.
+    case array(TypeDecl)
+    /// An array with known element types (and maybe more of `rest`): `array<A, B>`.
+    case tuple([TypeDecl], rest: TypeDecl?)
+    case set(TypeDecl)
+    /// An object with dynamic keys and values: `object[K: V]`.
+    case object(TypeDecl, TypeDecl)
+    /// An object with known keys (and maybe dynamic ones): `object<k: V>`.
+    case record([(String, TypeDecl)], rest: DynamicObject?)
+    case function(FunctionDecl)
+
+    public struct DynamicObject: Sendable {
+        public var key: TypeDecl
+        public var value: TypeDecl
+        public init(key: TypeDecl, value: TypeDecl) {
+            self.key = key
+            self.value = value
+        }
+    }
+}
+
+/// A builtin's signature. `variadic` is set for `print`-style builtins.
+public struct FunctionDecl: Sendable {
+    public var args: [TypeDecl]
+    public var result: TypeDecl?
+    public var variadic: TypeDecl?
+    public var infix: String?
+    public var deprecated: Bool
+    public init(args: [TypeDecl], result: TypeDecl?, variadic: TypeDecl?, infix: String? = nil, deprecated: Bool = false) {
+        self.args = args
+        self.result = result
+        self.variadic = variadic
+        self.infix = infix
+        self.deprecated = deprecated
+    }
+}
+
+/// Builtin signatures by name (OPA's capabilities for the version we follow).
+public enum BuiltinDeclarations {
+    public static let all: [String: FunctionDecl] = makeTable()
+    public static func lookup(_ name: String) -> FunctionDecl? { all[name] }
+}
+
+extension TypeDecl: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .any: return "any"
+        case .anyOf(let ts): return "any<" + ts.map(\.description).joined(separator: ", ") + ">"
+        case .null: return "null"
+        case .boolean: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array(let t): return "array[\(t)]"
+        case .tuple(let ts, let rest):
+            return "array<" + ts.map(\.description).joined(separator: ", ") + ">" + (rest.map { "[\($0)]" } ?? "")
+        case .set(let t): return "set[\(t)]"
+        case .object(let k, let v): return "object[\(k): \(v)]"
+        case .record(let fields, let rest):
+            return "object<" + fields.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ">"
+                + (rest.map { "[\($0.key): \($0.value)]" } ?? "")
+        case .function(let f):
+            return "(" + f.args.map(\.description).joined(separator: ", ") + ") => " + (f.result?.description ?? "any")
+        }
+    }
+
+    /// Whether a value of static type `self` may be passed where `want` is expected. Unknown
+    /// (`any`) on either side is accepted: the checker only rejects calls that cannot work.
+    public func fits(_ want: TypeDecl) -> Bool {
+        switch (self, want) {
+        case (.any, _), (_, .any): return true
+        case (.anyOf(let options), _): return options.contains { $0.fits(want) }
+        case (_, .anyOf(let options)): return options.contains { self.fits($0) }
+        case (.null, .null), (.boolean, .boolean), (.number, .number), (.string, .string): return true
+        case (.function, .function): return true
+        case (.array(let a), .array(let b)): return a.fits(b)
+        case (.tuple(let xs, let rest), .array(let b)):
+            return xs.allSatisfy { $0.fits(b) } && (rest?.fits(b) ?? true)
+        case (.array(let a), .tuple(let ys, let rest)):
+            return ys.allSatisfy { a.fits($0) } && (rest.map { a.fits($0) } ?? true)
+        case (.tuple(let xs, _), .tuple(let ys, let rest)):
+            if rest == nil && xs.count > ys.count { return false }
+            for (i, x) in xs.enumerated() {
+                let w = i < ys.count ? ys[i] : (rest ?? .any)
+                if !x.fits(w) { return false }
+            }
+            return true
+        case (.set(let a), .set(let b)): return a.fits(b)
+        case (.object(let k, let v), .object(let wk, let wv)): return k.fits(wk) && v.fits(wv)
+        case (.record(let fields, _), .object(let wk, let wv)):
+            return fields.allSatisfy { TypeDecl.string.fits(wk) && $0.1.fits(wv) }
+        case (.object, .record), (.record, .record): return true
+        default: return false
+        }
+    }
+}
