@@ -10,6 +10,8 @@ struct EngineBenchResult {
     let mismatches: Int
     let firstMismatch: String?
     let compileMs: Double
+    /// p50 of parsing (and freeing) the input alone: the JSON reader's share of a decision.
+    var parseP50Us: Double = 0
 }
 
 enum EngineBench {
@@ -67,8 +69,19 @@ enum EngineBench {
             if v != nil { sink &+= 1 }
         }
         if sink < 0 { print(sink) }  // keep the result alive
-        return EngineBenchResult(name: c.name, stats: LatencyStats(samples), mismatches: mismatches,
-                                 firstMismatch: first, compileMs: compileMs)
+        // The JSON reader alone on the same inputs.
+        var parseSamples = [UInt64](repeating: 0, count: max(1, iterations / 4))
+        for i in 0..<parseSamples.count {
+            let bytes = c.inputs[i % n]
+            let s = benchNowNs()
+            let v = try? bytes.withUnsafeBytes { buf throws(JSONParseError) in try JSONReader.parse(buf) }
+            parseSamples[i] = benchNowNs() &- s
+            if v == nil { sink &+= 1 }
+        }
+        var r = EngineBenchResult(name: c.name, stats: LatencyStats(samples), mismatches: mismatches,
+                                  firstMismatch: first, compileMs: compileMs)
+        r.parseP50Us = LatencyStats(parseSamples).p50Us
+        return r
     }
 
     /// Runs `body` on a thread with a large stack (deep policies recurse deeply), waiting for it.

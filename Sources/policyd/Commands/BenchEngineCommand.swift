@@ -39,16 +39,16 @@ struct BenchEngineCommand: ParsableCommand {
                 .object(ObjectValue([
                     "name": .string(r.name), "p50_us": .number(Number(r.stats.p50Us)),
                     "p99_us": .number(Number(r.stats.p99Us)), "per_sec": .number(Number(r.stats.perSecond.rounded())),
-                    "mismatches": .number(.int(r.mismatches)),
+                    "mismatches": .number(.int(r.mismatches)), "parse_p50_us": .number(Number(r.parseP50Us)),
                 ]))
             }
             print(JSONWriter.string(.object(ObjectValue(["cases": .array(rows)]))))
         } else {
             print("policyd engine, in-process, JSON text → decision; \(iterations) decisions per case; cases: \(dir)")
-            print(pad("case", 22) + pad("p50 µs", 9) + pad("p99 µs", 9) + pad("dec/s", 10) + pad("compile ms", 11) + "mismatches")
+            print(pad("case", 22) + pad("p50 µs", 9) + pad("p99 µs", 9) + pad("dec/s", 10) + pad("parse µs", 9) + pad("compile ms", 11) + "mismatches")
             for r in results {
                 print(pad(r.name, 22) + pad(benchFmt(r.stats.p50Us), 9) + pad(benchFmt(r.stats.p99Us), 9)
-                      + pad(String(Int(r.stats.perSecond)), 10) + pad(benchFmt(r.compileMs), 11) + "\(r.mismatches)")
+                      + pad(String(Int(r.stats.perSecond)), 10) + pad(benchFmt(r.parseP50Us), 9) + pad(benchFmt(r.compileMs), 11) + "\(r.mismatches)")
             }
         }
         var bad = false
