@@ -93,11 +93,23 @@ import Testing
         }
     }
 
-    @Test func recursionDepthIsBoundedNotACrash() throws {
-        let p = try policy("package t\nf(n) := 0 if n == 0\nf(n) := f(n - 1) + 1 if n > 0\np := f(input.n)")
-        #expect(try eval(p, "t.p", input: ["n": 50]) == 50)
+    @Test func recursionIsACompileErrorAsInOPA() throws {
+        do {
+            _ = try policy("package t\nf(n) := 0 if n == 0\nf(n) := f(n - 1) + 1 if n > 0\np := f(input.n)")
+            Issue.record("expected a recursion error")
+        } catch let error as EngineErrors {
+            #expect(error.errors.first?.code == .recursionError)
+        }
+    }
+
+    @Test func callDepthIsBoundedNotACrash() throws {
+        // A chain of 300 rules, each calling the previous one: deep, but not recursive.
+        var src = "package t\nr0 := input.x"
+        for i in 1..<300 { src += "\nr\(i) := r\(i - 1)" }
+        let p = try policy(src)
+        #expect(try eval(p, "t.r299", input: ["x": 7]) == 7)
         #expect(throws: EngineError.self) {
-            _ = try p.evaluate(path: ["t", "p"], input: ["n": 100_000], context: EvalContext(), limits: EvalLimits(maxDepth: 100))
+            _ = try p.evaluate(path: ["t", "r299"], input: ["x": 7], context: EvalContext(), limits: EvalLimits(maxDepth: 100))
         }
     }
 
