@@ -16,7 +16,7 @@ if [ ! -x "$ENGINE" ]; then
 fi
 
 python3 "$CASES/run_cases.py" --engine "$ENGINE" --jobs 2 --exit-zero --json-report "$REPORT" \
-    | grep -E '^(OPA|engine|  v[01]:|total|pass rate|failed by|[0-9]+ passed)'
+    | grep -E '^(OPA|engine|  v[01]:|total|pass rate|failed by)'
 
 python3 - "$REPORT" "$LIST" "${1:-}" <<'PY'
 import json, sys

@@ -13,3 +13,4 @@ python3 -m pytest -q -p no:cacheprovider tests/e2e
 POLICYD=.build/debug/policyd scripts/conformance.sh
 # Benchmarks smoke run (debug build, a few seconds each, no timing assertions) so they never rot.
 ./bench/compare --smoke --config debug --no-build
+echo "test-all: every stage passed (swift test, e2e, conformance ratchet, benchmark smoke)"
