@@ -175,9 +175,12 @@ class Daemon:
         return s
 
     def engine_ready(self) -> bool:
-        """True once the Rego engine is merged: the example bundle then compiles."""
+        """Asserts the daemon serves a compiled policy (health "ok"). Tests call it before relying
+        on real decisions, so a bundle that stopped compiling fails them instead of skipping."""
         with self.client() as c:
-            return c.health()["status"] == "ok"
+            status = c.health()["status"]
+        assert status == "ok", f"daemon has no compiled policy (health {status}):\n{self.log_text()}"
+        return True
 
     def query(self, *args: str) -> list[dict]:
         """Runs `policyd query` (the Swift PolicyClient) and returns the printed responses."""

@@ -29,25 +29,18 @@ def test_response_shape_and_id_echo(daemon):
             assert r["reasons"] == sorted(r["reasons"])
 
 
-def test_fails_closed_without_engine_or_decides_with_it(daemon):
-    ready = daemon.engine_ready()
+def test_decides_with_the_example_bundle(daemon):
+    # (Failing closed without any policy is covered by ResponderTests.)
+    daemon.engine_ready()
     with daemon.client() as c:
         d = c.decide({"tool": "fs.read"})
-        if ready:
-            assert d.decision == "allow" and d.error is None
-            assert d.bundles == {"example": "example-1"}
-        else:
-            # No policy could be compiled: every decision is a deny carrying an error code.
-            assert d.decision == "deny"
-            assert d.error == "no_policy"
-            assert d.reasons and d.reasons[0].startswith("no policy loaded")
-            assert c.health()["status"] == "no_policy"
+        assert d.decision == "allow" and d.error is None
+        assert d.bundles == {"example": "example-1"}
 
 
 @pytest.mark.parametrize("inp,path,decision,reasons,rules", CASES)
 def test_real_decisions_python(daemon, inp, path, decision, reasons, rules):
-    if not daemon.engine_ready():
-        pytest.skip("Rego evaluator not merged yet: the example bundle does not compile")
+    daemon.engine_ready()
     with daemon.client() as c:
         d = c.decide(inp, path=path)
         assert (d.decision, d.reasons, d.rules, d.error) == (decision, reasons, rules, None)
@@ -56,8 +49,7 @@ def test_real_decisions_python(daemon, inp, path, decision, reasons, rules):
 
 
 def test_real_decisions_swift_client(daemon):
-    if not daemon.engine_ready():
-        pytest.skip("Rego evaluator not merged yet: the example bundle does not compile")
+    daemon.engine_ready()
     import json
     for inp, path, decision, reasons, rules in CASES:
         args = ["--input", json.dumps(inp)] + (["--path", path] if path else [])
@@ -69,13 +61,13 @@ def test_kind_routes_to_entrypoint(daemon):
     with daemon.client() as c:
         assert c.decide({"connector": "x"}, kind="connector_call").path == "agentcy"
         assert c.decide({"tool": "x"}, kind="tool_call").path == "behavry/authz"
-        if daemon.engine_ready():
-            assert c.decide({"connector": "slack"}, kind="connector_call").decision == "allow"
+        daemon.engine_ready()
+        assert c.decide({"connector": "slack"}, kind="connector_call").decision == "allow"
 
 
 def test_swift_client_query_health_status(daemon):
     (h,) = daemon.query("--op", "health")
-    assert h["status"] in ("ok", "no_policy")
+    assert h["status"] == "ok"
     (s,) = daemon.query("--op", "status")
     assert "example" in s["bundles"]
     assert s["counters"]["connections_total"] >= 1
@@ -85,19 +77,14 @@ def test_swift_client_query_health_status(daemon):
 
 def test_eval_returns_raw_document(daemon):
     with daemon.client() as c:
-        if not daemon.engine_ready():
-            with pytest.raises(ServerError) as e:
-                c.eval("behavry/config")
-            assert e.value.code == "eval_error"
-            return
+        daemon.engine_ready()
         assert c.eval("behavry/config")["forbidden_tools"] == ["shell.exec", "process.kill"]
         assert c.eval("behavry/authz", {"tool": "shell.exec"})["deny"] == ["shell.exec is never allowed"]
         assert c.eval("no/such/package") is None
 
 
 def test_undefined_entrypoint_fails_closed(daemon):
-    if not daemon.engine_ready():
-        pytest.skip("Rego evaluator not merged yet")
+    daemon.engine_ready()
     with daemon.client() as c:
         d = c.decide({"tool": "fs.read"}, path="no/such/package")
         assert d.decision == "deny" and d.error == "undefined"

@@ -18,6 +18,22 @@ enum BundleCLI {
         return Array(flag.utf8)
     }
 
+    /// Verification settings from `--config FILE` or OPA's `--verification-key` flags (shared by
+    /// `bundle verify` and `replay`, so a candidate is checked the same way everywhere).
+    static func verificationSettings(config: String?, verificationKey: String?, keyID: String,
+                                     signingAlg: String) throws(BundleError) -> BundleSettings {
+        var settings = BundleSettings()
+        if let config { settings = try BundleSettings.load(file: config) }
+        if let verificationKey {
+            let alg = try SigningAlgorithm(name: signingAlg)
+            let material = keyMaterial(verificationKey)
+            try alg.validatePublicKey(material)
+            settings.verification.keys = [keyID: VerificationKey(algorithm: alg, material: material, scope: nil)]
+            settings.verification.keyID = keyID
+        }
+        return settings
+    }
+
     static func signing(key: String?, algorithm: String, keyID: String?, claimsFile: String?) throws -> BundleBuilder.SigningOptions? {
         guard let key else { return nil }
         var claims: RawJSON? = nil

@@ -38,15 +38,8 @@ struct BundleVerifyCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var settings = BundleSettings()
-            if let config { settings = try BundleSettings.load(file: config) }
-            if let verificationKey {
-                let alg = try SigningAlgorithm(name: signingAlg)
-                let material = BundleCLI.keyMaterial(verificationKey)
-                try alg.validatePublicKey(material)
-                settings.verification.keys = [verificationKeyID: VerificationKey(algorithm: alg, material: material, scope: nil)]
-                settings.verification.keyID = verificationKeyID
-            }
+            var settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
+                                                              keyID: verificationKeyID, signingAlg: signingAlg)
             if let scope { settings.verification.scope = scope }
             if !excludeFilesVerify.isEmpty { settings.verification.excludeFiles = excludeFilesVerify }
             if allowUnsigned { settings.verification.allowUnsigned = true }

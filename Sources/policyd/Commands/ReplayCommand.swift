@@ -98,15 +98,8 @@ struct ReplayCommand: ParsableCommand {
     /// limits, path hygiene, signature, manifest and roots.
     func loadCandidate() throws -> LoadedBundle {
         do {
-            var settings = BundleSettings()
-            if let config { settings = try BundleSettings.load(file: config) }
-            if let verificationKey {
-                let alg = try SigningAlgorithm(name: signingAlg)
-                let material = BundleCLI.keyMaterial(verificationKey)
-                try alg.validatePublicKey(material)
-                settings.verification.keys = [verificationKeyID: VerificationKey(algorithm: alg, material: material, scope: nil)]
-                settings.verification.keyID = verificationKeyID
-            }
+            var settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
+                                                              keyID: verificationKeyID, signingAlg: signingAlg)
             if unsigned { settings.verification.allowUnsigned = true }
             let name = BundleNaming.name(forPath: bundle) ?? "candidate"
             return try BundleReader.load(path: bundle, name: name, config: settings.verification, limits: settings.limits)
