@@ -46,21 +46,7 @@ final class PlanBuilder {
     /// A `data` reference: follows nodes for the constant prefix (stopping at a rule node),
     /// the rest stays a runtime path.
     func dataRef(_ path: [String], _ extra: [PTerm]) -> PTerm {
-        var n = root
-        var rest: [PTerm] = []
-        var i = 0
-        while i < path.count {
-            if n.hasRules { break }
-            guard let c = n.children[path[i]] else { break }
-            n = c
-            i += 1
-        }
-        rest = path[i...].map { .const(.string($0)) } + extra
-        while !n.hasRules, let first = rest.first, case .const(.string(let s)) = first, let c = n.children[s] {
-            n = c
-            rest.removeFirst()
-        }
-        return .data(n, rest)
+        Self.dataRef(root, path, extra)
     }
 
     // MARK: building
@@ -169,7 +155,7 @@ final class PlanBuilder {
 }
 
 extension PlanBuilder {
-    /// `dataRef` against a finished plan.
+    /// A `data` reference against a plan's root (used while building and on finished plans).
     static func dataRef(_ root: DataNode, _ path: [String], _ extra: [PTerm]) -> PTerm {
         var n = root
         var i = 0
@@ -177,6 +163,12 @@ extension PlanBuilder {
             n = c
             i += 1
         }
-        return .data(n, path[i...].map { .const(.string($0)) } + extra)
+        var rest = path[i...].map { PTerm.const(.string($0)) } + extra
+        // Constant string keys in `extra` descend further while no rule is in the way.
+        while !n.hasRules, let first = rest.first, case .const(.string(let s)) = first, let c = n.children[s] {
+            n = c
+            rest.removeFirst()
+        }
+        return .data(n, rest)
     }
 }
