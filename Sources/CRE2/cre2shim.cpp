@@ -8,25 +8,6 @@
 
 struct policyd_re2 { re2::RE2 *re; };
 
-extern "C" policyd_re2 *policyd_re2_compile(const char *pattern, size_t len, char **error_out) {
-    re2::RE2::Options opts;
-    opts.set_log_errors(false);
-    opts.set_encoding(re2::RE2::Options::EncodingUTF8);
-    auto *re = new re2::RE2(re2::StringPiece(pattern, len), opts);
-    if (!re->ok()) {
-        if (error_out) {
-            const std::string &e = re->error();
-            char *s = (char *)malloc(e.size() + 1);
-            memcpy(s, e.data(), e.size());
-            s[e.size()] = 0;
-            *error_out = s;
-        }
-        delete re;
-        return nullptr;
-    }
-    return new policyd_re2{re};
-}
-
 extern "C" void policyd_re2_free(policyd_re2 *re) {
     if (re) { delete re->re; delete re; }
 }
@@ -65,13 +46,7 @@ extern "C" policyd_re2 *policyd_re2_compile_detailed(const char *pattern, size_t
     auto *re = new re2::RE2(re2::StringPiece(pattern, len), opts);
     if (!re->ok()) {
         if (code_out) *code_out = (int)re->error_code();
-        if (arg_out) {
-            const std::string &e = re->error_arg();
-            char *s = (char *)malloc(e.size() + 1);
-            memcpy(s, e.data(), e.size());
-            s[e.size()] = 0;
-            *arg_out = s;
-        }
+        if (arg_out) *arg_out = strdup(re->error_arg().c_str());
         delete re;
         return nullptr;
     }

@@ -9,9 +9,6 @@ extern "C" {
 
 typedef struct policyd_re2 policyd_re2;
 
-/// Compiles `pattern` (UTF-8, `len` bytes) with Go/RE2 syntax. Returns NULL on error and, if
-/// `error_out` is non-NULL, stores a malloc'ed message the caller frees with policyd_re2_free_string.
-policyd_re2 *policyd_re2_compile(const char *pattern, size_t len, char **error_out);
 void policyd_re2_free(policyd_re2 *re);
 void policyd_re2_free_string(char *s);
 
@@ -26,8 +23,8 @@ int policyd_re2_partial_match(const policyd_re2 *re, const char *text, size_t le
 int policyd_re2_find(const policyd_re2 *re, const char *text, size_t len, size_t start,
                      int anchor_start, int64_t *spans, int nspans);
 
-/// Like policyd_re2_compile, but on error reports RE2's error code (RE2::ErrorCode) and the
-/// offending fragment (malloc'ed, free with policyd_re2_free_string) instead of RE2's text.
+/// Compiles `pattern` (UTF-8, `len` bytes) with Go/RE2 syntax; NULL on error, reporting RE2's error code (RE2::ErrorCode) and the
+/// offending fragment (malloc'ed, free with policyd_re2_free_string).
 policyd_re2 *policyd_re2_compile_detailed(const char *pattern, size_t len, int *code_out, char **arg_out);
 
 /// The name of capturing group `index` (1-based), or NULL if it is unnamed. The string lives as
