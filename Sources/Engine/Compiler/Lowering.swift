@@ -14,6 +14,8 @@ final class Lowerer {
     let plan: PlanBuilder
     let env: ModuleEnv
     var errors: [EngineError] = []
+    /// The rule whose bodies are being lowered (nil for queries); see Lowering+Metadata.swift.
+    var currentRule: Rule?
 
     init(plan: PlanBuilder, env: ModuleEnv) {
         self.plan = plan
@@ -204,6 +206,9 @@ final class Lowerer {
         case "print":
             return .print(c.args.map { lowerTerm($0, scope: scope) })
         default:
+            if c.args.count <= 1, let v = metadataConstant(name, argCount: 0) {
+                return c.args.isEmpty ? .term(.const(v)) : .unify(lowerTerm(c.args[0], scope: scope), .const(v))
+            }
             guard let (target, arity) = resolveFunction(c.function, location: c.location) else {
                 return .term(.const(.false))
             }
@@ -337,6 +342,7 @@ final class Lowerer {
         case .objectComprehension(let key, let value, let body):
             return lowerCompr(.object, key, value, body, scope: scope)
         case .call(let c):
+            if let v = metadataConstant(c.name, argCount: c.args.count) { return .const(v) }
             guard let (target, _) = resolveFunction(c.function, location: c.location) else { return .const(.null) }
             return .call(PCall(target: target, name: c.name, args: c.args.map { lowerTerm($0, scope: scope) }, location: c.location))
         case .template(let ts):

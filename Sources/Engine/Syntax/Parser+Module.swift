@@ -24,7 +24,7 @@ extension Parser {
         }
         module.comments = comments
         module.warnings = warnings
-        try attachAnnotations(to: &module)
+        attachAnnotations(to: &module)
         return module
     }
 
