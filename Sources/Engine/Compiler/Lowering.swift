@@ -75,7 +75,7 @@ final class Lowerer {
         }
         for w in e.with {
             // `with f as count`: a function name is not a variable.
-            if case .variable(let v) = w.value.value, BuiltinRegistry.lookup(v) != nil || env.ruleNames.contains(v) { continue }
+            if case .variable(let v) = w.value.value, BuiltinRegistry.resolve(v) != nil || env.ruleNames.contains(v) { continue }
             if case .ref(let r) = w.value.value, resolveFunction(r, location: w.location, report: false) != nil { continue }
             collectNames(w.value, &out)
         }
@@ -285,7 +285,7 @@ final class Lowerer {
             if let path, let node = plan.existingNode(path), node.kind == .function {
                 return (.function(node), (node.rules.first ?? node.defaultRule)?.arity ?? 0)
             }
-            if let b = BuiltinRegistry.lookup(ref.dottedName) {
+            if let b = BuiltinRegistry.resolve(ref.dottedName) {
                 return (.builtin(b), b.arity)
             }
         }

@@ -119,8 +119,8 @@ final class PlanBuilder {
     }
 
     private func lowerRule(_ p: Pending) {
-        let r = p.rule, pr = p.prule, low = p.lowerer
-        low.currentRule = r
+        let r = p.rule.withComputedArgsInBody(), pr = p.prule, low = p.lowerer
+        low.currentRule = p.rule
         defer { low.currentRule = nil }
         let frame = FrameAlloc()
         let scope = Scope(parent: nil, frame: frame)
