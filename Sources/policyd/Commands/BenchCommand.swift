@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: in-process engine, socket load, memory, bundle activation.",
+        abstract: "Benchmarks: in-process engine, socket load, memory, bundle activation, builtins.",
         subcommands: [BenchEngineCommand.self, BenchSocketCommand.self, BenchMemoryCommand.self,
-                      BenchBundleCommand.self])
+                      BenchBundleCommand.self, BenchBuiltinsCommand.self])
 }
