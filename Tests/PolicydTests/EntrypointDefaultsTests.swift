@@ -112,3 +112,26 @@ import Wire
         #expect(m["MESSAGE_ID"] == .string(DecisionJournal.messageID))
     }
 }
+
+/// Issue 4: "Evaluation errors and a missing policy decide deny with the error as reason and an
+/// error code in the response, so a proxy never mistakes a failure for permission."
+@Suite struct DecisionFailClosedTests {
+    @Test func evaluationErrorIsADenyWithCodeAndReason() throws {
+        let policy = try CompiledPolicy.compile(modules: [
+            RegoModule(name: "t.rego", source: "package t\nimport rego.v1\nallow := true\nx := 1 if input.a\nx := 2 if input.b\n"),
+        ])
+        let store = PolicyStore()
+        store.activate(policy: policy, bundles: ["t": BundleInfo(name: "t", revision: "1", activatedAtNs: 0)], results: [])
+        let responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
+        func ask(_ text: String) throws -> JSON {
+            var t = text
+            return try JSON.parse(t.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) })
+        }
+        #expect(try ask(#"{"path":"t","input":{"a":true}}"#)["decision"] == "allow")
+        let r = try ask(#"{"path":"t","input":{"a":true,"b":true}}"#)   // conflicting values for x
+        #expect(r["decision"] == "deny")
+        #expect(r["error"] == "eval_error")
+        #expect(r["reasons"]?.arrayValue?.first?.stringValue?.hasPrefix("evaluation failed: ") == true)
+        #expect(r["rules"] == [])
+    }
+}

@@ -135,3 +135,14 @@ def test_replay_flags(tmp):
     # Unsigned without --unsigned is refused.
     rc, _, err = run("replay", "--bundle", cand, "--log", log)
     assert rc == 2 and "not signed" in err
+    # With the production config (keys configured): a signed candidate verifies against its keys,
+    # a draft directory needs --unsigned, and then replays.
+    cfg = tmp / "policyd.yaml"
+    cfg.write_text(f"keys:\n  ci: {{algorithm: ES256, key_file: {keys / 'ci.pub.pem'}}}\n"
+                   f"bundles: {{signing: {{keyid: ci}}}}\ndecision_log: {{path: {log}}}\n")
+    rc, out, err = run("replay", "--bundle", tarball, "--config", cfg)
+    assert rc == 0 and "signed by key ci" in out, err
+    rc, _, err = run("replay", "--bundle", cand, "--config", cfg)
+    assert rc == 2 and "signatures" in err
+    rc, out, err = run("replay", "--bundle", cand, "--config", cfg, "--unsigned")
+    assert rc == 0 and ", unsigned" in out and "changed 2," in out, err

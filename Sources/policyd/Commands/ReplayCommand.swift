@@ -18,7 +18,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "The candidate bundle: a .tar.gz or a directory.")
     var bundle: String
 
-    @Flag(name: .long, help: "Accept an unsigned candidate when no key is configured (development only).")
+    @Flag(name: .long, help: "Accept an unsigned candidate (a draft directory) even when keys are configured; a signature that is present is still verified.")
     var unsigned = false
 
     @Option(name: .customLong("verification-key"), help: "PEM public key or HMAC secret (file path or literal) to verify the candidate with.")
@@ -98,14 +98,14 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// Loads and verifies the candidate exactly as activation would (bundles/BundleReader):
-    /// limits, path hygiene, signature, manifest and roots.
+    /// limits, path hygiene, signature, manifest and roots; `--unsigned` accepts a draft
+    /// without a signature.
     func loadCandidate() throws -> LoadedBundle {
         do {
-            var settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
+            let settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
                                                               keyID: verificationKeyID, signingAlg: signingAlg)
-            if unsigned { settings.verification.allowUnsigned = true }
             let name = BundleNaming.name(forPath: bundle) ?? "candidate"
-            return try BundleReader.load(path: bundle, name: name, config: settings.verification, limits: settings.limits)
+            return try CandidateBundle.load(path: bundle, name: name, settings: settings, unsigned: unsigned)
         } catch {
             throw BundleCLI.fail(error)
         }

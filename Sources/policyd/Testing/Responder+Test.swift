@@ -48,7 +48,7 @@ extension Responder {
         for t in targets {
             let bundle: LoadedBundle
             do {
-                bundle = try Self.loadCandidate(path: t.path, name: t.name, settings: settings, unsigned: r.unsigned)
+                bundle = try CandidateBundle.load(path: t.path, name: t.name, settings: settings, unsigned: r.unsigned)
             } catch {
                 if r.candidate != nil { return Self.rejected(id: r.id, name: t.name, error) }
                 combined.errors.append("\(t.name): \(error)")
@@ -81,20 +81,6 @@ extension Responder {
         }
         w.value("bundles", .object(bundles.build()))
         return w.finish()
-    }
-
-    /// Reads and verifies a bundle exactly as a drop is (archive limits, path hygiene,
-    /// signature, manifest, roots). `unsigned` accepts a bundle without `.signatures.json`.
-    static func loadCandidate(path: String, name: String, settings: BundleSettings, unsigned: Bool) throws(BundleError)
-        -> LoadedBundle
-    {
-        let files = try BundleArchive.read(path: path, limits: settings.limits)
-        var verification = settings.verification
-        if unsigned && !files.contains(where: { $0.name == BundleSignatureVerifier.signaturesFile }) {
-            verification = VerificationConfig()
-            verification.allowUnsigned = true
-        }
-        return try BundleReader.load(files: files, name: name, config: verification)
     }
 
     /// `{"error": {"code": "bundle_rejected", "message": …, "stage": …, "reason": …, "file": …}}`.
