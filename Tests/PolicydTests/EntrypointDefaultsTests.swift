@@ -135,3 +135,47 @@ import Wire
         #expect(r["rules"] == [])
     }
 }
+
+/// Issue 4: "`-v` shows failing inputs" — for Rego tests too: the `with input as …` terms of a
+/// failed test, with their values.
+@Suite struct FailingTestInputsTests {
+    @Test func failedTestsShowTheirInputs() throws {
+        let dir = DecisionsTempDir()
+        try "package t\nimport rego.v1\nallow if input.x == 0\n".write(toFile: dir.file("t.rego"), atomically: true, encoding: .utf8)
+        try """
+            package t_test
+            import rego.v1
+            import data.t
+            test_a if { t.allow with input as {"x": 1} }
+            test_b if {
+            \tt.allow with input as {
+            \t\t"x": 2,
+            \t} with data.other as 1
+            }
+            test_c if {
+            \tinp := {"x": 3}
+            \tt.allow with input as inp
+            }
+            test_d if { t.allow with input as {"x": 0} }
+            """.write(toFile: dir.file("t_test.rego"), atomically: true, encoding: .utf8)
+        let sources = try TestSources.load(paths: [dir.path])
+        #expect(sources.tests.map(\.inputs.count) == [1, 1, 1, 1])
+        let report = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping()).run(sources)
+        let byName = Dictionary(uniqueKeysWithValues: report.results.map { ($0.name, $0) })
+        let a = try #require(byName["data.t_test.test_a"])
+        #expect(a.status == .fail)
+        #expect(a.testInputs.map(\.input.text) == [#"{"x": 1}"#])
+        #expect(a.testInputs.first?.value == ["x": 1])
+        let b = try #require(byName["data.t_test.test_b"])
+        #expect(b.testInputs.first?.input.line == 6)
+        #expect(b.testInputs.first?.value == ["x": 2])
+        // A local variable cannot be computed outside the test: its text is shown alone.
+        let c = try #require(byName["data.t_test.test_c"])
+        #expect(c.testInputs.map(\.input.text) == ["inp"] && c.testInputs.first?.value == nil)
+        #expect(byName["data.t_test.test_d"]?.status == .pass && byName["data.t_test.test_d"]?.testInputs.isEmpty == true)
+        let text = report.text(verbose: true)
+        #expect(text.contains(#"  input (line 4): {"x": 1}"#))
+        #expect(text.contains("  input (line 12): inp\n"))
+        #expect(report.json["results"]?.arrayValue?.first { $0["name"] == "data.t_test.test_a" }?["inputs"]?[0]?["value"] == ["x": 1])
+    }
+}

@@ -43,6 +43,9 @@ def test_failures_show_file_line_expected_actual_and_inputs(tmp):
     assert '  expected: deny ["writes under /prod/ are denied: /prod/db.yaml"]' in out
     assert '  actual:   allow rules=["behavry.authz.allow"]' in out
     assert '  input:    {"action":"write","agent":{"id":"a1","role":"admin"},"resource":{"path":"/prod/db.yaml"}}' in out
+    # A failed Rego test shows what it evaluated with: the `with input as` term and its value.
+    assert ('  input (line 24): call("admin", "write", "/prod/db.yaml") = '
+            '{"action":"write","agent":{"id":"agent-7","role":"admin"},"resource":{"path":"/prod/db.yaml"}}') in out
     assert out.endswith("PASS: 11/14\nFAIL: 3/14\n")
     # -v lists every test, and the failing ones with their details.
     rc, out, _ = run("test", pack, "-v")

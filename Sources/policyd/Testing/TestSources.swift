@@ -150,6 +150,8 @@ public struct RegoTest: Sendable, Equatable {
     public var file: String
     public var line: Int
     public var skip: Bool
+    /// `with input as …` terms in its body, shown when it fails (TestInputs).
+    public var inputs: [TestInput] = []
 
     public var fullName: String { "data." + (package + [name]).joined(separator: ".") }
 
@@ -163,14 +165,20 @@ public struct RegoTest: Sendable, Equatable {
             return scan(module)
         }
         let package = parsed.package.segments
-        var seen: Set<String> = []
+        var index: [String: Int] = [:]
         var out: [RegoTest] = []
         for rule in parsed.rules where rule.kind == .complete && rule.head.ref.parts.isEmpty {
             let name = rule.name
             let skip = name.hasPrefix("todo_test_")
-            guard name.hasPrefix("test_") || skip, !seen.contains(name) else { continue }
-            seen.insert(name)
-            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip))
+            guard name.hasPrefix("test_") || skip else { continue }
+            let inputs = TestInputs.find(in: rule)
+            if let i = index[name] {
+                out[i].inputs += inputs
+                continue
+            }
+            index[name] = out.count
+            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip,
+                                inputs: inputs))
         }
         return out
     }
