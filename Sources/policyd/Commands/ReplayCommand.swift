@@ -79,7 +79,10 @@ struct ReplayCommand: ParsableCommand {
             outside = before - records.count
         }
         records = Array(records.suffix(last))
-        let mapping = DaemonDecisionMapping.mapping(config: daemonConfig)
+        // The candidate's manifest may declare entrypoint defaults; the config's win.
+        let declared: [DeclaredEntrypoint]
+        do { declared = try DeclaredEntrypoint.parse(candidate.manifest, bundle: candidate.name) } catch { throw BundleCLI.fail(error) }
+        let mapping = DaemonDecisionMapping.mapping(entrypoints: EntrypointDefaults(config: daemonConfig, declared: declared))
         let report = DecisionReplayer(policy: policy, mapping: mapping).replay(records)
         print("candidate \(candidate.name) revision \(candidate.revision.isEmpty ? "(none)" : candidate.revision)"
               + (candidate.signature.map { ", signed by key \($0.keyID)" } ?? ", unsigned"))

@@ -55,6 +55,9 @@ final class Responder: Sendable {
         /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
         var bundle: String? = nil
         var revision: String? = nil
+        /// `test` of a candidate not yet dropped: {"op":"test","candidate":"/abs/x.tar.gz","unsigned":false}.
+        var candidate: String? = nil
+        var unsigned = false
     }
 
     enum RequestError: Error {
@@ -130,7 +133,19 @@ final class Responder: Sendable {
             kind = s
         }
         var request = Request(id: id, op: op, path: path, kind: kind, input: obj["input"])
-        if op == .rollback {
+        if op == .test {
+            if let c = obj["candidate"] {
+                guard case .string(let s) = c, s.hasPrefix("/") else {
+                    throw RequestError.bad(id: id, code: .badRequest, message: "candidate must be an absolute path to a bundle (.tar.gz or directory)")
+                }
+                request.candidate = s
+            }
+            if let u = obj["unsigned"] {
+                guard case .bool(let b) = u else { throw RequestError.bad(id: id, code: .badRequest, message: "unsigned must be a boolean") }
+                request.unsigned = b
+            }
+        }
+        if op == .rollback || op == .test {
             if let b = obj["bundle"] {
                 guard case .string(let s) = b else { throw RequestError.bad(id: id, code: .badRequest, message: "bundle must be a string") }
                 request.bundle = s
@@ -143,9 +158,9 @@ final class Responder: Sendable {
         return request
     }
 
-    private func resolvePath(_ r: Request) -> [String] {
+    private func resolvePath(_ r: Request, _ snap: PolicySnapshot) -> [String] {
         if let p = r.path { return p }
-        if let k = r.kind, let p = config.path(forKind: k) { return p }
+        if let k = r.kind, let p = snap.path(forKind: k, config: config) { return p }
         return config.defaultPath
     }
 
@@ -154,7 +169,7 @@ final class Responder: Sendable {
     private func decide(_ r: Request, peer: PeerCredentials) -> [UInt8] {
         let handlerStart = Self.monotonicNs()
         let snap = store.snapshot  // one load; this snapshot serves the whole request
-        let path = resolvePath(r)
+        let path = resolvePath(r, snap)
         let pathText = r.path == nil && r.kind == nil ? defaultPathText : path.joined(separator: "/")
         let now = EvalContext.wallClockNs()
         var evalNs: Int64 = 0
@@ -169,7 +184,7 @@ final class Responder: Sendable {
             do {
                 result = try policy.evaluate(path: path, input: r.input, context: ctx, limits: lim)
                 outcome = DecisionMapper.map(result: result, path: path,
-                                             defaultDecision: config.entrypoint(path).defaultDecision)
+                                             defaultDecision: snap.defaultDecision(path, key: pathText, config: config))
             } catch {
                 evalError = "\(error)"
                 outcome = DecisionMapper.failClosed(code: "eval_error", reason: "evaluation failed: \(error)")
@@ -204,7 +219,7 @@ final class Responder: Sendable {
 
     private func eval(_ r: Request) -> [UInt8] {
         let snap = store.snapshot
-        let path = resolvePath(r)
+        let path = resolvePath(r, snap)
         guard let policy = snap.policy else {
             return ResponseWriter.error(id: r.id, code: WireErrorCode.evalError.rawValue,
                                         message: "no policy loaded: \(snap.loadError ?? "unknown")")

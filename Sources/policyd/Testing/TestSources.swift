@@ -10,6 +10,9 @@ public struct TestSources: Sendable {
     public var data: Value = .emptyObject
     public var tests: [RegoTest] = []
     public var cases: [DecisionCase] = []
+    /// Entrypoints the loaded bundles' manifests declare (`metadata.policyd.entrypoints`):
+    /// cases are judged with these defaults unless the config states its own.
+    var entrypoints: [DeclaredEntrypoint] = []
 
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
@@ -28,6 +31,9 @@ public struct TestSources: Sendable {
                 // A directory may hold several bundles (config/examples): each file belongs to
                 // the nearest enclosing directory with a .manifest, which sets its Rego version
                 // and where its data lands.
+                for bundle in Set(try walk(root).map { bundleRoot(of: $0, under: root) }).sorted() {
+                    s.entrypoints += try declaredEntrypoints(bundle.isEmpty ? root : root + "/" + bundle)
+                }
                 for rel in try walk(root) {
                     let bundle = bundleRoot(of: rel, under: root)
                     let v0 = v0Compatible || manifestSaysV0(bundle.isEmpty ? root : root + "/" + bundle)
@@ -94,6 +100,17 @@ public struct TestSources: Sendable {
 
     static func dataPath(_ rel: String) -> [String] {
         Array(rel.split(separator: "/").dropLast().map(String.init))
+    }
+
+    /// The entrypoints a directory bundle's .manifest declares (none without a manifest).
+    static func declaredEntrypoints(_ root: String) throws -> [DeclaredEntrypoint] {
+        guard let data = FileManager.default.contents(atPath: root + "/.manifest") else { return [] }
+        do {
+            let manifest = try BundleManifest.parse(CanonicalJSON.parse([UInt8](data)))
+            return try DeclaredEntrypoint.parse(manifest, bundle: (root as NSString).lastPathComponent)
+        } catch {
+            throw LoadError(description: "\(root)/.manifest: \(error)")
+        }
     }
 
     static func manifestSaysV0(_ root: String) -> Bool {
