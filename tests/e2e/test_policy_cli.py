@@ -54,6 +54,12 @@ def test_failures_show_file_line_expected_actual_and_inputs(tmp):
     # --run keeps only the matching ones.
     rc, out, _ = run("test", pack, "--run", "staging")
     assert rc == 0 and out.endswith("PASS: 2/2\n"), out
+    # A path that is no policy at all is an error, not an empty pass.
+    rc, _, err = run("test", tmp / "notes.txt")
+    assert rc == 2 and "no such file" in err
+    (tmp / "notes.txt").write_text("hello")
+    rc, _, err = run("test", tmp / "notes.txt")
+    assert rc == 2 and "not a bundle" in err
     # Sources that do not compile: exit 2.
     rego.write_text("package behavry.authz\nallow if {\n")
     rc, out, err = run("test", pack)
@@ -128,6 +134,9 @@ def test_replay_flags(tmp):
     rc, _, err = run("bundle", "build", cand, "--output", tarball, "--signing-key", keys / "ci.pem",
                      "--signing-alg", "ES256", "--keyid", "ci")
     assert rc == 0, err
+    # `policyd test` runs a built tarball's tests and case files too (the signature is not its business).
+    rc, out, err = run("test", tarball)
+    assert rc == 1 and out.endswith("PASS: 11/14\nFAIL: 3/14\n"), out + err
     rc, out, err = run("replay", "--bundle", tarball, "--verification-key", keys / "ci.pub.pem",
                        "--verification-key-id", "ci", "--signing-alg", "ES256", "--log", log)
     assert rc == 0, err

@@ -40,11 +40,38 @@ public struct TestSources: Sendable {
                     let inBundle = bundle.isEmpty ? rel : String(rel.dropFirst(bundle.count + 1))
                     try s.add(file: root + "/" + rel, dataPath: dataPath(inBundle), v0: v0)
                 }
+            } else if root.hasSuffix(".tar.gz") {
+                try s.add(tarball: root, v0: v0Compatible)
             } else {
+                guard [".rego", ".json", ".yaml", ".yml"].contains(where: { root.hasSuffix($0) }) else {
+                    throw LoadError(description: "\(root): not a bundle, .rego, or case/data file")
+                }
                 try s.add(file: root, dataPath: [], v0: v0Compatible)
             }
         }
         return s
+    }
+
+    /// A built bundle (`policyd bundle build`): its modules, data, tests and case files, read
+    /// under the default limits. Testing does not vouch for its signature, so that is not checked
+    /// here (`policyd bundle verify` and the daemon do).
+    private mutating func add(tarball: String, v0: Bool) throws {
+        let bundle: LoadedBundle
+        do {
+            let files = try BundleArchive.read(path: tarball).filter { $0.name != BundleSignatureVerifier.signaturesFile }
+            var unsigned = VerificationConfig()
+            unsigned.allowUnsigned = true
+            bundle = try BundleReader.load(files: files, name: BundleNaming.name(forPath: tarball) ?? "bundle", config: unsigned)
+        } catch {
+            throw LoadError(description: "\(tarball): \(error)")
+        }
+        var b = try TestSources(bundle: bundle)
+        if v0 { b.modules = b.modules.map { RegoModule(name: $0.name, source: $0.source, regoVersion: .v0) } }
+        modules += b.modules
+        tests += v0 ? b.modules.flatMap(RegoTest.discover) : b.tests
+        cases += b.cases
+        entrypoints += b.entrypoints
+        data = try Self.merge(data, b.data, at: [], file: tarball)
     }
 
     private mutating func add(file: String, dataPath: [String], v0: Bool) throws {
