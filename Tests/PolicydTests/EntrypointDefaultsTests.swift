@@ -179,3 +179,25 @@ import Wire
         #expect(report.json["results"]?.arrayValue?.first { $0["name"] == "data.t_test.test_a" }?["inputs"]?[0]?["value"] == ["x": 1])
     }
 }
+
+/// Activation's test gate judges a bundle's case files with its own manifest declarations
+/// (and the config over them), as the daemon will serve it.
+@Suite struct ActivationUsesDeclaredDefaultsTests {
+    @Test func caseFilesAreJudgedWithTheManifestDefaultsUnlessTheConfigSaysOtherwise() throws {
+        let dir = DecisionsTempDir()
+        try FileManager.default.createDirectory(atPath: dir.file("shop/shop"), withIntermediateDirectories: true)
+        try #"{"revision":"1","roots":["shop"],"metadata":{"policyd":{"entrypoints":{"shop":{"default":"allow"}}}}}"#
+            .write(toFile: dir.file("shop/.manifest"), atomically: true, encoding: .utf8)
+        try "package shop.orders\nimport rego.v1\ndeny contains \"refunds are closed\" if input.action == \"refund\"\n"
+            .write(toFile: dir.file("shop/shop/policy.rego"), atomically: true, encoding: .utf8)
+        try "path: shop\ncases:\n  - name: nothing objects\n    input: {action: buy}\n    expect: {decision: allow}\n"
+            .write(toFile: dir.file("shop/cases.yaml"), atomically: true, encoding: .utf8)
+        var v = VerificationConfig()
+        v.allowUnsigned = true
+        let bundle = try BundleReader.load(path: dir.file("shop"), name: "shop", config: v)
+        _ = try PolicyAssembler.assemble([bundle])
+        var c = Configuration()
+        c.entrypoints = [.init(path: ["shop"], defaultDecision: .deny)]
+        #expect(throws: BundleError.self) { try PolicyAssembler.assemble([bundle], entrypoints: EntrypointDefaults(config: c)) }
+    }
+}
