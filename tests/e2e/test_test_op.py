@@ -10,6 +10,7 @@ import tarfile
 import pytest
 
 from conftest import BIN, ROOT, Daemon
+from policyd_client import ServerError
 
 CONFIG = """\
 state_dir: {tmp}/state
@@ -103,6 +104,11 @@ def test_failing_candidate_reports_expected_versus_actual(signed, tmp):
 def test_bad_signature_is_a_clear_error(signed, tmp):
     d, _, other = signed
     wrong = build(ROOT / "config" / "examples" / "behavry", tmp / "wrong-key.tar.gz", other)
+    with d.client() as c:
+        with pytest.raises(ServerError) as e:
+            c.test(candidate=str(wrong))
+        assert e.value.code == "bundle_rejected" and e.value.response["error"]["reason"] == "bad_signature"
+        assert c.test(candidate=str(ROOT / "config" / "examples" / "behavry"), unsigned=True)["passed"] is True
     r = ask(d, {"id": 4, "op": "test", "candidate": str(wrong)})
     assert "passed" not in r
     assert r["error"]["code"] == "bundle_rejected"
