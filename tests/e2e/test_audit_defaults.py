@@ -24,6 +24,13 @@ def test_decision_log_is_on_by_default_in_the_state_dir(daemon, tmp):
     out = subprocess.run([str(BIN), "log", "show", ids[1], "--config", str(daemon.config_path)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and json.loads(out.stdout)["decision"] == "deny"
+    out = subprocess.run([str(BIN), "log", "show", "01NOSUCHDECISION", "--config", str(daemon.config_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "no decision 01NOSUCHDECISION" in out.stderr
+    out = subprocess.run([str(BIN), "log", "tail", "-n", "5", "--summary", "--config", str(daemon.config_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.splitlines()[-1].startswith(ids[1] + " ")
+    assert "deny behavry/authz — shell.exec is never allowed" in out.stdout
 
 
 def line(i):
