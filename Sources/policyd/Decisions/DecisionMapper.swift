@@ -35,21 +35,34 @@ enum DecisionMapper {
 
     static func map(result: Value?, path: [String], defaultDecision: Configuration.Entrypoint.Default) -> DecisionOutcome {
         let dotted = path.joined(separator: ".")
+        return map(result: result, dotted: dotted, defaultDecision: defaultDecision, selfRules: [dotted],
+                   allowRules: ["\(dotted).allow"])
+    }
+
+    /// The same for a resolved route (its names are computed once, not per decision).
+    static func map(result: Value?, route: Route) -> DecisionOutcome {
+        map(result: result, dotted: route.dotted, defaultDecision: route.defaultDecision, selfRules: route.selfRules,
+            allowRules: route.allowRules)
+    }
+
+    private static func map(result: Value?, dotted: String, defaultDecision: Configuration.Entrypoint.Default,
+                            selfRules: [String], allowRules: [String]) -> DecisionOutcome
+    {
         guard let result else {
             return failClosed(code: "undefined", reason: "policy decision undefined: data.\(dotted)")
         }
         switch result {
         case .string(let s):
             guard let v = Verdict(rawValue: s) else { return invalid(dotted) }
-            return DecisionOutcome(verdict: v, reasons: [], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: v, reasons: [], rules: selfRules, error: nil)
         case .bool(true):
-            return DecisionOutcome(verdict: .allow, reasons: [], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: .allow, reasons: [], rules: selfRules, error: nil)
         case .bool(false):
-            return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: selfRules, error: nil)
         case .object(let obj):
             if let d = obj["decision"] {
                 guard let s = d.stringValue, let v = Verdict(rawValue: s) else { return invalid(dotted) }
-                return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(), rules: [dotted], error: nil)
+                return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(), rules: selfRules, error: nil)
             }
             var denies = Findings()
             var escalations = Findings()
@@ -62,7 +75,7 @@ enum DecisionMapper {
                                        rules: escalations.rules.sorted(), error: nil)
             }
             if obj["allow"]?.isTrue == true {
-                return DecisionOutcome(verdict: .allow, reasons: [], rules: ["\(dotted).allow"], error: nil)
+                return DecisionOutcome(verdict: .allow, reasons: [], rules: allowRules, error: nil)
             }
             if defaultDecision == .allow {
                 return DecisionOutcome(verdict: .allow, reasons: [], rules: [], error: nil)
