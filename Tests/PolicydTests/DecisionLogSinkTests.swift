@@ -45,6 +45,31 @@ import Wire
     }
 }
 
+extension DecisionLogSinkTests {
+    /// Without masks the log takes the request's own input bytes (whitespace removed): the
+    /// entry reads back as the same input value, on one line.
+    @Test func unmaskedInputIsCopiedCompactFromTheRequest() async throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("decisions.jsonl")
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: path, maxBytes: 1 << 20, maxFiles: 2))
+        let responder = Responder(store: PolicyStore(), config: Configuration(),
+                                  sink: DecisionLogSink(writer: writer), logger: Logger(label: "test"))
+        let inputs = [#"{"tool":"fs.write","args":{"path":"/tmp/x","n":[1,2.5,-3e2]},"s":"a \"b\"\n"}"#,
+                      "{ \"b\" :\n [ true , null ] ,\t\"a\" : \"x y\" }"]
+        for (i, input) in inputs.enumerated() {
+            var text = #"{"id":\#(i),"input":"# + input + "}"
+            _ = text.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+        }
+        await writer.close()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, input) in zip(lines, inputs) {
+            #expect(try DecisionRecord(json: String(line)).input == JSONReader.parse(input))
+        }
+        #expect(lines[1].contains(#""input":{"b":[true,null],"a":"x y"}"#))
+    }
+}
+
 @Suite struct DecisionsTestOpTests {
     func ask(_ responder: Responder, _ text: String, admin: Bool) throws -> JSON {
         var t = text

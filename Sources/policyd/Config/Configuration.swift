@@ -64,6 +64,9 @@ struct Configuration: Sendable, Equatable {
         var evalTimeoutMs = 250
         var maxEvalSteps = 10_000_000
         var maxEvalDepth = 2_000
+        /// A connection that sends nothing for this long (and has no response still being
+        /// written) is closed; 0 = never.
+        var idleTimeoutMs = 300_000
     }
 
     struct Log: Sendable, Equatable {

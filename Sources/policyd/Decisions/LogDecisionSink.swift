@@ -11,6 +11,8 @@ struct LogDecisionSink: DecisionSink {
     let logger: Logger
     let level: Logger.Level
 
+    func wants(_ verdict: Verdict, failed: Bool) -> Bool { level >= logger.logLevel }
+
     func record(_ e: DecisionEvent) {
         guard level >= logger.logLevel else { return }
         var m: Logger.Metadata = [

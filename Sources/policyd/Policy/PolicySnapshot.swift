@@ -69,6 +69,12 @@ final class PolicySnapshot: Sendable {
         return declaredEntrypoints.isEmpty ? .deny : (declaredEntrypoints[key]?.defaultDecision ?? .deny)
     }
 
+    /// A served bundle's manifest default for the entrypoint `key` ("a/b"), else deny. The
+    /// config's own default is checked first by the caller (Route.configuredDefault).
+    func declaredDefault(_ key: String) -> Configuration.Entrypoint.Default {
+        declaredEntrypoints.isEmpty ? .deny : (declaredEntrypoints[key]?.defaultDecision ?? .deny)
+    }
+
     /// The entrypoint a request `kind` routes to: the config's mapping, else a manifest's.
     func path(forKind kind: String, config: Configuration) -> [String]? {
         config.path(forKind: kind) ?? declaredKinds[kind]
