@@ -124,11 +124,11 @@ extension Evaluator {
         var input: Value?
         var overlays: [([Value], Value)]
         var replacements: [String: EvalReplacement]
-        var memo: [Int: Value?]
+        var memo: MemoTable
     }
 
     private func applyWiths(_ withs: [PWith]) throws -> WithState {
-        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: [:])
+        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: MemoTable())
         for w in withs {
             var val: Value?
             var target: CallTarget?
@@ -180,7 +180,7 @@ extension Evaluator {
                 try Evaluator.walkValue(root, &path, k)
             }
         }
-        try evalList(call.args, 0, []) { args in
+        try evalList(call.args) { args in
             if let r = try invoke(call, args) { try k(r) }
         }
     }

@@ -7,8 +7,8 @@ struct StopIteration: Error {}
 
 final class Evaluator {
     let plan: Plan
-    let ctx: EvalContext
-    let limits: EvalLimits
+    var ctx: EvalContext
+    var limits: EvalLimits
     var input: Value?
 
     var slots: [Value?] = []
@@ -17,7 +17,7 @@ final class Evaluator {
 
     /// Rule-set and package values computed in this evaluation, by node id. `.some(nil)`
     /// records "undefined".
-    var memo: [Int: Value?] = [:]
+    var memo = MemoTable()
     /// `with data.x as v` overlays in effect (path under data, value).
     var dataOverlays: [([Value], Value)] = []
     /// `with f as g` replacements in effect, keyed by builtin name or node path.
@@ -25,27 +25,58 @@ final class Evaluator {
 
     var steps = 0
     var depth = 0
+    /// Consult rule indexes (tests turn this off to compare with scanning every rule).
+    var useRuleIndex = true
+    /// Rule bodies entered (for tests of the rule index).
+    var rulesRun = 0
 
     init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits) {
         self.plan = plan
         self.input = input
         self.ctx = context
         self.limits = limits
-        slots = [Value?](repeating: nil, count: 256)
+        slots = [Value?](repeating: nil, count: 32)
+    }
+
+    /// Prepares a reused evaluator for a new evaluation.
+    func begin(input: Value?, context: EvalContext, limits: EvalLimits) {
+        self.input = input
+        self.ctx = context
+        self.limits = limits
+        steps = 0
+        depth = 0
+        rulesRun = 0
+    }
+
+    /// Drops what the finished evaluation computed (frames are already empty).
+    func end() {
+        input = nil
+        memo.reset()
+        base = 0
+        top = 0
+        if !dataOverlays.isEmpty { dataOverlays = [] }
+        if !replacements.isEmpty { replacements = [:] }
+    }
+
+    /// The rules of `node` that can succeed for the current input.
+    @inline(__always)
+    func candidateRules(_ node: DataNode) -> [PRule] {
+        if let idx = node.index, useRuleIndex, replacements.isEmpty { return idx.candidates(input) }
+        return node.rules
     }
 
     // MARK: frames
 
-    /// Opens a frame of `count` fresh slots; returns the previous base to restore.
+    /// Opens a frame of `count` fresh slots; returns the previous base to restore. Slots above
+    /// `top` are always nil (popFrame clears what a frame used), so nothing is cleared here.
     @inline(__always)
     func pushFrame(_ count: Int) throws -> (Int, Int) {
         let saved = (base, top)
         base = top
         top += count
         if top > slots.count {
-            slots.append(contentsOf: [Value?](repeating: nil, count: max(top - slots.count, slots.count)))
+            slots.append(contentsOf: repeatElement(nil, count: max(top - slots.count, slots.count)))
         }
-        for i in base..<top { slots[i] = nil }
         return saved
     }
 
@@ -109,12 +140,12 @@ final class Evaluator {
         case .ref(let head, let path):
             try evalTerm(head) { v in try walk(v, path, 0, k) }
         case .array(let items):
-            try evalList(items, 0, [], { try k(.array($0)) })
+            try evalList(items, { try k(.array($0)) })
         case .set(let items):
-            try evalList(items, 0, [], { try k(.set(SetValue($0))) })
+            try evalList(items, { try k(.set(SetValue($0))) })
         case .object(let keys, let values):
-            try evalList(keys, 0, []) { ks in
-                try evalList(values, 0, []) { vs in
+            try evalList(keys) { ks in
+                try evalList(values) { vs in
                     var b = ObjectBuilder(minimumCapacity: ks.count)
                     for (kk, vv) in zip(ks, vs) { b[kk] = vv }
                     try k(.object(b.build()))
@@ -170,18 +201,25 @@ final class Evaluator {
         }
     }
 
-    /// Evaluates each term in turn (cartesian product over their solutions).
-    func evalList(_ items: [PTerm], _ i: Int, _ acc: [Value], _ k: ([Value]) throws -> Void) throws {
-        if i == items.count { return try k(acc) }
+    /// Evaluates each term in turn (cartesian product over their solutions), collecting the
+    /// values in one buffer (one allocation per list, not one per element).
+    func evalList(_ items: [PTerm], _ k: ([Value]) throws -> Void) throws {
+        var buf: [Value] = []
+        buf.reserveCapacity(items.count)
+        try evalList(items, 0, &buf, k)
+    }
+
+    private func evalList(_ items: [PTerm], _ i: Int, _ buf: inout [Value], _ k: ([Value]) throws -> Void) throws {
+        if i == items.count { return try k(buf) }
         if case .const(let v) = items[i] {
-            var next = acc
-            next.append(v)
-            return try evalList(items, i + 1, next, k)
+            buf.append(v)
+            defer { buf.removeLast() }
+            return try evalList(items, i + 1, &buf, k)
         }
         try evalTerm(items[i]) { v in
-            var next = acc
-            next.append(v)
-            try evalList(items, i + 1, next, k)
+            buf.append(v)
+            defer { buf.removeLast() }
+            try evalList(items, i + 1, &buf, k)
         }
     }
 
