@@ -3,6 +3,11 @@
 extension Evaluator {
     func evalExpr(_ e: PExpr, _ k: () throws -> Void) throws {
         try step()
+        try evalExprStepped(e, k)
+    }
+
+    /// `evalExpr` once the step is counted.
+    func evalExprStepped(_ e: PExpr, _ k: () throws -> Void) throws {
         if e.withs.isEmpty {
             if e.negated {
                 if try !exprSucceeds(e) { try k() }
@@ -35,7 +40,7 @@ extension Evaluator {
 
     private func exprSucceeds(_ e: PExpr) throws -> Bool {
         do {
-            try evalPlain(e) { throw StopIteration() }
+            try evalPlain(e) { throw Evaluator.stop }
         } catch is StopIteration {
             return true
         }

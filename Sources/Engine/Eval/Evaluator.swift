@@ -23,6 +23,10 @@ final class Evaluator {
     /// `with f as g` replacements in effect, keyed by builtin name or node path.
     var replacements: [String: EvalReplacement] = [:]
 
+    /// Absolute slots bound by directly evaluated expressions (`evalFast`), undone when the
+    /// `evalBody` that bound them returns.
+    var trail: [Int] = []
+
     var steps = 0
     var depth = 0
     /// Consult rule indexes (tests turn this off to compare with scanning every rule).
@@ -36,7 +40,11 @@ final class Evaluator {
         self.ctx = context
         self.limits = limits
         slots = [Value?](repeating: nil, count: 32)
+        trail.reserveCapacity(32)
     }
+
+    /// Thrown to stop at the first solution; preallocated, since throwing a fresh error boxes it.
+    static let stop: any Error = StopIteration()
 
     /// Prepares a reused evaluator for a new evaluation.
     func begin(input: Value?, context: EvalContext, limits: EvalLimits) {
@@ -107,19 +115,35 @@ final class Evaluator {
 
     // MARK: bodies
 
-    func evalBody(_ body: PBody, _ i: Int, _ k: () throws -> Void) throws {
-        if i == body.count {
-            // Each solution counts too, so iteration-heavy bodies stay within the budget.
+    /// Runs `body[start...]`, then `k` once per solution. Expressions with at most one solution
+    /// run in a loop (their bindings go on the trail); the first one that may have several
+    /// continues through the continuation-passing path.
+    func evalBody(_ body: PBody, _ start: Int, _ k: () throws -> Void) throws {
+        let mark = trail.count
+        defer { unwindTrail(mark) }
+        var i = start
+        while i < body.count {
+            let e = body[i]
             try step()
-            return try k()
+            switch try evalFast(e) {
+            case .pass:
+                i += 1
+            case .fail:
+                return
+            case .slow:
+                let next = i + 1
+                return try evalExprStepped(e) { try evalBody(body, next, k) }
+            }
         }
-        try evalExpr(body[i]) { try evalBody(body, i + 1, k) }
+        // Each solution counts too, so iteration-heavy bodies stay within the budget.
+        try step()
+        try k()
     }
 
     /// True if `body` has at least one solution (bindings are undone afterwards).
     func bodySucceeds(_ body: PBody) throws -> Bool {
         do {
-            try evalBody(body, 0) { throw StopIteration() }
+            try evalBody(body, 0) { throw Evaluator.stop }
         } catch is StopIteration {
             return true
         }
@@ -136,8 +160,18 @@ final class Evaluator {
         case .input:
             if let v = input { try k(v) }
         case .data(let node, let path):
+            var v: Value?
+            if try evalSingle(t, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalData(node, path, k)
         case .ref(let head, let path):
+            var v: Value?
+            if try evalSingle(t, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalTerm(head) { v in try walk(v, path, 0, k) }
         case .array(let items):
             try evalList(items, { try k(.array($0)) })
@@ -152,6 +186,11 @@ final class Evaluator {
                 }
             }
         case .call(let call):
+            var v: Value?
+            if try callSingle(call, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalCall(call) { try k($0) }
         case .compr(let c):
             try enter(); defer { depth -= 1 }
@@ -168,7 +207,7 @@ final class Evaluator {
                 var first: Value?
                 do {
                     try evalBody(c.body, 0) {
-                        try evalTerm(c.head) { first = $0; throw StopIteration() }
+                        try evalTerm(c.head) { first = $0; throw Evaluator.stop }
                     }
                 } catch is StopIteration {}
                 if let first { try k(first) }
@@ -211,7 +250,9 @@ final class Evaluator {
 
     private func evalList(_ items: [PTerm], _ i: Int, _ buf: inout [Value], _ k: ([Value]) throws -> Void) throws {
         if i == items.count { return try k(buf) }
-        if case .const(let v) = items[i] {
+        var single: Value?
+        if try evalSingle(items[i], &single) {
+            guard let v = single else { return }
             buf.append(v)
             defer { buf.removeLast() }
             return try evalList(items, i + 1, &buf, k)
