@@ -157,15 +157,10 @@ extension Evaluator {
         case .complete:
             var result: Value?
             for r in candidateRules(node) {
-                try evalRuleValues(r) { v in
-                    if let old = result, old != v {
-                        throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
-                    }
-                    result = v
-                }
+                try evalCompleteRule(r, &result)
             }
             if result == nil, let d = node.defaultRule {
-                try evalRuleValues(d) { v in result = v }
+                try evalCompleteRule(d, &result)
             }
             return result
         case .partialSet:
@@ -214,7 +209,7 @@ extension Evaluator {
             }
             if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
                 var result: Value?
-                try evalRuleValues(d) { v in result = v }
+                try evalCompleteRule(d, &result)
                 return result ?? obj
             }
             return obj
@@ -271,22 +266,49 @@ extension Evaluator {
         throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
     }
 
-    /// Runs a complete rule (and its else chain) and passes each value produced.
-    private func evalRuleValues(_ r: PRule, _ k: (Value) throws -> Void) throws {
+    /// Runs a complete rule (and its else chain), merging each value it produces into `result`
+    /// (a different value is a conflict). A body whose expressions all have at most one
+    /// solution runs without continuations.
+    private func evalCompleteRule(_ r: PRule, _ result: inout Value?) throws {
         rulesRun += 1
         let saved = try pushFrame(r.slotCount)
         defer { popFrame(saved) }
+        let mark = trail.count
+        defer { unwindTrail(mark) }
         var produced = false
-        try evalBody(r.body, 0) {
-            if let vt = r.value { try evalTerm(vt) { v in produced = true; try k(v) } }
+        if let stop = try runStraight(r.body) {
+            if stop == r.body.count {
+                try step()
+                if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+            } else {
+                try evalBody(r.body, stop) {
+                    if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                }
+            }
         }
         if produced { return }
+        unwindTrail(mark)
         for e in r.elseChain {
-            try evalBody(e.body, 0) {
-                try evalTerm(e.value) { v in produced = true; try k(v) }
-            }
+            try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             if produced { return }
         }
+    }
+
+    private func produceValue(_ vt: PTerm, _ r: PRule, _ result: inout Value?, _ produced: inout Bool) throws {
+        var single: Value?
+        if try evalSingle(vt, &single) {
+            if let v = single { try Self.merge(v, &result, &produced, r) }
+            return
+        }
+        try evalTerm(vt) { v in try Self.merge(v, &result, &produced, r) }
+    }
+
+    private static func merge(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
+        produced = true
+        if let old = result, old != v {
+            throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+        }
+        result = v
     }
 
     // MARK: functions

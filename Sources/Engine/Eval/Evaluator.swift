@@ -132,12 +132,65 @@ final class Evaluator {
                 return
             case .slow:
                 let next = i + 1
+                if try iterateSomeIn(e, { try evalBody(body, next, k) }) { return }
                 return try evalExprStepped(e) { try evalBody(body, next, k) }
             }
         }
         // Each solution counts too, so iteration-heavy bodies stay within the budget.
         try step()
         try k()
+    }
+
+    /// Runs the leading expressions of `body` that have at most one solution (bindings go on
+    /// the trail, which the caller unwinds). Returns the index of the first expression that
+    /// needs the continuation path (`body.count` when none does), or nil when the body failed.
+    func runStraight(_ body: PBody) throws -> Int? {
+        var i = 0
+        while i < body.count {
+            try step()
+            switch try evalFast(body[i]) {
+            case .pass:
+                i += 1
+            case .fail:
+                return nil
+            case .slow:
+                steps -= 1  // evalBody counts it again
+                return i
+            }
+        }
+        return i
+    }
+
+    /// `some x in coll` with a fresh `x` and a single-valued collection: binds `x` to each
+    /// element in turn without the generic unification path. False when not applicable.
+    @inline(__always)
+    func iterateSomeIn(_ e: PExpr, _ k: () throws -> Void) throws -> Bool {
+        guard e.withs.isEmpty, !e.negated, case .someIn(key: .none, value: .local(let s), collection: let coll) = e.kind,
+              slots[base + s] == nil else { return false }
+        var cv: Value?
+        guard try evalSingle(coll, &cv) else { return false }
+        let slot = base + s
+        defer { slots[slot] = nil }
+        switch cv {
+        case .array(let a)?:
+            for x in a {
+                slots[slot] = x
+                try k()
+            }
+        case .set(let st)?:
+            for x in st.elements {
+                slots[slot] = x
+                try k()
+            }
+        case .object(let o)?:
+            for x in o.values {
+                slots[slot] = x
+                try k()
+            }
+        default:
+            break
+        }
+        return true
     }
 
     /// True if `body` has at least one solution (bindings are undone afterwards).
