@@ -45,7 +45,6 @@ struct GoFormatter {
 
     static func sprintf(_ format: String, _ args: [Arg]) -> String {
         var f = GoFormatter(args: args)
-        f.out.reserveCapacity(format.utf8.count + 16 * args.count)
         f.run(Array(format.unicodeScalars))
         return f.out
     }
@@ -57,12 +56,7 @@ struct GoFormatter {
         let end = fmt.count
         while i < end {
             if fmt[i] != "%" {
-                // A literal run in one append (per-scalar appends dominate short formats).
-                var j = i + 1
-                while j < end && fmt[j] != "%" { j += 1 }
-                out.unicodeScalars.append(contentsOf: fmt[i..<j])
-                i = j
-                continue
+                out.unicodeScalars.append(fmt[i]); i += 1; continue
             }
             i += 1
             flags = Flags()
@@ -185,10 +179,6 @@ struct GoFormatter {
         if verb == "T" { pad(a.goType); return }
         switch a {
         case .int(let i):
-            if verb == "d" || verb == "v", flags.width == nil, flags.prec == nil, !flags.plus, !flags.space {
-                out += String(i)  // the common `%d`: no BigInt detour
-                return
-            }
             fmtInteger(negative: i < 0, magnitude: BigInt(i).magnitude, verb: verb, arg: a)
         case .big(let b):
             switch verb {
