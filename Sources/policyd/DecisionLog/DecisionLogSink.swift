@@ -19,6 +19,27 @@ struct DecisionLogSink: DecisionSink {
     /// The file takes the request's input bytes as they are unless masking must edit them.
     var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
 
+    /// A read batch's decisions: without masks their lines are serialised here, on the event
+    /// loop that made them, and handed to the writer as one byte chunk (the writer thread only
+    /// writes; no per-decision record crosses threads except those the journal keeps).
+    func record(batch events: [DecisionEvent]) {
+        guard writer.writesFile && !writer.masks else {
+            for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
+            return
+        }
+        var w = JSONWriter(reserve: events.count * 768)
+        var journal: [DecisionRecord] = []
+        for e in events {
+            let r = Self.record(from: e, labels: labels)
+            r.writeJSON(into: &w)
+            w.appendRaw("\n")
+            if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
+                journal.append(r)
+            }
+        }
+        writer.record(lines: w.bytes, count: events.count, journal: journal)
+    }
+
     func record(_ e: DecisionEvent) {
         writer.record(Self.record(from: e, labels: labels))
     }

@@ -35,11 +35,16 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
     /// input's bytes for it).
     var wantsInputJSON: Bool { get }
+    /// Several events at once (a connection's read batch), in order. Called on the event loop.
+    func record(batch events: [DecisionEvent])
 }
 
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
+    func record(batch events: [DecisionEvent]) {
+        for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
+    }
 }
 
 /// Fans one event out to several sinks.
@@ -52,4 +57,7 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
+    func record(batch events: [DecisionEvent]) {
+        for s in sinks { s.record(batch: events) }
+    }
 }

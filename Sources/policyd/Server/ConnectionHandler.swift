@@ -67,6 +67,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        responder.flushDecisions(&state)
         if counted { counters.connections.wrappingDecrement(ordering: .relaxed) }
         counted = false
         idleCheck?.cancel()
@@ -99,6 +100,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if idleTimeout != nil { lastActivity = .now() }
         writeOut(context)
         context.flush()
+        responder.flushDecisions(&state)
         context.fireChannelReadComplete()
     }
 
@@ -142,6 +144,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         idleCheck?.cancel()
         idleCheck = nil
         writeOut(context)
+        responder.flushDecisions(&state)
         let empty = context.channel.allocator.buffer(capacity: 0)
         let ctx = context
         context.writeAndFlush(wrapOutboundOut(empty)).assumeIsolated().whenComplete { _ in

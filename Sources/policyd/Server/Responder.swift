@@ -88,6 +88,7 @@ final class Responder: Sendable {
         var state = ConnectionState()
         var out = bufferAllocator.buffer(capacity: 512)
         respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        flushDecisions(&state)
         out.moveReaderIndex(forwardBy: Frame.headerBytes)
         return out.readBytes(length: out.readableBytes) ?? []
     }
@@ -111,6 +112,17 @@ final class Responder: Sendable {
         }
         if request.op == .decide { return decide(request, body: body, peer: peer, into: &out, state: &state) }
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
+    }
+
+    /// Decisions a connection keeps before handing them to the sinks even mid-batch.
+    static let maxPendingEvents = 64
+
+    /// Hands the connection's pending decision events to the sinks (end of a read batch, or
+    /// before the connection closes).
+    func flushDecisions(_ state: inout ConnectionState) {
+        guard !state.events.isEmpty else { return }
+        sink?.record(batch: state.events)
+        state.events.removeAll(keepingCapacity: true)
     }
 
     private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
@@ -351,7 +363,9 @@ final class Responder: Sendable {
                 let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
                 event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
             }
-            sink.record(event)
+            // Handed to the sinks per read batch (`flushDecisions`), not per decision.
+            state.events.append(event)
+            if state.events.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
 
