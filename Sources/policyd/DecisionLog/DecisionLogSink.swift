@@ -22,22 +22,26 @@ struct DecisionLogSink: DecisionSink {
     /// A read batch's decisions: without masks their lines are serialised here, on the event
     /// loop that made them, and handed to the writer as one byte chunk (the writer thread only
     /// writes; no per-decision record crosses threads except those the journal keeps).
-    func record(batch events: [DecisionEvent]) {
+    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
         guard writer.writesFile && !writer.masks else {
             for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
             return
         }
-        var w = JSONWriter(reserve: events.count * 768)
+        // Each line in a small writer (a thread-cached allocation), gathered in the
+        // connection's reused buffer: no large allocation per batch.
+        scratch.removeAll(keepingCapacity: true)
         var journal: [DecisionRecord] = []
         for e in events {
             let r = Self.record(from: e, labels: labels)
+            var w = JSONWriter(reserve: 960)
             r.writeJSON(into: &w)
             w.appendRaw("\n")
+            scratch.append(contentsOf: w.bytes)
             if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
                 journal.append(r)
             }
         }
-        writer.record(lines: w.bytes, count: events.count, journal: journal)
+        writer.record(lines: scratch, count: events.count, journal: journal)
     }
 
     func record(_ e: DecisionEvent) {

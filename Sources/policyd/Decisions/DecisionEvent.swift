@@ -35,14 +35,15 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
     /// input's bytes for it).
     var wantsInputJSON: Bool { get }
-    /// Several events at once (a connection's read batch), in order. Called on the event loop.
-    func record(batch events: [DecisionEvent])
+    /// Several events at once (a connection's read batch), in order. Called on the event loop;
+    /// `scratch` is the connection's reusable byte buffer (contents undefined on entry).
+    func record(batch events: [DecisionEvent], scratch: inout [UInt8])
 }
 
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
-    func record(batch events: [DecisionEvent]) {
+    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
         for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
     }
 }
@@ -57,7 +58,7 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
-    func record(batch events: [DecisionEvent]) {
-        for s in sinks { s.record(batch: events) }
+    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
+        for s in sinks { s.record(batch: events, scratch: &scratch) }
     }
 }

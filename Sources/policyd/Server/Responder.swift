@@ -121,7 +121,7 @@ final class Responder: Sendable {
     /// before the connection closes).
     func flushDecisions(_ state: inout ConnectionState) {
         guard !state.events.isEmpty else { return }
-        sink?.record(batch: state.events)
+        sink?.record(batch: state.events, scratch: &state.scratch)
         state.events.removeAll(keepingCapacity: true)
     }
 

@@ -72,6 +72,8 @@ struct ConnectionState {
     var bundlesJSON: [UInt8] = []
     /// Decisions of the current read batch, not yet handed to the sinks.
     var events: [DecisionEvent] = []
+    /// Reused by the sinks when they serialise a batch.
+    var scratch: [UInt8] = []
 
     init() {}
 }
