@@ -19,29 +19,29 @@ struct DecisionLogSink: DecisionSink {
     /// The file takes the request's input bytes as they are unless masking must edit them.
     var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
 
-    /// A read batch's decisions: without masks their lines are serialised here, on the event
-    /// loop that made them, and handed to the writer as one byte chunk (the writer thread only
-    /// writes; no per-decision record crosses threads except those the journal keeps).
-    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
-        guard writer.writesFile && !writer.masks else {
-            for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
-            return
+    /// Without masks, the line is serialised here, on the event loop that made the decision,
+    /// into the connection's batch (temporaries freed at once, by the thread that allocated
+    /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
+    /// only writes, and no per-decision record crosses threads except those the journal keeps.
+    func record(_ e: DecisionEvent, batch: inout DecisionBatch) {
+        guard writer.writesFile && !writer.masks else { return record(e) }
+        let r = Self.record(from: e, labels: labels)
+        var w = JSONWriter(reserve: 960)
+        r.writeJSON(into: &w)
+        w.appendRaw("\n")
+        batch.lines.append(contentsOf: w.bytes)
+        batch.count += 1
+        if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
+            batch.journal.append(r)
         }
-        // Each line in a small writer (a thread-cached allocation), gathered in the
-        // connection's reused buffer: no large allocation per batch.
-        scratch.removeAll(keepingCapacity: true)
-        var journal: [DecisionRecord] = []
-        for e in events {
-            let r = Self.record(from: e, labels: labels)
-            var w = JSONWriter(reserve: 960)
-            r.writeJSON(into: &w)
-            w.appendRaw("\n")
-            scratch.append(contentsOf: w.bytes)
-            if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
-                journal.append(r)
-            }
-        }
-        writer.record(lines: scratch, count: events.count, journal: journal)
+    }
+
+    func flush(_ batch: inout DecisionBatch) {
+        guard batch.count > 0 else { return }
+        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal)
+        batch.lines.removeAll(keepingCapacity: true)
+        batch.count = 0
+        batch.journal.removeAll(keepingCapacity: true)
     }
 
     func record(_ e: DecisionEvent) {

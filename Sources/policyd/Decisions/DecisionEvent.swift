@@ -35,17 +35,26 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
     /// input's bytes for it).
     var wantsInputJSON: Bool { get }
-    /// Several events at once (a connection's read batch), in order. Called on the event loop;
-    /// `scratch` is the connection's reusable byte buffer (contents undefined on entry).
-    func record(batch events: [DecisionEvent], scratch: inout [UInt8])
+    /// `record` on behalf of a connection: a sink may stage its work in the connection's
+    /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch)
+    func flush(_ batch: inout DecisionBatch)
+}
+
+/// Per-connection staging for sinks (owned by the connection, used on its event loop only).
+struct DecisionBatch {
+    /// Serialised decision-log lines (each ending in a newline) and how many.
+    var lines: [UInt8] = []
+    var count = 0
+    /// Records among them that the journal may log.
+    var journal: [DecisionRecord] = []
 }
 
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
-    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
-        for e in events where wants(e.outcome.verdict, failed: e.outcome.error != nil) { record(e) }
-    }
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch) { record(event) }
+    func flush(_ batch: inout DecisionBatch) {}
 }
 
 /// Fans one event out to several sinks.
@@ -58,7 +67,12 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
-    func record(batch events: [DecisionEvent], scratch: inout [UInt8]) {
-        for s in sinks { s.record(batch: events, scratch: &scratch) }
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch) {
+        for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
+            s.record(event, batch: &batch)
+        }
+    }
+    func flush(_ batch: inout DecisionBatch) {
+        for s in sinks { s.flush(&batch) }
     }
 }

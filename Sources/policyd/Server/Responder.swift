@@ -114,15 +114,14 @@ final class Responder: Sendable {
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
     }
 
-    /// Decisions a connection keeps before handing them to the sinks even mid-batch.
+    /// Decisions a connection stages before handing them to the sinks even mid-batch.
     static let maxPendingEvents = 64
 
     /// Hands the connection's pending decision events to the sinks (end of a read batch, or
     /// before the connection closes).
     func flushDecisions(_ state: inout ConnectionState) {
-        guard !state.events.isEmpty else { return }
-        sink?.record(batch: state.events, scratch: &state.scratch)
-        state.events.removeAll(keepingCapacity: true)
+        guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
+        sink?.flush(&state.batch)
     }
 
     private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
@@ -363,9 +362,10 @@ final class Responder: Sendable {
                 let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
                 event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
             }
-            // Handed to the sinks per read batch (`flushDecisions`), not per decision.
-            state.events.append(event)
-            if state.events.count >= Self.maxPendingEvents { flushDecisions(&state) }
+            // Sinks stage their work in the connection's batch, handed on per read batch
+            // (`flushDecisions`), not per decision.
+            sink.record(event, batch: &state.batch)
+            if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
 

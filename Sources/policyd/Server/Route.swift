@@ -70,10 +70,8 @@ struct ConnectionState {
     /// The response's `bundles` object for the snapshot generation that last answered.
     var bundlesGeneration = -1
     var bundlesJSON: [UInt8] = []
-    /// Decisions of the current read batch, not yet handed to the sinks.
-    var events: [DecisionEvent] = []
-    /// Reused by the sinks when they serialise a batch.
-    var scratch: [UInt8] = []
+    /// What the sinks staged for the current read batch.
+    var batch = DecisionBatch()
 
     init() {}
 }
