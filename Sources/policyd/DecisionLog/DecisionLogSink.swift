@@ -39,7 +39,8 @@ struct DecisionLogSink: DecisionSink {
     func flush(_ batch: inout DecisionBatch) {
         guard batch.count > 0 else { return }
         writer.record(lines: batch.lines, count: batch.count, journal: batch.journal)
-        batch.lines.removeAll(keepingCapacity: true)
+        // Keep a small buffer for the next batch; let one made huge by a big input go.
+        batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)
     }

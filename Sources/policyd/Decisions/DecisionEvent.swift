@@ -48,6 +48,8 @@ struct DecisionBatch {
     var count = 0
     /// Records among them that the journal may log.
     var journal: [DecisionRecord] = []
+    /// Buffer capacity a connection keeps between batches.
+    static let keptCapacity = 64 * 1024
 }
 
 extension DecisionSink {

@@ -131,7 +131,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func writeOut(_ context: ChannelHandlerContext) {
         guard out.readableBytes > 0 else { return }
         context.write(wrapOutboundOut(out), promise: nil)
-        out.clear()
+        // Reuse the buffer unless a huge response grew it (then start small again).
+        if out.capacity > Self.writeEarlyBytes * 2 {
+            out = context.channel.allocator.buffer(capacity: 1024)
+        } else {
+            out.clear()
+        }
     }
 
     private func send(_ context: ChannelHandlerContext, _ json: [UInt8]) {
