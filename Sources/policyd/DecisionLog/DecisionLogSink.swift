@@ -6,10 +6,12 @@ struct DecisionLogSink: DecisionSink {
     let writer: DecisionLogWriter
     /// `labels` in every record (OPA puts the instance id and version there).
     let labels: [(String, String)]
+    private let labelsJSON: [UInt8]
 
     init(writer: DecisionLogWriter, labels: [(String, String)] = []) {
         self.writer = writer
         self.labels = labels
+        labelsJSON = DecisionLine.labelsJSON(labels)
     }
 
     func wants(_ verdict: Verdict, failed: Bool) -> Bool {
@@ -25,14 +27,10 @@ struct DecisionLogSink: DecisionSink {
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
     func record(_ e: DecisionEvent, batch: inout DecisionBatch) {
         guard writer.writesFile && !writer.masks else { return record(e) }
-        let r = Self.record(from: e, labels: labels)
-        var w = JSONWriter(reserve: 960)
-        r.writeJSON(into: &w)
-        w.appendRaw("\n")
-        batch.lines.append(contentsOf: w.bytes)
+        DecisionLine.append(e, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
         batch.count += 1
         if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
-            batch.journal.append(r)
+            batch.journal.append(Self.record(from: e, labels: labels))
         }
     }
 

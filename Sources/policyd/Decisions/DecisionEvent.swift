@@ -23,6 +23,9 @@ struct DecisionEvent: Sendable {
     /// `input` as compact JSON text (the request's own bytes without whitespace), when a sink
     /// asked for it (`wantsInputJSON`) and the request was read by the fast parser.
     var inputJSON: String? = nil
+    /// Generation of the snapshot that decided (-1: unknown); `bundles` is the same for equal
+    /// generations, so per-snapshot fragments can be cached by it.
+    var snapshotGeneration = -1
 }
 
 /// Where decision events go. `record` is called on the request's event loop: it must not
@@ -50,6 +53,14 @@ struct DecisionBatch {
     var journal: [DecisionRecord] = []
     /// Buffer capacity a connection keeps between batches.
     static let keptCapacity = 64 * 1024
+    /// Line pieces that repeat on a connection.
+    struct Fragments {
+        var peer: PeerCredentials?
+        var peerJSON: [UInt8] = []
+        var bundlesGeneration = -1
+        var bundlesJSON: [UInt8] = []
+    }
+    var fragments = Fragments()
 }
 
 extension DecisionSink {

@@ -358,6 +358,7 @@ final class Responder: Sendable {
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
+            event.snapshotGeneration = snap.generation
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
                 let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
                 event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
