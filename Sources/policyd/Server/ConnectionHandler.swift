@@ -67,6 +67,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        responder.flushDecisions(&state)
         if counted { counters.connections.wrappingDecrement(ordering: .relaxed) }
         counted = false
         idleCheck?.cancel()
@@ -99,6 +100,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if idleTimeout != nil { lastActivity = .now() }
         writeOut(context)
         context.flush()
+        responder.flushDecisions(&state)
         context.fireChannelReadComplete()
     }
 
@@ -129,7 +131,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func writeOut(_ context: ChannelHandlerContext) {
         guard out.readableBytes > 0 else { return }
         context.write(wrapOutboundOut(out), promise: nil)
-        out.clear()
+        // Reuse the buffer unless a huge response grew it (then start small again).
+        if out.capacity > Self.writeEarlyBytes * 2 {
+            out = context.channel.allocator.buffer(capacity: 1024)
+        } else {
+            out.clear()
+        }
     }
 
     private func send(_ context: ChannelHandlerContext, _ json: [UInt8]) {
@@ -142,6 +149,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         idleCheck?.cancel()
         idleCheck = nil
         writeOut(context)
+        responder.flushDecisions(&state)
         let empty = context.channel.allocator.buffer(capacity: 0)
         let ctx = context
         context.writeAndFlush(wrapOutboundOut(empty)).assumeIsolated().whenComplete { _ in

@@ -91,6 +91,7 @@ final class Responder: Sendable {
         var state = ConnectionState()
         var out = bufferAllocator.buffer(capacity: 512)
         respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        flushDecisions(&state)
         out.moveReaderIndex(forwardBy: Frame.headerBytes)
         return out.readBytes(length: out.readableBytes) ?? []
     }
@@ -114,6 +115,16 @@ final class Responder: Sendable {
         }
         if request.op == .decide { return decide(request, body: body, peer: peer, into: &out, state: &state) }
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
+    }
+
+    /// Decisions a connection stages before handing them to the sinks even mid-batch.
+    static let maxPendingEvents = 64
+
+    /// Hands the connection's pending decision events to the sinks (end of a read batch, or
+    /// before the connection closes).
+    func flushDecisions(_ state: inout ConnectionState) {
+        guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
+        sink?.flush(&state.batch)
     }
 
     private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
@@ -374,11 +385,15 @@ final class Responder: Sendable {
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
+            event.snapshotGeneration = snap.generation
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
                 let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
                 event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
             }
-            sink.record(event)
+            // Sinks stage their work in the connection's batch, handed on per read batch
+            // (`flushDecisions`), not per decision.
+            sink.record(event, batch: &state.batch)
+            if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
 
