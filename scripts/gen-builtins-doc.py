@@ -91,6 +91,10 @@ def main():
     out.append("Implemented: %d. Refused by design: %d. Missing: %d." %
                (counts["implemented"], counts["refused by design"], counts["missing"]))
     out.append("")
+    out.append("Deprecated builtins are compile errors (`rego_type_error: deprecated built-in function calls")
+    out.append("in expression: NAME`) in Rego v1 modules and in v0 modules that `import rego.v1`, as in OPA;")
+    out.append("plain v0 modules and ad-hoc queries may call them.")
+    out.append("")
     out.append("| builtin | status | family / reason | deprecated in OPA |")
     out.append("|---|---|---|---|")
     out.extend(rows)

@@ -58,7 +58,13 @@ public struct QueryResult: Sendable {
         }
     }
     public var rows: [Row]
-    public init(rows: [Row]) { self.rows = rows }
+    /// Each top-level query expression as written, with its location (same order as
+    /// `Row.expressions`).
+    public var expressionTexts: [QuerySpan]
+    public init(rows: [Row], expressionTexts: [QuerySpan] = []) {
+        self.rows = rows
+        self.expressionTexts = expressionTexts
+    }
 }
 
 public final class CompiledPolicy: Sendable {
@@ -139,12 +145,7 @@ public final class CompiledPolicy: Sendable {
     public func query(_ text: String, input: Value?, context: EvalContext,
                       limits: EvalLimits = .default) throws(EngineErrors) -> QueryResult
     {
-        let body: Body
-        do {
-            body = try ParserBridge.parseQuery(text)
-        } catch {
-            throw error
-        }
+        let (body, texts) = try ParserBridge.parseQuery(text)
         let q = try QueryCompiler.compile(body, plan: plan)
         let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
         var rows: [QueryResult.Row] = []
@@ -166,7 +167,7 @@ public final class CompiledPolicy: Sendable {
         } catch {
             throw EngineErrors([EngineError(.evalInternalError, "\(error)")])
         }
-        return QueryResult(rows: rows)
+        return QueryResult(rows: rows, expressionTexts: texts.count == q.expressionTerms.count ? texts : [])
     }
 }
 

@@ -34,6 +34,20 @@ import Yams
         ]).isEmpty)
     }
 
+    @Test func deprecatedBuiltinsOnlyInV1() throws {
+        let e = try errors(["package x\np := count(set_diff({1}, {2}))\nq if any([true])"])
+        #expect(e.map(\.message) == ["deprecated built-in function calls in expression: set_diff",
+                                      "deprecated built-in function calls in expression: any"])
+        #expect(e.allSatisfy { $0.code == .typeError })
+        // v0 modules may still call them, unless they opt into v1 with `import rego.v1`.
+        let v0 = try Parser.parseModule(name: "v0.rego", source: "package x\np { re_match(\"a\", \"a\") }", version: .v0)
+        #expect(StaticChecks.run([v0]).isEmpty)
+        let v0v1 = try Parser.parseModule(name: "v0.rego", source: "package x\nimport rego.v1\np if { re_match(\"a\", \"a\") }", version: .v0)
+        #expect(StaticChecks.run([v0v1]).map(\.message) == ["deprecated built-in function calls in expression: re_match"])
+        // A user function named like a deprecated builtin shadows it.
+        #expect(try errors(["package x\nany(x) := 2\nq := any(1)"]).isEmpty)
+    }
+
     @Test func refusedNetworkBuiltins() throws {
         let e = try errors(["package x\np if { http.send({\"method\": \"get\", \"url\": \"http://x\"}) }"])
         #expect(e.count == 1 && e[0].code == .typeError && e[0].message.contains("not allowed in the sidecar"))

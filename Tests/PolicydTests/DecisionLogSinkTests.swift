@@ -45,6 +45,31 @@ import Wire
     }
 }
 
+extension DecisionLogSinkTests {
+    /// Without masks the log takes the request's own input bytes (whitespace removed): the
+    /// entry reads back as the same input value, on one line.
+    @Test func unmaskedInputIsCopiedCompactFromTheRequest() async throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("decisions.jsonl")
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: path, maxBytes: 1 << 20, maxFiles: 2))
+        let responder = Responder(store: PolicyStore(), config: Configuration(),
+                                  sink: DecisionLogSink(writer: writer), logger: Logger(label: "test"))
+        let inputs = [#"{"tool":"fs.write","args":{"path":"/tmp/x","n":[1,2.5,-3e2]},"s":"a \"b\"\n"}"#,
+                      "{ \"b\" :\n [ true , null ] ,\t\"a\" : \"x y\" }"]
+        for (i, input) in inputs.enumerated() {
+            var text = #"{"id":\#(i),"input":"# + input + "}"
+            _ = text.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+        }
+        await writer.close()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, input) in zip(lines, inputs) {
+            #expect(try DecisionRecord(json: String(line)).input == JSONReader.parse(input))
+        }
+        #expect(lines[1].contains(#""input":{"b":[true,null],"a":"x y"}"#))
+    }
+}
+
 @Suite struct DecisionsTestOpTests {
     func ask(_ responder: Responder, _ text: String, admin: Bool) throws -> JSON {
         var t = text
@@ -55,21 +80,39 @@ import Wire
     @Test func testOpIsAdminOnlyAndAnswersPassedAndResults() throws {
         var c = Configuration()
         c.bundles.dir = examplesDir
+        c.bundles.allowUnsigned = true   // as the development config: unsigned directory drops
         let responder = Responder(store: PolicyStore(), config: c, logger: Logger(label: "test"))
         let refused = try ask(responder, #"{"id":1,"op":"test"}"#, admin: false)
         #expect(refused["error"]?["code"] == "forbidden")
-        let r = try ask(responder, #"{"id":2,"op":"test","path":"behavry"}"#, admin: true)
+        let r = try ask(responder, #"{"id":2,"op":"test","bundle":"behavry"}"#, admin: true)
         #expect(r["id"] == 2)
-        let passed = try #require(r["passed"]?.boolValue as Bool?)
-        let errors = r["errors"]?.arrayValue ?? []
-        if errors.isEmpty {
-            // The engine compiles the pack: all 8 tests and 6 cases must pass.
-            #expect(passed)
-            #expect(r["results"]?.arrayValue?.count == 14)
-        } else {
-            // No engine yet (or the pack does not compile): reported, never a pass.
-            #expect(!passed)
-            #expect(errors.first?.stringValue?.hasPrefix("behavry: ") == true)
-        }
+        #expect(r["errors"] == [])
+        #expect(r["passed"] == true)
+        #expect(r["results"]?.arrayValue?.count == 14)   // 8 tests and 6 cases
+        #expect(r["bundles"]?["behavry"]?["revision"] == "behavry-2026.11.1")
+        #expect(r["bundles"]?["behavry"]?["signed_by"] == .null)
+        // The older spelling `path` still names the bundle.
+        #expect(try ask(responder, #"{"id":3,"op":"test","path":"behavry"}"#, admin: true)["passed"] == true)
+        // A candidate outside the drop directory, by absolute path.
+        let cand = try ask(responder, #"{"id":4,"op":"test","candidate":"\#(examplesDir)/agentcy"}"#, admin: true)
+        #expect(cand["passed"] == true && cand["results"]?.arrayValue?.count == 22)
+    }
+
+    /// Drops are verified like drops: without allow_unsigned an unsigned directory is refused,
+    /// reported per bundle (drop directory) or as `bundle_rejected` (candidate).
+    @Test func testOpVerifiesLikeADrop() throws {
+        var c = Configuration()
+        c.bundles.dir = examplesDir
+        c.bundles.allowUnsigned = false
+        let responder = Responder(store: PolicyStore(), config: c, logger: Logger(label: "test"))
+        let r = try ask(responder, #"{"id":1,"op":"test","bundle":"behavry"}"#, admin: true)
+        #expect(r["passed"] == false)
+        #expect(r["errors"]?.arrayValue?.first?.stringValue?.contains("unsigned_not_allowed") == true)
+        let cand = try ask(responder, #"{"id":2,"op":"test","candidate":"\#(examplesDir)/behavry"}"#, admin: true)
+        #expect(cand["error"]?["code"] == "bundle_rejected")
+        #expect(cand["error"]?["reason"] == "unsigned_not_allowed")
+        let explicit = try ask(responder, #"{"id":3,"op":"test","candidate":"\#(examplesDir)/behavry","unsigned":true}"#, admin: true)
+        #expect(explicit["passed"] == true)
+        #expect(try ask(responder, #"{"op":"test","unsigned":"yes"}"#, admin: true)["error"]?["code"] == "bad_request")
     }
 }

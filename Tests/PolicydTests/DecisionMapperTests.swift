@@ -48,9 +48,19 @@ import Testing
         #expect(o.reasons == ["no"])
     }
 
-    @Test func subPackageAllowNeverGrants() {
-        let o = map(["allow": false, "sub": ["allow": true]])
-        #expect(o == DecisionOutcome(verdict: .deny, reasons: [DecisionMapper.noRuleReason], rules: [], error: nil))
+    /// Issue 4: for a prefix entrypoint, deny, escalate *and allow* are gathered from the
+    /// entrypoint's package and every package below it.
+    @Test func prefixEntrypointGathersAllowFromSubPackages() {
+        let o = DecisionMapper.map(result: ["main": ["allow": false], "tools": ["allow": true], "routes": ["allow": true]],
+                                   path: ["agentcy"], defaultDecision: .deny)
+        #expect(o == DecisionOutcome(verdict: .allow, reasons: [], rules: ["agentcy.routes.allow", "agentcy.tools.allow"], error: nil))
+        // A deny or escalate anywhere still beats an allow anywhere.
+        let d = DecisionMapper.map(result: ["tools": ["allow": true], "routes": ["escalate": true]],
+                                   path: ["agentcy"], defaultDecision: .deny)
+        #expect(d.verdict == .escalate && d.rules == ["agentcy.routes.escalate"])
+        // No allow anywhere: the default.
+        let n = map(["allow": false, "sub": ["allow": false]])
+        #expect(n == DecisionOutcome(verdict: .deny, reasons: [DecisionMapper.noRuleReason], rules: [], error: nil))
     }
 
     @Test func defaultAllowEntrypoint() {
@@ -67,6 +77,8 @@ import Testing
         let o = map(["decision": "deny", "reasons": ["b", "a"]])
         #expect(o.verdict == .deny)
         #expect(o.reasons == ["a", "b"])
+        // Sorted by UTF-8 bytes like set reasons (Swift's String order would call these equal).
+        #expect(map(["decision": "deny", "reasons": ["\u{E9}", "e\u{301}"]]).reasons == ["e\u{301}", "\u{E9}"])
         #expect(map("maybe").error == "invalid_result")
         #expect(map(["decision": 3]).verdict == .deny)
     }

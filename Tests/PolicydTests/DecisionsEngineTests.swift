@@ -8,7 +8,7 @@ import Testing
 @Suite struct DecisionsEngineTests {
     let runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping())
 
-    @Test(arguments: [("behavry", 14), ("agentcy", 20), ("agent-safety", 23)])
+    @Test(arguments: [("behavry", 14), ("agentcy", 22), ("agent-safety", 23)])
     func examplePackPassesOnTheEngine(pack: String, count: Int) throws {
         let report = runner.run(try TestSources.load(paths: [examplesDir + "/" + pack]))
         #expect(report.errors.isEmpty)

@@ -66,14 +66,14 @@ func runner(_ policy: TablePolicy) -> PolicyTestRunner {
 
         let agentcy = try TestSources.load(paths: [examplesDir + "/agentcy"])
         #expect(agentcy.modules.allSatisfy { $0.regoVersion == .v0 })   // from the manifest's rego_version
-        #expect(agentcy.tests.count == 13 && agentcy.cases.count == 7)
+        #expect(agentcy.tests.count == 13 && agentcy.cases.count == 9)
 
         let safety = try TestSources.load(paths: [examplesDir + "/agent-safety"])
         #expect(safety.tests.count == 14 && safety.cases.count == 9)
 
         // All packs at once: each file takes its Rego version from its own bundle's manifest.
         let all = try TestSources.load(paths: [examplesDir])
-        #expect(all.tests.count == 35 && all.cases.count == 22)
+        #expect(all.tests.count == 35 && all.cases.count == 24)
         #expect(all.modules.filter { $0.regoVersion == .v0 }.map(\.name).allSatisfy { $0.contains("/agentcy/") })
         #expect(all.modules.filter { $0.regoVersion == .v0 }.count == 5)
     }
@@ -207,7 +207,7 @@ struct ThrowingPolicy: PolicyEvaluating {
     @Test func loadedBundleYieldsItsTestsAndCases() throws {
         var v = VerificationConfig()
         v.allowUnsigned = true
-        for (pack, tests, cases, version) in [("behavry", 8, 6, RegoVersion.v1), ("agentcy", 13, 7, .v0),
+        for (pack, tests, cases, version) in [("behavry", 8, 6, RegoVersion.v1), ("agentcy", 13, 9, .v0),
                                                ("agent-safety", 14, 9, .v1)]
         {
             let loaded = try BundleReader.load(path: examplesDir + "/" + pack, name: pack, config: v)
@@ -219,6 +219,20 @@ struct ThrowingPolicy: PolicyEvaluating {
         let loaded = try BundleReader.load(path: examplesDir + "/behavry", name: "behavry", config: v)
         let report = runner(behavryTests(passing: true)).run(try TestSources(bundle: loaded))
         #expect(report.passed && report.count(.pass) == 14)
+        #expect(try TestSources(bundle: loaded).entrypoints.map(\.key) == ["behavry/authz"])
+    }
+
+    /// `policyd bundle build` keeps decision case files: a built tarball carries the same tests
+    /// as its source directory (for activation's gate and the `test` admin op).
+    @Test func builtTarballKeepsItsCaseFiles() throws {
+        var v = VerificationConfig()
+        v.allowUnsigned = true
+        let bytes = try BundleBuilder.build(directory: examplesDir + "/agentcy", revision: nil, signing: nil)
+        let files = try BundleArchive.readTarball(bytes: bytes, limits: .default)
+        #expect(files.map(\.name).contains("cases.json"))
+        let sources = try TestSources(bundle: try BundleReader.load(files: files, name: "agentcy", config: v))
+        #expect(sources.tests.count == 13 && sources.cases.count == 9)
+        #expect(sources.entrypoints.first { $0.key == "agentcy" }?.defaultDecision == .allow)
     }
 }
 

@@ -227,3 +227,17 @@ class PolicyClient:
 
     def rollback(self) -> dict:
         return self._check(self.request({"id": self._id(), "op": "rollback"}))
+
+    def test(self, candidate: str | None = None, unsigned: bool = False, bundle: str | None = None) -> dict:
+        """The `test` admin op: runs a candidate bundle's (an absolute path to a .tar.gz or a
+        directory, verified like a drop) or the drops' own tests and case files. Answers
+        {"passed", "results", "errors", "summary", "bundles"}; a candidate that fails
+        verification raises ServerError("bundle_rejected") (its `response` has stage/reason)."""
+        req: dict = {"id": self._id(), "op": "test"}
+        if candidate is not None:
+            req["candidate"] = candidate
+        if unsigned:
+            req["unsigned"] = True
+        if bundle is not None:
+            req["bundle"] = bundle
+        return self._check(self.request(req))

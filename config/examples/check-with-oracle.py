@@ -63,19 +63,38 @@ def oracle(pack, query, inp=None):
     return res[0]["expressions"][0]["value"] if res else None
 
 
-def mapped(doc, path):
+def gather(doc, key):
+    """`key` (deny/escalate/allow) from the package and every package below it."""
+    found = []
+    if not isinstance(doc, dict):
+        return found
+    if key in doc:
+        found.append(doc[key])
+    for k, v in doc.items():
+        if k not in ("deny", "escalate", "allow") and isinstance(v, dict):
+            found += gather(v, key)
+    return found
+
+
+def mapped(doc, path, default="deny"):
     """The daemon's decision mapping (Sources/policyd/Decisions/DecisionMapper.swift) for the
-    package documents the packs produce: deny > escalate > allow > default deny."""
+    package documents the packs produce: deny > escalate > allow > the entrypoint's default,
+    each gathered from the entrypoint's package and every package below it."""
     dotted = path.replace("/", ".")
     if doc is None:
         return "deny", [f"policy decision undefined: data.{dotted}"]
     if not isinstance(doc, dict):
         raise SystemExit(f"{path}: not a package document: {doc!r}")
-    if doc.get("deny"):
-        return "deny", sorted(set(doc["deny"]))
-    if doc.get("escalate"):
-        return "escalate", sorted(set(doc["escalate"]))
-    if doc.get("allow") is True:
+    for key in ("deny", "escalate"):
+        hits = [v for v in gather(doc, key) if v]
+        if hits:
+            reasons = set()
+            for v in hits:
+                reasons |= {f"denied by {dotted}.{key}"} if v is True else set(v)
+            return key, sorted(reasons)
+    if any(v is True for v in gather(doc, "allow")):
+        return "allow", []
+    if default == "allow":
         return "allow", []
     return "deny", ["no rule allowed this request"]
 
@@ -110,7 +129,8 @@ def check(pack):
             cases += 1
             path = c.get("path", spec.get("path"))
             doc = oracle(work, "data." + path.replace("/", "."), c.get("input"))
-            decision, reasons = mapped(doc, path)
+            declared = (manifest.get("metadata") or {}).get("policyd", {}).get("entrypoints", {})
+            decision, reasons = mapped(doc, path, declared.get(path, {}).get("default", "deny"))
             want = c["expect"]
             ok = decision == want["decision"] and ("reasons" not in want or reasons == sorted(want["reasons"]))
             if not ok:

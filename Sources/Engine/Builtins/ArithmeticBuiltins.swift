@@ -31,7 +31,8 @@ enum ArithmeticBuiltins {
         },
         Builtin("numbers.range_step", arity: 3) { a, _ in
             let step = try a.int(2)
-            if step <= 0 { throw BuiltinError.failure("step must be a positive number above zero") }
+            // OPA's message repeats the builtin name.
+            if step <= 0 { throw BuiltinError.failure("numbers.range_step: step must be a positive integer") }
             return try range(a, step: step)
         },
     ]

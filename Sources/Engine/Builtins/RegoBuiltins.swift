@@ -1,8 +1,10 @@
-/// `rego.*` builtins that need the parser. (`rego.metadata.chain` / `rego.metadata.rule` depend
-/// on the rule being evaluated, so the evaluator provides them from `Rule.annotations` and
-/// `Module.annotations`.)
+/// `rego.*` builtins. (`rego.metadata.chain` / `rego.metadata.rule` depend on the rule that
+/// calls them, so inside rules the compiler replaces them with constants (see
+/// Lowering+Metadata.swift); the implementations here only run for calls in a query.)
 enum RegoBuiltins {
     static let builtins: [Builtin] = [
+        Builtin("rego.metadata.chain", arity: 0) { _, _ in throw outsideRule("rego.metadata.chain") },
+        Builtin("rego.metadata.rule", arity: 0) { _, _ in throw outsideRule("rego.metadata.rule") },
         // rego.parse_module(filename, source): the module as OPA's JSON AST.
         Builtin("rego.parse_module", arity: 2) { args, _ in
             let name = try args.string(0)
@@ -16,4 +18,8 @@ enum RegoBuiltins {
             }
         },
     ]
+
+    private static func outsideRule(_ name: String) -> BuiltinError {
+        BuiltinError.failure("the \(name) function must only be called within the scope of a rule")
+    }
 }

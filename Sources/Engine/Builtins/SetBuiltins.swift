@@ -1,8 +1,10 @@
-/// Set operators `&`, `|` and the n-ary `intersection` / `union`.
+/// Set operators `&`, `|`, the n-ary `intersection` / `union`, and the deprecated `set_diff`
+/// (a − b; the compiler rejects it in v1 modules, see DeprecatedBuiltinsCheck).
 enum SetBuiltins {
     static let builtins: [Builtin] = [
         Builtin("and", arity: 2) { a, _ in .set(try a.set(0).intersection(try a.set(1))) },
         Builtin("or", arity: 2) { a, _ in .set(try a.set(0).union(try a.set(1))) },
+        Builtin("set_diff", arity: 2) { a, _ in .set(try a.set(0).subtracting(try a.set(1))) },
         Builtin("intersection", arity: 1) { a, _ in
             let sets = try setOfSets(a)
             guard var acc = sets.first else { return .emptySet }

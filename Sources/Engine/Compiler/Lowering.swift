@@ -14,6 +14,8 @@ final class Lowerer {
     let plan: PlanBuilder
     let env: ModuleEnv
     var errors: [EngineError] = []
+    /// The rule whose bodies are being lowered (nil for queries); see Lowering+Metadata.swift.
+    var currentRule: Rule?
 
     init(plan: PlanBuilder, env: ModuleEnv) {
         self.plan = plan
@@ -73,7 +75,7 @@ final class Lowerer {
         }
         for w in e.with {
             // `with f as count`: a function name is not a variable.
-            if case .variable(let v) = w.value.value, BuiltinRegistry.lookup(v) != nil || env.ruleNames.contains(v) { continue }
+            if case .variable(let v) = w.value.value, BuiltinRegistry.resolve(v) != nil || env.ruleNames.contains(v) { continue }
             if case .ref(let r) = w.value.value, resolveFunction(r, location: w.location, report: false) != nil { continue }
             collectNames(w.value, &out)
         }
@@ -204,6 +206,9 @@ final class Lowerer {
         case "print":
             return .print(c.args.map { lowerTerm($0, scope: scope) })
         default:
+            if c.args.count <= 1, let v = metadataConstant(name, argCount: 0) {
+                return c.args.isEmpty ? .term(.const(v)) : .unify(lowerTerm(c.args[0], scope: scope), .const(v))
+            }
             guard let (target, arity) = resolveFunction(c.function, location: c.location) else {
                 return .term(.const(.false))
             }
@@ -280,7 +285,7 @@ final class Lowerer {
             if let path, let node = plan.existingNode(path), node.kind == .function {
                 return (.function(node), (node.rules.first ?? node.defaultRule)?.arity ?? 0)
             }
-            if let b = BuiltinRegistry.lookup(ref.dottedName) {
+            if let b = BuiltinRegistry.resolve(ref.dottedName) {
                 return (.builtin(b), b.arity)
             }
         }
@@ -337,6 +342,7 @@ final class Lowerer {
         case .objectComprehension(let key, let value, let body):
             return lowerCompr(.object, key, value, body, scope: scope)
         case .call(let c):
+            if let v = metadataConstant(c.name, argCount: c.args.count) { return .const(v) }
             guard let (target, _) = resolveFunction(c.function, location: c.location) else { return .const(.null) }
             return .call(PCall(target: target, name: c.name, args: c.args.map { lowerTerm($0, scope: scope) }, location: c.location))
         case .template(let ts):

@@ -4,8 +4,10 @@ enum ParserBridge {
         try Parser.parseModule(name: m.name, source: m.source, version: m.regoVersion)
     }
 
-    static func parseQuery(_ text: String) throws(EngineErrors) -> Body {
-        try Parser.parseQuery(text)
+    /// The query and each top-level expression's source text.
+    static func parseQuery(_ text: String) throws(EngineErrors) -> (body: Body, texts: [QuerySpan]) {
+        let r = try Parser.parseQueryWithTexts(text)
+        return (r.body, r.texts)
     }
 
     /// Static checks (conflicting rules, undefined functions, arity, recursion, types).

@@ -6,6 +6,8 @@ final class PlanBuilder {
     private var nextID = 1
     var errors: [EngineError] = []
     var warnings: [String] = []
+    /// Every module's `# METADATA` blocks (for `rego.metadata.*` calls).
+    var annotations = AnnotationSet()
 
     init(data: Value) {
         root = DataNode(id: 0, path: [])
@@ -64,6 +66,7 @@ final class PlanBuilder {
             for r in m.rules { ruleNames[m.package.segments, default: []].insert(r.name) }
         }
         var pending: [Pending] = []
+        annotations = AnnotationSet(modules)  // its errors are reported by AnnotationsCheck
         // Every package exists, even one without rules (its document is `{}`).
         for m in modules { _ = makeNode(m.package.segments) }
         for m in modules {
@@ -122,7 +125,9 @@ final class PlanBuilder {
     }
 
     private func lowerRule(_ p: Pending) {
-        let r = p.rule, pr = p.prule, low = p.lowerer
+        let r = p.rule.withComputedArgsInBody(), pr = p.prule, low = p.lowerer
+        low.currentRule = p.rule
+        defer { low.currentRule = nil }
         let frame = FrameAlloc()
         let scope = Scope(parent: nil, frame: frame)
         var bound = Set<Int>()

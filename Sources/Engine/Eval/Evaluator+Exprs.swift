@@ -228,9 +228,11 @@ extension Evaluator {
                 switch r {
                 case .value(let v): return v
                 case .target(let t):
-                    // Inside the replacement, the replaced function means the original.
-                    replacements[key] = nil
-                    defer { replacements[key] = r }
+                    // Inside a replacement no mock applies (as in OPA): the replaced function
+                    // and every other mocked one mean their originals.
+                    let saved = replacements
+                    replacements = [:]
+                    defer { replacements = saved }
                     switch t {
                     case .builtin(let b): return try callBuiltin(b, args, call.location)
                     case .function(let node): return try callFunction(node, args, call.location)

@@ -48,9 +48,26 @@ extension Evaluator {
         }
         // Not a child node: only base data can answer.
         guard let b = n.base else { return }
-        if let c = b[key] { return try walk(c, path, i + 1, k) }
+        if let c = b[key] { return try walkBase(c, path, i + 1, k) }
         // Data documents are JSON: a number key finds its string form.
-        if case .number(let num) = key, let c = b[Value.string(num.description)] { try walk(c, path, i + 1, k) }
+        if case .number(let num) = key, let c = b[Value.string(num.description)] { try walkBase(c, path, i + 1, k) }
+    }
+
+    /// `walk` through base data: at every step with a known key, a number key that an object
+    /// lacks finds its string form (OPA reads base data by storage path, `data.x[2]` ≡ `data.x["2"]`).
+    private func walkBase(_ v: Value, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
+        if i == path.count { return try k(v) }
+        let key: Value?
+        switch path[i] {
+        case .const(let c): key = c
+        case .local(let s): key = slots[base + s]
+        default: key = nil
+        }
+        guard let key else { return try walk(v, path, i, k) }
+        if let c = v[key] { return try walkBase(c, path, i + 1, k) }
+        if case .object(let o) = v, case .number(let num) = key, let c = o[Value.string(num.description)] {
+            try walkBase(c, path, i + 1, k)
+        }
     }
 
     /// Handles a data reference while `with data…` overlays are in effect. Returns false when
@@ -103,8 +120,12 @@ extension Evaluator {
             for (name, child) in node.children {
                 if child.kind == .function { continue }
                 if let cv = try nodeValue(child) {
-                    if let existing = b[.string(name)], case .object(let eo) = existing, case .object(let co) = cv {
-                        b[.string(name)] = .object(Evaluator.mergeObjects(eo, co))
+                    if let existing = b[.string(name)] {
+                        // Base data and a rule at one path: objects merge; otherwise the base
+                        // document wins in the package's document (OPA's extent merge).
+                        if case .object(let eo) = existing, case .object(let co) = cv {
+                            b[.string(name)] = .object(Evaluator.mergeObjects(eo, co))
+                        }
                     } else {
                         b[.string(name)] = cv
                     }
@@ -119,8 +140,8 @@ extension Evaluator {
     static func mergeObjects(_ a: ObjectValue, _ b: ObjectValue) -> ObjectValue {
         var out = ObjectBuilder(a)
         for (k, v) in b.pairs {
-            if let old = out[k], case .object(let oo) = old, case .object(let no) = v {
-                out[k] = .object(mergeObjects(oo, no))
+            if let old = out[k] {
+                if case .object(let oo) = old, case .object(let no) = v { out[k] = .object(mergeObjects(oo, no)) }
             } else {
                 out[k] = v
             }
@@ -155,6 +176,8 @@ extension Evaluator {
             return .set(b.build())
         case .partialObject:
             var obj: Value = .emptyObject
+            // Key paths where a rule placed a whole value (children may not extend those).
+            var leaves = Set<[Value]>()
             for r in candidateRules(node) {
                 rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
@@ -172,6 +195,7 @@ extension Evaluator {
                         guard let vt = r.value else { return }
                         try evalTerm(vt) { v in
                             obj = try Evaluator.insertPath(obj, keys, 0, v, r.location)
+                            leaves.insert(keys)
                         }
                     }
                 }
@@ -179,7 +203,8 @@ extension Evaluator {
             // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
             for (name, child) in node.children where child.kind != .function {
                 if let cv = try nodeValue(child) {
-                    obj = try Evaluator.insertPath(obj, [.string(name)], 0, cv, child.rules.first?.location ?? SourceLocation(file: "", row: 0, col: 0), mergeObjects: true)
+                    obj = try Evaluator.mergeChild(obj, [], .string(name), cv, leaves: leaves,
+                                                   child.rules.first?.location ?? SourceLocation(file: "", row: 0, col: 0))
                 }
             }
             if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
@@ -219,6 +244,26 @@ extension Evaluator {
         }
         let child = o[keys[i]] ?? .emptyObject
         return .object(o.inserting(keys[i], try insertPath(child, keys, i + 1, v, loc, mergeSets: mergeSets, mergeObjects: mergeObjects)))
+    }
+
+    /// Merges a child node's document at `prefix + [key]`: objects built from rule paths merge
+    /// and sets (multi-value rules) unite, but a child may not reach into a value another rule
+    /// produced (`p[q].r := {…}` next to `p.q.r.s := 1` is a conflict, as in OPA).
+    static func mergeChild(_ doc: Value, _ prefix: [Value], _ key: Value, _ v: Value, leaves: Set<[Value]>,
+                           _ loc: SourceLocation) throws -> Value {
+        guard case .object(let o) = doc else {
+            throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
+        }
+        guard let old = o[key] else { return .object(o.inserting(key, v)) }
+        if old == v { return doc }
+        let path = prefix + [key]
+        if case .set(let a) = old, case .set(let b) = v { return .object(o.inserting(key, .set(a.union(b)))) }
+        if !leaves.contains(path), case .object(let a) = old, case .object(let b) = v {
+            var merged: Value = .object(a)
+            for (bk, bv) in b.pairs { merged = try mergeChild(merged, path, bk, bv, leaves: leaves, loc) }
+            return .object(o.inserting(key, merged))
+        }
+        throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
     }
 
     /// Runs a complete rule (and its else chain), merging each value it produces into `result`

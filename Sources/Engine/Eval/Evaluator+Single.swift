@@ -95,17 +95,34 @@ extension Evaluator {
         }
     }
 
-    /// `walk` for a path without iteration.
-    func walkSingle(_ v: Value, _ path: [PTerm], _ start: Int, _ out: inout Value?) throws -> Bool {
+    /// `walk` for a path without iteration. `baseData`: `v` is base data, read by storage path
+    /// as `walkBase` does (a number key an object lacks finds its string form) while the keys
+    /// are constants or bound variables.
+    func walkSingle(_ v: Value, _ path: [PTerm], _ start: Int, _ out: inout Value?, baseData: Bool = false) throws -> Bool {
         var cur = v
         var i = start
+        var storagePath = baseData
         while i < path.count {
+            if storagePath {
+                switch path[i] {
+                case .const, .local: break
+                default: storagePath = false
+                }
+            }
             guard let key = try singleKey(path[i]) else { return false }
-            guard let key, let c = cur[key] else {
+            guard let key else {
                 out = nil
                 return true
             }
-            cur = c
+            if let c = cur[key] {
+                cur = c
+            } else if storagePath, case .object(let o) = cur, case .number(let num) = key,
+                      let c = o[Value.string(num.description)] {
+                cur = c
+            } else {
+                out = nil
+                return true
+            }
             i += 1
         }
         out = cur
@@ -140,9 +157,9 @@ extension Evaluator {
                 out = nil
                 return true
             }
-            if let c = b[key] { return try walkSingle(c, path, i + 1, &out) }
+            if let c = b[key] { return try walkSingle(c, path, i + 1, &out, baseData: true) }
             if case .number(let num) = key, let c = b[Value.string(num.description)] {
-                return try walkSingle(c, path, i + 1, &out)
+                return try walkSingle(c, path, i + 1, &out, baseData: true)
             }
             out = nil
             return true

@@ -57,6 +57,9 @@ public struct Module: Sendable {
     /// Every `# METADATA` block in the file, including package/document/subpackages-scoped ones
     /// (rule-scoped ones are also attached to their rule).
     public var annotations: [Annotations]
+    /// Malformed `# METADATA` blocks (left out of `annotations`). Reported only when some
+    /// module calls `rego.metadata.*`, as OPA does.
+    public var annotationErrors: [EngineError] = []
     public var comments: [Comment]
     public var regoVersion: RegoVersion
     /// Non-fatal findings (the deliberate v0 `in` deviation records one here).

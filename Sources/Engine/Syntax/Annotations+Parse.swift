@@ -4,7 +4,10 @@ import Yams
 // lines holding YAML. A block applies to the package or rule statement that follows it.
 
 extension Parser {
-    mutating func attachAnnotations(to module: inout Module) throws(EngineError) {
+    /// Attaches each block to the statement after it. A malformed block is recorded in
+    /// `module.annotationErrors` and skipped: OPA only reports those errors when some module
+    /// calls `rego.metadata.chain()` / `rego.metadata.rule()` (the compiler decides).
+    mutating func attachAnnotations(to module: inout Module) {
         var blocks: [(endRow: Int, yaml: String, location: SourceLocation)] = []
         var i = 0
         let cs = module.comments
@@ -29,24 +32,38 @@ extension Parser {
             let ruleIndex = module.rules.firstIndex { $0.location.row > block.endRow }
             let beforePackage = module.package.location.row > block.endRow
             let defaultScope: Annotations.Scope = beforePackage ? .package : .rule
-            var ann = try parseAnnotation(block.yaml, location: block.location, defaultScope: defaultScope)
+            var ann: Annotations
+            do {
+                ann = try parseAnnotation(block.yaml, location: block.location, defaultScope: defaultScope)
+            } catch {
+                module.annotationErrors.append(error)
+                continue
+            }
+            func misplaced(_ want: String, _ have: String) {
+                module.annotationErrors.append(EngineError(
+                    .parseError, "annotation scope '\(ann.scope.rawValue)' must be applied to \(want) (have \(have))",
+                    location: block.location))
+            }
             switch ann.scope {
             case .package, .subpackages:
-                if !beforePackage {
-                    throw EngineError(.parseError, "annotation scope '\(ann.scope.rawValue)' must be applied to package", location: block.location)
-                }
+                if !beforePackage { misplaced("package", "rule"); continue }
                 ann.path = pkgPath
                 module.annotations.append(ann)
             case .rule, .document:
-                if beforePackage || ruleIndex == nil {
-                    throw EngineError(.parseError, "annotation scope '\(ann.scope.rawValue)' must be applied to rule", location: block.location)
+                if beforePackage { misplaced("rule", "package"); continue }
+                guard let r = ruleIndex else {
+                    module.annotationErrors.append(EngineError(.parseError, Self.invalidScope(""), location: block.location))
+                    continue
                 }
-                let r = ruleIndex!
                 ann.path = pkgPath + module.rules[r].head.ref.staticPrefix
                 module.rules[r].annotations.append(ann)
                 module.annotations.append(ann)
             }
         }
+    }
+
+    static func invalidScope(_ s: String) -> String {
+        "invalid annotation scope '\(s)'. Use one of 'rule', 'document', 'package', or 'subpackages'"
     }
 
     func parseAnnotation(_ yaml: String, location: SourceLocation, defaultScope: Annotations.Scope) throws(EngineError) -> Annotations {
@@ -56,6 +73,8 @@ extension Parser {
         }
         var fields: [(String, Value)] = []
         var scope = defaultScope
+        var scopeGiven = false
+        var entrypoint = false
         if let node {
             guard case .mapping(let m) = node else {
                 throw EngineError(.parseError, "yaml: annotation must be a mapping", location: location)
@@ -65,9 +84,16 @@ extension Parser {
                 switch key {
                 case "scope":
                     guard let s = v.string, let sc = Annotations.Scope(rawValue: s) else {
-                        throw EngineError(.parseError, "invalid annotation scope '\(v.string ?? "")'", location: location)
+                        throw EngineError(.parseError, Parser.invalidScope(v.string ?? ""), location: location)
                     }
                     scope = sc
+                    scopeGiven = true
+                case "entrypoint":
+                    let v = Parser.yamlValue(v)
+                    entrypoint = v == .true
+                    fields.append((key, v))
+                case "schemas":
+                    fields.append((key, .array(Parser.listItems(v).flatMap(Parser.schemaEntries))))
                 case "authors":
                     fields.append((key, .array(Parser.listItems(v).map(Parser.author))))
                 case "related_resources":
@@ -77,6 +103,8 @@ extension Parser {
                 }
             }
         }
+        // An entrypoint block before a rule documents the whole rule (OPA's default).
+        if entrypoint && !scopeGiven && scope == .rule { scope = .document }
         fields.append(("scope", .string(scope.rawValue)))
         let obj = ObjectValue(pairs: fields.map { (Value.string($0.0), $0.1) })
         return Annotations(scope: scope, value: .object(obj), location: location)
@@ -99,6 +127,19 @@ extension Parser {
         }
         if !name.isEmpty { pairs.append((.string("name"), .string(name))) }
         return .object(ObjectValue(pairs: pairs))
+    }
+
+    /// `- input.x: schema.y` → {path, schema}; `- input: {inline}` → {path, definition}.
+    static func schemaEntries(_ n: Node) -> [Value] {
+        guard case .mapping(let m) = n else { return [yamlValue(n)] }
+        return m.map { pair in
+            let path = Value.array((pair.key.string ?? "").split(separator: ".").map { .string(String($0)) })
+            if case .scalar = pair.value, let s = pair.value.string {
+                let schema = Value.array(s.split(separator: ".").map { .string(String($0)) })
+                return .object(ObjectValue(pairs: [(.string("path"), path), (.string("schema"), schema)]))
+            }
+            return .object(ObjectValue(pairs: [(.string("path"), path), (.string("definition"), yamlValue(pair.value))]))
+        }
     }
 
     /// A bare URL string → {ref}; mappings pass through.

@@ -9,7 +9,13 @@ extension Parser {
         var body: Body = []
         while true {
             if at(end) && body.isEmpty { throw unexpected("expected expression") }
+            let start = current
             body.append(try parseLiteral())
+            if end == .eof, index > 0 {
+                // A top-level query expression: keep its source text for `opa eval`-style output.
+                querySpans.append(QuerySpan(text: source.text(from: start.offset, to: tokens[index - 1].end),
+                                            location: start.location))
+            }
             if at(.semicolon) {
                 advance()
                 continue

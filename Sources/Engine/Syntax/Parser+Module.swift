@@ -24,7 +24,7 @@ extension Parser {
         }
         module.comments = comments
         module.warnings = warnings
-        try attachAnnotations(to: &module)
+        attachAnnotations(to: &module)
         return module
     }
 
@@ -113,6 +113,8 @@ extension Parser {
         if at(.lparen) && adjacent {
             advance()
             args = try parseTermList(end: .rparen)
+            // `f()` declares no function: OPA reads it as the complete rule `f`.
+            if args?.isEmpty == true { args = nil }
         }
 
         if isDefault {

@@ -17,6 +17,8 @@ public struct Parser {
     /// Errors that do not stop parsing (v1 strictness: missing `if`/`contains`).
     var softErrors: [EngineError] = []
     var comments: [Comment] = []
+    /// Source text and start of each top-level query expression (`parseQueryWithTexts`).
+    var querySpans: [QuerySpan] = []
     /// Nesting depth guard (terms, bodies), so hostile input cannot exhaust the stack.
     var depth = 0
     static let maxDepth = 200
@@ -58,6 +60,15 @@ public struct Parser {
     }
 
     public static func parseQueryWithWarnings(_ text: String, version: RegoVersion = .v1) throws(EngineErrors) -> (body: Body, warnings: [SyntaxWarning]) {
+        let r = try parseQueryWithTexts(text, version: version)
+        return (r.body, r.warnings)
+    }
+
+    /// The query, its warnings, and each top-level expression's source text and location (what
+    /// `opa eval --format json` reports as `text` / `location`).
+    public static func parseQueryWithTexts(_ text: String, version: RegoVersion = .v1) throws(EngineErrors)
+        -> (body: Body, warnings: [SyntaxWarning], texts: [QuerySpan])
+    {
         let source = Source(file: "", text: text)
         var parser: Parser
         do { parser = try Parser(source: source, version: version) } catch { throw EngineErrors([error]) }
@@ -66,7 +77,7 @@ public struct Parser {
             let body = try parser.parseQuery(end: .eof)
             try parser.expect(.eof)
             if !parser.softErrors.isEmpty { throw EngineErrors(parser.softErrors) }
-            return (body, parser.warnings)
+            return (body, parser.warnings, parser.querySpans)
         } catch let e as EngineError {
             throw EngineErrors(parser.softErrors + [e])
         } catch let e as EngineErrors {
@@ -148,4 +159,10 @@ public struct Parser {
         defer { wildcardCounter += 1 }
         return "$\(wildcardCounter)"
     }
+}
+
+/// One top-level expression of a query as written.
+public struct QuerySpan: Sendable {
+    public var text: String
+    public var location: SourceLocation
 }

@@ -14,7 +14,7 @@ enum BundleBuilder {
     }
 
     /// Builds a .tar.gz from a bundle directory: modules at their paths, all data merged into
-    /// `/data.json`, `/.manifest`, and `/.signatures.json` when signing.
+    /// `/data.json`, `/.manifest`, decision case files, and `/.signatures.json` when signing.
     static func build(directory: String, revision: String?, signing: SigningOptions?,
                       limits: BundleLimits = .default) throws(BundleError) -> [UInt8]
     {
@@ -29,6 +29,8 @@ enum BundleBuilder {
         var files: [BundleFile] = bundle.modules.map { BundleFile(name: $0.name, bytes: Array($0.source.utf8)) }
         files.append(BundleFile(name: "data.json", bytes: JSONWriter.data(bundle.data)))
         files.append(BundleFile(name: ".manifest", bytes: manifest.encoded()))
+        // Decision case files travel with the bundle: activation and the `test` admin op run them.
+        files += source.filter(TestSources.isCaseFile)
         return try archive(files: files, signing: signing)
     }
 

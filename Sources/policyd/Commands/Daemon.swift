@@ -40,7 +40,7 @@ struct Daemon {
         }
         let source = SignedBundleSource(settings: .init(dropDirectory: config.bundles.dir, stateDirectory: stateDir,
                                                         bundle: bundleSettings, history: config.bundles.history,
-                                                        mapping: DaemonDecisionMapping.mapping(config: config)))
+                                                        entrypoints: EntrypointDefaults(config: config)))
         let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters)
         reloader.initialLoad()
         // Drops in the bundle directory (inotify) reload like SIGHUP does.

@@ -98,10 +98,11 @@ struct EvalCommand: ParsableCommand {
             return
         }
         let rows: [Value] = r.rows.map { row in
-            let exprs: [Value] = row.expressions.map { v in
-                .object(ObjectValue([
-                    "value": v, "text": .string(query),
-                    "location": .object(ObjectValue(["row": .int(1), "col": .int(1)])),
+            let exprs: [Value] = row.expressions.enumerated().map { i, v in
+                let span = i < r.expressionTexts.count ? r.expressionTexts[i] : nil
+                return .object(ObjectValue([
+                    "value": v, "text": .string(span?.text ?? query),
+                    "location": .object(ObjectValue(["row": .int(span?.location.row ?? 1), "col": .int(span?.location.col ?? 1)])),
                 ]))
             }
             var fields: [String: Value] = ["expressions": .array(exprs)]

@@ -65,9 +65,7 @@ struct LogCommand: ParsableCommand {
 
         func run() throws {
             let reader = DecisionLogReader(path: try location.resolve())
-            for l in try reader.lastLines(lines) { emit(l) }
-            guard follow else { return }
-            reader.follow { line in
+            try reader.tail(last: lines, follow: follow) { line in
                 emit(line)
                 return true
             }

@@ -18,7 +18,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "The candidate bundle: a .tar.gz or a directory.")
     var bundle: String
 
-    @Flag(name: .long, help: "Accept an unsigned candidate when no key is configured (development only).")
+    @Flag(name: .long, help: "Accept an unsigned candidate (a draft directory) even when keys are configured; a signature that is present is still verified.")
     var unsigned = false
 
     @Option(name: .customLong("verification-key"), help: "PEM public key or HMAC secret (file path or literal) to verify the candidate with.")
@@ -79,7 +79,10 @@ struct ReplayCommand: ParsableCommand {
             outside = before - records.count
         }
         records = Array(records.suffix(last))
-        let mapping = DaemonDecisionMapping.mapping(config: daemonConfig)
+        // The candidate's manifest may declare entrypoint defaults; the config's win.
+        let declared: [DeclaredEntrypoint]
+        do { declared = try DeclaredEntrypoint.parse(candidate.manifest, bundle: candidate.name) } catch { throw BundleCLI.fail(error) }
+        let mapping = DaemonDecisionMapping.mapping(entrypoints: EntrypointDefaults(config: daemonConfig, declared: declared))
         let report = DecisionReplayer(policy: policy, mapping: mapping).replay(records)
         print("candidate \(candidate.name) revision \(candidate.revision.isEmpty ? "(none)" : candidate.revision)"
               + (candidate.signature.map { ", signed by key \($0.keyID)" } ?? ", unsigned"))
@@ -95,14 +98,14 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// Loads and verifies the candidate exactly as activation would (bundles/BundleReader):
-    /// limits, path hygiene, signature, manifest and roots.
+    /// limits, path hygiene, signature, manifest and roots; `--unsigned` accepts a draft
+    /// without a signature.
     func loadCandidate() throws -> LoadedBundle {
         do {
-            var settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
+            let settings = try BundleCLI.verificationSettings(config: config, verificationKey: verificationKey,
                                                               keyID: verificationKeyID, signingAlg: signingAlg)
-            if unsigned { settings.verification.allowUnsigned = true }
             let name = BundleNaming.name(forPath: bundle) ?? "candidate"
-            return try BundleReader.load(path: bundle, name: name, config: settings.verification, limits: settings.limits)
+            return try CandidateBundle.load(path: bundle, name: name, settings: settings, unsigned: unsigned)
         } catch {
             throw BundleCLI.fail(error)
         }

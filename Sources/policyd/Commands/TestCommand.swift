@@ -50,7 +50,10 @@ struct TestCommand: ParsableCommand {
             nowNs = t
         }
         let configuration = try config.map { file in try ConfigLoader.load(file: file) } ?? Configuration()
-        let runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(config: configuration), nowNs: nowNs)
+        // Cases are judged as the daemon would serve them: the config's entrypoint defaults, else
+        // the ones the loaded bundles declare in their manifests.
+        let entrypoints = EntrypointDefaults(config: configuration, declared: sources.entrypoints)
+        let runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(entrypoints: entrypoints), nowNs: nowNs)
         let report = runner.run(sources, filter: runPattern)
         if format == "json" {
             print(JSONWriter.string(report.json, options: .init(indent: "  ")))

@@ -131,6 +131,7 @@ enum ConfigLoader {
         if let v = int("limits", "eval_timeout_ms") { config.limits.evalTimeoutMs = v }
         if let v = int("limits", "max_eval_steps") { config.limits.maxEvalSteps = v }
         if let v = int("limits", "max_eval_depth") { config.limits.maxEvalDepth = v }
+        if let v = int("limits", "idle_timeout_ms") { config.limits.idleTimeoutMs = v }
         if let n = node("log", "target"), let s = n.string {
             if let t = Configuration.Log.Target(rawValue: s) { config.log.target = t } else {
                 problems.append("log.target\(line(n)): must be journal or stderr")

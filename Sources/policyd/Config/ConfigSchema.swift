@@ -44,7 +44,7 @@ indirect enum ConfigSchema: Sendable {
         "threads": .int,
         "limits": .object([
             "max_connections": .int, "max_json_depth": .int, "eval_timeout_ms": .int,
-            "max_eval_steps": .int, "max_eval_depth": .int,
+            "max_eval_steps": .int, "max_eval_depth": .int, "idle_timeout_ms": .int,
         ]),
         "log": .object(["target": .string, "level": .string, "decisions": .bool]),
         "decision_log": .object([

@@ -39,9 +39,23 @@ struct Configuration: Sendable, Equatable {
     struct Entrypoint: Sendable, Equatable {
         enum Default: String, Sendable { case allow, deny }
         var path: [String]
-        var defaultDecision: Default = .deny
+        /// The `default:` the config states (nil: not stated, so a bundle manifest's
+        /// declaration applies, else deny; see Decisions/EntrypointDefaults.swift).
+        var configuredDefault: Default?
         /// Request kinds routed to this entrypoint when a request names no path.
         var kinds: [String] = []
+
+        init(path: [String], defaultDecision: Default? = nil, kinds: [String] = []) {
+            self.path = path
+            configuredDefault = defaultDecision
+            self.kinds = kinds
+        }
+
+        /// The effective default when no bundle declares one: deny unless configured.
+        var defaultDecision: Default {
+            get { configuredDefault ?? .deny }
+            set { configuredDefault = newValue }
+        }
     }
 
     struct Limits: Sendable, Equatable {
@@ -50,6 +64,9 @@ struct Configuration: Sendable, Equatable {
         var evalTimeoutMs = 250
         var maxEvalSteps = 10_000_000
         var maxEvalDepth = 2_000
+        /// A connection that sends nothing for this long (and has no response still being
+        /// written) is closed; 0 = never.
+        var idleTimeoutMs = 300_000
     }
 
     struct Log: Sendable, Equatable {

@@ -12,6 +12,13 @@ struct DecisionLogSink: DecisionSink {
         self.labels = labels
     }
 
+    func wants(_ verdict: Verdict, failed: Bool) -> Bool {
+        writer.wants(allow: verdict == .allow, failed: failed)
+    }
+
+    /// The file takes the request's input bytes as they are unless masking must edit them.
+    var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
+
     func record(_ e: DecisionEvent) {
         writer.record(Self.record(from: e, labels: labels))
     }
@@ -24,7 +31,7 @@ struct DecisionLogSink: DecisionSink {
         return DecisionRecord(
             decisionID: e.decisionID, timestampNs: e.timestampNs, path: e.path,
             decision: e.outcome.verdict.rawValue, reasons: e.outcome.reasons, rules: e.outcome.rules,
-            input: e.input, result: e.result,
+            input: e.inputJSON == nil ? e.input : nil, inputJSON: e.inputJSON, result: e.result,
             bundles: e.bundles.values.map { (name: $0.name, revision: $0.revision) },
             peer: .init(pid: e.peer.pid, uid: e.peer.uid, gid: e.peer.gid),
             evalNs: e.evalNs, handlerNs: e.handlerNs, error: failure, labels: labels)

@@ -39,6 +39,9 @@ public struct DecisionRecord: Sendable {
     public var rules: [String]
     /// Nil when the request carried no input.
     public var input: Value?
+    /// The input as compact JSON text, written instead of `input` when set (the daemon passes
+    /// the request's own bytes rather than serialising the parsed value again).
+    public var inputJSON: String?
     /// Nil when the document was undefined or evaluation failed (undefined ≠ false).
     public var result: Value?
     /// Every active bundle at decision time: name → revision ("" when the manifest has none).
@@ -54,7 +57,8 @@ public struct DecisionRecord: Sendable {
     public var labels: [(String, String)]
 
     public init(decisionID: String, timestampNs: Int64, path: String, decision: String,
-                reasons: [String] = [], rules: [String] = [], input: Value? = nil, result: Value? = nil,
+                reasons: [String] = [], rules: [String] = [], input: Value? = nil, inputJSON: String? = nil,
+                result: Value? = nil,
                 bundles: [(name: String, revision: String)] = [], peer: Peer? = nil,
                 evalNs: Int64? = nil, handlerNs: Int64? = nil, error: Failure? = nil,
                 erased: [String] = [], masked: [String] = [], labels: [(String, String)] = [])
@@ -66,6 +70,7 @@ public struct DecisionRecord: Sendable {
         self.reasons = reasons
         self.rules = rules
         self.input = input
+        self.inputJSON = inputJSON
         self.result = result
         self.bundles = bundles
         self.peer = peer
@@ -98,32 +103,45 @@ public struct DecisionRecord: Sendable {
 extension DecisionRecord {
     /// One JSON object, fields in a fixed order (id first, so `grep`/`head` read well), no newline.
     public func writeJSON(into w: inout JSONWriter) {
-        w.appendRaw("{\"decision_id\":"); w.writeString(decisionID)
-        w.appendRaw(",\"timestamp\":"); w.writeString(RFC3339.format(ns: timestampNs))
-        w.appendRaw(",\"path\":"); w.writeString(path)
-        w.appendRaw(",\"decision\":"); w.writeString(decision)
+        w.appendRaw("{\"decision_id\":"); w.writeText(decisionID)
+        w.appendRaw(",\"timestamp\":"); w.writeText(RFC3339.format(ns: timestampNs))
+        w.appendRaw(",\"path\":"); w.writeText(path)
+        w.appendRaw(",\"decision\":"); w.writeText(decision)
         w.appendRaw(",\"reasons\":"); writeStrings(reasons, &w)
         w.appendRaw(",\"rules\":"); writeStrings(rules, &w)
-        if let input { w.appendRaw(",\"input\":"); w.write(input) }
+        if let inputJSON {
+            w.appendRaw(",\"input\":"); w.appendRaw(inputJSON)
+        } else if let input {
+            w.appendRaw(",\"input\":"); w.write(input)
+        }
         if let result { w.appendRaw(",\"result\":"); w.write(result) }
         if !bundles.isEmpty {
             w.appendRaw(",\"bundles\":{")
-            for (i, b) in bundles.sorted(by: { regoStringsCompare($0.name, $1.name) < 0 }).enumerated() {
+            let ordered = bundles.count == 1 ? bundles : bundles.sorted(by: { regoStringsCompare($0.name, $1.name) < 0 })
+            for (i, b) in ordered.enumerated() {
                 if i > 0 { w.appendRaw(",") }
-                w.writeString(b.name)
-                w.appendRaw(":{\"revision\":"); w.writeString(b.revision); w.appendRaw("}")
+                w.writeText(b.name)
+                w.appendRaw(":{\"revision\":"); w.writeText(b.revision); w.appendRaw("}")
             }
             w.appendRaw("}")
         }
         if let peer {
-            w.appendRaw(",\"requested_by\":"); w.writeString(requestedBy ?? "")
-            w.appendRaw(",\"peer\":{\"pid\":\(peer.pid),\"uid\":\(peer.uid),\"gid\":\(peer.gid)}")
+            // requested_by = "pid=…,uid=…,gid=…" (digits need no escaping), then the same as an object.
+            let pid = String(peer.pid), uid = String(peer.uid), gid = String(peer.gid)
+            w.appendRaw(",\"requested_by\":\"pid="); w.appendRaw(pid)
+            w.appendRaw(",uid="); w.appendRaw(uid)
+            w.appendRaw(",gid="); w.appendRaw(gid)
+            w.appendRaw("\",\"peer\":{\"pid\":"); w.appendRaw(pid)
+            w.appendRaw(",\"uid\":"); w.appendRaw(uid)
+            w.appendRaw(",\"gid\":"); w.appendRaw(gid); w.appendRaw("}")
         }
         if evalNs != nil || handlerNs != nil {
             w.appendRaw(",\"metrics\":{")
-            var sep = ""
-            if let evalNs { w.appendRaw("\"timer_rego_query_eval_ns\":\(evalNs)"); sep = "," }
-            if let handlerNs { w.appendRaw("\(sep)\"timer_server_handler_ns\":\(handlerNs)") }
+            if let evalNs { w.appendRaw("\"timer_rego_query_eval_ns\":"); w.appendRaw(String(evalNs)) }
+            if let handlerNs {
+                w.appendRaw(evalNs == nil ? "\"timer_server_handler_ns\":" : ",\"timer_server_handler_ns\":")
+                w.appendRaw(String(handlerNs))
+            }
             w.appendRaw("}")
         }
         if let error {
@@ -153,7 +171,7 @@ extension DecisionRecord {
         w.appendRaw("[")
         for (i, s) in a.enumerated() {
             if i > 0 { w.appendRaw(",") }
-            w.writeString(s)
+            w.writeText(s)
         }
         w.appendRaw("]")
     }
@@ -192,5 +210,19 @@ extension DecisionRecord {
         if let l = o["labels"]?.objectValue {
             labels = l.pairs.compactMap { k, v in k.stringValue.flatMap { ks in v.stringValue.map { (ks, $0) } } }
         }
+    }
+}
+
+extension JSONWriter {
+    /// `writeString` with a copy fast path: ids, paths, reasons and names rarely need escaping,
+    /// and copying them whole is several times cheaper than escaping byte by byte.
+    mutating func writeText(_ s: String) {
+        let plain = !options.escapeHTML && (s.utf8.withContiguousStorageIfAvailable { u in
+            !u.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        } ?? false)
+        guard plain else { return writeString(s) }
+        appendRaw("\"")
+        appendRaw(s)
+        appendRaw("\"")
     }
 }

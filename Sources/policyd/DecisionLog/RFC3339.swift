@@ -11,14 +11,35 @@ enum RFC3339 {
         if frac < 0 { frac += 1_000_000_000; secs -= 1 }
         var tm = tm()
         gmtime_r(&secs, &tm)
-        var s = pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2)
-        s += "T" + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2)
-        if frac != 0 {
-            var digits = pad(frac, 9)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            s += "." + digits
+        guard (0...9999).contains(Int(tm.tm_year) + 1900) else { return general(tm, frac) }
+        // Digits written in place: one allocation per timestamp (this runs per decision-log entry).
+        return String(unsafeUninitializedCapacity: 30) { buf in
+            var i = 0
+            func put(_ v: Int, _ width: Int) {
+                var v = v
+                var k = width - 1
+                while k >= 0 {
+                    buf[i + k] = UInt8(48 + v % 10)
+                    v /= 10
+                    k -= 1
+                }
+                i += width
+            }
+            func char(_ c: Unicode.Scalar) {
+                buf[i] = UInt8(ascii: c)
+                i += 1
+            }
+            put(Int(tm.tm_year) + 1900, 4); char("-"); put(Int(tm.tm_mon) + 1, 2); char("-"); put(Int(tm.tm_mday), 2)
+            char("T"); put(Int(tm.tm_hour), 2); char(":"); put(Int(tm.tm_min), 2); char(":"); put(Int(tm.tm_sec), 2)
+            if frac != 0 {
+                char(".")
+                var digits = 9
+                while frac % 10 == 0 { frac /= 10; digits -= 1 }
+                put(frac, digits)
+            }
+            char("Z")
+            return i
         }
-        return s + "Z"
     }
 
     /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.
@@ -64,6 +85,18 @@ enum RFC3339 {
         tm.tm_hour = Int32(h); tm.tm_min = Int32(mi); tm.tm_sec = Int32(se)
         let secs = Int64(timegm(&tm)) - Int64(offset)
         return secs * 1_000_000_000 + frac
+    }
+
+    /// Any year (outside 0…9999 the fixed-width form above does not apply).
+    private static func general(_ tm: tm, _ frac: Int) -> String {
+        var s = pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2)
+        s += "T" + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2)
+        if frac != 0 {
+            var digits = pad(frac, 9)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            s += "." + digits
+        }
+        return s + "Z"
     }
 
     private static func pad(_ n: Int, _ width: Int) -> String {

@@ -24,8 +24,9 @@ struct DecisionOutcome: Sendable, Equatable {
 ///    the package or in any package below it → deny, with the set's messages (or
 ///    "denied by a.b.deny" for a boolean) as reasons;
 /// 3. else `escalate` likewise → escalate;
-/// 4. else `allow == true` in the entrypoint package itself → allow (a sub-package's `allow`
-///    never grants: it is read as data, never as permission);
+/// 4. else `allow == true` in the package or in any package below it → allow (a prefix
+///    entrypoint such as `agentcy` gathers `deny`, `escalate` and `allow` from every package
+///    under it);
 /// 5. else the entrypoint's default: deny "no rule allowed this request", or allow when
 ///    configured `default: allow`.
 /// An undefined result, a missing policy or an evaluation error is a deny carrying an error
@@ -35,25 +36,42 @@ enum DecisionMapper {
 
     static func map(result: Value?, path: [String], defaultDecision: Configuration.Entrypoint.Default) -> DecisionOutcome {
         let dotted = path.joined(separator: ".")
+        return map(result: result, dotted: dotted, defaultDecision: defaultDecision, selfRules: [dotted],
+                   allowRules: ["\(dotted).allow"])
+    }
+
+    /// The same for a resolved route (its names are computed once, not per decision).
+    static func map(result: Value?, route: Route, defaultDecision: Configuration.Entrypoint.Default? = nil) -> DecisionOutcome {
+        map(result: result, dotted: route.dotted, defaultDecision: defaultDecision ?? route.defaultDecision,
+            selfRules: route.selfRules, allowRules: route.allowRules)
+    }
+
+    private static func map(result: Value?, dotted: String, defaultDecision: Configuration.Entrypoint.Default,
+                            selfRules: [String], allowRules: [String]) -> DecisionOutcome
+    {
         guard let result else {
             return failClosed(code: "undefined", reason: "policy decision undefined: data.\(dotted)")
         }
         switch result {
         case .string(let s):
             guard let v = Verdict(rawValue: s) else { return invalid(dotted) }
-            return DecisionOutcome(verdict: v, reasons: [], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: v, reasons: [], rules: selfRules, error: nil)
         case .bool(true):
-            return DecisionOutcome(verdict: .allow, reasons: [], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: .allow, reasons: [], rules: selfRules, error: nil)
         case .bool(false):
-            return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: [dotted], error: nil)
+            return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: selfRules, error: nil)
         case .object(let obj):
             if let d = obj["decision"] {
                 guard let s = d.stringValue, let v = Verdict(rawValue: s) else { return invalid(dotted) }
-                return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(), rules: [dotted], error: nil)
+                return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(by: utf8Less), rules: selfRules, error: nil)
             }
             var denies = Findings()
             var escalations = Findings()
-            collect(obj, prefix: dotted, denies: &denies, escalations: &escalations)
+            // The entrypoint's own `allow` is noted without building its name (the route has it);
+            // sub-packages' allows are named as found.
+            var allows: [String] = []
+            collect(obj, prefix: dotted, denies: &denies, escalations: &escalations, allows: &allows, top: true)
+            let ownAllow = obj["allow"]?.isTrue == true
             if !denies.rules.isEmpty {
                 return DecisionOutcome(verdict: .deny, reasons: denies.sortedReasons, rules: denies.rules.sorted(), error: nil)
             }
@@ -61,8 +79,12 @@ enum DecisionMapper {
                 return DecisionOutcome(verdict: .escalate, reasons: escalations.sortedReasons,
                                        rules: escalations.rules.sorted(), error: nil)
             }
-            if obj["allow"]?.isTrue == true {
-                return DecisionOutcome(verdict: .allow, reasons: [], rules: ["\(dotted).allow"], error: nil)
+            if !allows.isEmpty {
+                return DecisionOutcome(verdict: .allow, reasons: [], rules: ((ownAllow ? allowRules : []) + allows).sorted(by: utf8Less),
+                                       error: nil)
+            }
+            if ownAllow {
+                return DecisionOutcome(verdict: .allow, reasons: [], rules: allowRules, error: nil)
             }
             if defaultDecision == .allow {
                 return DecisionOutcome(verdict: .allow, reasons: [], rules: [], error: nil)
@@ -84,35 +106,42 @@ enum DecisionMapper {
     private struct Findings {
         var reasons: [String] = []
         var rules: [String] = []
-        var sortedReasons: [String] { Array(Set(reasons)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        var sortedReasons: [String] { Array(Set(reasons)).sorted(by: utf8Less) }
     }
 
-    /// Walks the package and every nested object (sub-packages) for deny/escalate rules.
-    private static func collect(_ obj: ObjectValue, prefix: String, denies: inout Findings, escalations: inout Findings) {
+    /// Byte order, as Rego compares strings: the same on every platform and locale.
+    static func utf8Less(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+    /// Walks the package and every nested object (sub-packages) for deny/escalate/allow rules.
+    private static func collect(_ obj: ObjectValue, prefix: String, denies: inout Findings, escalations: inout Findings,
+                                allows: inout [String], top: Bool = false)
+    {
         if let d = obj["deny"] { add(d, rule: "\(prefix).deny", verb: "denied", to: &denies) }
         if let e = obj["escalate"] { add(e, rule: "\(prefix).escalate", verb: "escalated", to: &escalations) }
+        if !top, obj["allow"]?.isTrue == true { allows.append("\(prefix).allow") }
         for (k, v) in obj.pairs {
             guard case .object(let child) = v, case .string(let name) = k,
                 name != "deny", name != "escalate", name != "allow"
             else { continue }
-            collect(child, prefix: "\(prefix).\(name)", denies: &denies, escalations: &escalations)
+            collect(child, prefix: "\(prefix).\(name)", denies: &denies, escalations: &escalations, allows: &allows)
         }
     }
 
-    private static func add(_ v: Value, rule: String, verb: String, to f: inout Findings) {
+    private static func add(_ v: Value, rule name: @autoclosure () -> String, verb: String, to f: inout Findings) {
         switch v {
         case .bool(true):
+            let rule = name()
             f.rules.append(rule)
             f.reasons.append("\(verb) by \(rule)")
         case .set(let s) where !s.isEmpty:
-            f.rules.append(rule)
+            f.rules.append(name())
             f.reasons.append(contentsOf: messages(v))
         case .array(let a) where !a.isEmpty:
-            f.rules.append(rule)
+            f.rules.append(name())
             f.reasons.append(contentsOf: messages(v))
         case .object(let o) where !o.isEmpty:
             // A partial object rule `deny[key] := msg`.
-            f.rules.append(rule)
+            f.rules.append(name())
             f.reasons.append(contentsOf: o.values.map(message))
         default:
             break

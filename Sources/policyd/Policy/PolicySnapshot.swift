@@ -6,6 +6,8 @@ struct BundleInfo: Sendable, Equatable {
     var revision: String
     /// Wall-clock activation time, nanoseconds since the epoch.
     var activatedAtNs: Int64
+    /// Entrypoints the bundle's manifest declares (defaults, kinds); the config wins over them.
+    var entrypoints: [DeclaredEntrypoint] = []
 }
 
 /// The outcome of the last attempt to (re)load one bundle.
@@ -38,6 +40,9 @@ final class PolicySnapshot: Sendable {
     let loadError: String?
     /// Monotonically increasing activation number (0 = the empty start-up snapshot).
     let generation: Int
+    /// The served bundles' manifest declarations by entrypoint path ("a/b"), and kind → path.
+    let declaredEntrypoints: [String: DeclaredEntrypoint]
+    let declaredKinds: [String: [String]]
 
     init(policy: CompiledPolicy?, bundles: [String: BundleInfo], lastResults: [String: ReloadResult],
          loadError: String?, generation: Int)
@@ -47,6 +52,32 @@ final class PolicySnapshot: Sendable {
         self.lastResults = lastResults
         self.loadError = loadError
         self.generation = generation
+        var declared: [String: DeclaredEntrypoint] = [:]
+        var kinds: [String: [String]] = [:]
+        for d in bundles.values.sorted(by: { $0.name < $1.name }).flatMap(\.entrypoints) {
+            if declared[d.key] == nil { declared[d.key] = d }
+            for k in d.kinds where kinds[k] == nil { kinds[k] = d.path }
+        }
+        declaredEntrypoints = declared
+        declaredKinds = kinds
+    }
+
+    /// The default of an entrypoint: the config's when it states one, else the bundle
+    /// manifest's declaration, else deny. `key` is `path` joined with "/".
+    func defaultDecision(_ path: [String], key: String, config: Configuration) -> Configuration.Entrypoint.Default {
+        if let c = config.entrypoint(path).configuredDefault { return c }
+        return declaredEntrypoints.isEmpty ? .deny : (declaredEntrypoints[key]?.defaultDecision ?? .deny)
+    }
+
+    /// A served bundle's manifest default for the entrypoint `key` ("a/b"), else deny. The
+    /// config's own default is checked first by the caller (Route.configuredDefault).
+    func declaredDefault(_ key: String) -> Configuration.Entrypoint.Default {
+        declaredEntrypoints.isEmpty ? .deny : (declaredEntrypoints[key]?.defaultDecision ?? .deny)
+    }
+
+    /// The entrypoint a request `kind` routes to: the config's mapping, else a manifest's.
+    func path(forKind kind: String, config: Configuration) -> [String]? {
+        config.path(forKind: kind) ?? declaredKinds[kind]
     }
 
     static let empty = PolicySnapshot(policy: nil, bundles: [:], lastResults: [:],

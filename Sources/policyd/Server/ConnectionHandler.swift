@@ -8,6 +8,9 @@ struct DrainEvent: Sendable {}
 /// One client connection. Frames are answered synchronously on the connection's event loop in
 /// the order they arrive, so pipelined requests get their responses in request order with no
 /// bookkeeping; connections are spread over all event loops (all cores).
+///
+/// Responses to one read batch are appended to one outgoing buffer and written and flushed
+/// once when the batch ends (one `writev` per batch, no per-response buffer).
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = FrameEvent
     typealias OutboundOut = ByteBuffer
@@ -16,16 +19,31 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let counters: ServerCounters
     private let adminUIDs: [UInt32]
     private let maxConnections: Int
+    private let idleTimeout: TimeAmount?
     private var peer = PeerCredentials.unknown
     private var isAdmin = false
     private var closing = false
     private var counted = false
+    private var state = ConnectionState()
+    /// Responses not yet handed to the channel (this read batch's).
+    private var out = ByteBuffer()
+    /// Bytes arrived or responses were pending at this time (for the idle timeout).
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
-    init(responder: Responder, adminUIDs: [UInt32], maxConnections: Int) {
+    /// Beyond this many buffered response bytes, write before the read batch ends.
+    private static let writeEarlyBytes = 64 * 1024
+
+    init(responder: Responder, adminUIDs: [UInt32], maxConnections: Int, idleTimeout: TimeAmount? = nil) {
         self.responder = responder
         self.counters = responder.counters
         self.adminUIDs = adminUIDs
         self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout.flatMap { $0 > .zero ? $0 : nil }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        out = context.channel.allocator.buffer(capacity: 1024)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -41,6 +59,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             send(context, ResponseWriter.error(id: nil, code: WireErrorCode.overloaded.rawValue,
                                                message: "too many connections (limit \(maxConnections))"))
             closeAfterWrites(context)
+        } else if let idleTimeout {
+            lastActivity = .now()
+            scheduleIdleCheck(context, at: lastActivity + idleTimeout)
         }
         context.fireChannelActive()
     }
@@ -48,6 +69,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if counted { counters.connections.wrappingDecrement(ordering: .relaxed) }
         counted = false
+        idleCheck?.cancel()
+        idleCheck = nil
         context.fireChannelInactive()
     }
 
@@ -55,8 +78,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .frame(let body):
-            let response = body.withUnsafeReadableBytes { responder.respond(to: $0, peer: peer, isAdmin: isAdmin) }
-            send(context, response)
+            body.withUnsafeReadableBytes {
+                responder.respond(to: $0, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+            }
+            if out.readableBytes >= Self.writeEarlyBytes { writeOut(context) }
         case .invalidLength(let n):
             counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
             let (code, message) = n == 0
@@ -71,6 +96,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if idleTimeout != nil { lastActivity = .now() }
+        writeOut(context)
         context.flush()
         context.fireChannelReadComplete()
     }
@@ -97,20 +124,58 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Hands the buffered responses to the channel (flushed by the caller or at batch end).
+    /// The buffer is reused: once NIO has written it, it is ours alone again.
+    private func writeOut(_ context: ChannelHandlerContext) {
+        guard out.readableBytes > 0 else { return }
+        context.write(wrapOutboundOut(out), promise: nil)
+        out.clear()
+    }
+
     private func send(_ context: ChannelHandlerContext, _ json: [UInt8]) {
-        var buf = context.channel.allocator.buffer(capacity: json.count + Frame.headerBytes)
-        Frame.write(json, into: &buf)
-        context.write(wrapOutboundOut(buf), promise: nil)
+        Frame.write(json, into: &out)
     }
 
     private func closeAfterWrites(_ context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
+        idleCheck?.cancel()
+        idleCheck = nil
+        writeOut(context)
         let empty = context.channel.allocator.buffer(capacity: 0)
         let ctx = context
         context.writeAndFlush(wrapOutboundOut(empty)).assumeIsolated().whenComplete { _ in
             ctx.close(promise: nil)
         }
+    }
+
+    // MARK: idle timeout
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let ctx = context
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            checkIdle(ctx)
+        }
+    }
+
+    /// Closes the connection when nothing arrived for `idleTimeout` and no response is still
+    /// waiting to be written (a peer slow to read its answers has requests in flight: not idle).
+    private func checkIdle(_ context: ChannelHandlerContext) {
+        idleCheck = nil
+        guard let idleTimeout, !closing, context.channel.isActive else { return }
+        let now = NIODeadline.now()
+        if now - lastActivity >= idleTimeout {
+            let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+            if buffered == 0 && out.readableBytes == 0 {
+                responder.logger.debug("closing connection idle for \(idleTimeout.nanoseconds / 1_000_000) ms",
+                                       metadata: ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            lastActivity = now
+        }
+        scheduleIdleCheck(context, at: lastActivity + idleTimeout)
     }
 }
 

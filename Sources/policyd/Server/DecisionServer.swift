@@ -29,6 +29,7 @@ final class DecisionServer: Sendable {
         let responder = self.responder
         let adminUIDs = config.adminUIDs
         let maxConnections = config.limits.maxConnections
+        let idleTimeout: TimeAmount? = config.limits.idleTimeoutMs > 0 ? .milliseconds(Int64(config.limits.idleTimeoutMs)) : nil
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -39,7 +40,8 @@ final class DecisionServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(FrameDecoder(maxBytes: maxFrame)),
-                        ConnectionHandler(responder: responder, adminUIDs: adminUIDs, maxConnections: maxConnections),
+                        ConnectionHandler(responder: responder, adminUIDs: adminUIDs, maxConnections: maxConnections,
+                                          idleTimeout: idleTimeout),
                     ])
                 }
             }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Logging
+import NIOCore
 import Wire
 
 /// Admin operations the responder can trigger (implemented by the daemon's reload coordinator).
@@ -30,6 +31,12 @@ final class Responder: Sendable {
     let startedAtNs: Int64
     private let limits: EvalLimits
     private let defaultPathText: String
+    /// The route of requests that name neither a path nor a mapped kind, and of each kind.
+    private let defaultRoute: Route
+    private let kindRoutes: [String: Route]
+    private let bufferAllocator = ByteBufferAllocator()
+    /// Some sink takes the input as JSON text (the decision log without masks).
+    private let sinkWantsInputJSON: Bool
 
     init(store: PolicyStore, config: Configuration, counters: ServerCounters = ServerCounters(),
          sink: (any DecisionSink)? = nil, admin: (any AdminActions)? = nil, logger: Logger)
@@ -43,6 +50,14 @@ final class Responder: Sendable {
         startedAtNs = EvalContext.wallClockNs()
         limits = EvalLimits(maxSteps: config.limits.maxEvalSteps, maxDepth: config.limits.maxEvalDepth)
         defaultPathText = config.defaultPath.joined(separator: "/")
+        defaultRoute = Route(segments: config.defaultPath, config: config)
+        var kinds: [String: Route] = [:]
+        for e in config.entrypoints {
+            let route = Route(segments: e.path, config: config)
+            for k in e.kinds where kinds[k] == nil { kinds[k] = route }
+        }
+        kindRoutes = kinds
+        sinkWantsInputJSON = sink?.wantsInputJSON ?? false
     }
 
     /// A parsed request (the fields policyd reads; others are ignored).
@@ -52,30 +67,58 @@ final class Responder: Sendable {
         var path: [String]?
         var kind: String?
         var input: Value?
+        /// The entrypoint `path` names, when resolved by the fast parser (else derived from `path`).
+        var route: Route? = nil
+        /// Where `input` is in the frame body (fast parser only): the decision log copies these
+        /// bytes instead of serialising the parsed value again.
+        var inputRange: Range<Int>? = nil
+        /// Those bytes are already compact JSON.
+        var inputIsCompact = false
         /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
         var bundle: String? = nil
         var revision: String? = nil
+        /// `test` of a candidate not yet dropped: {"op":"test","candidate":"/abs/x.tar.gz","unsigned":false}.
+        var candidate: String? = nil
+        var unsigned = false
     }
 
     enum RequestError: Error {
         case bad(id: Value?, code: WireErrorCode, message: String)
     }
 
-    /// Answers one frame body. `isAdmin` was decided from the peer's uid at accept time.
+    /// Answers one frame body (tests and tools): the response body, without the frame header.
     func respond(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
+        var state = ConnectionState()
+        var out = bufferAllocator.buffer(capacity: 512)
+        respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        out.moveReaderIndex(forwardBy: Frame.headerBytes)
+        return out.readBytes(length: out.readableBytes) ?? []
+    }
+
+    /// Answers one frame body by appending one response frame to `out`. `isAdmin` was decided
+    /// from the peer's uid at accept time; `state` is the connection's reusable state.
+    func respond(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool,
+                 into out: inout ByteBuffer, state: inout ConnectionState)
+    {
         counters.requests.wrappingIncrement(ordering: .relaxed)
         let request: Request
-        do { request = try parse(body) } catch let RequestError.bad(id, code, message) {
+        do { request = try parse(body, routes: &state.routes) } catch let RequestError.bad(id, code, message) {
             counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
             logger.event(.protocolError, .debug, "bad request: \(message)",
                          ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
                           "POLICYD_PEER_UID": "\(peer.uid)"])
-            return ResponseWriter.error(id: id, code: code.rawValue, message: message)
+            return Frame.write(ResponseWriter.error(id: id, code: code.rawValue, message: message), into: &out)
         } catch {
-            return ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)")
+            return Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)"),
+                               into: &out)
         }
+        if request.op == .decide { return decide(request, body: body, peer: peer, into: &out, state: &state) }
+        Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
+    }
+
+    private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
         switch request.op {
-        case .decide: return decide(request, peer: peer)
+        case .decide: preconditionFailure("decide is answered by decide(_:peer:into:state:)")
         case .eval: return eval(request)
         case .health: return health(request)
         case .status: return status(request)
@@ -94,6 +137,77 @@ final class Responder: Sendable {
 
     // MARK: - Parsing
 
+    /// The request fields policyd reads, as parsed values (nil: absent).
+    struct Fields {
+        var id: Value?
+        var op: Value?
+        /// `op` was the literal "decide" (no value built).
+        var opIsDecide = false
+        var path: Value?
+        /// `path` was resolved from the connection's route cache (no value built).
+        var route: Route?
+        var kind: Value?
+        var input: Value?
+        var bundle: Value?
+        var revision: Value?
+        /// `test` only (read by the whole-frame parser).
+        var candidate: Value? = nil
+        var unsigned: Value? = nil
+        var inputRange: Range<Int>? = nil
+        var inputIsCompact = false
+    }
+
+    /// Parses a frame body: the envelope is scanned without building the outer object, `input`
+    /// is parsed straight into a `Value`, and a `path` the connection sent before is resolved
+    /// from `routes` by its bytes. Anything the scan does not handle takes the full parser.
+    func parse(_ body: UnsafeRawBufferPointer, routes: inout RouteCache) throws -> Request {
+        let maxDepth = config.limits.maxJSONDepth
+        guard let env = RequestEnvelope.scan(body, maxDepth: maxDepth), let base = body.baseAddress else {
+            return try parse(body)
+        }
+        func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count)
+        }
+        func value(_ r: Range<Int>?) throws(JSONParseError) -> Value? {
+            guard let r else { return nil }
+            return try JSONReader.parse(slice(r), maxDepth: maxDepth - 1)
+        }
+        var f = Fields()
+        do {
+            f.id = try value(env[.id])
+            if let r = env[.op] {
+                if Self.equals(slice(r), Self.decideLiteral) { f.opIsDecide = true } else { f.op = try value(r) }
+            }
+            if let r = env[.path] {
+                if let hit = routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
+            }
+            f.kind = try value(env[.kind])
+            f.input = try value(env[.input])
+            f.inputRange = env[.input]
+            f.inputIsCompact = env.inputIsCompact
+            f.bundle = try value(env[.bundle])
+            f.revision = try value(env[.revision])
+        } catch {
+            return try parse(body)  // reports the error exactly as a whole-frame parse does
+        }
+        // The envelope scan reads only the decision fields; the `test` admin op has its own.
+        if f.op == .string("test") { return try parse(body) }
+        var request = try makeRequest(f)
+        if f.route == nil, let p = request.path, let r = env[.path] {
+            let route = Route(segments: p, config: config)
+            routes.insert(slice(r), route)
+            request.route = route
+        }
+        return request
+    }
+
+    private static let decideLiteral: [UInt8] = Array("\"decide\"".utf8)
+
+    private static func equals(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        a.count == b.count && b.withUnsafeBytes { memcmp($0.baseAddress!, a.baseAddress!, a.count) == 0 }
+    }
+
+    /// The whole-frame parser: the reference behaviour, and the fallback for unusual frames.
     func parse(_ body: UnsafeRawBufferPointer) throws -> Request {
         let doc: Value
         do { doc = try JSONReader.parse(body, maxDepth: config.limits.maxJSONDepth) } catch {
@@ -102,13 +216,20 @@ final class Responder: Sendable {
         guard case .object(let obj) = doc else {
             throw RequestError.bad(id: nil, code: .badRequest, message: "a request must be a JSON object")
         }
-        let id = obj["id"]
+        return try makeRequest(Fields(id: obj["id"], op: obj["op"], path: obj["path"], kind: obj["kind"],
+                                      input: obj["input"], bundle: obj["bundle"], revision: obj["revision"],
+                                      candidate: obj["candidate"], unsigned: obj["unsigned"]))
+    }
+
+    /// Checks the fields' types and builds the request.
+    private func makeRequest(_ f: Fields) throws -> Request {
+        let id = f.id
         switch id {
         case nil, .null?, .bool?, .number?, .string?: break
         default: throw RequestError.bad(id: nil, code: .badRequest, message: "id must be a JSON scalar")
         }
         var op = WireOp.decide
-        if let o = obj["op"] {
+        if !f.opIsDecide, let o = f.op {
             guard case .string(let s) = o else {
                 throw RequestError.bad(id: id, code: .badRequest, message: "op must be a string")
             }
@@ -118,24 +239,41 @@ final class Responder: Sendable {
             op = known
         }
         var path: [String]?
-        if let p = obj["path"] {
+        if let route = f.route {
+            path = route.segments
+        } else if let p = f.path {
             guard case .string(let s) = p, let parsed = Configuration.parsePath(s) else {
                 throw RequestError.bad(id: id, code: .badRequest, message: "path must be a non-empty string such as \"behavry/authz\"")
             }
             path = parsed
         }
         var kind: String?
-        if let k = obj["kind"] {
+        if let k = f.kind {
             guard case .string(let s) = k else { throw RequestError.bad(id: id, code: .badRequest, message: "kind must be a string") }
             kind = s
         }
-        var request = Request(id: id, op: op, path: path, kind: kind, input: obj["input"])
-        if op == .rollback {
-            if let b = obj["bundle"] {
+        var request = Request(id: id, op: op, path: path, kind: kind, input: f.input)
+        request.route = f.route
+        request.inputRange = f.inputRange
+        request.inputIsCompact = f.inputIsCompact
+        if op == .test {
+            if let c = f.candidate {
+                guard case .string(let s) = c, s.hasPrefix("/") else {
+                    throw RequestError.bad(id: id, code: .badRequest, message: "candidate must be an absolute path to a bundle (.tar.gz or directory)")
+                }
+                request.candidate = s
+            }
+            if let u = f.unsigned {
+                guard case .bool(let b) = u else { throw RequestError.bad(id: id, code: .badRequest, message: "unsigned must be a boolean") }
+                request.unsigned = b
+            }
+        }
+        if op == .rollback || op == .test {
+            if let b = f.bundle {
                 guard case .string(let s) = b else { throw RequestError.bad(id: id, code: .badRequest, message: "bundle must be a string") }
                 request.bundle = s
             }
-            if let rev = obj["revision"] {
+            if let rev = f.revision {
                 guard case .string(let s) = rev else { throw RequestError.bad(id: id, code: .badRequest, message: "revision must be a string") }
                 request.revision = s
             }
@@ -143,19 +281,32 @@ final class Responder: Sendable {
         return request
     }
 
-    private func resolvePath(_ r: Request) -> [String] {
+    private func resolvePath(_ r: Request, _ snap: PolicySnapshot) -> [String] {
         if let p = r.path { return p }
-        if let k = r.kind, let p = config.path(forKind: k) { return p }
+        if let k = r.kind, let p = snap.path(forKind: k, config: config) { return p }
         return config.defaultPath
     }
 
     // MARK: - Operations
 
-    private func decide(_ r: Request, peer: PeerCredentials) -> [UInt8] {
+    /// The route a decide request uses: its path, else its kind's entrypoint (the config's,
+    /// else one a served bundle's manifest declares), else the default.
+    private func route(_ r: Request, _ snap: PolicySnapshot) -> Route {
+        if let route = r.route { return route }
+        if let p = r.path { return Route(segments: p, config: config) }
+        if let k = r.kind {
+            if let route = kindRoutes[k] { return route }
+            if let p = snap.declaredKinds[k] { return Route(segments: p, config: config) }
+        }
+        return defaultRoute
+    }
+
+    private func decide(_ r: Request, body: UnsafeRawBufferPointer, peer: PeerCredentials, into out: inout ByteBuffer,
+                        state: inout ConnectionState)
+    {
         let handlerStart = Self.monotonicNs()
         let snap = store.snapshot  // one load; this snapshot serves the whole request
-        let path = resolvePath(r)
-        let pathText = r.path == nil && r.kind == nil ? defaultPathText : path.joined(separator: "/")
+        let route = route(r, snap)
         let now = EvalContext.wallClockNs()
         var evalNs: Int64 = 0
         let outcome: DecisionOutcome
@@ -167,9 +318,10 @@ final class Responder: Sendable {
             if config.limits.evalTimeoutMs > 0 { lim.deadlineNs = now + Int64(config.limits.evalTimeoutMs) * 1_000_000 }
             let t0 = Self.monotonicNs()
             do {
-                result = try policy.evaluate(path: path, input: r.input, context: ctx, limits: lim)
-                outcome = DecisionMapper.map(result: result, path: path,
-                                             defaultDecision: config.entrypoint(path).defaultDecision)
+                result = try policy.evaluate(path: route.segments, input: r.input, context: ctx, limits: lim)
+                // The config's default, else the served bundles' manifest declaration, else deny.
+                outcome = DecisionMapper.map(result: result, route: route,
+                                             defaultDecision: route.configuredDefault ?? snap.declaredDefault(route.text))
             } catch {
                 evalError = "\(error)"
                 outcome = DecisionMapper.failClosed(code: "eval_error", reason: "evaluation failed: \(error)")
@@ -182,29 +334,57 @@ final class Responder: Sendable {
         if outcome.error != nil { counters.failClosed.wrappingIncrement(ordering: .relaxed) }
         let decisionID = makeDecisionID()
 
-        var w = ResponseWriter(id: r.id)
-        w.string("decision", outcome.verdict.rawValue)
-        w.strings("reasons", outcome.reasons)
-        w.string("decision_id", decisionID)
-        w.bundles("bundles", snap.bundles)
-        w.string("path", pathText)
-        w.int("eval_ns", evalNs)
-        w.strings("rules", outcome.rules)
-        if let e = outcome.error { w.string("error", e) }
-        let bytes = w.finish()
+        // The response, straight into the connection's outgoing buffer (same bytes, same key
+        // order as ResponseWriter would give).
+        if state.bundlesGeneration != snap.generation {
+            state.bundlesJSON = ResponseWriter.bundlesJSON(snap.bundles)
+            state.bundlesGeneration = snap.generation
+        }
+        let start = out.writerIndex
+        out.writeInteger(UInt32(0))
+        out.writeStaticString("{\"id\":")
+        out.writeJSON(r.id)
+        switch outcome.verdict {
+        case .allow: out.writeStaticString(",\"decision\":\"allow\",\"reasons\":")
+        case .deny: out.writeStaticString(",\"decision\":\"deny\",\"reasons\":")
+        case .escalate: out.writeStaticString(",\"decision\":\"escalate\",\"reasons\":")
+        }
+        out.writeJSONStrings(outcome.reasons)
+        out.writeStaticString(",\"decision_id\":")
+        out.writeJSONString(decisionID)
+        out.writeStaticString(",\"bundles\":")
+        out.writeBytes(state.bundlesJSON)
+        out.writeStaticString(",\"path\":")
+        out.writeBytes(route.textJSON)
+        out.writeStaticString(",\"eval_ns\":")
+        out.writeDecimal(evalNs)
+        out.writeStaticString(",\"rules\":")
+        out.writeJSONStrings(outcome.rules)
+        if let e = outcome.error {
+            out.writeStaticString(",\"error\":")
+            out.writeJSONString(e)
+        }
+        out.writeInteger(UInt8(ascii: "}"))
+        out.setInteger(UInt32(out.writerIndex - start - Frame.headerBytes), at: start)
 
-        if let sink {
-            sink.record(DecisionEvent(decisionID: decisionID, requestID: r.id, path: pathText, input: r.input,
+        // Only build the event when some sink keeps it (with the decision log off, allows
+        // usually go nowhere).
+        if let sink, sink.wants(outcome.verdict, failed: outcome.error != nil) {
+            var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: r.input,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
-                                      handlerNs: Self.monotonicNs() - handlerStart))
+                                      handlerNs: Self.monotonicNs() - handlerStart)
+            if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
+                let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
+                event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
+            }
+            sink.record(event)
         }
-        return bytes
     }
 
     private func eval(_ r: Request) -> [UInt8] {
         let snap = store.snapshot
-        let path = resolvePath(r)
+        let path = resolvePath(r, snap)
         guard let policy = snap.policy else {
             return ResponseWriter.error(id: r.id, code: WireErrorCode.evalError.rawValue,
                                         message: "no policy loaded: \(snap.loadError ?? "unknown")")

@@ -53,6 +53,17 @@ struct ResponseWriter {
     /// `{"name":"revision",…}` for the bundles of a snapshot.
     mutating func bundles(_ k: String, _ b: [String: BundleInfo]) {
         key(k)
+        Self.writeBundles(b, into: &json)
+    }
+
+    /// The same object alone (decide responses cache it per snapshot generation).
+    static func bundlesJSON(_ b: [String: BundleInfo]) -> [UInt8] {
+        var w = JSONWriter(reserve: 64)
+        writeBundles(b, into: &w)
+        return w.bytes
+    }
+
+    private static func writeBundles(_ b: [String: BundleInfo], into json: inout JSONWriter) {
         json.appendRaw("{")
         for (i, name) in b.keys.sorted().enumerated() {
             if i > 0 { json.appendRaw(",") }

@@ -62,7 +62,15 @@ public struct PolicyTestRunner: Sendable {
         } catch {
             return TestReport(results: [], errors: ["\(error)"])
         }
-        return run(sources, against: policy, filter: filter)
+        var report = run(sources, against: policy, filter: filter)
+        // Failed tests show what they evaluated with (computed only now that they failed).
+        for i in report.results.indices where report.results[i].kind == .rego
+            && (report.results[i].status == .fail || report.results[i].status == .error)
+        {
+            guard let test = sources.tests.first(where: { $0.fullName == report.results[i].name }), !test.inputs.isEmpty else { continue }
+            report.results[i].testInputs = TestInputs.resolve(test, modules: sources.modules, data: sources.data, compile: compile)
+        }
+        return report
     }
 
     /// Runs the tests and cases of `sources` against a policy compiled elsewhere: bundle

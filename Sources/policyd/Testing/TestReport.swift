@@ -19,6 +19,8 @@ public struct TestResult: Sendable {
     public var expected: MappedDecision?
     public var got: MappedDecision?
     public var prints: [String] = []
+    /// A failed Rego test's `with input as …` terms and their values (nil: not computable).
+    public var testInputs: [(input: TestInput, value: Value?)] = []
 
     init(kind: Kind, name: String, file: String, line: Int, status: Status) {
         self.kind = kind
@@ -90,6 +92,11 @@ public struct TestReport: Sendable {
         switch r.kind {
         case .rego:
             if r.status == .fail { s += "  value: \(r.actual.map { JSONWriter.string($0) } ?? "undefined")\n" }
+            for (input, value) in r.testInputs {
+                s += "  input (line \(input.line)): \(input.text)"
+                if let value, JSONWriter.string(value) != input.text { s += " = \(JSONWriter.string(value))" }
+                s += "\n"
+            }
         case .case:
             if let e = r.expected, let g = r.got, r.status != .pass {
                 s += "  expected: \(Self.describe(e))\n  actual:   \(Self.describe(g))\n"
@@ -128,6 +135,15 @@ public struct TestReport: Sendable {
             if let e = r.expected { o["expected"] = Self.json(e) }
             if let g = r.got { o["actual"] = Self.json(g) }
             if !r.prints.isEmpty { o["prints"] = .array(r.prints.map(Value.string)) }
+            if !r.testInputs.isEmpty {
+                o["inputs"] = .array(r.testInputs.map { i in
+                    var e: [String: Value] = ["line": .int(i.input.line), "expr": .string(i.input.text)]
+                    if let v = i.value { e["value"] = v }
+                    return .object(ObjectValue(e))
+                })
+            } else if r.kind == .case, r.status != .pass, let input = r.input {
+                o["input"] = input
+            }
             list.append(.object(ObjectValue(o)))
         }
         return .object(ObjectValue([

@@ -9,11 +9,11 @@ extension TestSources {
         // Named `<bundle>/<path>` as activation compiles them, so failures point at the bundle's file.
         modules = bundle.modules.map { RegoModule(name: bundle.name + "/" + $0.name, source: $0.source, regoVersion: $0.regoVersion) }
         data = bundle.data
+        do { entrypoints = try DeclaredEntrypoint.parse(bundle.manifest, bundle: bundle.name) } catch {
+            throw LoadError(description: "\(bundle.name)/.manifest: \(error)")
+        }
         for m in modules { tests.append(contentsOf: RegoTest.discover(in: m)) }
-        for f in bundle.files {
-            let base = f.name.split(separator: "/").last.map(String.init) ?? f.name
-            guard f.name.hasSuffix(".json") || f.name.hasSuffix(".yaml") || f.name.hasSuffix(".yml"),
-                  !["data.json", "data.yaml", "data.yml"].contains(base), !base.hasPrefix(".") else { continue }
+        for f in bundle.files where Self.mayHoldCases(f.name) {
             let text = String(decoding: f.bytes, as: UTF8.self)
             let doc: Value
             do {
@@ -25,5 +25,20 @@ extension TestSources {
                 cases.append(contentsOf: try DecisionCase.load(doc, file: "\(bundle.name)/\(f.name)", text: text))
             }
         }
+    }
+
+    /// YAML/JSON members other than data files and dotfiles: where case files live.
+    static func mayHoldCases(_ name: String) -> Bool {
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        return (name.hasSuffix(".json") || name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
+            && !["data.json", "data.yaml", "data.yml"].contains(base) && !base.hasPrefix(".")
+    }
+
+    /// Whether a bundle member is a decision case file (a YAML/JSON document with `cases`).
+    /// `policyd bundle build` keeps these, so a built tarball carries its tests like its source.
+    static func isCaseFile(_ f: BundleFile) -> Bool {
+        guard mayHoldCases(f.name), let doc = try? StructuredText.parse(String(decoding: f.bytes, as: UTF8.self), file: f.name)
+        else { return false }
+        return DecisionCase.isCaseDocument(doc)
     }
 }

@@ -10,6 +10,9 @@ public struct TestSources: Sendable {
     public var data: Value = .emptyObject
     public var tests: [RegoTest] = []
     public var cases: [DecisionCase] = []
+    /// Entrypoints the loaded bundles' manifests declare (`metadata.policyd.entrypoints`):
+    /// cases are judged with these defaults unless the config states its own.
+    var entrypoints: [DeclaredEntrypoint] = []
 
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
@@ -28,17 +31,47 @@ public struct TestSources: Sendable {
                 // A directory may hold several bundles (config/examples): each file belongs to
                 // the nearest enclosing directory with a .manifest, which sets its Rego version
                 // and where its data lands.
+                for bundle in Set(try walk(root).map { bundleRoot(of: $0, under: root) }).sorted() {
+                    s.entrypoints += try declaredEntrypoints(bundle.isEmpty ? root : root + "/" + bundle)
+                }
                 for rel in try walk(root) {
                     let bundle = bundleRoot(of: rel, under: root)
                     let v0 = v0Compatible || manifestSaysV0(bundle.isEmpty ? root : root + "/" + bundle)
                     let inBundle = bundle.isEmpty ? rel : String(rel.dropFirst(bundle.count + 1))
                     try s.add(file: root + "/" + rel, dataPath: dataPath(inBundle), v0: v0)
                 }
+            } else if root.hasSuffix(".tar.gz") {
+                try s.add(tarball: root, v0: v0Compatible)
             } else {
+                guard [".rego", ".json", ".yaml", ".yml"].contains(where: { root.hasSuffix($0) }) else {
+                    throw LoadError(description: "\(root): not a bundle, .rego, or case/data file")
+                }
                 try s.add(file: root, dataPath: [], v0: v0Compatible)
             }
         }
         return s
+    }
+
+    /// A built bundle (`policyd bundle build`): its modules, data, tests and case files, read
+    /// under the default limits. Testing does not vouch for its signature, so that is not checked
+    /// here (`policyd bundle verify` and the daemon do).
+    private mutating func add(tarball: String, v0: Bool) throws {
+        let bundle: LoadedBundle
+        do {
+            let files = try BundleArchive.read(path: tarball).filter { $0.name != BundleSignatureVerifier.signaturesFile }
+            var unsigned = VerificationConfig()
+            unsigned.allowUnsigned = true
+            bundle = try BundleReader.load(files: files, name: BundleNaming.name(forPath: tarball) ?? "bundle", config: unsigned)
+        } catch {
+            throw LoadError(description: "\(tarball): \(error)")
+        }
+        var b = try TestSources(bundle: bundle)
+        if v0 { b.modules = b.modules.map { RegoModule(name: $0.name, source: $0.source, regoVersion: .v0) } }
+        modules += b.modules
+        tests += v0 ? b.modules.flatMap(RegoTest.discover) : b.tests
+        cases += b.cases
+        entrypoints += b.entrypoints
+        data = try Self.merge(data, b.data, at: [], file: tarball)
     }
 
     private mutating func add(file: String, dataPath: [String], v0: Bool) throws {
@@ -96,6 +129,17 @@ public struct TestSources: Sendable {
         Array(rel.split(separator: "/").dropLast().map(String.init))
     }
 
+    /// The entrypoints a directory bundle's .manifest declares (none without a manifest).
+    static func declaredEntrypoints(_ root: String) throws -> [DeclaredEntrypoint] {
+        guard let data = FileManager.default.contents(atPath: root + "/.manifest") else { return [] }
+        do {
+            let manifest = try BundleManifest.parse(CanonicalJSON.parse([UInt8](data)))
+            return try DeclaredEntrypoint.parse(manifest, bundle: (root as NSString).lastPathComponent)
+        } catch {
+            throw LoadError(description: "\(root)/.manifest: \(error)")
+        }
+    }
+
     static func manifestSaysV0(_ root: String) -> Bool {
         guard let text = try? String(contentsOfFile: root + "/.manifest", encoding: .utf8),
               let m = try? JSONReader.parse(text) else { return false }
@@ -133,6 +177,8 @@ public struct RegoTest: Sendable, Equatable {
     public var file: String
     public var line: Int
     public var skip: Bool
+    /// `with input as …` terms in its body, shown when it fails (TestInputs).
+    public var inputs: [TestInput] = []
 
     public var fullName: String { "data." + (package + [name]).joined(separator: ".") }
 
@@ -146,14 +192,20 @@ public struct RegoTest: Sendable, Equatable {
             return scan(module)
         }
         let package = parsed.package.segments
-        var seen: Set<String> = []
+        var index: [String: Int] = [:]
         var out: [RegoTest] = []
         for rule in parsed.rules where rule.kind == .complete && rule.head.ref.parts.isEmpty {
             let name = rule.name
             let skip = name.hasPrefix("todo_test_")
-            guard name.hasPrefix("test_") || skip, !seen.contains(name) else { continue }
-            seen.insert(name)
-            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip))
+            guard name.hasPrefix("test_") || skip else { continue }
+            let inputs = TestInputs.find(in: rule)
+            if let i = index[name] {
+                out[i].inputs += inputs
+                continue
+            }
+            index[name] = out.count
+            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip,
+                                inputs: inputs))
         }
         return out
     }

@@ -231,7 +231,8 @@ struct NameResolver {
     enum Callee {
         case builtin(String, FunctionDecl?)
         case user([String], arity: Int)
-        case undefined
+        /// With the `data` path the name resolved to, when it names one (OPA reports that).
+        case undefined([String]?)
     }
 
     func callee(_ c: Call) -> Callee {
@@ -242,11 +243,11 @@ struct NameResolver {
                 return .user(path, arity: f.rule.head.args?.count ?? 0)
             }
             if !rules.isEmpty || c.function.headVariable == "data" || dataImports[c.function.headVariable ?? ""] != nil {
-                if BuiltinDeclarations.lookup(name) == nil && BuiltinRegistry.lookup(name) == nil { return .undefined }
+                if BuiltinDeclarations.lookup(name) == nil && BuiltinRegistry.lookup(name) == nil { return .undefined(path) }
             }
         }
         if let d = BuiltinDeclarations.lookup(name) { return .builtin(name, d) }
         if BuiltinRegistry.lookup(name) != nil || BuiltinRegistry.refusedByDesign[name] != nil { return .builtin(name, nil) }
-        return .undefined
+        return .undefined(nil)
     }
 }

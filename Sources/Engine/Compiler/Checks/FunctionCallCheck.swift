@@ -19,8 +19,8 @@ enum FunctionCallCheck {
     static func check(_ call: Call, exprLevel: Bool, resolver: NameResolver) -> EngineError? {
         let n = call.args.count
         switch resolver.callee(call) {
-        case .undefined:
-            return EngineError(.typeError, "undefined function \(call.name)", location: call.location)
+        case .undefined(let path):
+            return EngineError(.typeError, "undefined function \(path.map(RuleIndex.display) ?? call.name)", location: call.location)
         case .user(let path, let arity):
             if n == arity || (exprLevel && n == arity + 1) { return nil }
             return EngineError(.typeError, "function \(RuleIndex.display(path)) has arity \(arity), got \(n) arguments",

@@ -2,13 +2,16 @@
 /// `StaticChecks.run` after parsing; each check returns OPA-coded errors with file:row:col.
 /// (Unsafe variables and body reordering belong to the compiler's safety pass, not here.)
 public enum StaticChecks {
-    /// All checks, in OPA's order: rule conflicts, undefined/refused functions and arity,
+    /// All checks, in OPA's order: annotations (only when used), rule conflicts, undefined/refused functions and arity,
+    /// deprecated builtins (v1),
     /// builtin argument types, recursion. Returns at most OPA's limit of 10 errors.
     public static func run(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [EngineError] {
         let index = RuleIndex(modules)
-        var errors = ConflictingRulesCheck.run(index)
+        var errors = AnnotationsCheck.run(modules)
+        errors += ConflictingRulesCheck.run(index)
         errors += FunctionCallCheck.run(modules, index: index)
         errors += RefusedBuiltinsCheck.run(modules, options: options)
+        errors += DeprecatedBuiltinsCheck.run(modules, index: index)
         errors += BuiltinTypeCheck.run(modules, index: index)
         errors += RecursionCheck.run(modules, index: index)
         return Array(errors.prefix(10))

@@ -8,10 +8,13 @@ enum PolicyAssembler {
     /// Modules are named `<bundle>/<path>` so compile errors point at the bundle and file.
     static func moduleName(_ bundle: String, _ file: String) -> String { bundle + "/" + file }
 
+    /// `entrypoints` holds the config's entrypoint settings; the bundles' manifest declarations
+    /// are added here, so case files are judged with the defaults the daemon will serve them with.
     static func assemble(_ bundles: [LoadedBundle], options: CompileOptions = CompileOptions(),
-                         mapping: @escaping DecisionMapping = DaemonDecisionMapping.mapping()) throws(BundleError)
+                         entrypoints: EntrypointDefaults = EntrypointDefaults()) throws(BundleError)
         -> CompiledPolicy
     {
+        let mapping = DaemonDecisionMapping.mapping(entrypoints: entrypoints.declaring(try DeclaredEntrypoint.collect(bundles)))
         var modules: [RegoModule] = []
         var data: Value = .emptyObject
         var system = ObjectBuilder()

@@ -19,8 +19,9 @@ final class SignedBundleSource: BundleSource, Sendable {
         var bundle = BundleSettings()
         var history = 5
         var compile = CompileOptions()
-        /// How decision case files in a bundle are judged (the daemon's entrypoint defaults).
-        var mapping: DecisionMapping = DaemonDecisionMapping.mapping()
+        /// How decision case files in a bundle are judged (the config's entrypoint defaults;
+        /// the bundles' manifest declarations are added at assembly).
+        var entrypoints = EntrypointDefaults()
     }
 
     struct ActiveBundle: Sendable {
@@ -159,7 +160,7 @@ final class SignedBundleSource: BundleSource, Sendable {
         }
         if restored.isEmpty { return false }
         do {
-            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile, mapping: settings.mapping)
+            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints)
             st.active = restored
             let rs = restored.values.map { ReloadResult(bundle: $0.bundle.name, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) }
             store.activate(policy: policy, bundles: Self.infos(restored), results: rs)
@@ -222,7 +223,7 @@ final class SignedBundleSource: BundleSource, Sendable {
     private func activate(_ next: [String: ActiveBundle], changed: [String], _ st: inout State, store: PolicyStore,
                           dropDigest: String) throws(BundleError)
     {
-        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, mapping: settings.mapping)
+        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints)
         let now = EvalContext.wallClockNs()
         let results = changed.compactMap { n in next[n].map { ReloadResult(bundle: n, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) } }
         store.activate(policy: policy, bundles: Self.infos(next), results: results)
@@ -281,7 +282,7 @@ final class SignedBundleSource: BundleSource, Sendable {
             return false
         }
         let policy: CompiledPolicy
-        do { policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, mapping: settings.mapping) } catch {
+        do { policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints) } catch {
             keep("the remaining bundles fail without it: \(error)")
             return false
         }
@@ -301,7 +302,11 @@ final class SignedBundleSource: BundleSource, Sendable {
     }
 
     static func infos(_ active: [String: ActiveBundle]) -> [String: BundleInfo] {
-        active.mapValues { BundleInfo(name: $0.bundle.name, revision: $0.bundle.revision, activatedAtNs: $0.activatedAtNs) }
+        // Declarations were checked when the set was assembled.
+        active.mapValues {
+            BundleInfo(name: $0.bundle.name, revision: $0.bundle.revision, activatedAtNs: $0.activatedAtNs,
+                       entrypoints: (try? DeclaredEntrypoint.parse($0.bundle.manifest, bundle: $0.bundle.name)) ?? [])
+        }
     }
 
     static func summary(_ results: [ReloadResult], store: PolicyStore) -> String {

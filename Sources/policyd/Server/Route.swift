@@ -1,0 +1,79 @@
+import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An entrypoint as requests name it, with what the decision mapping and the response need
+/// computed once (per configured kind, per path a connection sends) instead of per request.
+final class Route: Sendable {
+    /// `["agents", "rbac", "decision"]` = data.agents.rbac.decision.
+    let segments: [String]
+    /// `agents/rbac/decision`, as responses and the decision log name it.
+    let text: String
+    /// `text` as a JSON string literal.
+    let textJSON: [UInt8]
+    /// `agents.rbac.decision`, as rule names start.
+    let dotted: String
+    let defaultDecision: Configuration.Entrypoint.Default
+    /// The default the config states for this entrypoint (nil: the served bundles' manifest
+    /// declarations decide, else deny; PolicySnapshot.declaredDefault).
+    let configuredDefault: Configuration.Entrypoint.Default?
+    /// `[dotted]` and `[dotted + ".allow"]`: the `rules` of a plain verdict and of a package's allow.
+    let selfRules: [String]
+    let allowRules: [String]
+
+    init(segments: [String], config: Configuration) {
+        self.segments = segments
+        text = segments.joined(separator: "/")
+        var w = JSONWriter(reserve: text.utf8.count + 2)
+        w.writeString(text)
+        textJSON = w.bytes
+        dotted = segments.joined(separator: ".")
+        configuredDefault = config.entrypoint(segments).configuredDefault
+        defaultDecision = configuredDefault ?? .deny
+        selfRules = [dotted]
+        allowRules = [dotted + ".allow"]
+    }
+}
+
+/// A connection's few routes, by the raw bytes of the request's `path` value (the JSON string
+/// literal, quotes included): a hit costs a length check and a memcmp, no allocation. Small
+/// and bounded (a client sending endless distinct paths just misses).
+struct RouteCache {
+    static let capacity = 16
+    private var keys: [[UInt8]] = []
+    private var routes: [Route] = []
+    private var nextEvict = 0
+
+    func lookup(_ raw: UnsafeRawBufferPointer) -> Route? {
+        for i in keys.indices {
+            let k = keys[i]
+            if k.count == raw.count, k.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) {
+                return routes[i]
+            }
+        }
+        return nil
+    }
+
+    mutating func insert(_ raw: UnsafeRawBufferPointer, _ route: Route) {
+        if keys.count < Self.capacity {
+            keys.append(Array(raw))
+            routes.append(route)
+        } else {
+            keys[nextEvict] = Array(raw)
+            routes[nextEvict] = route
+            nextEvict = (nextEvict + 1) % Self.capacity
+        }
+    }
+}
+
+/// Per-connection state the responder reuses between requests (owned by the connection's
+/// handler, used only on its event loop).
+struct ConnectionState {
+    var routes = RouteCache()
+    /// The response's `bundles` object for the snapshot generation that last answered.
+    var bundlesGeneration = -1
+    var bundlesJSON: [UInt8] = []
+
+    init() {}
+}
