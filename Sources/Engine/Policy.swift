@@ -73,11 +73,14 @@ public final class CompiledPolicy: Sendable {
     /// Non-fatal compiler messages (for example v0 `in` without its import).
     public let warnings: [String]
     let plan: Plan
+    /// Evaluators (slots, memo) reused across evaluations of this policy.
+    let pool: EvaluatorPool
 
     private init(data: Value, warnings: [String], plan: Plan) {
         self.data = data
         self.warnings = warnings
         self.plan = plan
+        pool = EvaluatorPool(plan: plan)
     }
 
     /// Parses, checks and compiles `modules` against `data`. Throws every error found (up to
@@ -112,16 +115,29 @@ public final class CompiledPolicy: Sendable {
     public func evaluate(path: [String], input: Value?, context: EvalContext,
                          limits: EvalLimits = .default) throws(EngineError) -> Value?
     {
-        let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
-        let term = PlanBuilder.dataRef(plan.root, path, [])
+        try evaluate(Entrypoint(plan, path), input: input, context: context, limits: limits)
+    }
+
+    /// Resolves `data.<path>` once, for a caller that evaluates the same path many times.
+    public func prepare(path: [String]) -> PreparedQuery {
+        PreparedQuery(policy: self, entry: Entrypoint(plan, path))
+    }
+
+    func evaluate(_ entry: Entrypoint, input: Value?, context: EvalContext, limits: EvalLimits) throws(EngineError) -> Value? {
+        let ev = pool.acquire(input: input, context: context, limits: limits)
         var result: Value?
         do {
-            try ev.evalTerm(term) { v in if result == nil { result = v } }
+            if let node = entry.node {
+                result = try ev.nodeValue(node)
+            } else {
+                try ev.evalTerm(entry.term) { v in if result == nil { result = v } }
+            }
         } catch let e as EngineError {
             throw e
         } catch {
             throw EngineError(.evalInternalError, "\(error)")
         }
+        pool.release(ev)
         return result
     }
 
@@ -152,5 +168,40 @@ public final class CompiledPolicy: Sendable {
             throw EngineErrors([EngineError(.evalInternalError, "\(error)")])
         }
         return QueryResult(rows: rows, expressionTexts: texts.count == q.expressionTerms.count ? texts : [])
+    }
+}
+
+/// A `data` path resolved against one compiled policy: evaluating it skips the path lookup.
+/// Hold one per entrypoint per policy snapshot.
+public final class PreparedQuery: @unchecked Sendable {
+    public let policy: CompiledPolicy
+    let entry: Entrypoint
+
+    init(policy: CompiledPolicy, entry: Entrypoint) {
+        self.policy = policy
+        self.entry = entry
+    }
+
+    /// Same answer as `policy.evaluate(path:input:context:limits:)` for the prepared path.
+    public func evaluate(input: Value?, context: EvalContext, limits: EvalLimits = .default) throws(EngineError) -> Value? {
+        try policy.evaluate(entry, input: input, context: context, limits: limits)
+    }
+}
+
+/// Where an evaluation starts: a rule or package node reached by the whole path, or a general
+/// data reference (into base data or below a rule's value).
+struct Entrypoint {
+    let node: DataNode?
+    let term: PTerm
+
+    init(_ plan: Plan, _ path: [String]) {
+        var n = plan.root
+        var i = 0
+        while i < path.count, !n.hasRules, let c = n.children[path[i]] {
+            n = c
+            i += 1
+        }
+        node = i == path.count ? n : nil
+        term = node == nil ? PlanBuilder.dataRef(plan.root, path, []) : .const(.null)
     }
 }

@@ -73,7 +73,8 @@ final class PCall {
 
 typealias PBody = [PExpr]
 
-struct PExpr {
+/// A class, so stepping through a body copies one reference rather than the fields.
+final class PExpr {
     enum Kind {
         /// True when defined and not `false`.
         case term(PTerm)
@@ -90,10 +91,16 @@ struct PExpr {
         /// `some x` (declaration only).
         case noop
     }
-    var kind: Kind
-    var negated: Bool
-    var withs: [PWith]
-    var location: SourceLocation
+    let kind: Kind
+    let negated: Bool
+    let withs: [PWith]
+    let location: SourceLocation
+    init(kind: Kind, negated: Bool, withs: [PWith], location: SourceLocation) {
+        self.kind = kind
+        self.negated = negated
+        self.withs = withs
+        self.location = location
+    }
 }
 
 /// One `with` modifier.
@@ -154,6 +161,8 @@ final class DataNode {
     var rules: [PRule] = []
     var defaultRule: PRule?
     var kind: NodeKind = .package
+    /// Candidate rules by a tested input value (nil: every rule runs).
+    var index: InputRuleIndex?
 
     init(id: Int, path: [String]) {
         self.id = id

@@ -115,7 +115,13 @@ final class PlanBuilder {
         }
         for p in pending { lowerRule(p) }
         for p in pending { errors.append(contentsOf: p.lowerer.errors); p.lowerer.errors = [] }
+        buildIndexes(root)
         return Plan(root: root, nodeCount: nextID)
+    }
+
+    private func buildIndexes(_ n: DataNode) {
+        if n.hasRules { n.index = InputRuleIndex.build(n) }
+        for c in n.children.values { buildIndexes(c) }
     }
 
     private func lowerRule(_ p: Pending) {

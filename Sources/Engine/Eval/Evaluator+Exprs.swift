@@ -3,6 +3,11 @@
 extension Evaluator {
     func evalExpr(_ e: PExpr, _ k: () throws -> Void) throws {
         try step()
+        try evalExprStepped(e, k)
+    }
+
+    /// `evalExpr` once the step is counted.
+    func evalExprStepped(_ e: PExpr, _ k: () throws -> Void) throws {
         if e.withs.isEmpty {
             if e.negated {
                 if try !exprSucceeds(e) { try k() }
@@ -35,7 +40,7 @@ extension Evaluator {
 
     private func exprSucceeds(_ e: PExpr) throws -> Bool {
         do {
-            try evalPlain(e) { throw StopIteration() }
+            try evalPlain(e) { throw Evaluator.stop }
         } catch is StopIteration {
             return true
         }
@@ -124,11 +129,11 @@ extension Evaluator {
         var input: Value?
         var overlays: [([Value], Value)]
         var replacements: [String: EvalReplacement]
-        var memo: [Int: Value?]
+        var memo: MemoTable
     }
 
     private func applyWiths(_ withs: [PWith]) throws -> WithState {
-        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: [:])
+        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: MemoTable())
         for w in withs {
             var val: Value?
             var target: CallTarget?
@@ -180,7 +185,7 @@ extension Evaluator {
                 try Evaluator.walkValue(root, &path, k)
             }
         }
-        try evalList(call.args, 0, []) { args in
+        try evalList(call.args) { args in
             if let r = try invoke(call, args) { try k(r) }
         }
     }

@@ -133,7 +133,7 @@ extension Evaluator {
             }
             v = .object(b.build())
         }
-        memo[node.id] = v
+        memo.store(node.id, v)
         return v
     }
 
@@ -156,21 +156,17 @@ extension Evaluator {
         switch node.kind {
         case .complete:
             var result: Value?
-            for r in node.rules {
-                try evalRuleValues(r) { v in
-                    if let old = result, old != v {
-                        throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
-                    }
-                    result = v
-                }
+            for r in candidateRules(node) {
+                try evalCompleteRule(r, &result)
             }
             if result == nil, let d = node.defaultRule {
-                try evalRuleValues(d) { v in result = v }
+                try evalCompleteRule(d, &result)
             }
             return result
         case .partialSet:
             var b = SetBuilder()
-            for r in node.rules {
+            for r in candidateRules(node) {
+                rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
                 defer { popFrame(saved) }
                 try evalBody(r.body, 0) {
@@ -182,11 +178,12 @@ extension Evaluator {
             var obj: Value = .emptyObject
             // Key paths where a rule placed a whole value (children may not extend those).
             var leaves = Set<[Value]>()
-            for r in node.rules {
+            for r in candidateRules(node) {
+                rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
                 defer { popFrame(saved) }
                 try evalBody(r.body, 0) {
-                    try evalList(r.keyPath, 0, []) { keys in
+                    try evalList(r.keyPath) { keys in
                         if r.kind == .partialSet {
                             // Multi-value rule with a variable ref head: a set at the leaf.
                             guard let kt = r.key else { return }
@@ -212,7 +209,7 @@ extension Evaluator {
             }
             if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
                 var result: Value?
-                try evalRuleValues(d) { v in result = v }
+                try evalCompleteRule(d, &result)
                 return result ?? obj
             }
             return obj
@@ -269,21 +266,49 @@ extension Evaluator {
         throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
     }
 
-    /// Runs a complete rule (and its else chain) and passes each value produced.
-    private func evalRuleValues(_ r: PRule, _ k: (Value) throws -> Void) throws {
+    /// Runs a complete rule (and its else chain), merging each value it produces into `result`
+    /// (a different value is a conflict). A body whose expressions all have at most one
+    /// solution runs without continuations.
+    private func evalCompleteRule(_ r: PRule, _ result: inout Value?) throws {
+        rulesRun += 1
         let saved = try pushFrame(r.slotCount)
         defer { popFrame(saved) }
+        let mark = trail.count
+        defer { unwindTrail(mark) }
         var produced = false
-        try evalBody(r.body, 0) {
-            if let vt = r.value { try evalTerm(vt) { v in produced = true; try k(v) } }
+        if let stop = try runStraight(r.body) {
+            if stop == r.body.count {
+                try step()
+                if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+            } else {
+                try evalBody(r.body, stop) {
+                    if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                }
+            }
         }
         if produced { return }
+        unwindTrail(mark)
         for e in r.elseChain {
-            try evalBody(e.body, 0) {
-                try evalTerm(e.value) { v in produced = true; try k(v) }
-            }
+            try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             if produced { return }
         }
+    }
+
+    private func produceValue(_ vt: PTerm, _ r: PRule, _ result: inout Value?, _ produced: inout Bool) throws {
+        var single: Value?
+        if try evalSingle(vt, &single) {
+            if let v = single { try Self.merge(v, &result, &produced, r) }
+            return
+        }
+        try evalTerm(vt) { v in try Self.merge(v, &result, &produced, r) }
+    }
+
+    private static func merge(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
+        produced = true
+        if let old = result, old != v {
+            throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+        }
+        result = v
     }
 
     // MARK: functions
@@ -295,20 +320,14 @@ extension Evaluator {
             let saved = try pushFrame(r.slotCount)
             defer { popFrame(saved) }
             var produced = false
-            let accept = { (v: Value) throws -> Void in
-                produced = true
-                if let old = result, old != v {
-                    throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
-                }
-                result = v
-            }
+            rulesRun += 1
             try bindArgs(r.args, args, 0) {
                 try evalBody(r.body, 0) {
-                    if let vt = r.value { try evalTerm(vt, accept) }
+                    if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
                 }
                 if !produced {
                     for e in r.elseChain {
-                        try evalBody(e.body, 0) { try evalTerm(e.value, accept) }
+                        try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }
                         if produced { break }
                     }
                 }
@@ -320,6 +339,15 @@ extension Evaluator {
             try evalTerm(vt) { v in result = v }
         }
         return result
+    }
+
+    /// A function result: all definitions must agree for the same arguments.
+    private static func accept(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
+        produced = true
+        if let old = result, old != v {
+            throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+        }
+        result = v
     }
 
     private func bindArgs(_ pats: [PTerm], _ vals: [Value], _ i: Int, _ k: () throws -> Void) throws {

@@ -7,8 +7,8 @@ struct StopIteration: Error {}
 
 final class Evaluator {
     let plan: Plan
-    let ctx: EvalContext
-    let limits: EvalLimits
+    var ctx: EvalContext
+    var limits: EvalLimits
     var input: Value?
 
     var slots: [Value?] = []
@@ -17,35 +17,74 @@ final class Evaluator {
 
     /// Rule-set and package values computed in this evaluation, by node id. `.some(nil)`
     /// records "undefined".
-    var memo: [Int: Value?] = [:]
+    var memo = MemoTable()
     /// `with data.x as v` overlays in effect (path under data, value).
     var dataOverlays: [([Value], Value)] = []
     /// `with f as g` replacements in effect, keyed by builtin name or node path.
     var replacements: [String: EvalReplacement] = [:]
 
+    /// Absolute slots bound by directly evaluated expressions (`evalFast`), undone when the
+    /// `evalBody` that bound them returns.
+    var trail: [Int] = []
+
     var steps = 0
     var depth = 0
+    /// Consult rule indexes (tests turn this off to compare with scanning every rule).
+    var useRuleIndex = true
+    /// Rule bodies entered (for tests of the rule index).
+    var rulesRun = 0
 
     init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits) {
         self.plan = plan
         self.input = input
         self.ctx = context
         self.limits = limits
-        slots = [Value?](repeating: nil, count: 256)
+        slots = [Value?](repeating: nil, count: 32)
+        trail.reserveCapacity(32)
+    }
+
+    /// Thrown to stop at the first solution; preallocated, since throwing a fresh error boxes it.
+    static let stop: any Error = StopIteration()
+
+    /// Prepares a reused evaluator for a new evaluation.
+    func begin(input: Value?, context: EvalContext, limits: EvalLimits) {
+        self.input = input
+        self.ctx = context
+        self.limits = limits
+        steps = 0
+        depth = 0
+        rulesRun = 0
+    }
+
+    /// Drops what the finished evaluation computed (frames are already empty).
+    func end() {
+        input = nil
+        memo.reset()
+        base = 0
+        top = 0
+        if !dataOverlays.isEmpty { dataOverlays = [] }
+        if !replacements.isEmpty { replacements = [:] }
+    }
+
+    /// The rules of `node` that can succeed for the current input.
+    @inline(__always)
+    func candidateRules(_ node: DataNode) -> [PRule] {
+        if let idx = node.index, useRuleIndex, replacements.isEmpty { return idx.candidates(input) }
+        return node.rules
     }
 
     // MARK: frames
 
-    /// Opens a frame of `count` fresh slots; returns the previous base to restore.
+    /// Opens a frame of `count` fresh slots; returns the previous base to restore. Slots above
+    /// `top` are always nil (popFrame clears what a frame used), so nothing is cleared here.
     @inline(__always)
     func pushFrame(_ count: Int) throws -> (Int, Int) {
         let saved = (base, top)
         base = top
         top += count
         if top > slots.count {
-            slots.append(contentsOf: [Value?](repeating: nil, count: max(top - slots.count, slots.count)))
+            slots.append(contentsOf: repeatElement(nil, count: max(top - slots.count, slots.count)))
         }
-        for i in base..<top { slots[i] = nil }
         return saved
     }
 
@@ -76,19 +115,88 @@ final class Evaluator {
 
     // MARK: bodies
 
-    func evalBody(_ body: PBody, _ i: Int, _ k: () throws -> Void) throws {
-        if i == body.count {
-            // Each solution counts too, so iteration-heavy bodies stay within the budget.
+    /// Runs `body[start...]`, then `k` once per solution. Expressions with at most one solution
+    /// run in a loop (their bindings go on the trail); the first one that may have several
+    /// continues through the continuation-passing path.
+    func evalBody(_ body: PBody, _ start: Int, _ k: () throws -> Void) throws {
+        let mark = trail.count
+        defer { unwindTrail(mark) }
+        var i = start
+        while i < body.count {
+            let e = body[i]
             try step()
-            return try k()
+            switch try evalFast(e) {
+            case .pass:
+                i += 1
+            case .fail:
+                return
+            case .slow:
+                let next = i + 1
+                if try iterateSomeIn(e, { try evalBody(body, next, k) }) { return }
+                return try evalExprStepped(e) { try evalBody(body, next, k) }
+            }
         }
-        try evalExpr(body[i]) { try evalBody(body, i + 1, k) }
+        // Each solution counts too, so iteration-heavy bodies stay within the budget.
+        try step()
+        try k()
+    }
+
+    /// Runs the leading expressions of `body` that have at most one solution (bindings go on
+    /// the trail, which the caller unwinds). Returns the index of the first expression that
+    /// needs the continuation path (`body.count` when none does), or nil when the body failed.
+    func runStraight(_ body: PBody) throws -> Int? {
+        var i = 0
+        while i < body.count {
+            try step()
+            switch try evalFast(body[i]) {
+            case .pass:
+                i += 1
+            case .fail:
+                return nil
+            case .slow:
+                steps -= 1  // evalBody counts it again
+                return i
+            }
+        }
+        return i
+    }
+
+    /// `some x in coll` with a fresh `x` and a single-valued collection: binds `x` to each
+    /// element in turn without the generic unification path. False when not applicable.
+    @inline(__always)
+    func iterateSomeIn(_ e: PExpr, _ k: () throws -> Void) throws -> Bool {
+        guard e.withs.isEmpty, !e.negated, case .someIn(key: .none, value: .local(let s), collection: let coll) = e.kind,
+              slots[base + s] == nil else { return false }
+        var cv: Value?
+        guard try evalSingle(coll, &cv) else { return false }
+        let slot = base + s
+        defer { slots[slot] = nil }
+        switch cv {
+        case .array(let a)?:
+            for x in a {
+                slots[slot] = x
+                try k()
+            }
+        case .set(let st)?:
+            for x in st.elements {
+                slots[slot] = x
+                try k()
+            }
+        case .object(let o)?:
+            for x in o.values {
+                slots[slot] = x
+                try k()
+            }
+        default:
+            break
+        }
+        return true
     }
 
     /// True if `body` has at least one solution (bindings are undone afterwards).
     func bodySucceeds(_ body: PBody) throws -> Bool {
         do {
-            try evalBody(body, 0) { throw StopIteration() }
+            try evalBody(body, 0) { throw Evaluator.stop }
         } catch is StopIteration {
             return true
         }
@@ -105,22 +213,37 @@ final class Evaluator {
         case .input:
             if let v = input { try k(v) }
         case .data(let node, let path):
+            var v: Value?
+            if try evalSingle(t, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalData(node, path, k)
         case .ref(let head, let path):
+            var v: Value?
+            if try evalSingle(t, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalTerm(head) { v in try walk(v, path, 0, k) }
         case .array(let items):
-            try evalList(items, 0, [], { try k(.array($0)) })
+            try evalList(items, { try k(.array($0)) })
         case .set(let items):
-            try evalList(items, 0, [], { try k(.set(SetValue($0))) })
+            try evalList(items, { try k(.set(SetValue($0))) })
         case .object(let keys, let values):
-            try evalList(keys, 0, []) { ks in
-                try evalList(values, 0, []) { vs in
+            try evalList(keys) { ks in
+                try evalList(values) { vs in
                     var b = ObjectBuilder(minimumCapacity: ks.count)
                     for (kk, vv) in zip(ks, vs) { b[kk] = vv }
                     try k(.object(b.build()))
                 }
             }
         case .call(let call):
+            var v: Value?
+            if try callSingle(call, &v) {
+                if let v { try k(v) }
+                return
+            }
             try evalCall(call) { try k($0) }
         case .compr(let c):
             try enter(); defer { depth -= 1 }
@@ -137,7 +260,7 @@ final class Evaluator {
                 var first: Value?
                 do {
                     try evalBody(c.body, 0) {
-                        try evalTerm(c.head) { first = $0; throw StopIteration() }
+                        try evalTerm(c.head) { first = $0; throw Evaluator.stop }
                     }
                 } catch is StopIteration {}
                 if let first { try k(first) }
@@ -170,18 +293,27 @@ final class Evaluator {
         }
     }
 
-    /// Evaluates each term in turn (cartesian product over their solutions).
-    func evalList(_ items: [PTerm], _ i: Int, _ acc: [Value], _ k: ([Value]) throws -> Void) throws {
-        if i == items.count { return try k(acc) }
-        if case .const(let v) = items[i] {
-            var next = acc
-            next.append(v)
-            return try evalList(items, i + 1, next, k)
+    /// Evaluates each term in turn (cartesian product over their solutions), collecting the
+    /// values in one buffer (one allocation per list, not one per element).
+    func evalList(_ items: [PTerm], _ k: ([Value]) throws -> Void) throws {
+        var buf: [Value] = []
+        buf.reserveCapacity(items.count)
+        try evalList(items, 0, &buf, k)
+    }
+
+    private func evalList(_ items: [PTerm], _ i: Int, _ buf: inout [Value], _ k: ([Value]) throws -> Void) throws {
+        if i == items.count { return try k(buf) }
+        var single: Value?
+        if try evalSingle(items[i], &single) {
+            guard let v = single else { return }
+            buf.append(v)
+            defer { buf.removeLast() }
+            return try evalList(items, i + 1, &buf, k)
         }
         try evalTerm(items[i]) { v in
-            var next = acc
-            next.append(v)
-            try evalList(items, i + 1, next, k)
+            buf.append(v)
+            defer { buf.removeLast() }
+            try evalList(items, i + 1, &buf, k)
         }
     }
 

@@ -1,0 +1,265 @@
+// Closure-free evaluation for the common case. Most terms have at most one value (constants,
+// bound variables, `input.a.b`, `data.x.y`, calls on such terms), and most expressions are
+// tests or assignments with at most one solution. Those are evaluated directly, returning
+// the value, and a body runs them in a loop; only terms that may have several values (an
+// unbound variable in a ref path, `walk`) and expressions that may have several solutions
+// (`some … in`, `every`, patterns, `with`) go through the continuation-passing path.
+//
+// Trying the direct path and falling back re-evaluates a prefix of the term; evaluation is
+// pure apart from memoisation (rule values, non-deterministic builtins), so the answers are
+// the same either way.
+
+extension Evaluator {
+    /// Evaluates `t` to at most one value (`out`, nil = undefined) without continuations.
+    /// Returns false, leaving `out` unspecified, when `t` may have several values.
+    func evalSingle(_ t: PTerm, _ out: inout Value?) throws -> Bool {
+        switch t {
+        case .const(let v):
+            out = v
+        case .local(let i):
+            out = slots[base + i]
+        case .input:
+            out = input
+        case .data(let node, let path):
+            return try dataSingle(node, path, &out)
+        case .ref(let head, let path):
+            var hv: Value?
+            guard try evalSingle(head, &hv) else { return false }
+            guard let hv else {
+                out = nil
+                return true
+            }
+            return try walkSingle(hv, path, 0, &out)
+        case .call(let call):
+            return try callSingle(call, &out)
+        case .array(let items):
+            var vals: [Value] = []
+            guard try singles(items, &vals) else { return false }
+            out = vals.count == items.count ? .array(vals) : nil
+        case .set(let items):
+            var vals: [Value] = []
+            guard try singles(items, &vals) else { return false }
+            out = vals.count == items.count ? .set(SetValue(vals)) : nil
+        case .object(let keys, let values):
+            var ks: [Value] = [], vs: [Value] = []
+            guard try singles(keys, &ks) else { return false }
+            guard ks.count == keys.count else {
+                out = nil
+                return true
+            }
+            guard try singles(values, &vs) else { return false }
+            guard vs.count == values.count else {
+                out = nil
+                return true
+            }
+            var b = ObjectBuilder(minimumCapacity: ks.count)
+            for (kk, vv) in zip(ks, vs) { b[kk] = vv }
+            out = .object(b.build())
+        case .compr, .template:
+            // Exactly one value (or none for an undefined template expression).
+            var first: Value?
+            try evalTerm(t) { v in if first == nil { first = v } }
+            out = first
+        }
+        return true
+    }
+
+    /// The values of `items` in order, stopping at the first undefined one (then
+    /// `vals.count < items.count`). False when one may have several values.
+    private func singles(_ items: [PTerm], _ vals: inout [Value]) throws -> Bool {
+        vals.reserveCapacity(items.count)
+        for it in items {
+            var v: Value?
+            guard try evalSingle(it, &v) else { return false }
+            guard let v else { return true }
+            vals.append(v)
+        }
+        return true
+    }
+
+    /// The key a path element selects, when it is a single value: `.some(nil)` undefined,
+    /// nil when the element iterates (unbound variable or pattern).
+    @inline(__always)
+    private func singleKey(_ elem: PTerm) throws -> Value?? {
+        switch elem {
+        case .const(let k):
+            return .some(k)
+        case .local(let s):
+            guard let b = slots[base + s] else { return nil }
+            return .some(b)
+        default:
+            if elem.hasUnboundLocals(self) { return nil }
+            var kv: Value?
+            guard try evalSingle(elem, &kv) else { return nil }
+            return .some(kv)
+        }
+    }
+
+    /// `walk` for a path without iteration. `baseData`: `v` is base data, read by storage path
+    /// as `walkBase` does (a number key an object lacks finds its string form) while the keys
+    /// are constants or bound variables.
+    func walkSingle(_ v: Value, _ path: [PTerm], _ start: Int, _ out: inout Value?, baseData: Bool = false) throws -> Bool {
+        var cur = v
+        var i = start
+        var storagePath = baseData
+        while i < path.count {
+            if storagePath {
+                switch path[i] {
+                case .const, .local: break
+                default: storagePath = false
+                }
+            }
+            guard let key = try singleKey(path[i]) else { return false }
+            guard let key else {
+                out = nil
+                return true
+            }
+            if let c = cur[key] {
+                cur = c
+            } else if storagePath, case .object(let o) = cur, case .number(let num) = key,
+                      let c = o[Value.string(num.description)] {
+                cur = c
+            } else {
+                out = nil
+                return true
+            }
+            i += 1
+        }
+        out = cur
+        return true
+    }
+
+    /// `evalData` for a path without iteration (and no `with data` overlay in effect).
+    private func dataSingle(_ node: DataNode, _ path: [PTerm], _ out: inout Value?) throws -> Bool {
+        if !dataOverlays.isEmpty { return false }
+        var n = node
+        var i = 0
+        while true {
+            if n.hasRules || i == path.count {
+                guard let v = try nodeValue(n) else {
+                    out = nil
+                    return true
+                }
+                return try walkSingle(v, path, i, &out)
+            }
+            guard let key = try singleKey(path[i]) else { return false }
+            guard let key else {
+                out = nil
+                return true
+            }
+            if case .string(let s) = key, let c = n.children[s] {
+                n = c
+                i += 1
+                continue
+            }
+            // Not a child node: only base data can answer (a number key finds its string form).
+            guard let b = n.base else {
+                out = nil
+                return true
+            }
+            if let c = b[key] { return try walkSingle(c, path, i + 1, &out, baseData: true) }
+            if case .number(let num) = key, let c = b[Value.string(num.description)] {
+                return try walkSingle(c, path, i + 1, &out, baseData: true)
+            }
+            out = nil
+            return true
+        }
+    }
+
+    /// A call whose arguments are single values.
+    func callSingle(_ call: PCall, _ out: inout Value?) throws -> Bool {
+        if call.isWalk && replacements.isEmpty { return false }
+        var args: [Value] = []
+        guard try singles(call.args, &args) else { return false }
+        guard args.count == call.args.count else {
+            out = nil
+            return true
+        }
+        out = try invoke(call, args)
+        return true
+    }
+
+    // MARK: expressions
+
+    enum FastOutcome { case pass, fail, slow }
+
+    /// Binds slot `s` of the current frame until the enclosing `evalBody` returns.
+    @inline(__always)
+    func bindTrailed(_ s: Int, _ v: Value) {
+        slots[base + s] = v
+        trail.append(base + s)
+    }
+
+    @inline(__always)
+    func unwindTrail(_ mark: Int) {
+        while trail.count > mark { slots[trail.removeLast()] = nil }
+    }
+
+    /// Evaluates an expression with at most one solution directly: `.pass` (its bindings are
+    /// on the trail), `.fail`, or `.slow` when it needs the continuation-passing path (nothing
+    /// has been bound then).
+    func evalFast(_ e: PExpr) throws -> FastOutcome {
+        guard e.withs.isEmpty else { return .slow }
+        switch e.kind {
+        case .term(let t):
+            var v: Value?
+            guard try evalSingle(t, &v) else { return .slow }
+            return Self.truthy(v) != e.negated ? .pass : .fail
+        case .call(let call, let output):
+            guard let output else {
+                var v: Value?
+                guard try callSingle(call, &v) else { return .slow }
+                return Self.truthy(v) != e.negated ? .pass : .fail
+            }
+            guard !e.negated, case .local(let s) = output, slots[base + s] == nil else { return .slow }
+            var v: Value?
+            guard try callSingle(call, &v) else { return .slow }
+            guard let v else { return .fail }
+            bindTrailed(s, v)
+            return .pass
+        case .unify(let a, let b):
+            guard !e.negated else { return .slow }
+            return try unifyFast(a, b)
+        case .notBody(let body, _):
+            return try bodySucceeds(body) == e.negated ? .pass : .fail
+        case .noop:
+            return e.negated ? .fail : .pass
+        default:
+            return .slow
+        }
+    }
+
+    @inline(__always)
+    static func truthy(_ v: Value?) -> Bool {
+        guard let v else { return false }
+        if case .bool(false) = v { return false }
+        return true
+    }
+
+    private func unifyFast(_ a: PTerm, _ b: PTerm) throws -> FastOutcome {
+        if case .local(let s) = a, slots[base + s] == nil {
+            return try bindFast(s, b)
+        }
+        if case .local(let s) = b, slots[base + s] == nil {
+            return try bindFast(s, a)
+        }
+        if a.hasUnboundLocals(self) || b.hasUnboundLocals(self) { return .slow }
+        // Same order as `unify`: a bound pattern side is matched against the other's value.
+        let (first, second) = a.isPattern ? (b, a) : (a, b)
+        var x: Value?, y: Value?
+        guard try evalSingle(first, &x) else { return .slow }
+        guard let x else { return .fail }
+        guard try evalSingle(second, &y) else { return .slow }
+        guard let y else { return .fail }
+        return x == y ? .pass : .fail
+    }
+
+    private func bindFast(_ s: Int, _ t: PTerm) throws -> FastOutcome {
+        if t.hasUnboundLocals(self) { return .slow }
+        var v: Value?
+        guard try evalSingle(t, &v) else { return .slow }
+        guard let v else { return .fail }
+        bindTrailed(s, v)
+        return .pass
+    }
+}

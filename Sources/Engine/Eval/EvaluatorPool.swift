@@ -1,0 +1,75 @@
+// Per-evaluation state that is expensive to build from scratch (the slot array, the memo
+// table) is kept in evaluators that a policy reuses: an evaluation takes one from the pool,
+// resets it and gives it back, so a decision allocates none of it.
+
+/// Rule-set and package values computed in one evaluation, by node id (a dense array that
+/// grows to the highest id used). Only the entries set are cleared on reset.
+struct MemoTable {
+    private var entries: [Value??] = []
+    private var touched: [Int] = []
+
+    @inline(__always)
+    subscript(id: Int) -> Value?? {
+        id < entries.count ? entries[id] : nil
+    }
+
+    /// Records `v` (nil: undefined) for node `id`.
+    mutating func store(_ id: Int, _ v: Value?) {
+        if id >= entries.count {
+            entries.append(contentsOf: repeatElement(nil, count: id + 1 - entries.count))
+        }
+        if entries[id] == nil { touched.append(id) }
+        entries[id] = .some(v)
+    }
+
+    mutating func reset() {
+        for id in touched { entries[id] = nil }
+        touched.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A small free list of evaluators for one plan, shared by the threads evaluating it.
+final class EvaluatorPool: @unchecked Sendable {
+    private var free: [Evaluator] = []
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let plan: Plan
+    /// Evaluators kept for reuse; more concurrent evaluations allocate fresh ones.
+    private let capacity = 16
+
+    init(plan: Plan) {
+        self.plan = plan
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        free.reserveCapacity(capacity)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// An evaluator ready for one evaluation of `input`.
+    func acquire(input: Value?, context: EvalContext, limits: EvalLimits) -> Evaluator {
+        pthread_mutex_lock(lock)
+        let ev = free.popLast()
+        pthread_mutex_unlock(lock)
+        guard let ev else { return Evaluator(plan: plan, input: input, context: context, limits: limits) }
+        ev.begin(input: input, context: context, limits: limits)
+        return ev
+    }
+
+    /// Returns `ev` after a completed evaluation (one that threw is dropped instead, so no
+    /// state of an interrupted evaluation can leak into the next).
+    func release(_ ev: Evaluator) {
+        ev.end()
+        pthread_mutex_lock(lock)
+        if free.count < capacity { free.append(ev) }
+        pthread_mutex_unlock(lock)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
