@@ -87,7 +87,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Sources/policyd"
+            path: "Sources/policyd",
+            // Release daemon: Swift runtime + Foundation linked statically (no shared-library
+            // symbol binding, only the code used is mapped), lld with packed relative relocations
+            // (DT_RELR: 20 KB instead of 2.5 MB read at every start) and no exported symbol table.
+            // Idle RSS 37 → 29 MiB (docs/performance.md). Debug builds (tests, CI) stay dynamic.
+            linkerSettings: [.unsafeFlags(PolicydReleaseLink.flags, .when(configuration: .release))]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", .product(name: "Yams", package: "Yams")], path: "Tests/EngineTests"),
         .testTarget(
@@ -107,3 +112,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// Linker flags of the release `policyd` (see the policyd target). The static Foundation
+/// libraries are listed twice because static archives resolve in order and depend on each other.
+enum PolicydReleaseLink {
+    static let foundation = ["Foundation", "CoreFoundation", "FoundationInternationalization", "_FoundationICU",
+                             "FoundationEssentials", "_FoundationCShims", "_FoundationCollections",
+                             "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"].map { "-l" + $0 }
+    static let flags = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic"] + foundation + foundation + ["-lstdc++"]
+}

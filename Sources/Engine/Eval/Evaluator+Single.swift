@@ -95,28 +95,38 @@ extension Evaluator {
         }
     }
 
-    /// `walk` for a path without iteration.
-    /// `baseData`: `v` is base data, read by storage path, so a number key an object lacks finds
-    /// its string form (`data.x[2]` ≡ `data.x["2"]`, as in OPA).
+    /// `walk` for a path without iteration. `baseData`: `v` is base data, read by storage path
+    /// as `walkBase` does (a number key an object lacks finds its string form) while the keys
+    /// are constants or bound variables.
     func walkSingle(_ v: Value, _ path: [PTerm], _ start: Int, _ out: inout Value?, baseData: Bool = false) throws -> Bool {
         var cur = v
         var i = start
+        var storagePath = baseData
         while i < path.count {
+            if storagePath {
+                switch path[i] {
+                case .const, .local: break
+                default: storagePath = false
+                }
+            }
             guard let key = try singleKey(path[i]) else { return false }
-            guard let key, let c = cur[key] ?? (baseData ? Self.numberKeyAsString(cur, key) : nil) else {
+            guard let key else {
                 out = nil
                 return true
             }
-            cur = c
+            if let c = cur[key] {
+                cur = c
+            } else if storagePath, case .object(let o) = cur, case .number(let num) = key,
+                      let c = o[Value.string(num.description)] {
+                cur = c
+            } else {
+                out = nil
+                return true
+            }
             i += 1
         }
         out = cur
         return true
-    }
-
-    static func numberKeyAsString(_ v: Value, _ key: Value) -> Value? {
-        guard case .object(let o) = v, case .number(let num) = key else { return nil }
-        return o[Value.string(num.description)]
     }
 
     /// `evalData` for a path without iteration (and no `with data` overlay in effect).

@@ -13,18 +13,31 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 /// Strict RFC 8259: one value, optional surrounding whitespace, UTF-8 validated, duplicate
 /// keys keep the last value (as Go's decoder does). Nesting deeper than `maxDepth` is an error,
 /// not a stack overflow, so a 100k-deep document is rejected safely on any thread.
+///
+/// Elements of open arrays and objects collect on one scratch stack owned by the reader and
+/// are moved into exact-size arrays when their container closes: no regrowth while parsing and
+/// no growth slack kept for the value's lifetime. Documents of `internThreshold` bytes or more
+/// also share repeated strings and object key lists (`JSONInterner`).
 public struct JSONReader {
     public static let defaultMaxDepth = 1000
+    /// Smaller documents (requests) are parsed without interning: they are short-lived, and the
+    /// table would cost more than it saves.
+    public static let internThreshold = 64 * 1024
 
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(JSONParseError)
         -> Value
     {
-        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth)
-        reader.skipWhitespace()
-        let v = try reader.parseValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
-        return v
+        try parseDocument(bytes, maxDepth: maxDepth, trackNumberSpelling: false).value
+    }
+
+    /// Parses like `parse(_:maxDepth:)` and also reports whether every number literal in the
+    /// document is spelled exactly as `Number.description` prints its value (`1.0`, `1e2`, `-0`,
+    /// `0.10` are not). When it is, writing the value back reproduces the source's numbers,
+    /// which OPA's bundle digests depend on.
+    public static func parseReportingNumberSpelling(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth)
+        throws(JSONParseError) -> (value: Value, numbersAsPrinted: Bool)
+    {
+        try parseDocument(bytes, maxDepth: maxDepth, trackNumberSpelling: true)
     }
 
     public static func parse<C: ContiguousBytes>(bytes: C, maxDepth: Int = defaultMaxDepth) throws -> Value {
@@ -36,17 +49,76 @@ public struct JSONReader {
         return try text.withUTF8 { try parse(UnsafeRawBufferPointer($0), maxDepth: maxDepth) }
     }
 
+    private static func parseDocument(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool)
+        throws(JSONParseError) -> (value: Value, numbersAsPrinted: Bool)
+    {
+        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: trackNumberSpelling)
+        defer { reader.releaseStack() }
+        reader.skipWhitespace()
+        let v = try reader.parseValue(depth: 0)
+        reader.skipWhitespace()
+        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
+        return (v, reader.numbersAsPrinted)
+    }
+
     private let base: UnsafePointer<UInt8>
     private var pos: Int
     private let end: Int
     private let maxDepth: Int
+    private let trackNumberSpelling: Bool
+    private var numbersAsPrinted = true
+    private var interner: JSONInterner?
+    // Scratch stack: elements of the open arrays (and key, value, key, value… of open objects).
+    private var stack: UnsafeMutablePointer<Value>
+    private var stackCount = 0
+    private var stackCapacity: Int
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool) {
         // An empty buffer may have no base address; point at a static byte instead.
         base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONReader.emptyBase
         pos = 0
         end = bytes.count
         self.maxDepth = maxDepth
+        self.trackNumberSpelling = trackNumberSpelling
+        interner = bytes.count >= JSONReader.internThreshold ? JSONInterner() : nil
+        stackCapacity = bytes.count >= JSONReader.internThreshold ? 1024 : 32
+        stack = .allocate(capacity: stackCapacity)
+    }
+
+    private mutating func releaseStack() {
+        stack.deinitialize(count: stackCount)
+        stack.deallocate()
+        stackCount = 0
+    }
+
+    @inline(__always)
+    private mutating func push(_ v: Value) {
+        if stackCount == stackCapacity { growStack() }
+        (stack + stackCount).initialize(to: v)
+        stackCount += 1
+    }
+
+    private mutating func growStack() {
+        let bigger = UnsafeMutablePointer<Value>.allocate(capacity: stackCapacity * 2)
+        bigger.moveInitialize(from: stack, count: stackCount)
+        stack.deallocate()
+        stack = bigger
+        stackCapacity *= 2
+    }
+
+    /// Moves `count` values starting at `from` (stride `step`) into a new exact-size array.
+    @inline(__always)
+    private func moveOut(from: Int, count: Int, step: Int) -> [Value] {
+        let src = stack + from
+        return [Value](unsafeUninitializedCapacity: count) { buf, n in
+            let dst = buf.baseAddress!
+            if step == 1 {
+                dst.moveInitialize(from: src, count: count)
+            } else {
+                for i in 0..<count { (dst + i).moveInitialize(from: src + i * step, count: 1) }
+            }
+            n = count
+        }
     }
 
     nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
@@ -91,13 +163,12 @@ public struct JSONReader {
         if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
         pos += 1
         skipWhitespace()
-        var keys: [Value] = []
-        var values: [Value] = []
-        var sorted = true
         if pos < end && base[pos] == UInt8(ascii: "}") {
             pos += 1
             return .object(ObjectValue())
         }
+        let first = stackCount
+        var sorted = true
         while true {
             skipWhitespace()
             guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
@@ -106,38 +177,82 @@ public struct JSONReader {
             guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
             pos += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
-            if sorted, let last = keys.last, Value.compare(last, key) >= 0 { sorted = false }
-            keys.append(key)
-            values.append(value)
+            if sorted, stackCount > first, Value.compare(stack[stackCount - 2], key) >= 0 { sorted = false }
+            push(key)
+            push(try parseValue(depth: depth))
             skipWhitespace()
             guard pos < end else { throw error("unexpected end of JSON input") }
             if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if base[pos] == UInt8(ascii: "}") { pos += 1; break }
             throw error("expected ',' or '}' in object")
         }
-        if sorted { return .object(ObjectValue(sortedKeys: keys, values: values)) }
-        return .object(ObjectValue(pairs: zip(keys, values)))
+        if !sorted { sortPairs(from: first) }
+        let n = (stackCount - first) / 2
+        var keys = moveOut(from: first, count: n, step: 2)
+        let values = moveOut(from: first + 1, count: n, step: 2)
+        stackCount = first
+        if interner != nil { keys = interner!.keys(keys) }
+        return .object(ObjectValue(sortedKeys: keys, values: values))
+    }
+
+    /// Sorts the key/value pairs on the stack from `first` by key and drops all but the last of
+    /// equal keys (Go keeps the last duplicate).
+    private mutating func sortPairs(from first: Int) {
+        let n = (stackCount - first) / 2
+        let p = stack + first
+        if n <= 16 {
+            // Insertion sort (stable, so the last of equal keys stays last).
+            for i in 1..<n {
+                var j = i
+                while j > 0, Value.compare(p[2 * (j - 1)], p[2 * j]) > 0 {
+                    swap(&p[2 * j], &p[2 * (j - 1)])
+                    swap(&p[2 * j + 1], &p[2 * (j - 1) + 1])
+                    j -= 1
+                }
+            }
+        } else {
+            let order = (0..<n).sorted { a, b in
+                let c = Value.compare(p[2 * a], p[2 * b])
+                return c < 0 || (c == 0 && a < b)
+            }
+            let tmp = UnsafeMutablePointer<Value>.allocate(capacity: 2 * n)
+            for (to, from) in order.enumerated() { (tmp + 2 * to).moveInitialize(from: p + 2 * from, count: 2) }
+            p.moveInitialize(from: tmp, count: 2 * n)
+            tmp.deallocate()
+        }
+        // Drop earlier duplicates, compacting in place.
+        var w = 0
+        for r in 0..<n {
+            if r + 1 < n, p[2 * r] == p[2 * (r + 1)] {
+                (p + 2 * r).deinitialize(count: 2)
+            } else {
+                if w != r { (p + 2 * w).moveInitialize(from: p + 2 * r, count: 2) }
+                w += 1
+            }
+        }
+        stackCount = first + 2 * w
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> Value {
         if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
         pos += 1
         skipWhitespace()
-        var items: [Value] = []
         if pos < end && base[pos] == UInt8(ascii: "]") {
             pos += 1
-            return .array(items)
+            return .array([])
         }
+        let first = stackCount
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth))
+            push(try parseValue(depth: depth))
             skipWhitespace()
             guard pos < end else { throw error("unexpected end of JSON input") }
             if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if base[pos] == UInt8(ascii: "]") { pos += 1; break }
             throw error("expected ',' or ']' in array")
         }
+        let items = moveOut(from: first, count: stackCount - first, step: 1)
+        stackCount = first
         return .array(items)
     }
 
@@ -165,23 +280,37 @@ public struct JSONReader {
             while pos < end, base[pos] >= 0x30, base[pos] <= 0x39 { pos += 1 }
         }
         let text = UnsafeBufferPointer(start: base + start, count: pos - start)
-        return Number.parse(text, isInteger: isInteger)
+        let n = Number.parse(text, isInteger: isInteger)
+        if trackNumberSpelling && numbersAsPrinted && !JSONReader.spelledAsPrinted(n, text, isInteger: isInteger) {
+            numbersAsPrinted = false
+        }
+        return n
+    }
+
+    /// True when `text` is exactly how `n` prints. An integer literal prints as written unless
+    /// it is `-0` (JSON forbids leading zeros); other literals are compared with the printed form.
+    private static func spelledAsPrinted(_ n: Number, _ text: UnsafeBufferPointer<UInt8>, isInteger: Bool) -> Bool {
+        if isInteger { return !(text.count == 2 && text[0] == UInt8(ascii: "-") && text[1] == UInt8(ascii: "0")) }
+        return n.description.utf8.elementsEqual(text)
     }
 
     /// Parses a string literal, validating UTF-8 and decoding escapes (including surrogate pairs).
     private mutating func parseString() throws(JSONParseError) -> String {
         pos += 1  // opening quote
         let start = pos
-        // Fast path: no escapes, ASCII only.
+        // Fast path: no escapes; the string is the source bytes (validated in place).
         while pos < end {
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+                let length = pos - start
                 pos += 1
-                return s
+                if interner != nil, length >= JSONInterner.minLength, length <= JSONInterner.maxLength {
+                    return interner!.string(base, offset: start, length: length)
+                }
+                return String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
             }
-            if c == UInt8(ascii: "\\") || c >= 0x80 || c < 0x20 { break }
-            pos += 1
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
         }
         var bytes = [UInt8](UnsafeBufferPointer(start: base + start, count: pos - start))
         while pos < end {
@@ -238,24 +367,32 @@ public struct JSONReader {
                 continue
             }
             // Multi-byte UTF-8 sequence: validate.
-            let len: Int
-            if c & 0xE0 == 0xC0 && c >= 0xC2 { len = 2 } else if c & 0xF0 == 0xE0 { len = 3 } else if c & 0xF8 == 0xF0 && c <= 0xF4 { len = 4 } else {
-                throw error("invalid UTF-8 in string")
-            }
-            guard end - pos >= len else { throw error("invalid UTF-8 in string") }
-            for i in 1..<len where base[pos + i] & 0xC0 != 0x80 { throw error("invalid UTF-8 in string") }
-            if len == 3 {
-                let cp = (UInt32(c & 0x0F) << 12) | (UInt32(base[pos + 1] & 0x3F) << 6) | UInt32(base[pos + 2] & 0x3F)
-                if cp < 0x800 || (cp >= 0xD800 && cp < 0xE000) { throw error("invalid UTF-8 in string") }
-            } else if len == 4 {
-                let cp = (UInt32(c & 0x07) << 18) | (UInt32(base[pos + 1] & 0x3F) << 12)
-                    | (UInt32(base[pos + 2] & 0x3F) << 6) | UInt32(base[pos + 3] & 0x3F)
-                if cp < 0x10000 || cp > 0x10FFFF { throw error("invalid UTF-8 in string") }
-            }
+            let len = try utf8SequenceLength(c)
             for i in 0..<len { bytes.append(base[pos + i]) }
             pos += len
         }
         throw error("unexpected end of JSON input in string")
+    }
+
+    /// Length of the valid UTF-8 sequence starting with lead byte `c` (≥ 0x80) at `pos`; throws
+    /// on overlong forms, surrogates, values beyond U+10FFFF and truncated sequences.
+    @inline(__always)
+    private func utf8SequenceLength(_ c: UInt8) throws(JSONParseError) -> Int {
+        let len: Int
+        if c & 0xE0 == 0xC0 && c >= 0xC2 { len = 2 } else if c & 0xF0 == 0xE0 { len = 3 } else if c & 0xF8 == 0xF0 && c <= 0xF4 { len = 4 } else {
+            throw error("invalid UTF-8 in string")
+        }
+        guard end - pos >= len else { throw error("invalid UTF-8 in string") }
+        for i in 1..<len where base[pos + i] & 0xC0 != 0x80 { throw error("invalid UTF-8 in string") }
+        if len == 3 {
+            let cp = (UInt32(c & 0x0F) << 12) | (UInt32(base[pos + 1] & 0x3F) << 6) | UInt32(base[pos + 2] & 0x3F)
+            if cp < 0x800 || (cp >= 0xD800 && cp < 0xE000) { throw error("invalid UTF-8 in string") }
+        } else if len == 4 {
+            let cp = (UInt32(c & 0x07) << 18) | (UInt32(base[pos + 1] & 0x3F) << 12)
+                | (UInt32(base[pos + 2] & 0x3F) << 6) | UInt32(base[pos + 3] & 0x3F)
+            if cp < 0x10000 || cp > 0x10FFFF { throw error("invalid UTF-8 in string") }
+        }
+        return len
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {

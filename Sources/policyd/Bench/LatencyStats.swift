@@ -41,12 +41,18 @@ struct LatencyStats {
 
 /// Resident set size of this process in MiB (from /proc/self/status VmRSS / VmHWM).
 enum ProcMemory {
+    /// A kB field of /proc/PID/status, in MiB.
     static func statusField(_ name: String, pid: Int32? = nil) -> Double? {
+        statusNumber(name, pid: pid).map { $0 / 1024.0 }
+    }
+
+    /// The number in a /proc/PID/status field (`Threads`, or kB for the memory fields).
+    static func statusNumber(_ name: String, pid: Int32? = nil) -> Double? {
         let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            if parts.count >= 2, let kb = Double(parts[1]) { return kb / 1024.0 }
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if parts.count >= 2, let n = Double(parts[1]) { return n }
         }
         return nil
     }

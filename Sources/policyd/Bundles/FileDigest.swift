@@ -1,4 +1,5 @@
 import COpenSSL
+import Engine
 import Foundation
 import Yams
 
@@ -51,7 +52,21 @@ enum FileDigest {
 
     /// The bytes that get hashed for `file`.
     static func digestInput(name: String, bytes: [UInt8]) throws(BundleError) -> [UInt8] {
+        var parsed = ParsedFiles()
+        return try digestInput(name: name, bytes: bytes, parsed: &parsed)
+    }
+
+    /// Structured files parsed as JSON while their digests were computed, by file name, so that
+    /// loading the bundle does not parse its data a second time.
+    typealias ParsedFiles = [String: Value]
+
+    /// The bytes that get hashed for `file`; a structured file's parsed value goes to `parsed`.
+    static func digestInput(name: String, bytes: [UInt8], parsed: inout ParsedFiles) throws(BundleError) -> [UInt8] {
         guard isStructured(name) else { return bytes }
+        if let (value, numbersAsWritten) = CanonicalValueWriter.parse(bytes) {
+            parsed[name] = value
+            if numbersAsWritten { return CanonicalValueWriter.canonicalBytes(value, reserve: bytes.count) }
+        }
         do { return CanonicalJSON.canonicalBytes(try parseStructured(bytes)) } catch {
             throw BundleError(.signature, .badData, "\(name): cannot parse for digest: \(error)", file: name)
         }

@@ -68,6 +68,10 @@ struct BenchMemoryCommand: ParsableCommand {
         let delta = result.loaded - result.base
         let jsonMiB = Double(result.jsonBytes) / 1048576
         let daemonRSS = pid.map { ProcMemory.rssMiB(pid: $0) }
+        // Anonymous (heap, stacks: the daemon's own cost) vs file-backed (mapped code and data).
+        let daemonAnon = pid.flatMap { ProcMemory.statusField("RssAnon", pid: $0) }
+        let daemonFile = pid.flatMap { ProcMemory.statusField("RssFile", pid: $0) }
+        let daemonThreads = pid.flatMap { ProcMemory.statusNumber("Threads", pid: $0) }.map { Int($0) }
         if json {
             var o: [String: Value] = [
                 "case": .string(caseName), "rss_base_mib": .number(Number(result.base)),
@@ -77,12 +81,18 @@ struct BenchMemoryCommand: ParsableCommand {
                 "parse_ms": .number(Number(result.parseMs)), "compile_ms": .number(Number(result.compileMs)),
             ]
             if let daemonRSS { o["daemon_rss_mib"] = .number(Number(daemonRSS)) }
+            if let daemonAnon { o["daemon_rss_anon_mib"] = .number(Number(daemonAnon)) }
+            if let daemonFile { o["daemon_rss_file_mib"] = .number(Number(daemonFile)) }
+            if let daemonThreads { o["daemon_threads"] = .int(daemonThreads) }
             print(JSONWriter.string(.object(ObjectValue(o))))
         } else {
             print("\(caseName): data JSON \(benchFmt(jsonMiB)) MiB; RSS \(benchFmt(result.base)) → \(benchFmt(result.loaded)) MiB "
                   + "(+\(benchFmt(delta)) MiB = \(benchFmt(jsonMiB > 0 ? delta / jsonMiB : 0))× the JSON; peak \(benchFmt(result.hwm)) MiB); "
                   + "parse \(benchFmt(result.parseMs)) ms, compile \(benchFmt(result.compileMs)) ms")
-            if let daemonRSS, let pid { print("daemon pid \(pid): RSS \(benchFmt(daemonRSS)) MiB") }
+            if let daemonRSS, let pid {
+                print("daemon pid \(pid): RSS \(benchFmt(daemonRSS)) MiB (anonymous \(benchFmt(daemonAnon ?? 0)) MiB, "
+                      + "file-backed \(benchFmt(daemonFile ?? 0)) MiB, \(daemonThreads ?? 0) threads)")
+            }
         }
     }
 }

@@ -6,10 +6,12 @@ struct DecisionLogSink: DecisionSink {
     let writer: DecisionLogWriter
     /// `labels` in every record (OPA puts the instance id and version there).
     let labels: [(String, String)]
+    private let labelsJSON: [UInt8]
 
     init(writer: DecisionLogWriter, labels: [(String, String)] = []) {
         self.writer = writer
         self.labels = labels
+        labelsJSON = DecisionLine.labelsJSON(labels)
     }
 
     func wants(_ verdict: Verdict, failed: Bool) -> Bool {
@@ -18,6 +20,28 @@ struct DecisionLogSink: DecisionSink {
 
     /// The file takes the request's input bytes as they are unless masking must edit them.
     var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
+
+    /// Without masks, the line is serialised here, on the event loop that made the decision,
+    /// into the connection's batch (temporaries freed at once, by the thread that allocated
+    /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
+    /// only writes, and no per-decision record crosses threads except those the journal keeps.
+    func record(_ e: DecisionEvent, batch: inout DecisionBatch) {
+        guard writer.writesFile && !writer.masks else { return record(e) }
+        DecisionLine.append(e, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+        batch.count += 1
+        if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
+            batch.journal.append(Self.record(from: e, labels: labels))
+        }
+    }
+
+    func flush(_ batch: inout DecisionBatch) {
+        guard batch.count > 0 else { return }
+        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal)
+        // Keep a small buffer for the next batch; let one made huge by a big input go.
+        batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
+        batch.count = 0
+        batch.journal.removeAll(keepingCapacity: true)
+    }
 
     func record(_ e: DecisionEvent) {
         writer.record(Self.record(from: e, labels: labels))

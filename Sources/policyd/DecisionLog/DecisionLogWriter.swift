@@ -19,6 +19,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // All mutable state below is guarded by `cond` (its lock).
     private let cond = NSCondition()
     private var queue: [DecisionRecord] = []
+    /// Serialised lines (each ending in a newline) handed over by `record(lines:)`, and how many.
+    private var lines: [UInt8] = []
+    private var lineCount = 0
+    /// Records that go to the journal only (their file line is in `lines`).
+    private var journalOnly: [DecisionRecord] = []
     private var enqueued: UInt64 = 0          // records accepted so far
     private var processed: UInt64 = 0         // records written (or failed) so far
     private var droppedCount: UInt64 = 0
@@ -86,6 +91,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// skip building records nobody keeps.
     public func wants(allow: Bool, failed: Bool) -> Bool {
         if writesFile { return true }
+        return journalWants(allow: allow, failed: failed)
+    }
+
+    /// Whether the journal may log such a decision (its level, and allow sampling on).
+    public func journalWants(allow: Bool, failed: Bool) -> Bool {
         guard let journalLogger else { return false }
         if failed { return journalLogger.logLevel <= .warning }
         if allow { return journalSamplesAllows && journalLogger.logLevel <= .info }
@@ -105,7 +115,28 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
         queue.append(r)
         enqueued += 1
-        let wake = writerIdle || queue.count == highWater
+        let wake = writerIdle || queue.count + lineCount == highWater
+        writerIdle = false
+        cond.unlock()
+        if wake { cond.signal() }
+        return true
+    }
+
+    /// Queues `count` already serialised lines for the file, plus the records among them the
+    /// journal may log. All or nothing: beyond the capacity the whole chunk is dropped and counted.
+    @discardableResult
+    public func record(lines chunk: [UInt8], count: Int, journal: [DecisionRecord]) -> Bool {
+        cond.lock()
+        if closing || queue.count + lineCount + count > capacity {
+            droppedCount += UInt64(count)
+            cond.unlock()
+            return false
+        }
+        lines.append(contentsOf: chunk)
+        lineCount += count
+        journalOnly.append(contentsOf: journal)
+        enqueued += UInt64(count)
+        let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
         writerIdle = false
         cond.unlock()
         if wake { cond.signal() }
@@ -166,27 +197,36 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     private func run() {
         var batch: [DecisionRecord] = []
+        var batchLines: [UInt8] = []
+        var batchJournal: [DecisionRecord] = []
         var buffer = JSONWriter(reserve: 64 * 1024)
         while true {
             cond.lock()
-            while queue.isEmpty && !closing {
+            while queue.isEmpty && lineCount == 0 && !closing {
                 writerIdle = true
                 cond.wait()
             }
             writerIdle = false
             // Let the batch fill; records arriving meanwhile need no wake-up. A flush, close or
             // a half-full queue ends the wait early.
-            if !closing && waiters.isEmpty && queue.count < highWater {
+            if !closing && waiters.isEmpty && queue.count + lineCount < highWater {
                 _ = cond.wait(until: Date(timeIntervalSinceNow: Self.batchDelay))
             }
             swap(&batch, &queue)
-            let finishing = closing && batch.isEmpty
+            swap(&batchLines, &lines)
+            swap(&batchJournal, &journalOnly)
+            let chunkLines = lineCount
+            lineCount = 0
+            let finishing = closing && batch.isEmpty && chunkLines == 0
             cond.unlock()
 
             if finishing { break }
-            write(batch, &buffer)
-            let n = UInt64(batch.count)
+            if !batch.isEmpty { write(batch, &buffer) }
+            if chunkLines > 0 { writeLines(batchLines, journal: batchJournal) }
+            let n = UInt64(batch.count + chunkLines)
             batch.removeAll(keepingCapacity: true)
+            batchLines.removeAll(keepingCapacity: true)
+            batchJournal.removeAll(keepingCapacity: true)
 
             cond.lock()
             processed += n
@@ -263,6 +303,24 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 try writeSplit(buffer.bytes, to: file)
             } else {
                 try file.append(buffer.bytes)
+            }
+        } catch {
+            cond.lock()
+            writeErrors += 1
+            cond.unlock()
+            errorLogger?.error("decision log write failed: \(error)")
+        }
+    }
+
+    /// Lines serialised by the request path: journal entries, then one file write.
+    private func writeLines(_ bytes: [UInt8], journal records: [DecisionRecord]) {
+        for r in records { journal?.emit(r) }
+        guard let file else { return }
+        do {
+            if file.size + bytes.count > file.maxBytes {
+                try writeSplit(bytes, to: file)
+            } else {
+                try file.append(bytes)
             }
         } catch {
             cond.lock()

@@ -42,6 +42,39 @@ enum RFC3339 {
         }
     }
 
+    /// `format(ns:)`'s characters appended to `out` (no string in between).
+    static func append(ns: Int64, to out: inout [UInt8]) {
+        var secs = time_t(ns / 1_000_000_000)
+        var frac = Int(ns % 1_000_000_000)
+        if frac < 0 { frac += 1_000_000_000; secs -= 1 }
+        var tm = tm()
+        gmtime_r(&secs, &tm)
+        guard (0...9999).contains(Int(tm.tm_year) + 1900) else { return out.append(contentsOf: general(tm, frac).utf8) }
+        func put(_ v: Int, _ width: Int) {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var v = v
+            withUnsafeMutableBytes(of: &digits) { d in
+                var k = width - 1
+                while k >= 0 {
+                    d[k] = UInt8(48 + v % 10)
+                    v /= 10
+                    k -= 1
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[0..<width]))
+            }
+        }
+        put(Int(tm.tm_year) + 1900, 4); out.append(UInt8(ascii: "-")); put(Int(tm.tm_mon) + 1, 2)
+        out.append(UInt8(ascii: "-")); put(Int(tm.tm_mday), 2); out.append(UInt8(ascii: "T")); put(Int(tm.tm_hour), 2)
+        out.append(UInt8(ascii: ":")); put(Int(tm.tm_min), 2); out.append(UInt8(ascii: ":")); put(Int(tm.tm_sec), 2)
+        if frac != 0 {
+            out.append(UInt8(ascii: "."))
+            var digits = 9
+            while frac % 10 == 0 { frac /= 10; digits -= 1 }
+            put(frac, digits)
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
     /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.
     static func parse(_ text: String) -> Int64? {
         let u = Array(text.utf8)

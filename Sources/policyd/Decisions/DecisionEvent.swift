@@ -23,6 +23,9 @@ struct DecisionEvent: Sendable {
     /// `input` as compact JSON text (the request's own bytes without whitespace), when a sink
     /// asked for it (`wantsInputJSON`) and the request was read by the fast parser.
     var inputJSON: String? = nil
+    /// Generation of the snapshot that decided (-1: unknown); `bundles` is the same for equal
+    /// generations, so per-snapshot fragments can be cached by it.
+    var snapshotGeneration = -1
 }
 
 /// Where decision events go. `record` is called on the request's event loop: it must not
@@ -35,11 +38,36 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
     /// input's bytes for it).
     var wantsInputJSON: Bool { get }
+    /// `record` on behalf of a connection: a sink may stage its work in the connection's
+    /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch)
+    func flush(_ batch: inout DecisionBatch)
+}
+
+/// Per-connection staging for sinks (owned by the connection, used on its event loop only).
+struct DecisionBatch {
+    /// Serialised decision-log lines (each ending in a newline) and how many.
+    var lines: [UInt8] = []
+    var count = 0
+    /// Records among them that the journal may log.
+    var journal: [DecisionRecord] = []
+    /// Buffer capacity a connection keeps between batches.
+    static let keptCapacity = 64 * 1024
+    /// Line pieces that repeat on a connection.
+    struct Fragments {
+        var peer: PeerCredentials?
+        var peerJSON: [UInt8] = []
+        var bundlesGeneration = -1
+        var bundlesJSON: [UInt8] = []
+    }
+    var fragments = Fragments()
 }
 
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch) { record(event) }
+    func flush(_ batch: inout DecisionBatch) {}
 }
 
 /// Fans one event out to several sinks.
@@ -52,4 +80,12 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
+    func record(_ event: DecisionEvent, batch: inout DecisionBatch) {
+        for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
+            s.record(event, batch: &batch)
+        }
+    }
+    func flush(_ batch: inout DecisionBatch) {
+        for s in sinks { s.flush(&batch) }
+    }
 }

@@ -5,9 +5,12 @@ import NIOPosix
 import Wire
 
 /// The listening side: binds (or adopts the socket-activated fd), accepts connections on a
-/// multi-threaded event loop group, and drains on shutdown.
+/// multi-threaded event loop group, and drains on shutdown. Slow admin ops run on `adminPool`
+/// (one thread: they are rare, and serialising them keeps a `test` from competing with the
+/// event loops for more than one core).
 final class DecisionServer: Sendable {
     let group: MultiThreadedEventLoopGroup
+    let adminPool: NIOThreadPool
     let responder: Responder
     let config: Configuration
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
@@ -17,6 +20,8 @@ final class DecisionServer: Sendable {
         self.responder = responder
         self.config = config
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        adminPool = NIOThreadPool(numberOfThreads: 1)
+        adminPool.start()
     }
 
     enum Listen {
@@ -30,6 +35,7 @@ final class DecisionServer: Sendable {
         let adminUIDs = config.adminUIDs
         let maxConnections = config.limits.maxConnections
         let idleTimeout: TimeAmount? = config.limits.idleTimeoutMs > 0 ? .milliseconds(Int64(config.limits.idleTimeoutMs)) : nil
+        let adminPool = self.adminPool
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -41,7 +47,7 @@ final class DecisionServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(FrameDecoder(maxBytes: maxFrame)),
                         ConnectionHandler(responder: responder, adminUIDs: adminUIDs, maxConnections: maxConnections,
-                                          idleTimeout: idleTimeout),
+                                          idleTimeout: idleTimeout, adminPool: adminPool),
                     ])
                 }
             }
@@ -57,8 +63,8 @@ final class DecisionServer: Sendable {
         listener.withLockedValue { $0 = channel }
     }
 
-    /// Stops accepting, lets every connection answer what it has read, closes them, and waits
-    /// (at most `timeout`) for them to finish.
+    /// Stops accepting, lets every connection answer what it has read (an admin op in flight
+    /// included), closes them, and waits (at most `timeout`) for them to finish.
     func drain(timeout: TimeAmount) async {
         if let l = listener.withLockedValue({ $0 }) { try? await l.close() }
         let open = connections.withLockedValue { Array($0.values) }
@@ -81,7 +87,10 @@ final class DecisionServer: Sendable {
         return true
     }
 
+    /// The admin pool first: joining it lets a running op finish and deliver its answer while
+    /// the event loops still run; ops still queued are failed (and answered as not run).
     func shutdown() async {
+        try? await adminPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 }

@@ -61,7 +61,7 @@ final class Responder: Sendable {
     }
 
     /// A parsed request (the fields policyd reads; others are ignored).
-    struct Request {
+    struct Request: Sendable {
         var id: Value?
         var op: WireOp
         var path: [String]?
@@ -91,6 +91,7 @@ final class Responder: Sendable {
         var state = ConnectionState()
         var out = bufferAllocator.buffer(capacity: 512)
         respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        flushDecisions(&state)
         out.moveReaderIndex(forwardBy: Frame.headerBytes)
         return out.readBytes(length: out.readableBytes) ?? []
     }
@@ -100,6 +101,24 @@ final class Responder: Sendable {
     func respond(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool,
                  into out: inout ByteBuffer, state: inout ConnectionState)
     {
+        if let slow = respondOrDefer(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state) {
+            Frame.write(slow.run(), into: &out)
+        }
+    }
+
+    /// Slow admin work (`reload`, `rollback`, `test`) handed back to the caller to run off the
+    /// event loop; `run` returns the response body (without the frame header).
+    struct DeferredOp: Sendable {
+        let id: Value?
+        let run: @Sendable () -> [UInt8]
+    }
+
+    /// Like `respond(to:peer:isAdmin:into:state:)`, except that an authorised slow admin op is
+    /// not run: it is returned, and nothing is appended to `out` for it. Every other request
+    /// (decisions above all) is answered inline, with no extra hop.
+    func respondOrDefer(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool,
+                        into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
+    {
         counters.requests.wrappingIncrement(ordering: .relaxed)
         let request: Request
         do { request = try parse(body, routes: &state.routes) } catch let RequestError.bad(id, code, message) {
@@ -107,13 +126,34 @@ final class Responder: Sendable {
             logger.event(.protocolError, .debug, "bad request: \(message)",
                          ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
                           "POLICYD_PEER_UID": "\(peer.uid)"])
-            return Frame.write(ResponseWriter.error(id: id, code: code.rawValue, message: message), into: &out)
+            Frame.write(ResponseWriter.error(id: id, code: code.rawValue, message: message), into: &out)
+            return nil
         } catch {
-            return Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)"),
-                               into: &out)
+            Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)"),
+                        into: &out)
+            return nil
         }
-        if request.op == .decide { return decide(request, body: body, peer: peer, into: &out, state: &state) }
+        if request.op == .decide {
+            decide(request, body: body, peer: peer, into: &out, state: &state)
+            return nil
+        }
+        if request.op.isAdmin && isAdmin {
+            logger.event(.adminAction, .notice, "admin op \(request.op.rawValue)",
+                         ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
+            return DeferredOp(id: request.id) { [self] in adminOp(request) }
+        }
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
+        return nil
+    }
+
+    /// Decisions a connection stages before handing them to the sinks even mid-batch.
+    static let maxPendingEvents = 64
+
+    /// Hands the connection's pending decision events to the sinks (end of a read batch, or
+    /// before the connection closes).
+    func flushDecisions(_ state: inout ConnectionState) {
+        guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
+        sink?.flush(&state.batch)
     }
 
     private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
@@ -129,9 +169,7 @@ final class Responder: Sendable {
                 return ResponseWriter.error(id: request.id, code: WireErrorCode.forbidden.rawValue,
                                             message: "\(request.op.rawValue) needs uid 0 or one of admin_uids (peer uid \(peer.uid))")
             }
-            logger.event(.adminAction, .notice, "admin op \(request.op.rawValue)",
-                         ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
-            return adminOp(request)
+            preconditionFailure("authorised admin ops are answered by respondOrDefer's DeferredOp")
         }
     }
 
@@ -374,11 +412,15 @@ final class Responder: Sendable {
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
+            event.snapshotGeneration = snap.generation
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
                 let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
                 event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
             }
-            sink.record(event)
+            // Sinks stage their work in the connection's batch, handed on per read batch
+            // (`flushDecisions`), not per decision.
+            sink.record(event, batch: &state.batch)
+            if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
 

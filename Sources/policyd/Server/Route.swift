@@ -74,6 +74,8 @@ struct ConnectionState {
     /// The response's `bundles` object for the snapshot generation that last answered.
     var bundlesGeneration = -1
     var bundlesJSON: [UInt8] = []
+    /// What the sinks staged for the current read batch.
+    var batch = DecisionBatch()
 
     init() {}
 }

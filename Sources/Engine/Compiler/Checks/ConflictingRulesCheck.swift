@@ -33,7 +33,7 @@ enum ConflictingRulesCheck {
         }
         // A rule with a fully constant ref cannot have rules below its path.
         for e in index.entries where e.rule.head.ref.isGroundPath && e.rule.kind != .partialObject {
-            let below = index.entries.filter { $0.path.count > e.path.count && Array($0.path.prefix(e.path.count)) == e.path }
+            let below = index.entries(below: e.path)
             guard !below.isEmpty else { continue }
             if errors.contains(where: { $0.location == e.rule.location }) { continue }
             let lines = below.map { "  rule \(RuleIndex.display($0.path)) at \($0.rule.location.file):\($0.rule.location.row)" }

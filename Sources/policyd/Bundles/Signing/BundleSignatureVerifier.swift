@@ -19,6 +19,14 @@ enum BundleSignatureVerifier {
     /// `config == nil` means nothing is configured (no keys, no keyid, allow_unsigned off).
     /// Returns nil for an unsigned bundle that the configuration allows.
     static func verify(files: [BundleFile], config: VerificationConfig?) throws(BundleError) -> Result? {
+        var parsed = FileDigest.ParsedFiles()
+        return try verify(files: files, config: config, parsed: &parsed)
+    }
+
+    /// As above; structured files parsed for their digests are left in `parsed` for loading.
+    static func verify(files: [BundleFile], config: VerificationConfig?, parsed: inout FileDigest.ParsedFiles)
+        throws(BundleError) -> Result?
+    {
         guard let sigFile = files.first(where: { $0.name == signaturesFile }) else {
             let cfg = config ?? VerificationConfig()
             if cfg.keyID != nil || !cfg.keys.isEmpty {
@@ -32,7 +40,7 @@ enum BundleSignatureVerifier {
         let token = try parseSignaturesFile(sigFile.bytes)
         guard let config else { throw BundleError(.signature, .noVerificationKey, "verification key not provided") }
         let (claims, keyID, key) = try verifyToken(token, config: config)
-        let digests = try verifyFiles(files, claims: claims, excludes: config.excludeFiles)
+        let digests = try verifyFiles(files, claims: claims, excludes: config.excludeFiles, parsed: &parsed)
         return Result(keyID: keyID, algorithm: key.algorithm, scope: claims.scope ?? "", verifiedDigests: digests)
     }
 
@@ -109,8 +117,8 @@ enum BundleSignatureVerifier {
 
     /// Every bundle file (but `.signatures.json`) is listed with a matching digest, unless
     /// excluded, and every listed file exists.
-    static func verifyFiles(_ files: [BundleFile], claims: SignatureClaims, excludes: [String]) throws(BundleError)
-        -> [String: String]
+    static func verifyFiles(_ files: [BundleFile], claims: SignatureClaims, excludes: [String],
+                            parsed: inout FileDigest.ParsedFiles) throws(BundleError) -> [String: String]
     {
         var listed: [String: SignatureClaims.FileEntry] = [:]
         for e in claims.files { listed[e.name] = e }  // a repeated name: the last entry wins, as in OPA
@@ -134,7 +142,7 @@ enum BundleSignatureVerifier {
                 throw BundleError(.signature, .unsupportedFeature,
                                   "signed data.yaml is not supported (its canonical digest is not pinned); use data.json", file: file.name)
             }
-            let got = algorithm.digest(try FileDigest.digestInput(name: file.name, bytes: file.bytes))
+            let got = algorithm.digest(try FileDigest.digestInput(name: file.name, bytes: file.bytes, parsed: &parsed))
             guard let want = FileDigest.unhex(entry.hash), want == got else {
                 throw BundleError(.signature, .digestMismatch,
                                   "\(file.name): digest mismatch (want: \(entry.hash), got: \(FileDigest.hex(got)))", file: file.name)

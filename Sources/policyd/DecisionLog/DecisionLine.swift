@@ -1,0 +1,98 @@
+import Engine
+
+/// One decision-log line written straight from a `DecisionEvent` into a byte buffer: the same
+/// bytes as `DecisionLogSink.record(from:labels:).writeJSON` plus a newline, without building
+/// the record or intermediate strings (DecisionLineTests holds the two to the same output).
+/// Fragments that repeat on a connection (its peer, the bundles of a snapshot) are cached in
+/// the connection's `DecisionBatch`.
+enum DecisionLine {
+    static func append(_ e: DecisionEvent, labelsJSON: [UInt8], to out: inout [UInt8], cache: inout DecisionBatch.Fragments) {
+        out.append(contentsOf: #"{"decision_id":"#.utf8); text(e.decisionID, &out)
+        out.append(contentsOf: #","timestamp":""#.utf8); RFC3339.append(ns: e.timestampNs, to: &out); out.append(0x22)
+        out.append(contentsOf: #","path":"#.utf8); text(e.path, &out)
+        out.append(contentsOf: #","decision":""#.utf8); out.append(contentsOf: e.outcome.verdict.rawValue.utf8); out.append(0x22)
+        out.append(contentsOf: #","reasons":"#.utf8); texts(e.outcome.reasons, &out)
+        out.append(contentsOf: #","rules":"#.utf8); texts(e.outcome.rules, &out)
+        if let inputJSON = e.inputJSON {
+            out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: inputJSON.utf8)
+        } else if let input = e.input {
+            out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: JSONWriter.data(input))
+        }
+        if let result = e.result {
+            out.append(contentsOf: #","result":"#.utf8)
+            if case .string(let s) = result { text(s, &out) } else { out.append(contentsOf: JSONWriter.data(result)) }
+        }
+        if !e.bundles.isEmpty {
+            if cache.bundlesGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
+                var b: [UInt8] = Array(#","bundles":{"#.utf8)
+                let sorted = e.bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
+                for (i, info) in sorted.enumerated() {
+                    if i > 0 { b.append(UInt8(ascii: ",")) }
+                    text(info.name, &b)
+                    b.append(contentsOf: #":{"revision":"#.utf8); text(info.revision, &b); b.append(UInt8(ascii: "}"))
+                }
+                b.append(UInt8(ascii: "}"))
+                cache.bundlesJSON = b
+                cache.bundlesGeneration = e.snapshotGeneration
+            }
+            out.append(contentsOf: cache.bundlesJSON)
+        }
+        let p = e.peer
+        if cache.peer != p || cache.peerJSON.isEmpty {
+            let pid = String(p.pid), uid = String(p.uid), gid = String(p.gid)
+            cache.peerJSON = Array(",\"requested_by\":\"pid=\(pid),uid=\(uid),gid=\(gid)\",\"peer\":{\"pid\":\(pid),\"uid\":\(uid),\"gid\":\(gid)}".utf8)
+            cache.peer = p
+        }
+        out.append(contentsOf: cache.peerJSON)
+        out.append(contentsOf: #","metrics":{"timer_rego_query_eval_ns":"#.utf8); decimal(e.evalNs, &out)
+        if let h = e.handlerNs { out.append(contentsOf: #","timer_server_handler_ns":"#.utf8); decimal(h, &out) }
+        out.append(UInt8(ascii: "}"))
+        if let code = e.outcome.error {
+            out.append(contentsOf: #","error":{"code":"#.utf8); text(code, &out)
+            out.append(contentsOf: #","message":"#.utf8); text(e.errorMessage ?? e.outcome.reasons.first ?? code, &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: labelsJSON)
+        out.append(contentsOf: "}\n".utf8)
+    }
+
+    /// `,"labels":{…}` (empty when there are none), computed once per sink.
+    static func labelsJSON(_ labels: [(String, String)]) -> [UInt8] {
+        guard !labels.isEmpty else { return [] }
+        var b: [UInt8] = Array(#","labels":{"#.utf8)
+        for (i, l) in labels.enumerated() {
+            if i > 0 { b.append(UInt8(ascii: ",")) }
+            text(l.0, &b); b.append(UInt8(ascii: ":")); text(l.1, &b)
+        }
+        b.append(UInt8(ascii: "}"))
+        return b
+    }
+
+    /// A JSON string literal, copied whole when nothing needs escaping (as `JSONWriter.writeText`).
+    static func text(_ s: String, _ out: inout [UInt8]) {
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
+            for c in u where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            out.append(0x22)
+            out.append(contentsOf: u)
+            out.append(0x22)
+            return true
+        }
+        if copied == true { return }
+        var w = JSONWriter(reserve: s.utf8.count + 8)
+        w.writeString(s)
+        out.append(contentsOf: w.bytes)
+    }
+
+    static func texts(_ list: [String], _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, s) in list.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            text(s, &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    static func decimal(_ v: Int64, _ out: inout [UInt8]) {
+        out.append(contentsOf: String(v).utf8)
+    }
+}

@@ -1,0 +1,93 @@
+import Testing
+@testable import Engine
+
+/// The JSON reader's storage behaviour: exact-size containers, key order and duplicates on
+/// every path (in order, small unsorted, large unsorted), interning in large documents, and
+/// the number-spelling report the bundle digests rely on.
+@Suite struct JSONReaderTests {
+    @Test func valueStaysSmall() {
+        // Every array/object element is a Value: an inline BigInt would make it 40 bytes.
+        #expect(MemoryLayout<Value>.stride <= 24)
+        #expect(MemoryLayout<Number>.size <= 9)
+    }
+
+    @Test func arraysHaveNoGrowthSlack() throws {
+        let v = try JSONReader.parse("[" + (0..<9).map(String.init).joined(separator: ",") + "]")
+        let a = try #require(v.arrayValue)
+        #expect(a == (0..<9).map { Value.int($0) })
+        // Growing by appends would leave capacity 16; the reader allocates what it needs
+        // (malloc may round up a little).
+        #expect(a.capacity < 12)
+        let o = try #require(try JSONReader.parse(#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#).objectValue)
+        #expect(o.keys.capacity < 8)
+        #expect(o.values.capacity < 8)
+    }
+
+    @Test func unsortedAndDuplicateKeysKeepTheLast() throws {
+        let small = try JSONReader.parse(#"{"op":1,"id":2,"input":{"z":1,"a":2},"op":3,"path":4}"#)
+        #expect(JSONWriter.string(small) == #"{"id":2,"input":{"a":2,"z":1},"op":3,"path":4}"#)
+        // More than 16 pairs takes the index-sort path.
+        var members = (0..<40).reversed().map { "\"k\(String($0 + 100))\":\($0)" }
+        members.append(#""k105":"last""#)
+        members.insert(#""k120":"first""#, at: 0)
+        let big = try #require(try JSONReader.parse("{" + members.joined(separator: ",") + "}").objectValue)
+        #expect(big.count == 40)
+        #expect(big.keys == big.keys.sorted())
+        #expect(big["k105"] == "last")
+        #expect(big["k120"] == .int(20))
+        #expect(big["k139"] == .int(39))
+    }
+
+    @Test func errorsInsideContainersDoNotLeakOrCrash() {
+        for text in [#"{"a":[1,2,{"b":"c"}"#, #"[1,[2,[3,"x"]],"#, #"{"z":1,"a":[1,2],"#, #"[{"a":1},{"b":"\u12"}]"#] {
+            #expect(throws: JSONParseError.self) { try JSONReader.parse(text) }
+        }
+    }
+
+    @Test func largeDocumentsShareRepeatedStringsAndKeys() throws {
+        // Above the interning threshold: same value as parsed piecewise, long strings and key
+        // lists shared between the repeated records.
+        var parts: [String] = []
+        var size = 0
+        var i = 0
+        while size < JSONReader.internThreshold + 1000 {
+            let rec = #"{"owner":"user\#(i % 7)@example.com","tools":["search.internal_docs","mcp__github__admin__set_perms"],"é":"x\#(i)"}"#
+            parts.append(rec)
+            size += rec.utf8.count + 1
+            i += 1
+        }
+        let doc = try JSONReader.parse("[" + parts.joined(separator: ",") + "]")
+        let items = try #require(doc.arrayValue)
+        #expect(items.count == parts.count)
+        for (n, text) in parts.enumerated().prefix(50) { #expect(items[n] == (try JSONReader.parse(text))) }
+        let first = try #require(items[0].objectValue), eighth = try #require(items[7].objectValue)
+        #expect(first.keys.withUnsafeBufferPointer { $0.baseAddress } == eighth.keys.withUnsafeBufferPointer { $0.baseAddress })
+        guard case .string(let a)? = first["owner"], case .string(let b)? = eighth["owner"] else {
+            Issue.record("owner missing")
+            return
+        }
+        #expect(a == b)
+        var x = a, y = b
+        #expect(x.withUTF8 { $0.baseAddress } == y.withUTF8 { $0.baseAddress })
+    }
+
+    @Test func reportsNumberSpelling() throws {
+        func report(_ text: String) throws -> Bool {
+            var t = text
+            return try t.withUTF8 { try JSONReader.parseReportingNumberSpelling(UnsafeRawBufferPointer($0)).numbersAsPrinted }
+        }
+        for asPrinted in ["[1,-2,0,0.5,-3.25,123456789012345678901234567890,1e-07,1e+21]", #"{"a":"1.0"}"#] {
+            #expect(try report(asPrinted), "\(asPrinted)")
+        }
+        for respelled in ["1.0", "1e2", "-0", "0.10", "1E+2", "[1,2,3.50]", "1e400", "1e-7"] {
+            #expect(try !report(respelled), "\(respelled)")
+        }
+    }
+
+    @Test func stringsValidateUTF8WithoutEscapes() throws {
+        #expect(try JSONReader.parse("\"h\u{e9}llo \u{1F600}\"") == .string("h\u{e9}llo \u{1F600}"))
+        for bad: [UInt8] in [[0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22]] {
+            #expect(throws: JSONParseError.self) { try JSONReader.parse(bytes: bad) }
+        }
+    }
+}
