@@ -1,4 +1,5 @@
 import COpenSSL
+import Crypto
 import Engine
 import Foundation
 import Yams
@@ -28,6 +29,17 @@ enum HashAlgorithm: String, Sendable, CaseIterable {
     }
 
     func digest(_ bytes: [UInt8]) -> [UInt8] {
+        // The common digests through swift-crypto (BoringSSL, inside the binary): a daemon that
+        // serves unsigned bundles then never initialises libcrypto (its config file, providers
+        // and method tables: ~2 MiB of its pages touched at start for one SHA-256).
+        switch self {
+        case .sha256: return Array(Crypto.SHA256.hash(data: bytes))
+        case .sha384: return Array(Crypto.SHA384.hash(data: bytes))
+        case .sha512: return Array(Crypto.SHA512.hash(data: bytes))
+        case .sha1: return Array(Crypto.Insecure.SHA1.hash(data: bytes))
+        case .md5: return Array(Crypto.Insecure.MD5.hash(data: bytes))
+        case .sha224, .sha512_224, .sha512_256: break  // not in swift-crypto
+        }
         var out = [UInt8](repeating: 0, count: 64)
         var len = out.count
         let status = bytes.withUnsafeBufferPointer { b in

@@ -30,7 +30,7 @@ enum ConfigLoader {
 
     static func parse(_ text: String, file: String = "<config>") throws(ConfigError) -> Configuration {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+        do { root = try ConfigYAML.compose(text) } catch {
             throw ConfigError(file: file, problems: ["invalid YAML: \(error)"])
         }
         var config = Configuration()
@@ -39,17 +39,13 @@ enum ConfigLoader {
         ConfigSchema.root.check(root, at: "", into: &problems)
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
 
-        func node(_ path: String...) -> Node? {
-            var n: Node? = root
-            for p in path { n = n?.mapping?[p] }
-            return n
-        }
+        func node(_ path: String...) -> Node? { node(path) }
         func str(_ path: String...) -> String? { node(path).flatMap { $0.string } }
         func int(_ path: String...) -> Int? { node(path).flatMap { $0.int } }
         func bool(_ path: String...) -> Bool? { node(path).flatMap { $0.bool } }
         func node(_ path: [String]) -> Node? {
             var n: Node? = root
-            for p in path { n = n?.mapping?[p] }
+            for p in path { n = ConfigYAML.child(n, p) }
             return n
         }
         func line(_ n: Node?) -> String { n?.mark.map { " (line \($0.line))" } ?? "" }
@@ -77,38 +73,38 @@ enum ConfigLoader {
             if v < 1 { problems.append("bundles.history\(line(n)): must be at least 1") }
             config.bundles.history = max(1, v)
         }
-        for (k, v) in node("keys")?.mapping ?? [:] {
+        for (k, v) in node("keys")?.mapping.map(Array.init) ?? [] {
             guard let name = k.string else { continue }
-            let m = v.mapping
-            guard let alg = m?["algorithm"]?.string else {
+            func field(_ key: String) -> Node? { ConfigYAML.child(v, key) }
+            guard let alg = field("algorithm")?.string else {
                 problems.append("keys.\(name)\(line(v)): algorithm is required")
                 continue
             }
-            if m?["key_file"] == nil && m?["key"] == nil {
+            if field("key_file") == nil && field("key") == nil {
                 problems.append("keys.\(name)\(line(v)): one of key_file or key is required")
             }
-            config.keys[name] = .init(algorithm: alg, keyFile: m?["key_file"]?.string, key: m?["key"]?.string,
-                                      scope: m?["scope"]?.string)
+            config.keys[name] = .init(algorithm: alg, keyFile: field("key_file")?.string, key: field("key")?.string,
+                                      scope: field("scope")?.string)
         }
         if let n = node("default_path"), let s = n.string {
             if let p = Configuration.parsePath(s) { config.defaultPath = p } else {
                 problems.append("default_path\(line(n)): empty path")
             }
         }
-        for (k, v) in node("entrypoints")?.mapping ?? [:] {
+        for (k, v) in node("entrypoints")?.mapping.map(Array.init) ?? [] {
             guard let name = k.string, let path = Configuration.parsePath(name) else {
                 problems.append("entrypoints\(line(k)): invalid entrypoint path")
                 continue
             }
             var e = Configuration.Entrypoint(path: path)
-            if let d = v.mapping?["default"] {
+            if let d = ConfigYAML.child(v, "default") {
                 guard let s = d.string, let def = Configuration.Entrypoint.Default(rawValue: s) else {
                     problems.append("entrypoints.\(name).default\(line(d)): must be allow or deny")
                     continue
                 }
                 e.defaultDecision = def
             }
-            e.kinds = v.mapping?["kinds"]?.sequence?.compactMap { $0.string } ?? []
+            e.kinds = ConfigYAML.child(v, "kinds")?.sequence?.compactMap { $0.string } ?? []
             config.entrypoints.append(e)
         }
         if let seq = node("admin_uids")?.sequence {
@@ -144,7 +140,7 @@ enum ConfigLoader {
         }
         if let v = bool("log", "decisions") { config.log.decisions = v }
         if let n = node("decision_log") {
-            do { config.decisionLog = try DecisionLogConfig(value: StructuredText.value(n)) } catch {
+            do { config.decisionLog = try DecisionLogConfig(value: ConfigYAML.value(n)) } catch {
                 problems.append("decision_log\(line(n)): \(error)")
             }
         }

@@ -63,11 +63,11 @@ indirect enum ConfigSchema: Sendable {
         case .any:
             return
         case .string:
-            guard case .scalar = node, node.tag.rawValue == Tag.Name.str.rawValue else { return fail("expected \(typeName)") }
+            guard case .scalar = node, ConfigYAML.tagName(node) == .str else { return fail("expected \(typeName)") }
         case .int:
-            guard node.int != nil, node.tag.rawValue == Tag.Name.int.rawValue else { return fail("expected \(typeName)") }
+            guard node.int != nil, ConfigYAML.tagName(node) == .int else { return fail("expected \(typeName)") }
         case .bool:
-            guard node.tag.rawValue == Tag.Name.bool.rawValue, node.bool != nil else { return fail("expected \(typeName)") }
+            guard ConfigYAML.tagName(node) == .bool, node.bool != nil else { return fail("expected \(typeName)") }
         case .octal:
             guard case .scalar(let s) = node, UInt32(s.string, radix: 8) != nil else { return fail("expected \(typeName)") }
         case .stringList, .intList:

@@ -99,7 +99,7 @@ struct CaseLineIndex {
 enum StructuredText {
     static func parse(_ text: String, file: String) throws -> Value {
         if file.hasSuffix(".json") { return try JSONReader.parse(text) }
-        let any = try Yams.load(yaml: text)
+        let any = try ConfigYAML.load(text)  // Yams without its regex resolver (ICU): ConfigYAML
         return try value(any, file: file)
     }
 
