@@ -120,25 +120,3 @@ enum StructuredText {
         }
     }
 }
-
-extension StructuredText {
-    /// A composed YAML node → Value (for config sections checked by their owners).
-    static func value(_ node: Node) -> Value {
-        switch node {
-        case .scalar(let s):
-            switch node.tag.rawValue {
-            case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return node.bool.map(Value.bool) ?? .string(s.string)
-            case Tag.Name.int.rawValue: return node.int.map(Value.int) ?? .string(s.string)
-            case Tag.Name.float.rawValue: return node.float.map(Value.double) ?? .string(s.string)
-            default: return .string(s.string)
-            }
-        case .sequence(let seq): return .array(seq.map(value))
-        case .mapping(let m):
-            var b = ObjectBuilder(minimumCapacity: m.count)
-            for (k, v) in m { b[.string(k.string ?? "\(k)")] = value(v) }
-            return .object(b.build())
-        case .alias: return .null
-        }
-    }
-}
