@@ -175,14 +175,7 @@ enum GoURL {
         let b = Array(s.utf8)
         var out: [UInt8] = []
         var i = 0
-        func hexVal(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let hexVal = HexDigit.value
         while i < b.count {
             if b[i] == UInt8(ascii: "%") {
                 guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]),

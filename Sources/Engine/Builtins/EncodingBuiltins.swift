@@ -85,14 +85,7 @@ enum EncodingBuiltins {
     ] + jsonBuiltins + yamlBuiltins + uriBuiltins + schemaBuiltins
 
     static func hexDecode(_ src: [UInt8]) throws -> [UInt8] {
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let nibble = HexDigit.value
         func invalid(_ c: UInt8) -> BuiltinError {
             let sc = Unicode.Scalar(c)
             var text = "U+" + GoQuote.hex(UInt32(c), 4).uppercased()
@@ -132,14 +125,7 @@ enum EncodingBuiltins {
     /// Go's url.QueryUnescape.
     static func queryUnescape(_ s: String) throws -> String {
         let b = Array(s.utf8)
-        func hexVal(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let hexVal = HexDigit.value
         var out: [UInt8] = []
         var i = 0
         while i < b.count {

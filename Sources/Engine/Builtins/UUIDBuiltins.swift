@@ -34,14 +34,7 @@ enum UUIDBuiltins {
 
     static func hexBytes(_ u: [UInt8]) -> [UInt8]? {
         guard u.count == 32 else { return nil }
-        func nib(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let nib = HexDigit.value
         var out: [UInt8] = []
         for i in stride(from: 0, to: 32, by: 2) {
             guard let a = nib(u[i]), let b = nib(u[i + 1]) else { return nil }

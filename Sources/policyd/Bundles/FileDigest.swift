@@ -96,14 +96,7 @@ enum FileDigest {
     static func unhex(_ text: String) -> [UInt8]? {
         let u = Array(text.utf8)
         guard u.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
+        let nibble = HexDigit.value
         var out = [UInt8]()
         out.reserveCapacity(u.count / 2)
         var i = 0
