@@ -18,25 +18,7 @@ import argparse, concurrent.futures, glob, json, os, re, subprocess, sys, tempfi
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORACLE = "/work/shared/oracles/opa_eval.py"
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-
-def rego(v):
-    if isinstance(v, dict):
-        if "$set" in v:
-            items = v["$set"]
-            return "set()" if not items else "{" + ", ".join(rego(x) for x in items) + "}"
-        return "{" + ", ".join(json.dumps(k) + ": " + rego(x) for k, x in v.items()) + "}"
-    if isinstance(v, list):
-        return "[" + ", ".join(rego(x) for x in v) + "]"
-    return json.dumps(v)
-
-
-def has_set(v):
-    if isinstance(v, dict):
-        return "$set" in v or any(has_set(x) for x in v.values())
-    if isinstance(v, list):
-        return any(has_set(x) for x in v)
-    return False
+from builtin_calls import call_expression  # noqa: E402
 
 
 def calls_from(path):
@@ -46,15 +28,7 @@ def calls_from(path):
             continue
         if "\t" in line:
             name, _, argtext = line.partition("\t")
-            args = json.loads(argtext)
-            inp, terms = {}, []
-            for i, a in enumerate(args):
-                if has_set(a):
-                    terms.append(rego(a))
-                else:
-                    inp["a%d" % i] = a
-                    terms.append("input.a%d" % i)
-            yield "%s(%s)" % (name.strip(), ", ".join(terms)), inp
+            yield call_expression(name.strip(), json.loads(argtext))
         else:
             yield line.strip(), {}
 

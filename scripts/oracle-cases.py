@@ -12,40 +12,17 @@ them at compile time and runtime type errors are recorded as OPA raises them.
 """
 import json, os, subprocess, sys, tempfile, glob
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from builtin_calls import call_expression  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "Tests/EngineTests/Builtins/Fixtures")
 ORACLE = "/work/shared/oracles/opa_eval.py"
 
 
-def has_set(v):
-    if isinstance(v, dict):
-        return "$set" in v or any(has_set(x) for x in v.values())
-    if isinstance(v, list):
-        return any(has_set(x) for x in v)
-    return False
-
-
-def rego(v):
-    if isinstance(v, dict):
-        if "$set" in v:
-            items = v["$set"]
-            return "set()" if not items else "{" + ", ".join(rego(x) for x in items) + "}"
-        return "{" + ", ".join(json.dumps(k) + ": " + rego(x) for k, x in v.items()) + "}"
-    if isinstance(v, list):
-        return "[" + ", ".join(rego(x) for x in v) + "]"
-    return json.dumps(v)
-
-
 def run(name, args):
-    inp = {}
-    terms = []
-    for i, a in enumerate(args):
-        if has_set(a):
-            terms.append(rego(a))
-        else:
-            inp["a%d" % i] = a
-            terms.append("input.a%d" % i)
-    query = "x := %s(%s)" % (name, ", ".join(terms))
+    expr, inp = call_expression(name, args)
+    query = "x := " + expr
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(inp, f)
         path = f.name
