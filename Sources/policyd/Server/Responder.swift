@@ -356,7 +356,7 @@ final class Responder: Sendable {
             if config.limits.evalTimeoutMs > 0 { lim.deadlineNs = now + Int64(config.limits.evalTimeoutMs) * 1_000_000 }
             let t0 = Self.monotonicNs()
             do {
-                result = try policy.evaluate(path: route.segments, input: r.input, context: ctx, limits: lim)
+                result = try state.query(route, in: policy).evaluate(input: r.input, context: ctx, limits: lim)
                 // The config's default, else the served bundles' manifest declaration, else deny.
                 outcome = DecisionMapper.map(result: result, route: route,
                                              defaultDecision: route.configuredDefault ?? snap.declaredDefault(route.text))

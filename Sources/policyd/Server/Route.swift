@@ -76,6 +76,24 @@ struct ConnectionState {
     var bundlesJSON: [UInt8] = []
     /// What the sinks staged for the current read batch.
     var batch = DecisionBatch()
+    /// Entrypoints resolved against the policy that last answered here (by route text), so a
+    /// decision does not walk the data tree by name; a new policy (swap) starts a new table.
+    /// Each PreparedQuery keeps its policy alive, so the identity cannot be reused meanwhile.
+    private var preparedPolicy: ObjectIdentifier?
+    private var prepared: [String: PreparedQuery] = [:]
 
     init() {}
+
+    mutating func query(_ route: Route, in policy: CompiledPolicy) -> PreparedQuery {
+        let id = ObjectIdentifier(policy)
+        if preparedPolicy != id {
+            preparedPolicy = id
+            prepared.removeAll(keepingCapacity: true)
+        }
+        if let q = prepared[route.text] { return q }
+        if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
+        let q = policy.prepare(path: route.segments)
+        prepared[route.text] = q
+        return q
+    }
 }
