@@ -370,13 +370,14 @@ final class Responder: Sendable {
         }
         counters.count(outcome.verdict)
         if outcome.error != nil { counters.failClosed.wrappingIncrement(ordering: .relaxed) }
-        let decisionID = makeDecisionID()
 
         // The response, straight into the connection's outgoing buffer (same bytes, same key
-        // order as ResponseWriter would give).
-        if state.bundlesGeneration != snap.generation {
-            state.bundlesJSON = ResponseWriter.bundlesJSON(snap.bundles)
-            state.bundlesGeneration = snap.generation
+        // order as ResponseWriter would give). The decision id is written in place (from the
+        // connection's own generator) and read back as a String only if a sink keeps the event.
+        if state.tailGeneration != snap.generation || state.tailRoute !== route {
+            state.tail = Self.responseTail(bundles: snap.bundles, route: route)
+            state.tailGeneration = snap.generation
+            state.tailRoute = route
         }
         let start = out.writerIndex
         out.writeInteger(UInt32(0))
@@ -389,12 +390,8 @@ final class Responder: Sendable {
         }
         out.writeJSONStrings(outcome.reasons)
         out.writeStaticString(",\"decision_id\":")
-        out.writeJSONString(decisionID)
-        out.writeStaticString(",\"bundles\":")
-        out.writeBytes(state.bundlesJSON)
-        out.writeStaticString(",\"path\":")
-        out.writeBytes(route.textJSON)
-        out.writeStaticString(",\"eval_ns\":")
+        let idAt = state.ids.writeNext(ms: UInt64(max(now, 0) / 1_000_000), into: &out)
+        out.writeBytes(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
         out.writeDecimal(evalNs)
         out.writeStaticString(",\"rules\":")
         out.writeJSONStrings(outcome.rules)
@@ -408,6 +405,7 @@ final class Responder: Sendable {
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
         if let sink, sink.wants(outcome.verdict, failed: outcome.error != nil) {
+            let decisionID = out.getString(at: idAt, length: 26) ?? ""
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: r.input,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
@@ -515,10 +513,15 @@ final class Responder: Sendable {
 
     // MARK: - Helpers
 
-    /// A ULID-shaped, time-ordered id (DecisionLog/DecisionID.swift): sorting ids sorts
-    /// decisions by time, which the audit log and `policyd log show` rely on.
-    private func makeDecisionID() -> String {
-        DecisionIDGenerator.shared.next()
+    /// The part of a decision response between the decision id and `eval_ns`'s value, fixed
+    /// per snapshot generation and route: `,"bundles":{…},"path":"…","eval_ns":`.
+    static func responseTail(bundles: [String: BundleInfo], route: Route) -> [UInt8] {
+        var t = Array(",\"bundles\":".utf8)
+        t += ResponseWriter.bundlesJSON(bundles)
+        t += Array(",\"path\":".utf8)
+        t += route.textJSON
+        t += Array(",\"eval_ns\":".utf8)
+        return t
     }
 
     static func monotonicNs() -> Int64 {

@@ -71,9 +71,13 @@ struct RouteCache {
 /// handler, used only on its event loop).
 struct ConnectionState {
     var routes = RouteCache()
-    /// The response's `bundles` object for the snapshot generation that last answered.
-    var bundlesGeneration = -1
-    var bundlesJSON: [UInt8] = []
+    /// The response bytes fixed per snapshot generation and route (`Responder.responseTail`),
+    /// for the generation and route that last answered.
+    var tailGeneration = -1
+    var tailRoute: Route?
+    var tail: [UInt8] = []
+    /// This connection's decision ids.
+    var ids = ConnectionDecisionIDs()
     /// What the sinks staged for the current read batch.
     var batch = DecisionBatch()
     /// Entrypoints resolved against the policy that last answered here (by route text), so a
