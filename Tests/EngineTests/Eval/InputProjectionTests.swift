@@ -251,6 +251,40 @@ import Testing
         }
     }
 
+    /// Every anchor policy on variants of its recorded inputs (members dropped or replaced by
+    /// values of other types, at every depth): projected and full parses answer the same.
+    /// (Full-parse answers are checked against OPA by AnchorDifferentialTests and
+    /// scripts/differential.py.)
+    @Test func anchorsAgreeOnVariedInputs() throws {
+        let replacements: [Value] = [.null, "x", 1, [], .emptyObject, ["roles": ["operator"]], false]
+        func variants(_ v: Value, _ out: inout [Value], depth: Int) {
+            guard case .object(let o) = v, depth < 3 else { return }
+            for (k, child) in o.pairs {
+                out.append(.object(o.removing(k)))
+                for r in replacements { out.append(.object(o.inserting(k, r))) }
+                var inner: [Value] = []
+                variants(child, &inner, depth: depth + 1)
+                for x in inner { out.append(.object(o.inserting(k, x))) }
+            }
+        }
+        var checked = 0
+        for a in try AnchorDifferentialTests.loadAnchors() {
+            let q = a.policy.prepare(path: a.path)
+            for c in a.cases.prefix(40) {
+                var inputs = [c.input]
+                variants(c.input, &inputs, depth: 0)
+                for input in inputs {
+                    let text = JSONWriter.string(input)
+                    let full = try Self.parse(text, nil).get()
+                    let projected = try Self.parse(text, q.inputShape).get()
+                    #expect(Self.answer(q, projected) == Self.answer(q, full), "\(a.name): \(text)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 1000)
+    }
+
     @Test func keepingBuildsPrefixClosedShapes() {
         #expect(InputShape.keeping([["a", "b"], ["a"], ["c", "d"]])?.description == #"{"a": *, "c": {"d": *}}"#)
         #expect(InputShape.keeping([["a"], []]) == nil)
