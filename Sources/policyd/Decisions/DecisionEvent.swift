@@ -38,6 +38,10 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
     /// input's bytes for it).
     var wantsInputJSON: Bool { get }
+    /// Whether this sink reads `DecisionEvent.input` (the parsed value). When no sink does,
+    /// the request path parses only the input the policy can observe (input projection) and
+    /// hands sinks `input == nil`; the default is the safe answer.
+    var usesInputValue: Bool { get }
     /// `record` on behalf of a connection: a sink may stage its work in the connection's
     /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
     func record(_ event: DecisionEvent, batch: inout DecisionBatch)
@@ -66,6 +70,7 @@ struct DecisionBatch {
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
+    var usesInputValue: Bool { true }
     func record(_ event: DecisionEvent, batch: inout DecisionBatch) { record(event) }
     func flush(_ batch: inout DecisionBatch) {}
 }
@@ -80,6 +85,7 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
+    var usesInputValue: Bool { sinks.contains { $0.usesInputValue } }
     func record(_ event: DecisionEvent, batch: inout DecisionBatch) {
         for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
             s.record(event, batch: &batch)
