@@ -88,16 +88,28 @@ struct ConnectionState {
 
     init() {}
 
+    /// The route and query of the last call (a connection usually asks one entrypoint: no
+    /// string hashing per decision).
+    private var lastRoute: Route?
+    private var lastQuery: PreparedQuery?
+
     mutating func query(_ route: Route, in policy: CompiledPolicy) -> PreparedQuery {
         let id = ObjectIdentifier(policy)
+        if preparedPolicy == id, lastRoute === route, let q = lastQuery { return q }
         if preparedPolicy != id {
             preparedPolicy = id
             prepared.removeAll(keepingCapacity: true)
         }
-        if let q = prepared[route.text] { return q }
-        if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
-        let q = policy.prepare(path: route.segments)
-        prepared[route.text] = q
+        let q: PreparedQuery
+        if let hit = prepared[route.text] {
+            q = hit
+        } else {
+            if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
+            q = policy.prepare(path: route.segments)
+            prepared[route.text] = q
+        }
+        lastRoute = route
+        lastQuery = q
         return q
     }
 }
