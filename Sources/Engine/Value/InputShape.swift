@@ -16,10 +16,27 @@ public final class InputShape: Sendable {
         let shape: InputShape?
     }
 
-    /// Sorted by key bytes (for a deterministic description; lookups scan: shapes are small).
+    /// Sorted by key bytes, so field order is Rego's key order (lookups scan: shapes are small).
     let fields: [Field]
+    /// The same keys for the reader's hot loop: index lookups, no `Field` copies.
+    let keyValues: [Value]
+    let children: [InputShape?]
+    private let keyStarts: [Int]
+    private let keyBytes: [UInt8]
 
-    init(fields: [Field]) { self.fields = fields }
+    init(fields: [Field]) {
+        self.fields = fields
+        keyValues = fields.map(\.keyValue)
+        children = fields.map(\.shape)
+        var starts: [Int] = [0]
+        var bytes: [UInt8] = []
+        for f in fields {
+            bytes.append(contentsOf: f.key)
+            starts.append(bytes.count)
+        }
+        keyStarts = starts
+        keyBytes = bytes
+    }
 
     /// The shape keeping exactly the given paths (each a list of object keys) as whole subtrees.
     /// An empty path keeps everything: the result is nil.
@@ -29,20 +46,26 @@ public final class InputShape: Sendable {
         return root.build()
     }
 
-    /// The field for the key bytes `base[start..<start+count]` (no escapes), if kept.
+    /// The index of the field for the key bytes `p[0..<count]` (no escapes), or -1.
     @inline(__always)
-    func field(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Field? {
-        for f in fields where f.key.count == count {
-            if count == 0 { return f }
-            if f.key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + start, count) == 0 }) { return f }
+    func index(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        keyBytes.withUnsafeBufferPointer { kb in
+            keyStarts.withUnsafeBufferPointer { ks in
+                for i in 0..<(ks.count - 1) where ks[i + 1] - ks[i] == count {
+                    var j = 0
+                    let k = kb.baseAddress! + ks[i]
+                    while j < count, k[j] == p[j] { j += 1 }
+                    if j == count { return i }
+                }
+                return -1
+            }
         }
-        return nil
     }
 
-    /// The field for a decoded key, if kept.
-    func field(_ key: String) -> Field? {
-        for f in fields where f.key.elementsEqual(key.utf8) { return f }
-        return nil
+    /// The index of the field for a decoded key, or -1.
+    func index(_ key: String) -> Int {
+        for (i, f) in fields.enumerated() where f.key.elementsEqual(key.utf8) { return i }
+        return -1
     }
 
     /// `{a: *, b: {c: *}}`-style text for tests and diagnostics (`*` = whole).
@@ -79,9 +102,3 @@ public final class InputShape: Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -34,18 +34,20 @@ extension JSONReader {
         }
         let first = stackCount
         var sorted = true
+        var last = -1  // fields are in key order: increasing indexes mean sorted, unique keys
         while true {
             skipWhitespace()
             guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
-            let field = try keptField(shape)
+            let i = try keptField(shape)
             skipWhitespace()
             guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
             pos += 1
             skipWhitespace()
-            if let field {
-                if sorted, stackCount > first, Value.compare(stack[stackCount - 2], field.keyValue) >= 0 { sorted = false }
-                push(field.keyValue)
-                if let sub = field.shape { push(try parseValue(depth: d, shape: sub)) } else { push(try parseValue(depth: d)) }
+            if i >= 0 {
+                if i <= last { sorted = false }
+                last = i
+                push(shape.keyValues[i])
+                if let sub = shape.children[i] { push(try parseValue(depth: d, shape: sub)) } else { push(try parseValue(depth: d)) }
             } else {
                 try skipValue(depth: d)
             }
@@ -58,23 +60,26 @@ extension JSONReader {
         return finishObject(first: first, sorted: sorted)
     }
 
-    /// Reads an object key (at its opening quote) and returns the shape's field for it, if kept.
-    private mutating func keptField(_ shape: InputShape) throws(JSONParseError) -> InputShape.Field? {
+    /// Reads an object key (at its opening quote) and returns the index of the shape's field
+    /// for it, or -1 when it is not kept.
+    private mutating func keptField(_ shape: InputShape) throws(JSONParseError) -> Int {
         let quote = pos
         pos += 1
         let start = pos
         while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 pos += 1
-                return shape.field(base, start, pos - 1 - start)
+                return shape.index(base + start, pos - 1 - start)
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
             if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
         }
         // Escapes, a control character or the end of input: decode (or fail) as the full parser does.
         pos = quote
-        return shape.field(try parseString())
+        return shape.index(try parseString())
     }
 
     /// Validates and passes over one value (the mirror of `parseValue(depth:)`).
@@ -141,6 +146,8 @@ extension JSONReader {
         let quote = pos
         pos += 1
         while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 pos += 1

@@ -313,6 +313,8 @@ public struct JSONReader {
         let start = pos
         // Fast path: no escapes; the string is the source bytes (validated in place).
         while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 let length = pos - start
@@ -385,6 +387,26 @@ public struct JSONReader {
             pos += len
         }
         throw error("unexpected end of JSON input in string")
+    }
+
+    /// The first position from `i` whose 8-byte word holds a byte that ends a plain string run
+    /// (a quote, a backslash, a control character or a non-ASCII byte), or `i` itself when fewer
+    /// than 8 bytes are left. Strings are mostly plain ASCII: 8 bytes per step instead of 1.
+    @inline(__always)
+    func plainRun(from i: Int) -> Int {
+        var i = i
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            // Per byte: zero after the xor (quote, backslash), below 0x20, or the high bit set.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
+            if special & highs != 0 { return i }
+            i += 8
+        }
+        return i
     }
 
     /// Length of the valid UTF-8 sequence starting with lead byte `c` (≥ 0x80) at `pos`; throws
