@@ -30,6 +30,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var writeErrors: UInt64 = 0
     private var closing = false
     private var stopped = false
+    /// The writer thread exists (started lazily, by the first record).
+    private var started = false
     /// The writer waits with no deadline for the queue to become non-empty: `record` must wake it.
     private var writerIdle = false
     private var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
@@ -68,7 +70,20 @@ public final class DecisionLogWriter: @unchecked Sendable {
         writesFile = file != nil
         journalLogger = journal?.logger
         journalSamplesAllows = (journal?.sampleAllow ?? 0) > 0
-        queue.reserveCapacity(min(self.capacity, 1024))
+    }
+
+    /// Whether the writer thread has been started (it starts with the first record: a daemon
+    /// whose log keeps nothing, e.g. file off and no deny yet for the journal, has none).
+    var threadStarted: Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        return started
+    }
+
+    /// Must hold the lock.
+    private func startThreadLocked() {
+        guard !started else { return }
+        started = true
         let thread = Thread { [self] in self.run() }
         thread.name = "policyd-decision-log"
         thread.start()
@@ -115,6 +130,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
         queue.append(r)
         enqueued += 1
+        startThreadLocked()
         let wake = writerIdle || queue.count + lineCount == highWater
         writerIdle = false
         cond.unlock()
@@ -136,6 +152,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         lineCount += count
         journalOnly.append(contentsOf: journal)
         enqueued += UInt64(count)
+        startThreadLocked()
         let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
         writerIdle = false
         cond.unlock()
@@ -174,6 +191,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Stops accepting records, writes what is queued, syncs and closes the file.
     public func close() async {
         beginClosing()
+        if closeWithoutThread() { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             cond.lock()
             if stopped {
@@ -186,6 +204,20 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
     }
 
+    /// When nothing was ever recorded there is no thread to stop, just the file to close
+    /// (`closing` keeps later records, and so the thread, out). Returns whether that was the case.
+    private func closeWithoutThread() -> Bool {
+        cond.lock()
+        guard !started else {
+            cond.unlock()
+            return false
+        }
+        stopped = true
+        cond.unlock()
+        file?.close()
+        return true
+    }
+
     private func beginClosing() {
         cond.lock()
         closing = true
@@ -196,6 +228,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // MARK: writer thread
 
     private func run() {
+        // Set from the thread itself so the kernel's name (top, perf) is this, not the creator's.
+        Thread.current.name = "policyd-declog"
         var batch: [DecisionRecord] = []
         var batchLines: [UInt8] = []
         var batchJournal: [DecisionRecord] = []

@@ -78,17 +78,21 @@ struct ConnectionState {
     var batch = DecisionBatch()
     /// Entrypoints resolved against the policy that last answered here (by route text), so a
     /// decision does not walk the data tree by name; a new policy (swap) starts a new table.
-    /// Each PreparedQuery keeps its policy alive, so the identity cannot be reused meanwhile.
-    private var preparedPolicy: ObjectIdentifier?
+    private var preparedPolicy: CompiledPolicy?
     private var prepared: [String: PreparedQuery] = [:]
 
     init() {}
 
     mutating func query(_ route: Route, in policy: CompiledPolicy) -> PreparedQuery {
-        let id = ObjectIdentifier(policy)
-        if preparedPolicy != id {
-            preparedPolicy = id
+        if preparedPolicy !== policy {
             prepared.removeAll(keepingCapacity: true)
+            // A connection idle across two swaps holds the last reference to a policy the
+            // store has let go: freeing it (all its rules and data) is not the event loop's job.
+            if var old = preparedPolicy {
+                preparedPolicy = nil
+                if isKnownUniquelyReferenced(&old) { PolicyRetirement.release(old) }
+            }
+            preparedPolicy = policy
         }
         if let q = prepared[route.text] { return q }
         if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
