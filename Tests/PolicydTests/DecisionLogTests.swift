@@ -169,6 +169,28 @@ import Testing
         #expect(try lines(path).count == 1)
     }
 
+    /// Journal-only writer: what it asks the request path for follows the journal's level and
+    /// allow sampling (decided once, at init).
+    @Test func journalWantsFollowsLevelAndSampling() {
+        let logs = DecisionsCapturedLogs()
+        func writer(_ level: Logger.Level, sample: Double) -> DecisionLogWriter {
+            var l = logs.logger
+            l.logLevel = level
+            return DecisionLogWriter(file: nil, journal: DecisionJournal(logger: l, sampleAllow: sample))
+        }
+        let notice = writer(.notice, sample: 0)
+        #expect(notice.wants(allow: false, failed: false) && notice.wants(allow: true, failed: true))
+        #expect(!notice.wants(allow: true, failed: false))
+        let warning = writer(.warning, sample: 1)
+        #expect(!warning.wants(allow: false, failed: false) && !warning.wants(allow: true, failed: false))
+        #expect(warning.wants(allow: false, failed: true))
+        let info = writer(.info, sample: 0.5)
+        #expect(info.wants(allow: true, failed: false) && info.wants(allow: false, failed: false))
+        #expect(!writer(.info, sample: 0).wants(allow: true, failed: false))
+        #expect(!DecisionLogWriter(file: nil).wants(allow: false, failed: true))
+        #expect(!notice.threadStarted)
+    }
+
     @Test func closeWithoutRecordsStartsNoThread() async throws {
         let dir = DecisionsTempDir()
         let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 20, maxFiles: 2))

@@ -46,8 +46,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     let writesFile: Bool
     /// Mask rules apply (records need their input as a value).
     var masks: Bool { !mask.isEmpty }
-    private let journalLogger: Logger?
-    private let journalSamplesAllows: Bool
+    /// What the journal keeps, by outcome: fixed at init (the writer's logger copy cannot
+    /// change level), so the request path asks three booleans instead of the log handler.
+    private let journalKeepsFailures: Bool
+    private let journalKeepsAllows: Bool
+    private let journalKeepsDenies: Bool
     // Owned by the writer thread.
     private let file: RotatingLogFile?
     private var journal: DecisionJournal?
@@ -68,8 +71,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
         writesFile = file != nil
-        journalLogger = journal?.logger
-        journalSamplesAllows = (journal?.sampleAllow ?? 0) > 0
+        let level = journal?.logger.logLevel
+        journalKeepsFailures = level.map { $0 <= .warning } ?? false
+        journalKeepsAllows = (journal?.sampleAllow ?? 0) > 0 && level.map { $0 <= .info } ?? false
+        journalKeepsDenies = level.map { $0 <= .notice } ?? false
     }
 
     /// Whether the writer thread has been started (it starts with the first record: a daemon
@@ -111,10 +116,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     /// Whether the journal may log such a decision (its level, and allow sampling on).
     public func journalWants(allow: Bool, failed: Bool) -> Bool {
-        guard let journalLogger else { return false }
-        if failed { return journalLogger.logLevel <= .warning }
-        if allow { return journalSamplesAllows && journalLogger.logLevel <= .info }
-        return journalLogger.logLevel <= .notice
+        if failed { return journalKeepsFailures }
+        return allow ? journalKeepsAllows : journalKeepsDenies
     }
 
     /// Queues `r` for writing. Returns false (and counts a drop) when the queue is full or the
