@@ -441,13 +441,15 @@ final class Responder: Sendable {
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
             event.snapshotGeneration = snap.generation
+            // The input's bytes go to the sink as they are (no string made of them).
+            var raw: RawInput?
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
-                let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
-                event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
+                raw = RawInput(bytes: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
+                               isCompact: r.inputIsCompact)
             }
             // Sinks stage their work in the connection's batch, handed on per read batch
             // (`flushDecisions`), not per decision.
-            sink.record(event, batch: &state.batch)
+            sink.record(event, rawInput: raw, batch: &state.batch)
             if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }

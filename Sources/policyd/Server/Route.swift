@@ -82,8 +82,7 @@ struct ConnectionState {
     var batch = DecisionBatch()
     /// Entrypoints resolved against the policy that last answered here (by route text), so a
     /// decision does not walk the data tree by name; a new policy (swap) starts a new table.
-    /// Each PreparedQuery keeps its policy alive, so the identity cannot be reused meanwhile.
-    private var preparedPolicy: ObjectIdentifier?
+    private var preparedPolicy: CompiledPolicy?
     private var prepared: [String: PreparedQuery] = [:]
 
     init() {}
@@ -94,11 +93,20 @@ struct ConnectionState {
     private var lastQuery: PreparedQuery?
 
     mutating func query(_ route: Route, in policy: CompiledPolicy) -> PreparedQuery {
-        let id = ObjectIdentifier(policy)
-        if preparedPolicy == id, lastRoute === route, let q = lastQuery { return q }
-        if preparedPolicy != id {
-            preparedPolicy = id
+        if preparedPolicy === policy, lastRoute === route, let q = lastQuery { return q }
+        if preparedPolicy !== policy {
+            // Queries hold their policy: drop them first so the uniqueness check below sees
+            // whether this connection holds the last reference.
             prepared.removeAll(keepingCapacity: true)
+            lastRoute = nil
+            lastQuery = nil
+            // A connection idle across two swaps holds the last reference to a policy the
+            // store has let go: freeing it (all its rules and data) is not the event loop's job.
+            if var old = preparedPolicy {
+                preparedPolicy = nil
+                if isKnownUniquelyReferenced(&old) { PolicyRetirement.release(old) }
+            }
+            preparedPolicy = policy
         }
         let q: PreparedQuery
         if let hit = prepared[route.text] {
