@@ -125,6 +125,14 @@ import Wire
         #expect(x.lo != y.lo || x.hi != y.hi)
     }
 
+    @Test func oneOffRequestsDrawFromTheSharedGenerator() {
+        var ids = ConnectionDecisionIDs(shared: DecisionIDGenerator(clockMs: { 7 }))
+        let all = (0..<20).map { _ in text(&ids, ms: 0) }
+        #expect(all == all.sorted())
+        #expect(Set(all).count == 20)
+        #expect(all.allSatisfy { DecisionIDGenerator.timestampMs(of: String($0.dropFirst().dropLast())) == 7 })
+    }
+
     @Test func connectionsDoNotShareTails() {
         var a = ConnectionDecisionIDs(), b = ConnectionDecisionIDs()
         #expect(text(&a, ms: 42) != text(&b, ms: 42))

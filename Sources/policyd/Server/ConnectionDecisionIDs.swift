@@ -17,10 +17,19 @@ struct ConnectionDecisionIDs {
     private var lo: UInt64 = 0
     /// splitmix64 state (seeded from the system generator).
     private var seed: UInt64
+    /// Set for one-off requests outside a connection (`Responder.respond(to:peer:isAdmin:)`):
+    /// ids then come from the process-wide generator, so successive calls stay ordered.
+    private let shared: DecisionIDGenerator?
 
     init() {
         var g = SystemRandomNumberGenerator()
         seed = g.next()
+        shared = nil
+    }
+
+    init(shared: DecisionIDGenerator) {
+        seed = 0
+        self.shared = shared
     }
 
     private mutating func random() -> UInt64 {
@@ -48,6 +57,13 @@ struct ConnectionDecisionIDs {
     /// Appends the next id as a JSON string literal (quotes included) and returns where its 26
     /// characters start in `out`.
     mutating func writeNext(ms: UInt64, into out: inout ByteBuffer) -> Int {
+        if let shared {
+            out.writeInteger(UInt8(ascii: "\""))
+            let start = out.writerIndex
+            out.writeString(shared.next())
+            out.writeInteger(UInt8(ascii: "\""))
+            return start
+        }
         let (t0, hi, lo) = next(ms: ms)
         let start = out.writerIndex + 1
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: 28) { raw in

@@ -95,6 +95,7 @@ final class Responder: Sendable {
     /// Answers one frame body (tests and tools): the response body, without the frame header.
     func respond(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
         var state = ConnectionState()
+        state.ids = ConnectionDecisionIDs(shared: .shared)  // one-off calls: ids ordered across calls
         var out = bufferAllocator.buffer(capacity: 512)
         respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
         flushDecisions(&state)
