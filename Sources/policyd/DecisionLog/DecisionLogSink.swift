@@ -20,6 +20,9 @@ struct DecisionLogSink: DecisionSink {
 
     /// The file takes the request's input bytes as they are unless masking must edit them.
     var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
+    /// The value is read only to mask it for the file: unmasked lines copy the request's bytes
+    /// (`inputJSON`) and the journal logs no input.
+    var usesInputValue: Bool { writer.writesFile && writer.masks }
 
     /// Without masks, the line is serialised here, on the event loop that made the decision,
     /// into the connection's batch (temporaries freed at once, by the thread that allocated

@@ -47,6 +47,10 @@ protocol DecisionSink: Sendable {
     /// Whether this sink uses the input's JSON text (then the request path passes the
     /// input's bytes as `RawInput`).
     var wantsInputJSON: Bool { get }
+    /// Whether this sink reads `DecisionEvent.input` (the parsed value). When no sink does,
+    /// the request path parses only the input the policy can observe (input projection) and
+    /// hands sinks `input == nil`; the default is the safe answer.
+    var usesInputValue: Bool { get }
     /// `record` on behalf of a connection: a sink may stage its work in the connection's
     /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
     /// `rawInput` (when given) is the event's input as JSON bytes, valid during the call only.
@@ -77,6 +81,7 @@ struct DecisionBatch {
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
+    var usesInputValue: Bool { true }
     func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) { record(event) }
     func flush(_ batch: inout DecisionBatch) {}
 }
@@ -91,6 +96,7 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
+    var usesInputValue: Bool { sinks.contains { $0.usesInputValue } }
     func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
             s.record(event, rawInput: rawInput, batch: &batch)
