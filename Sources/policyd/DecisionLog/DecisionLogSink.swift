@@ -28,9 +28,9 @@ struct DecisionLogSink: DecisionSink {
     /// into the connection's batch (temporaries freed at once, by the thread that allocated
     /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
-    func record(_ e: DecisionEvent, batch: inout DecisionBatch) {
+    func record(_ e: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         guard writer.writesFile && !writer.masks else { return record(e) }
-        DecisionLine.append(e, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+        DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
         batch.count += 1
         if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
             batch.journal.append(Self.record(from: e, labels: labels))

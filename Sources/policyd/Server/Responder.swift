@@ -398,13 +398,14 @@ final class Responder: Sendable {
         }
         counters.count(outcome.verdict)
         if outcome.error != nil { counters.failClosed.wrappingIncrement(ordering: .relaxed) }
-        let decisionID = makeDecisionID()
 
         // The response, straight into the connection's outgoing buffer (same bytes, same key
-        // order as ResponseWriter would give).
-        if state.bundlesGeneration != snap.generation {
-            state.bundlesJSON = ResponseWriter.bundlesJSON(snap.bundles)
-            state.bundlesGeneration = snap.generation
+        // order as ResponseWriter would give). The decision id is written in place (from the
+        // connection's own generator) and read back as a String only if a sink keeps the event.
+        if state.tailGeneration != snap.generation || state.tailRoute !== route {
+            state.tail = Self.responseTail(bundles: snap.bundles, route: route)
+            state.tailGeneration = snap.generation
+            state.tailRoute = route
         }
         let start = out.writerIndex
         out.writeInteger(UInt32(0))
@@ -417,12 +418,8 @@ final class Responder: Sendable {
         }
         out.writeJSONStrings(outcome.reasons)
         out.writeStaticString(",\"decision_id\":")
-        out.writeJSONString(decisionID)
-        out.writeStaticString(",\"bundles\":")
-        out.writeBytes(state.bundlesJSON)
-        out.writeStaticString(",\"path\":")
-        out.writeBytes(route.textJSON)
-        out.writeStaticString(",\"eval_ns\":")
+        let idAt = state.ids.writeNext(ms: UInt64(max(now, 0) / 1_000_000), into: &out)
+        out.writeBytes(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
         out.writeDecimal(evalNs)
         out.writeStaticString(",\"rules\":")
         out.writeJSONStrings(outcome.rules)
@@ -436,6 +433,7 @@ final class Responder: Sendable {
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
         if let sink, sink.wants(outcome.verdict, failed: outcome.error != nil) {
+            let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
             let whole = !r.inputDeferred || query?.inputShape == nil
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
@@ -443,13 +441,15 @@ final class Responder: Sendable {
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
             event.snapshotGeneration = snap.generation
+            // The input's bytes go to the sink as they are (no string made of them).
+            var raw: RawInput?
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
-                let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
-                event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
+                raw = RawInput(bytes: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
+                               isCompact: r.inputIsCompact)
             }
             // Sinks stage their work in the connection's batch, handed on per read batch
             // (`flushDecisions`), not per decision.
-            sink.record(event, batch: &state.batch)
+            sink.record(event, rawInput: raw, batch: &state.batch)
             if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
@@ -561,10 +561,15 @@ final class Responder: Sendable {
 
     // MARK: - Helpers
 
-    /// A ULID-shaped, time-ordered id (DecisionLog/DecisionID.swift): sorting ids sorts
-    /// decisions by time, which the audit log and `policyd log show` rely on.
-    private func makeDecisionID() -> String {
-        DecisionIDGenerator.shared.next()
+    /// The part of a decision response between the decision id and `eval_ns`'s value, fixed
+    /// per snapshot generation and route: `,"bundles":{…},"path":"…","eval_ns":`.
+    static func responseTail(bundles: [String: BundleInfo], route: Route) -> [UInt8] {
+        var t = Array(",\"bundles\":".utf8)
+        t += ResponseWriter.bundlesJSON(bundles)
+        t += Array(",\"path\":".utf8)
+        t += route.textJSON
+        t += Array(",\"eval_ns\":".utf8)
+        return t
     }
 
     static func monotonicNs() -> Int64 {
