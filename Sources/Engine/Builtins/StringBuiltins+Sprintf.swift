@@ -11,8 +11,8 @@ extension StringBuiltins {
             }
         }) { args, _ in
             let format = try args.string(0)
-            let values = try args.array(1)
-            return .string(GoFormatter.sprintf(format, values.map(GoFormatter.Arg.init)))
+            let values = try args.array(1).map(GoFormatter.Arg.init)
+            return .string(GoFormatter.sprintfPlain(format, values) ?? GoFormatter.sprintf(format, values))
         },
     ]
 }

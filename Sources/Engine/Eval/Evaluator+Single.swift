@@ -199,10 +199,11 @@ extension Evaluator {
             return true
         }
         var a0 = Value.null, a1 = Value.null, a2 = Value.null
+        var v: Value?
         for i in 0..<n {
-            var v: Value?
             guard try evalSingle(terms[i], &v) else { return false }
-            guard let v else {
+            // Moved out of `v`, not copied (saves a retain/release pair per argument).
+            guard let v = v.take() else {
                 out = nil
                 return true
             }

@@ -104,15 +104,20 @@ import Testing
         for f in formats {
             let compiled = GoFormatter.CompiledFormat(f)
             if f.contains("%!") || f == "%" || f == "%s%" { #expect(compiled == nil, "\(f)") }
-            guard let compiled else { continue }
+            guard let compiled else {
+                #expect(GoFormatter.sprintfPlain(f, []) == nil, "\(f)")
+                continue
+            }
             for args in argLists {
                 let goArgs = args.map(GoFormatter.Arg.init)
                 #expect(GoFormatter.sprintf(compiled, goArgs) == GoFormatter.sprintf(f, goArgs), "\(f) \(args)")
+                #expect(GoFormatter.sprintfPlain(f, goArgs) == GoFormatter.sprintf(f, goArgs), "\(f) \(args)")
             }
         }
         // Flags, width, precision and indexes are left to the general path.
-        for f in ["%5d", "%-3s", "%03d", "%.2f", "%[1]s", "%*d", "%+d", "% d", "%#x"] {
+        for f in ["%5d", "%-3s", "%03d", "%.2f", "%[1]s", "%*d", "%+d", "% d", "%#x", "ok %% %5d"] {
             #expect(GoFormatter.CompiledFormat(f) == nil, "\(f)")
+            #expect(GoFormatter.sprintfPlain(f, [.int(1)]) == nil, "\(f)")
         }
     }
 

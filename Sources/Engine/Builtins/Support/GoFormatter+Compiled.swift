@@ -59,15 +59,70 @@ extension GoFormatter {
             case .literal(let s):
                 f.out += s
             case .verb(let v):
-                if argNum >= args.count {
-                    f.out += "%!\(Character(v))(MISSING)"
-                    continue
-                }
-                f.flags = Flags()
-                f.printArg(args[argNum], v)
-                argNum += 1
+                f.plainVerb(v, &argNum)
             }
         }
+        f.appendExtra(argNum)
+        return f.out
+    }
+
+    /// A verb without flags: the next argument, or Go's `%!v(MISSING)`.
+    private mutating func plainVerb(_ v: Unicode.Scalar, _ argNum: inout Int) {
+        if argNum >= args.count {
+            out += "%!\(Character(v))(MISSING)"
+            return
+        }
+        flags = Flags()
+        printArg(args[argNum], v)
+        argNum += 1
+    }
+
+    /// `sprintf` for a format that is not a constant: when every directive is plain (as
+    /// `CompiledFormat` accepts), one pass over the format's UTF-8 appending literal runs as
+    /// slices; nil (nothing done) otherwise, for the general path.
+    static func sprintfPlain(_ format: String, _ args: [Arg]) -> String? {
+        let u = format.utf8
+        // Check first, so a format with flags costs one scan and no output.
+        var i = u.startIndex
+        while i != u.endIndex {
+            if u[i] == UInt8(ascii: "%") {
+                let v = u.index(after: i)
+                guard v != u.endIndex else { return nil }
+                switch u[v] {
+                case UInt8(ascii: "%"): i = u.index(after: v); continue
+                case UInt8(ascii: "#"), UInt8(ascii: "0"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: " "),
+                     UInt8(ascii: "["), UInt8(ascii: "*"), UInt8(ascii: "."), UInt8(ascii: "1")...UInt8(ascii: "9"):
+                    return nil
+                default: break
+                }
+            }
+            u.formIndex(after: &i)
+        }
+        var f = GoFormatter(args: args)
+        f.out.reserveCapacity(u.count + 16 * args.count)
+        var argNum = 0
+        let scalars = format.unicodeScalars
+        var lit = u.startIndex
+        i = u.startIndex
+        while i != u.endIndex {
+            guard u[i] == UInt8(ascii: "%") else {
+                u.formIndex(after: &i)
+                continue
+            }
+            let v = u.index(after: i)
+            if u[v] == UInt8(ascii: "%") {
+                f.out += format[lit..<v]  // the text and one `%`
+                i = u.index(after: v)
+                lit = i
+                continue
+            }
+            f.out += format[lit..<i]
+            // `%` is ASCII, so the verb starts a scalar (it may be non-ASCII).
+            f.plainVerb(scalars[v], &argNum)
+            i = scalars.index(after: v)
+            lit = i
+        }
+        f.out += format[lit..<u.endIndex]
         f.appendExtra(argNum)
         return f.out
     }
