@@ -44,11 +44,11 @@ let package = Package(
         ),
         // libcrypto (Debian libssl-dev) for what swift-crypto cannot do: RSA of any size, PSS with
         // any salt (verify) and digest/max salt (sign), PEM private keys of every type, X.509
-        // chains, the SHA-224 digest family. Used by the engine and the daemon alike.
+        // chains, the SHA-224 digest family. Used by the engine and the daemon alike. Loaded with
+        // dlopen on first use (copenssl_lazy.h): not linked, so an idle daemon does not map it.
         .target(
             name: "COpenSSL",
-            path: "Sources/COpenSSL",
-            linkerSettings: [.linkedLibrary("crypto")]
+            path: "Sources/COpenSSL"
         ),
         .target(
             name: "Engine",
@@ -61,7 +61,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Engine",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(["-Ounchecked"] + PolicydReleaseLink.functionSections, .when(configuration: .release))]
         ),
         .target(
             name: "Wire",
@@ -70,7 +70,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "Sources/Wire"
+            path: "Sources/Wire",
+            swiftSettings: [.unsafeFlags(PolicydReleaseLink.functionSections, .when(configuration: .release))]
         ),
         .executableTarget(
             name: "policyd",
@@ -88,10 +89,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/policyd",
+            swiftSettings: [.unsafeFlags(PolicydReleaseLink.functionSections, .when(configuration: .release))],
             // Release daemon: Swift runtime + Foundation linked statically (no shared-library
             // symbol binding, only the code used is mapped), lld with packed relative relocations
             // (DT_RELR: 20 KB instead of 2.5 MB read at every start) and no exported symbol table.
-            // Idle RSS 37 → 29 MiB (docs/performance.md). Debug builds (tests, CI) stay dynamic.
+            // Idle RSS 37 → 29 MiB; with the symbol ordering below 25 → 18 MiB (docs/performance.md).
+            // Debug builds (tests, CI) stay dynamic.
             linkerSettings: [.unsafeFlags(PolicydReleaseLink.flags, .when(configuration: .release))]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", .product(name: "Yams", package: "Yams")], path: "Tests/EngineTests"),
@@ -120,6 +123,17 @@ enum PolicydReleaseLink {
     static let foundation = ["Foundation", "CoreFoundation", "FoundationInternationalization", "_FoundationICU",
                              "FoundationEssentials", "_FoundationCShims", "_FoundationCollections",
                              "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"].map { "-l" + $0 }
+    /// One section per function in the release build of our own modules, so the ordering moves
+    /// single functions (without it a module's non-inline code is one section per file: ordering
+    /// one hot function of Evaluator.swift dragged its 7 MiB along).
+    static let functionSections = ["-Xfrontend", "-function-sections"]
+    /// The functions start-up and request serving run, placed together at the front of .text so
+    /// the idle daemon's code occupies a few fault-around windows instead of hundreds
+    /// (docs/performance.md, "Idle daemon RSS"; regenerate with scripts/symbol-order/generate.py).
+    /// Names lld does not find (code changed since the list was made) are skipped silently: a
+    /// stale list costs memory, never correctness.
+    static let symbolOrder = ["-Xlinker", "--symbol-ordering-file=" + Context.packageDirectory
+                                + "/scripts/symbol-order/policyd.order", "-Xlinker", "--no-warn-symbol-ordering"]
     static let flags = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                        "-Xlinker", "--no-export-dynamic"] + foundation + foundation + ["-lstdc++"]
+                        "-Xlinker", "--no-export-dynamic"] + symbolOrder + foundation + foundation + ["-lstdc++"]
 }

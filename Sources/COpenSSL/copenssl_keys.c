@@ -3,9 +3,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include "copenssl_lazy.h"
 #include <string.h>
 
 int copenssl_public_pem(const char *pem, size_t pem_len, char *out, size_t *out_len) {
+    if (!copenssl_load()) return COPENSSL_ERR_INTERNAL;
     BIO *in = BIO_new_mem_buf(pem, (int)pem_len);
     EVP_PKEY *key = in ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
     BIO_free(in);
@@ -26,6 +28,7 @@ int copenssl_public_pem(const char *pem, size_t pem_len, char *out, size_t *out_
 }
 
 int copenssl_digest(const char *name, const uint8_t *data, size_t len, uint8_t *out, size_t *out_len) {
+    if (!copenssl_load()) return COPENSSL_ERR_INTERNAL;
     const EVP_MD *md = EVP_get_digestbyname(name);
     if (!md) return COPENSSL_ERR_ALG;
     if (*out_len < (size_t)EVP_MD_get_size(md)) return COPENSSL_ERR_BUFFER;

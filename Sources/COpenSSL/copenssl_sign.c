@@ -6,10 +6,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include "copenssl_lazy.h"
 #include <string.h>
 
 int copenssl_rsa_verify(const uint8_t *spki, size_t spki_len, const char *digest, int pss,
                         const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len) {
+    if (!copenssl_load()) return -1;
     const unsigned char *p = spki;
     EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)spki_len);
     if (!key) return -1;
@@ -93,6 +95,7 @@ static int ecdsa_raw(const unsigned char *der, size_t len, int curve_bits, uint8
 
 int copenssl_jws_sign(const uint8_t *key, size_t key_len, const char *alg, int pss_salt,
                       const uint8_t *msg, size_t msg_len, uint8_t *out, size_t *out_len) {
+    if (!copenssl_load()) return COPENSSL_ERR_INTERNAL;
     char md_name[8];
     int curve_bits = 0;
     enum family fam = parse_alg(alg, md_name, &curve_bits);

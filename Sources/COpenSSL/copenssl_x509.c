@@ -1,11 +1,13 @@
 #include "copenssl_x509.h"
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include "copenssl_lazy.h"
 #include <stdlib.h>
 #include <string.h>
 
 int copenssl_verify_chain(const uint8_t *const *ders, const size_t *lens, int count, long long at_unix,
                           const char *dns_name) {
+    if (!copenssl_load()) return -1;
     if (count < 1) return 0;
     X509 **certs = calloc((size_t)count, sizeof(X509 *));
     if (!certs) return -1;

@@ -579,10 +579,10 @@ final class Responder: Sendable {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
+    /// RFC 3339 UTC with the fraction Go writes (DecisionLog/RFC3339.swift), not
+    /// `ISO8601DateFormatter`: that one initialises ICU (time zone names, number formats:
+    /// ~1 MiB of code and data kept mapped by a daemon that answered one `status`).
     static func rfc3339(_ ns: Int64) -> String {
-        let d = Date(timeIntervalSince1970: Double(ns) / 1e9)
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: d)
+        RFC3339.format(ns: ns)
     }
 }
