@@ -190,7 +190,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "policyd"))
     ap.add_argument("--out", default=os.path.join(HERE, "policyd.order"))
-    ap.add_argument("--rounds", type=int, default=20, help="workload rounds (connections) per scenario")
+    ap.add_argument("--rounds", type=int, default=3, help="workload rounds (connections) per scenario")
     ap.add_argument("--ring", type=int, default=2, help="pages left executable at once (tracer; 2 is the most precise)")
     ap.add_argument("--fresh", action="store_true", help="ignore the existing ordering file (see below)")
     ap.add_argument("--check", action="store_true")
