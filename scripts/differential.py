@@ -5,7 +5,11 @@ For each anchor policy (and the two policies that must work unchanged) it genera
 inputs by mutating the recorded anchor inputs, evaluates all of them in ONE query per engine
 (`{i: d | ... with input as inp}`), and compares the answers. Exit 1 on any mismatch.
 
-    scripts/differential.py [--count N] [--seed S] [--engine .build/release/policyd]
+    scripts/differential.py [--count N] [--seed S] [--engine .build/release/policyd] [--projected]
+
+--projected also replays every v1 policy's inputs through `policyd bench engine` (one decision
+each), which parses each input for its entrypoint (input projection, PreparedQuery.parseInput),
+and checks those answers against OPA's too.
 """
 import argparse, copy, json, os, random, subprocess, sys, tempfile
 
@@ -119,7 +123,7 @@ def value_of(out):
     return res[0]["bindings"]["x"]
 
 
-def compare(name, engine, ours_src, oracle_src, query_path, data, inputs, v0=False):
+def compare(name, engine, ours_src, oracle_src, query_path, data, inputs, v0=False, replay=None):
     with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
         doc = dict(data)
         doc["__diff_inputs"] = inputs
@@ -139,10 +143,44 @@ def compare(name, engine, ours_src, oracle_src, query_path, data, inputs, v0=Fal
     if not isinstance(a, dict) or not isinstance(b, dict):
         bad = bad or ["whole"]
     print(f"{name}: {len(inputs)} inputs, {defined} defined answers, {len(bad)} mismatches")
+    if replay is not None and isinstance(b, dict):
+        replay.append((name, oracle_src, query_path, data, inputs, b))
     for k in sorted(bad, key=str)[:5]:
         i = int(k) if k != "whole" else None
         print(f"  input {json.dumps(inputs[i]) if i is not None else ''}\n    policyd: {json.dumps(a.get(k) if isinstance(a, dict) else a)}\n    opa:     {json.dumps(b.get(k) if isinstance(b, dict) else b)}")
     return len(bad)
+
+
+def replay_projected(engine, replay):
+    """Runs the same inputs through `policyd bench engine` (projected input parse) against OPA's answers."""
+    with tempfile.TemporaryDirectory() as d:
+        manifest = []
+        for n, (name, src, query, data, inputs, answers) in enumerate(replay):
+            base = f"p{n}"
+            open(os.path.join(d, base + ".rego"), "w").write(src)
+            entry = {"name": name, "policy": base + ".rego", "query": query, "cases": base + ".cases.jsonl"}
+            if data:
+                json.dump(data, open(os.path.join(d, base + ".data.json"), "w"))
+                entry["data"] = base + ".data.json"
+            with open(os.path.join(d, base + ".cases.jsonl"), "w") as f:
+                for i, inp in enumerate(inputs):
+                    f.write(json.dumps({"input": inp, "expected": answers.get(str(i), "<undefined>")}) + "\n")
+            manifest.append(entry)
+        json.dump({"cases": manifest}, open(os.path.join(d, "manifest.json"), "w"))
+        r = subprocess.run([engine, "bench", "engine", "--cases", d, "--iterations", "1", "--json"],
+                           capture_output=True, text=True, timeout=600)
+        try:
+            rows = json.loads(r.stdout)["cases"]
+        except (json.JSONDecodeError, KeyError):
+            print("projected replay failed:", r.stdout + r.stderr)
+            return 1
+        bad = 0
+        for row in rows:
+            print(f"{row['name']} (projected input): {row['mismatches']} mismatches")
+            bad += row["mismatches"]
+        if r.stderr.strip():
+            print(r.stderr.strip()[:2000])
+        return bad
 
 
 def main():
@@ -150,7 +188,9 @@ def main():
     ap.add_argument("--count", type=int, default=500, help="random inputs per policy")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--engine", default=".build/release/policyd")
+    ap.add_argument("--projected", action="store_true", help="also check projected-input decisions (bench engine)")
     args = ap.parse_args()
+    replay = [] if args.projected else None
     rng = random.Random(args.seed)
     manifest = json.load(open(os.path.join(ANCHORS, "manifest.json")))
     failures = 0
@@ -161,11 +201,13 @@ def main():
         inputs = [mutate(rng, rng.choice(recorded), recorded) for _ in range(args.count)]
         src = open(os.path.join(ANCHORS, c["policy"])).read()
         data = json.load(open(os.path.join(ANCHORS, c["data"]))) if "data" in c else {}
-        failures += compare(c["name"], args.engine, src, src, c["query"], data, inputs)
+        failures += compare(c["name"], args.engine, src, src, c["query"], data, inputs, replay=replay)
     failures += compare("behavry.authz", args.engine, BEHAVRY, BEHAVRY, "data.behavry.authz", {},
-                        seeds_behavry(rng, args.count))
+                        seeds_behavry(rng, args.count), replay=replay)
     failures += compare("agentcy.connectors (v0)", args.engine, AGENTCY_V0, AGENTCY_V1, "data.agentcy.connectors", {},
                         seeds_agentcy(rng, args.count), v0=True)
+    if replay:
+        failures += replay_projected(args.engine, replay)
     print("differential:", "OK" if failures == 0 else f"{failures} mismatches")
     sys.exit(1 if failures else 0)
 

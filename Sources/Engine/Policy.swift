@@ -75,6 +75,8 @@ public final class CompiledPolicy: Sendable {
     let plan: Plan
     /// Evaluators (slots, memo) reused across evaluations of this policy.
     let pool: EvaluatorPool
+    /// What each entrypoint can observe of `input` (InputProjection.swift).
+    let inputShapes = InputShapeCache()
 
     private init(data: Value, warnings: [String], plan: Plan) {
         self.data = data
@@ -120,7 +122,8 @@ public final class CompiledPolicy: Sendable {
 
     /// Resolves `data.<path>` once, for a caller that evaluates the same path many times.
     public func prepare(path: [String]) -> PreparedQuery {
-        PreparedQuery(policy: self, entry: Entrypoint(plan, path))
+        let entry = Entrypoint(plan, path)
+        return PreparedQuery(policy: self, entry: entry, inputShape: inputShapes.shape(entry))
     }
 
     func evaluate(_ entry: Entrypoint, input: Value?, context: EvalContext, limits: EvalLimits) throws(EngineError) -> Value? {
@@ -176,10 +179,25 @@ public final class CompiledPolicy: Sendable {
 public final class PreparedQuery: @unchecked Sendable {
     public let policy: CompiledPolicy
     let entry: Entrypoint
+    /// The parts of `input` evaluating this query can observe, decided at compile time (nil:
+    /// all of it). See InputShape and Compiler/InputProjection.swift.
+    public let inputShape: InputShape?
 
-    init(policy: CompiledPolicy, entry: Entrypoint) {
+    init(policy: CompiledPolicy, entry: Entrypoint, inputShape: InputShape?) {
         self.policy = policy
         self.entry = entry
+        self.inputShape = inputShape
+    }
+
+    /// Parses an input JSON document for this query: values are built only for the parts the
+    /// query can observe, the rest is validated and skipped. Evaluating the result gives the
+    /// same answer as evaluating the fully parsed document; invalid JSON is rejected exactly
+    /// as `JSONReader.parse` rejects it. Use the full parse for anything else the input is
+    /// needed for (decision logs, masking, replay).
+    public func parseInput(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONReader.defaultMaxDepth)
+        throws(JSONParseError) -> Value
+    {
+        try JSONReader.parse(bytes, shape: inputShape, maxDepth: maxDepth)
     }
 
     /// Same answer as `policy.evaluate(path:input:context:limits:)` for the prepared path.

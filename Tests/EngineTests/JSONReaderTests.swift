@@ -38,6 +38,32 @@ import Testing
         #expect(big["k139"] == .int(39))
     }
 
+    /// Strings are scanned 8 bytes at a time: a quote, escape, control character or non-ASCII
+    /// byte at any offset of a word must still be seen.
+    @Test func specialBytesAtEveryOffset() throws {
+        let specials: [(json: String, decoded: String?)] = [
+            (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é"), ("é", "é"), ("😀", "😀"),
+            ("\u{7F}", "\u{7F}"), ("~", "~"), ("\u{1F}", nil), ("\u{0}", nil),
+        ]
+        for k in 0..<20 {
+            for (json, decoded) in specials {
+                let prefix = String(repeating: "a", count: k), suffix = String(repeating: "b", count: 19 - k)
+                let text = #"{"k":""# + prefix + json + suffix + #"","z":1}"#
+                if let decoded {
+                    let v = try JSONReader.parse(text)
+                    #expect(v["k"] == .string(prefix + decoded + suffix), "\(text)")
+                    #expect(v["z"] == 1)
+                    let skipped = try text.utf8CString.withUnsafeBytes { b in
+                        try JSONReader.parse(UnsafeRawBufferPointer(rebasing: b.dropLast()), shape: InputShape.keeping([["z"]]))
+                    }
+                    #expect(skipped == ["z": 1], "\(text)")
+                } else {
+                    #expect(throws: JSONParseError.self, "\(text)") { try JSONReader.parse(text) }
+                }
+            }
+        }
+    }
+
     @Test func errorsInsideContainersDoNotLeakOrCrash() {
         for text in [#"{"a":[1,2,{"b":"c"}"#, #"[1,[2,[3,"x"]],"#, #"{"z":1,"a":[1,2],"#, #"[{"a":1},{"b":"\u12"}]"#] {
             #expect(throws: JSONParseError.self) { try JSONReader.parse(text) }

@@ -41,6 +41,46 @@ import Testing
         }
     }
 
+    /// The request's own input bytes (compact or spaced) give the line `inputJSON` gives.
+    @Test func rawInputBytesGiveTheSameLine() {
+        let one = ["b1": BundleInfo(name: "b1", revision: "r1", activatedAtNs: 0)]
+        let compact = #"{"k":[1,2.50],"s":"a b\" \\ c","u":"ü"}"#
+        let spaced = " {\n \"k\" : [ 1 , 2.50 ] ,\t\"s\": \"a b\\\" \\\\ c\", \"u\":\"ü\" } "
+        let expected = DecisionLogSink.record(from: event(.deny, input: nil, inputJSON: compact, bundles: one)).jsonLine + "\n"
+        for (text, isCompact) in [(compact, true), (spaced, false)] {
+            var cache = DecisionBatch.Fragments()
+            var line: [UInt8] = []
+            Array(text.utf8).withUnsafeBytes { bytes in
+                DecisionLine.append(event(.deny, input: ["ignored": true], bundles: one),
+                                    rawInput: RawInput(bytes: bytes, isCompact: isCompact),
+                                    labelsJSON: [], to: &line, cache: &cache)
+            }
+            #expect(String(decoding: line, as: UTF8.self) == expected)
+        }
+    }
+
+    @Test func decimalsMatchStringDescription() {
+        for v: Int64 in [0, 7, -7, 10, 1234, -1_000_000, Int64.max, Int64.min] {
+            var out: [UInt8] = []
+            DecisionLine.decimal(v, &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(v))
+        }
+    }
+
+    /// The per-second cache gives `format`'s text across second, day and year boundaries and
+    /// at the ends of Int64 (where secs × 10⁹ overflows and it falls back).
+    @Test func cachedSecondMatchesFormat() {
+        var second = RFC3339.Second()
+        let base: Int64 = 1_798_761_599_000_000_000  // 2026-12-31T23:59:59Z
+        var instants: [Int64] = [0, 1, -1, -1_500_000_000, Int64.max, Int64.min + 1]
+        for k: Int64 in 0..<40 { instants.append(base + k * 123_456_789) }
+        for ns in instants + instants.reversed() {
+            var out: [UInt8] = []
+            RFC3339.append(ns: ns, to: &out, second: &second)
+            #expect(String(decoding: out, as: UTF8.self) == RFC3339.format(ns: ns), "\(ns)")
+        }
+    }
+
     @Test func timestampBytesMatchFormat() {
         for ns: Int64 in [0, 1, 1_763_791_234_567_890_000, 1_763_791_234_500_000_000, -1, Int64.max] {
             var out: [UInt8] = []

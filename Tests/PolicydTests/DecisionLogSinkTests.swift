@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Logging
+import NIOCore
 import Testing
 import Wire
 
@@ -16,13 +17,19 @@ import Wire
         let responder = Responder(store: PolicyStore(), config: Configuration(),
                                   sink: DecisionLogSink(writer: writer, labels: [("version", "test")]),
                                   logger: Logger(label: "test"))
+        // One connection: its decision ids are strictly increasing.
         var ids: [String] = []
+        var state = ConnectionState()
         for i in 0..<3 {
             var text = #"{"id":\#(i),"input":{"tool":"fs.write","args":{"path":"/tmp/x","token":"s3cr3t"}}}"#
-            let bytes = text.withUTF8 {
+            var out = ByteBufferAllocator().buffer(capacity: 512)
+            text.withUTF8 {
                 responder.respond(to: UnsafeRawBufferPointer($0), peer: PeerCredentials(pid: 77, uid: 1000, gid: 100),
-                                  isAdmin: false)
+                                  isAdmin: false, into: &out, state: &state)
             }
+            responder.flushDecisions(&state)
+            out.moveReaderIndex(forwardBy: Frame.headerBytes)
+            let bytes = out.readBytes(length: out.readableBytes) ?? []
             ids.append(try #require(try JSON.parse(bytes)["decision_id"]?.stringValue))
         }
         await writer.close()   // as on SIGTERM

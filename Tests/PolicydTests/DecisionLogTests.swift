@@ -155,6 +155,73 @@ import Testing
         await writer.close()
     }
 
+    /// A log that keeps nothing yet has no writer thread (idle RSS); the first record starts it.
+    @Test func writerThreadStartsWithTheFirstRecord() async throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("d.jsonl")
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: path, maxBytes: 1 << 20, maxFiles: 2))
+        #expect(!writer.threadStarted)
+        await writer.flush()
+        #expect(!writer.threadStarted)
+        #expect(writer.record(sampleRecord("01JABCDEFGHJKMNPQRSTVWXYZ0")))
+        #expect(writer.threadStarted)
+        await writer.close()
+        #expect(try lines(path).count == 1)
+    }
+
+    /// Journal-only writer: what it asks the request path for follows the journal's level and
+    /// allow sampling (decided once, at init).
+    @Test func journalWantsFollowsLevelAndSampling() {
+        let logs = DecisionsCapturedLogs()
+        func writer(_ level: Logger.Level, sample: Double) -> DecisionLogWriter {
+            var l = logs.logger
+            l.logLevel = level
+            return DecisionLogWriter(file: nil, journal: DecisionJournal(logger: l, sampleAllow: sample))
+        }
+        let notice = writer(.notice, sample: 0)
+        #expect(notice.wants(allow: false, failed: false) && notice.wants(allow: true, failed: true))
+        #expect(!notice.wants(allow: true, failed: false))
+        let warning = writer(.warning, sample: 1)
+        #expect(!warning.wants(allow: false, failed: false) && !warning.wants(allow: true, failed: false))
+        #expect(warning.wants(allow: false, failed: true))
+        let info = writer(.info, sample: 0.5)
+        #expect(info.wants(allow: true, failed: false) && info.wants(allow: false, failed: false))
+        #expect(!writer(.info, sample: 0).wants(allow: true, failed: false))
+        #expect(!DecisionLogWriter(file: nil).wants(allow: false, failed: true))
+        #expect(!notice.threadStarted)
+    }
+
+    @Test func closeWithoutRecordsStartsNoThread() async throws {
+        let dir = DecisionsTempDir()
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 20, maxFiles: 2))
+        await writer.close()
+        #expect(writer.record(sampleRecord("01JABCDEFGHJKMNPQRSTVWXYZ0")) == false)
+        #expect(writer.record(lines: Array("{}\n".utf8), count: 1, journal: []) == false)
+        #expect(!writer.threadStarted)
+        #expect(writer.stats.dropped == 2)
+        await writer.close()  // idempotent
+    }
+
+    /// Dropping written pages from the page cache every few KiB changes nothing in the files,
+    /// across rotations too.
+    @Test func dropBehindKeepsEveryByte() throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("d.jsonl")
+        let file = try RotatingLogFile(path: path, maxBytes: 64 << 10, maxFiles: 10, dropBehind: 4096)
+        var all: [UInt8] = []
+        for i in 0..<3_000 {
+            let line = Array("{\"n\":\(i),\"pad\":\"\(String(repeating: "x", count: i % 97))\"}\n".utf8)
+            try file.append(line)
+            all.append(contentsOf: line)
+        }
+        file.close()
+        let files = RotatingLogFile.existingFiles(path: path, maxFiles: 10).reversed()
+        #expect(files.count > 3)
+        var read: [UInt8] = []
+        for f in files { read.append(contentsOf: FileManager.default.contents(atPath: f) ?? Data()) }
+        #expect(read == all)
+    }
+
     @Test func closeWritesEverythingQueuedAndLaterRecordsAreDropped() async throws {
         let dir = DecisionsTempDir()
         let path = dir.file("d.jsonl")

@@ -19,10 +19,12 @@ import Wire
         case error(id: Value?, code: String, message: String)
     }
 
-    func outcome(_ f: () throws -> Responder.Request) -> Outcome {
+    func outcome(_ body: UnsafeRawBufferPointer? = nil, _ f: () throws -> Responder.Request) -> Outcome {
         do {
             let r = try f()
-            return .request(id: r.id, op: r.op.rawValue, path: r.path, kind: r.kind, input: r.input, bundle: r.bundle,
+            // A decision's input is parsed when its entrypoint is known: parse it whole here.
+            let input = try body.map { try responder.input(of: r, body: $0, for: nil) } ?? r.input
+            return .request(id: r.id, op: r.op.rawValue, path: r.path, kind: r.kind, input: input, bundle: r.bundle,
                             revision: r.revision)
         } catch Responder.RequestError.bad(let id, let code, let message) {
             return .error(id: id, code: code.rawValue, message: message)
@@ -44,6 +46,13 @@ import Wire
         #"{"input":{"a":1},"input":{"b":2},"extra":[1,{"c":"}"}]}"#,
         #"{"path":"a.b","kind":"k","input":"with \"quotes\" and \\ and }]"}"#,
         #"{"op":"decide","op":"status"}"#,
+        // Strings longer than 8 bytes with quotes/escapes at every offset (the scan skips string
+        // content 8 bytes at a time).
+        #"{"input":{"abcdefghijklmnop":"0123456\"789abcdef\\","k":["12345678\"","\\12345678"]},"id":"abcdefgh\""}"#,
+        #"{"input":"abcdefg\\","path":"abcdefghijklmnopq/r"}"#,
+        #"{"input":{"x":"abcdefghijklmno\u0022pq}]"},"kind":"abcdefghijkl"}"#,
+        #"{"input":{"x":"abcdefghijklmnop"#,                     // unterminated long string
+        #"{"input":{"x":"abcdefghijklmno\"#,                    // escape at the very end
         #"{"id":[1],"op":"decide"}"#,                            // bad_request
         #"{"op":5}"#,
         #"{"op":"nope"}"#,
@@ -76,8 +85,8 @@ import Wire
                 let body = UnsafeRawBufferPointer(u)
                 let reference = outcome { try responder.parse(body) }
                 // Twice: the second time the path comes from the route cache.
-                #expect(outcome { try responder.parse(body, routes: &cache) } == reference, "\(text)")
-                #expect(outcome { try responder.parse(body, routes: &cache) } == reference, "\(text)")
+                #expect(outcome(body) { try responder.parse(body, routes: &cache) } == reference, "\(text)")
+                #expect(outcome(body) { try responder.parse(body, routes: &cache) } == reference, "\(text)")
             }
         }
     }
@@ -97,6 +106,26 @@ import Wire
         compact.withUTF8 { u in
             #expect(RequestEnvelope.scan(UnsafeRawBufferPointer(u), maxDepth: 8)?.inputIsCompact == true)
         }
+    }
+
+    /// Long strings with quotes and escapes at every offset: the scan (8 bytes at a time inside
+    /// strings) finds each value's exact end itself, without falling back to the full parser.
+    @Test func scanFindsEndsOfLongEscapedStrings() throws {
+        let input = #"{"abcdefghijklmnop":"0123456\"789abcdef\\","k":["12345678\"","\\12345678"]}"#
+        for pad in 0..<9 {
+            let id = "\"" + String(repeating: "i", count: pad) + "\\\"x\""
+            var text = #"{"input":"# + input + #","id":"# + id + #","path":"abcdefghijklmnopq/r"}"#
+            try text.withUTF8 { u in
+                let body = UnsafeRawBufferPointer(u)
+                let env = try #require(RequestEnvelope.scan(body, maxDepth: 8))
+                let slice = { (r: Range<Int>) in String(decoding: UnsafeRawBufferPointer(rebasing: body[r]), as: UTF8.self) }
+                #expect(slice(try #require(env[.input])) == input)
+                #expect(slice(try #require(env[.id])) == id)
+                #expect(slice(try #require(env[.path])) == #""abcdefghijklmnopq/r""#)
+            }
+        }
+        var open = #"{"input":{"x":"abcdefghijklmno\"#
+        open.withUTF8 { #expect(RequestEnvelope.scan(UnsafeRawBufferPointer($0), maxDepth: 8) == nil) }
     }
 
     @Test func responseFrameMatchesResponseWriterLayout() throws {

@@ -15,10 +15,27 @@ public struct Builtin: Sendable {
     public let isDeterministic: Bool
     public let implementation: Implementation
 
-    public init(_ name: String, arity: Int, deterministic: Bool = true, _ implementation: @escaping Implementation) {
+    /// Given a call's constant arguments (nil where an argument is not a constant), returns an
+    /// implementation specialised for them, or nil. The compiler asks once per call site, so
+    /// work that depends only on constants (parsing a `sprintf` format) is not repeated per
+    /// call. The result must answer exactly as `implementation` does for those constants.
+    public typealias Specializer = @Sendable (_ constants: [Value?]) -> Specialization?
+    public let specializer: Specializer?
+
+    /// A specialised implementation. A struct rather than an optional closure: a closure held
+    /// in an `Optional` is stored at the most general abstraction, and calling it goes through
+    /// reabstraction thunks that copy the arguments.
+    public struct Specialization: Sendable {
+        public let implementation: Implementation
+        public init(_ implementation: @escaping Implementation) { self.implementation = implementation }
+    }
+
+    public init(_ name: String, arity: Int, deterministic: Bool = true, specialize: Specializer? = nil,
+                _ implementation: @escaping Implementation) {
         self.name = name
         self.arity = arity
         self.isDeterministic = deterministic
+        self.specializer = specialize
         self.implementation = implementation
     }
 }
@@ -43,21 +60,67 @@ public struct BuiltinError: Error, Sendable {
 }
 
 /// The arguments of one builtin call. A struct (not a bare array) so the evaluator can change
-/// how it passes arguments without touching any builtin.
+/// how it passes arguments without touching any builtin: up to three arguments (nearly every
+/// call) are held inline, so a call allocates no array; more go in `spill`.
 public struct Arguments: Sendable {
-    public let values: [Value]
-    public init(_ values: [Value]) { self.values = values }
-    @inlinable public var count: Int { values.count }
-    @inlinable public subscript(i: Int) -> Value { values[i] }
+    public let count: Int
+    @usableFromInline let a0: Value
+    @usableFromInline let a1: Value
+    @usableFromInline let a2: Value
+    /// Every argument when there are more than three (empty otherwise).
+    @usableFromInline let spill: [Value]
+
+    public init(_ values: [Value]) {
+        count = values.count
+        if values.count > 3 {
+            a0 = .null; a1 = .null; a2 = .null
+            spill = values
+        } else {
+            a0 = values.count > 0 ? values[0] : .null
+            a1 = values.count > 1 ? values[1] : .null
+            a2 = values.count > 2 ? values[2] : .null
+            spill = []
+        }
+    }
+
+    /// Up to three arguments without an array (`count` ≤ 3; unused ones are ignored).
+    @inlinable init(count: Int, _ a0: Value, _ a1: Value, _ a2: Value) {
+        self.count = count
+        self.a0 = a0
+        self.a1 = a1
+        self.a2 = a2
+        spill = []
+    }
+
+    /// The arguments as an array (allocates for inline arguments; for `print` and memo keys).
+    public var values: [Value] {
+        switch count {
+        case 0: return []
+        case 1: return [a0]
+        case 2: return [a0, a1]
+        case 3: return [a0, a1, a2]
+        default: return spill
+        }
+    }
+
+    @inlinable public subscript(i: Int) -> Value {
+        if count > 3 { return spill[i] }
+        precondition(i >= 0 && i < count, "argument index out of range")
+        switch i {
+        case 0: return a0
+        case 1: return a1
+        default: return a2
+        }
+    }
 
     // Typed operand access by 0-based index; errors name the 1-based position as OPA does.
     public func string(_ i: Int) throws -> String {
-        if case .string(let s) = values[i] { return s }
-        throw BuiltinError.operandType(i + 1, expected: "string", got: values[i])
+        if case .string(let s) = self[i] { return s }
+        throw BuiltinError.operandType(i + 1, expected: "string", got: self[i])
     }
     public func number(_ i: Int) throws -> Number {
-        if case .number(let n) = values[i] { return n }
-        throw BuiltinError.operandType(i + 1, expected: "number", got: values[i])
+        if case .number(let n) = self[i] { return n }
+        throw BuiltinError.operandType(i + 1, expected: "number", got: self[i])
     }
     public func int(_ i: Int) throws -> Int {
         let n = try number(i)
@@ -65,19 +128,19 @@ public struct Arguments: Sendable {
         return v
     }
     public func bool(_ i: Int) throws -> Bool {
-        if case .bool(let b) = values[i] { return b }
-        throw BuiltinError.operandType(i + 1, expected: "boolean", got: values[i])
+        if case .bool(let b) = self[i] { return b }
+        throw BuiltinError.operandType(i + 1, expected: "boolean", got: self[i])
     }
     public func array(_ i: Int) throws -> [Value] {
-        if case .array(let a) = values[i] { return a }
-        throw BuiltinError.operandType(i + 1, expected: "array", got: values[i])
+        if case .array(let a) = self[i] { return a }
+        throw BuiltinError.operandType(i + 1, expected: "array", got: self[i])
     }
     public func object(_ i: Int) throws -> ObjectValue {
-        if case .object(let o) = values[i] { return o }
-        throw BuiltinError.operandType(i + 1, expected: "object", got: values[i])
+        if case .object(let o) = self[i] { return o }
+        throw BuiltinError.operandType(i + 1, expected: "object", got: self[i])
     }
     public func set(_ i: Int) throws -> SetValue {
-        if case .set(let s) = values[i] { return s }
-        throw BuiltinError.operandType(i + 1, expected: "set", got: values[i])
+        if case .set(let s) = self[i] { return s }
+        throw BuiltinError.operandType(i + 1, expected: "set", got: self[i])
     }
 }

@@ -62,13 +62,35 @@ final class PCall {
     let location: SourceLocation
     /// `walk`: a relation that produces many results (evaluated by the evaluator itself).
     let isWalk: Bool
+    /// For a builtin: its implementation, specialised for this call's constant arguments when
+    /// the builtin offers that (`Builtin.specializer`). Not optional (see `Builtin.Specialization`).
+    let implementation: Builtin.Implementation
+    let isBuiltin: Bool
+    /// For a builtin: `Builtin.isDeterministic`.
+    let isDeterministic: Bool
     init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation) {
         self.target = target
         self.name = name
         self.args = args
         self.location = location
-        if case .builtin(let b) = target, b.name == "walk" { isWalk = true } else { isWalk = false }
+        if case .builtin(let b) = target {
+            isWalk = b.name == "walk"
+            isBuiltin = true
+            if let s = b.specializer?(args.map(\.constValue)) {
+                implementation = s.implementation
+            } else {
+                implementation = b.implementation
+            }
+            isDeterministic = b.isDeterministic
+        } else {
+            isWalk = false
+            isBuiltin = false
+            implementation = PCall.notABuiltin
+            isDeterministic = true
+        }
     }
+
+    private static let notABuiltin: Builtin.Implementation = { _, _ in nil }
 }
 
 typealias PBody = [PExpr]
@@ -163,6 +185,10 @@ final class DataNode {
     var kind: NodeKind = .package
     /// Candidate rules by a tested input value (nil: every rule runs).
     var index: InputRuleIndex?
+    /// The value of a rule set that is one unconditional rule with a constant value
+    /// (`roles := {...}`): read without entering the rule. `with data…` overlays are applied
+    /// before a node's value is asked for, so they still win.
+    var constantValue: Value?
 
     init(id: Int, path: [String]) {
         self.id = id

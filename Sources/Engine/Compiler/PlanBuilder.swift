@@ -121,7 +121,25 @@ final class PlanBuilder {
 
     private func buildIndexes(_ n: DataNode) {
         if n.hasRules { n.index = InputRuleIndex.build(n) }
+        n.constantValue = Self.constantValue(n)
         for c in n.children.values { buildIndexes(c) }
+    }
+
+    /// The value of `n` when it is one complete rule without conditions, default or else
+    /// whose value is a constant.
+    static func constantValue(_ n: DataNode) -> Value? {
+        guard n.kind == .complete, n.defaultRule == nil, n.rules.count == 1 else { return nil }
+        let r = n.rules[0]
+        guard r.elseChain.isEmpty, case .const(let v)? = r.value else { return nil }
+        for e in r.body {
+            guard e.withs.isEmpty, !e.negated else { return nil }
+            switch e.kind {
+            case .noop: continue
+            case .term(.const(let c)) where Evaluator.truthy(c): continue
+            default: return nil
+            }
+        }
+        return v
     }
 
     private func lowerRule(_ p: Pending) {

@@ -186,7 +186,7 @@ extension Evaluator {
             }
         }
         try evalList(call.args) { args in
-            if let r = try invoke(call, args) { try k(r) }
+            if let r = try invoke(call, Arguments(args)) { try k(r) }
         }
     }
 
@@ -216,11 +216,10 @@ extension Evaluator {
         }
     }
 
-    func invoke(_ call: PCall, _ args: [Value]) throws -> Value? {
-        var target = call.target
+    func invoke(_ call: PCall, _ args: Arguments) throws -> Value? {
         if !replacements.isEmpty {
             let key: String
-            switch target {
+            switch call.target {
             case .builtin(let b): key = b.name
             case .function(let node): key = node.dottedPath
             }
@@ -234,33 +233,53 @@ extension Evaluator {
                     replacements = [:]
                     defer { replacements = saved }
                     switch t {
-                    case .builtin(let b): return try callBuiltin(b, args, call.location)
+                    case .builtin(let b): return try callBuiltin(b, b.implementation, args, call.location)
                     case .function(let node): return try callFunction(node, args, call.location)
                     }
                 }
             }
         }
-        switch target {
+        if call.isBuiltin {
+            // The implementation is kept on the call (no copy of the `Builtin`).
+            let impl = call.implementation
+            if call.isDeterministic {
+                do {
+                    return try impl(args, ctx)
+                } catch let e as BuiltinError {
+                    guard case .builtin(let b) = call.target else { throw e }
+                    return try builtinFailed(b, e, call.location)
+                }
+            }
+            guard case .builtin(let b) = call.target else { return nil }
+            return try callBuiltin(b, impl, args, call.location)
+        }
+        switch call.target {
         case .builtin(let b):
-            return try callBuiltin(b, args, call.location)
+            return try callBuiltin(b, b.implementation, args, call.location)
         case .function(let node):
             return try callFunction(node, args, call.location)
         }
     }
 
-    func callBuiltin(_ b: Builtin, _ args: [Value], _ loc: SourceLocation) throws -> Value? {
+    /// A builtin's error: an evaluation error in strict mode, else undefined (as in OPA).
+    func builtinFailed(_ b: Builtin, _ e: BuiltinError, _ loc: SourceLocation) throws -> Value? {
+        if ctx.strictBuiltinErrors {
+            throw EngineError(e.kind == .type ? .evalTypeError : .evalBuiltinError, "\(b.name): \(e.message)", location: loc)
+        }
+        return nil
+    }
+
+    /// Calls `impl` (`b`'s implementation, possibly specialised for the call site).
+    func callBuiltin(_ b: Builtin, _ impl: Builtin.Implementation, _ args: Arguments, _ loc: SourceLocation) throws -> Value? {
         do {
             if b.isDeterministic {
-                return try b.implementation(Arguments(args), ctx)
+                return try impl(args, ctx)
             }
-            return try ctx.memo(.array([.string(b.name), .array(args)])) {
-                try b.implementation(Arguments(args), ctx)
+            return try ctx.memo(.array([.string(b.name), .array(args.values)])) {
+                try impl(args, ctx)
             }
         } catch let e as BuiltinError {
-            if ctx.strictBuiltinErrors {
-                throw EngineError(e.kind == .type ? .evalTypeError : .evalBuiltinError, "\(b.name): \(e.message)", location: loc)
-            }
-            return nil
+            return try builtinFailed(b, e, loc)
         }
     }
 }

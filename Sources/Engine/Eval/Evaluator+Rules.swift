@@ -108,6 +108,7 @@ extension Evaluator {
     /// The document at `node`: its rules' value, or for a package the object of base data and
     /// all children.
     func nodeValue(_ node: DataNode) throws -> Value? {
+        if let c = node.constantValue { return c }
         if let m = memo[node.id] { return m }
         let v: Value?
         if node.hasRules {
@@ -313,7 +314,7 @@ extension Evaluator {
 
     // MARK: functions
 
-    func callFunction(_ node: DataNode, _ args: [Value], _ loc: SourceLocation) throws -> Value? {
+    func callFunction(_ node: DataNode, _ args: Arguments, _ loc: SourceLocation) throws -> Value? {
         try enter(); defer { depth -= 1 }
         var result: Value?
         for r in node.rules where r.args.count == args.count {
@@ -350,7 +351,7 @@ extension Evaluator {
         result = v
     }
 
-    private func bindArgs(_ pats: [PTerm], _ vals: [Value], _ i: Int, _ k: () throws -> Void) throws {
+    private func bindArgs(_ pats: [PTerm], _ vals: Arguments, _ i: Int, _ k: () throws -> Void) throws {
         if i == pats.count { return try k() }
         try unifyValue(pats[i], vals[i]) { try bindArgs(pats, vals, i + 1, k) }
     }

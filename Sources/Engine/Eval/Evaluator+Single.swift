@@ -52,9 +52,7 @@ extension Evaluator {
                 out = nil
                 return true
             }
-            var b = ObjectBuilder(minimumCapacity: ks.count)
-            for (kk, vv) in zip(ks, vs) { b[kk] = vv }
-            out = .object(b.build())
+            out = .object(Self.object(ks, vs))
         case .compr, .template:
             // Exactly one value (or none for an undefined template expression).
             var first: Value?
@@ -62,6 +60,24 @@ extension Evaluator {
             out = first
         }
         return true
+    }
+
+    /// The object of `keys[i]: values[i]` (a later equal key replaces an earlier one). Keys
+    /// already strictly ascending, as in most literals, need no dictionary or sort.
+    static func object(_ keys: [Value], _ values: [Value]) -> ObjectValue {
+        var ascending = true
+        var i = 1
+        while i < keys.count {
+            if Value.compare(keys[i - 1], keys[i]) >= 0 {
+                ascending = false
+                break
+            }
+            i += 1
+        }
+        if ascending { return ObjectValue(sortedKeys: keys, values: values) }
+        var b = ObjectBuilder(minimumCapacity: keys.count)
+        for (kk, vv) in zip(keys, values) { b[kk] = vv }
+        return b.build()
     }
 
     /// The values of `items` in order, stopping at the first undefined one (then
@@ -167,15 +183,37 @@ extension Evaluator {
     }
 
     /// A call whose arguments are single values.
+    /// Up to three arguments are passed inline (`Arguments`), without an array.
     func callSingle(_ call: PCall, _ out: inout Value?) throws -> Bool {
         if call.isWalk && replacements.isEmpty { return false }
-        var args: [Value] = []
-        guard try singles(call.args, &args) else { return false }
-        guard args.count == call.args.count else {
-            out = nil
+        let terms = call.args
+        let n = terms.count
+        guard n <= 3 else {
+            var args: [Value] = []
+            guard try singles(terms, &args) else { return false }
+            guard args.count == n else {
+                out = nil
+                return true
+            }
+            out = try invoke(call, Arguments(args))
             return true
         }
-        out = try invoke(call, args)
+        var a0 = Value.null, a1 = Value.null, a2 = Value.null
+        var v: Value?
+        for i in 0..<n {
+            guard try evalSingle(terms[i], &v) else { return false }
+            // Moved out of `v`, not copied (saves a retain/release pair per argument).
+            guard let v = v.take() else {
+                out = nil
+                return true
+            }
+            switch i {
+            case 0: a0 = v
+            case 1: a1 = v
+            default: a2 = v
+            }
+        }
+        out = try invoke(call, Arguments(count: n, a0, a1, a2))
         return true
     }
 

@@ -161,30 +161,43 @@ final class Evaluator {
         return i
     }
 
-    /// `some x in coll` with a fresh `x` and a single-valued collection: binds `x` to each
-    /// element in turn without the generic unification path. False when not applicable.
+    /// `some x in coll` / `some k, x in coll` with fresh `k` and `x` and a single-valued
+    /// collection: binds them to each entry in turn without the generic unification path.
+    /// False when not applicable.
     @inline(__always)
     func iterateSomeIn(_ e: PExpr, _ k: () throws -> Void) throws -> Bool {
-        guard e.withs.isEmpty, !e.negated, case .someIn(key: .none, value: .local(let s), collection: let coll) = e.kind,
+        guard e.withs.isEmpty, !e.negated, case .someIn(key: let key, value: .local(let s), collection: let coll) = e.kind,
               slots[base + s] == nil else { return false }
+        var keySlot = -1
+        if let key {
+            guard case .local(let ks) = key, ks != s, slots[base + ks] == nil else { return false }
+            keySlot = base + ks
+        }
         var cv: Value?
         guard try evalSingle(coll, &cv) else { return false }
         let slot = base + s
-        defer { slots[slot] = nil }
+        defer {
+            slots[slot] = nil
+            if keySlot >= 0 { slots[keySlot] = nil }
+        }
         switch cv {
         case .array(let a)?:
-            for x in a {
-                slots[slot] = x
+            for j in 0..<a.count {
+                if keySlot >= 0 { slots[keySlot] = .int(j) }
+                slots[slot] = a[j]
                 try k()
             }
         case .set(let st)?:
             for x in st.elements {
+                if keySlot >= 0 { slots[keySlot] = x }
                 slots[slot] = x
                 try k()
             }
         case .object(let o)?:
-            for x in o.values {
-                slots[slot] = x
+            let keys = o.keys, vals = o.values
+            for j in 0..<keys.count {
+                if keySlot >= 0 { slots[keySlot] = keys[j] }
+                slots[slot] = vals[j]
                 try k()
             }
         default:

@@ -61,19 +61,20 @@ public struct JSONReader {
         return (v, reader.numbersAsPrinted)
     }
 
-    private let base: UnsafePointer<UInt8>
-    private var pos: Int
-    private let end: Int
-    private let maxDepth: Int
+    // Internal (not private) for the projected parser in JSONReader+Projection.swift.
+    let base: UnsafePointer<UInt8>
+    var pos: Int
+    let end: Int
+    let maxDepth: Int
     private let trackNumberSpelling: Bool
     private var numbersAsPrinted = true
     private var interner: JSONInterner?
     // Scratch stack: elements of the open arrays (and key, value, key, value… of open objects).
-    private var stack: UnsafeMutablePointer<Value>
-    private var stackCount = 0
+    var stack: UnsafeMutablePointer<Value>
+    var stackCount = 0
     private var stackCapacity: Int
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool) {
         // An empty buffer may have no base address; point at a static byte instead.
         base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONReader.emptyBase
         pos = 0
@@ -85,14 +86,14 @@ public struct JSONReader {
         stack = .allocate(capacity: stackCapacity)
     }
 
-    private mutating func releaseStack() {
+    mutating func releaseStack() {
         stack.deinitialize(count: stackCount)
         stack.deallocate()
         stackCount = 0
     }
 
     @inline(__always)
-    private mutating func push(_ v: Value) {
+    mutating func push(_ v: Value) {
         if stackCount == stackCapacity { growStack() }
         (stack + stackCount).initialize(to: v)
         stackCount += 1
@@ -107,18 +108,16 @@ public struct JSONReader {
     }
 
     /// Moves `count` values starting at `from` (stride `step`) into a new exact-size array.
+    /// (`reserveCapacity` + `append`, not `Array(unsafeUninitializedCapacity:)`: the latter
+    /// reaches the standard library's unspecialised buffer allocation, which looks up the
+    /// array's generic metadata on every call — a few % of a parse in the profile.)
     @inline(__always)
     private func moveOut(from: Int, count: Int, step: Int) -> [Value] {
         let src = stack + from
-        return [Value](unsafeUninitializedCapacity: count) { buf, n in
-            let dst = buf.baseAddress!
-            if step == 1 {
-                dst.moveInitialize(from: src, count: count)
-            } else {
-                for i in 0..<count { (dst + i).moveInitialize(from: src + i * step, count: 1) }
-            }
-            n = count
-        }
+        var out: [Value] = []
+        out.reserveCapacity(count)
+        for i in 0..<count { out.append((src + i * step).move()) }
+        return out
     }
 
     nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
@@ -127,17 +126,17 @@ public struct JSONReader {
         return UnsafePointer(p)
     }()
 
-    private func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+    func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
 
     @inline(__always)
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while pos < end {
             let c = base[pos]
             if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> Value {
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> Value {
         guard pos < end else { throw error("unexpected end of JSON input") }
         switch base[pos] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -151,7 +150,7 @@ public struct JSONReader {
         }
     }
 
-    private mutating func expectLiteral(_ lit: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ lit: StaticString) throws(JSONParseError) {
         let n = lit.utf8CodeUnitCount
         guard end - pos >= n, memcmp(base + pos, lit.utf8Start, n) == 0 else {
             throw error("invalid literal")
@@ -186,6 +185,11 @@ public struct JSONReader {
             if base[pos] == UInt8(ascii: "}") { pos += 1; break }
             throw error("expected ',' or '}' in object")
         }
+        return finishObject(first: first, sorted: sorted)
+    }
+
+    /// Builds the object from the key/value pairs on the stack from `first`.
+    mutating func finishObject(first: Int, sorted: Bool) -> Value {
         if !sorted { sortPairs(from: first) }
         let n = (stackCount - first) / 2
         var keys = moveOut(from: first, count: n, step: 2)
@@ -257,6 +261,18 @@ public struct JSONReader {
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> Number {
+        let (start, isInteger) = try scanNumber()
+        let text = UnsafeBufferPointer(start: base + start, count: pos - start)
+        let n = Number.parse(text, isInteger: isInteger)
+        if trackNumberSpelling && numbersAsPrinted && !JSONReader.spelledAsPrinted(n, text, isInteger: isInteger) {
+            numbersAsPrinted = false
+        }
+        return n
+    }
+
+    /// Validates a number literal and moves past it: where it started and whether it is an
+    /// integer literal (no fraction, no exponent).
+    mutating func scanNumber() throws(JSONParseError) -> (start: Int, isInteger: Bool) {
         let start = pos
         var isInteger = true
         if base[pos] == UInt8(ascii: "-") { pos += 1 }
@@ -279,12 +295,7 @@ public struct JSONReader {
             guard pos < end, base[pos] >= 0x30, base[pos] <= 0x39 else { throw error("invalid number: expected exponent digits") }
             while pos < end, base[pos] >= 0x30, base[pos] <= 0x39 { pos += 1 }
         }
-        let text = UnsafeBufferPointer(start: base + start, count: pos - start)
-        let n = Number.parse(text, isInteger: isInteger)
-        if trackNumberSpelling && numbersAsPrinted && !JSONReader.spelledAsPrinted(n, text, isInteger: isInteger) {
-            numbersAsPrinted = false
-        }
-        return n
+        return (start, isInteger)
     }
 
     /// True when `text` is exactly how `n` prints. An integer literal prints as written unless
@@ -295,11 +306,13 @@ public struct JSONReader {
     }
 
     /// Parses a string literal, validating UTF-8 and decoding escapes (including surrogate pairs).
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         pos += 1  // opening quote
         let start = pos
         // Fast path: no escapes; the string is the source bytes (validated in place).
         while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 let length = pos - start
@@ -374,10 +387,30 @@ public struct JSONReader {
         throw error("unexpected end of JSON input in string")
     }
 
+    /// The first position from `i` whose 8-byte word holds a byte that ends a plain string run
+    /// (a quote, a backslash, a control character or a non-ASCII byte), or `i` itself when fewer
+    /// than 8 bytes are left. Strings are mostly plain ASCII: 8 bytes per step instead of 1.
+    @inline(__always)
+    func plainRun(from i: Int) -> Int {
+        var i = i
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            // Per byte: zero after the xor (quote, backslash), below 0x20, or the high bit set.
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
+            if special & highs != 0 { return i }
+            i += 8
+        }
+        return i
+    }
+
     /// Length of the valid UTF-8 sequence starting with lead byte `c` (≥ 0x80) at `pos`; throws
     /// on overlong forms, surrogates, values beyond U+10FFFF and truncated sequences.
     @inline(__always)
-    private func utf8SequenceLength(_ c: UInt8) throws(JSONParseError) -> Int {
+    func utf8SequenceLength(_ c: UInt8) throws(JSONParseError) -> Int {
         let len: Int
         if c & 0xE0 == 0xC0 && c >= 0xC2 { len = 2 } else if c & 0xF0 == 0xE0 { len = 3 } else if c & 0xF8 == 0xF0 && c <= 0xF4 { len = 4 } else {
             throw error("invalid UTF-8 in string")

@@ -4,6 +4,14 @@
 /// canonically equivalent strings ("é" vs "e\u{301}") as equal.
 @inlinable
 public func regoStringsEqual(_ a: String, _ b: String) -> Bool {
+    // Native strings: compare the stored UTF-8 in place (no copy, so no retain/release).
+    if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
+        b.utf8.withContiguousStorageIfAvailable { pb in
+            pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0)
+        }
+    }), let r {
+        return r
+    }
     var a = a, b = b
     return a.withUTF8 { pa in
         b.withUTF8 { pb in
@@ -15,6 +23,18 @@ public func regoStringsEqual(_ a: String, _ b: String) -> Bool {
 /// Byte-wise UTF-8 order (for valid UTF-8 this is code-point order, which is OPA's order).
 @inlinable
 public func regoStringsCompare(_ a: String, _ b: String) -> Int {
+    if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
+        b.utf8.withContiguousStorageIfAvailable { pb in
+            let n = min(pa.count, pb.count)
+            if n > 0 {
+                let c = memcmp(pa.baseAddress!, pb.baseAddress!, n)
+                if c != 0 { return c < 0 ? -1 : 1 }
+            }
+            return pa.count < pb.count ? -1 : (pa.count == pb.count ? 0 : 1)
+        }
+    }), let r {
+        return r
+    }
     var a = a, b = b
     return a.withUTF8 { pa in
         b.withUTF8 { pb in

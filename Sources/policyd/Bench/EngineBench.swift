@@ -1,9 +1,11 @@
 import Engine
 import Foundation
 
-/// In-process engine benchmark: for each decision, JSON text in → JSONReader → evaluate the
-/// case's query path → decision out, timed per decision; every answer is checked against the
-/// expected one (outside the timed region).
+/// In-process engine benchmark: for each decision, JSON text in → parsed for the case's
+/// prepared query (`PreparedQuery.parseInput`: only the input the policy can observe becomes
+/// values, the rest is validated and skipped) → evaluated → decision out, timed per decision;
+/// every answer is checked against the expected one (outside the timed region).
+/// `fullInput` parses the whole document instead (`JSONReader.parse`), for comparison.
 struct EngineBenchResult {
     let name: String
     let stats: LatencyStats
@@ -26,25 +28,42 @@ enum EngineBench {
         }
     }
 
+    /// The input as the timed decision parses it.
+    @inline(__always)
+    static func parse(_ query: PreparedQuery, _ bytes: [UInt8], fullInput: Bool) throws -> Value {
+        try bytes.withUnsafeBytes { buf throws(JSONParseError) -> Value in
+            if fullInput { return try JSONReader.parse(buf) }
+            return try query.parseInput(buf)
+        }
+    }
+
     /// One decision exactly as timed: parse, fresh context, evaluate.
     @inline(__always)
+    static func decide(_ query: PreparedQuery, _ bytes: [UInt8], fullInput: Bool) throws -> Value? {
+        let input = try parse(query, bytes, fullInput: fullInput)
+        let ctx = EvalContext()
+        return try query.evaluate(input: input, context: ctx)
+    }
+
+    /// A decision by path on the whole input (the memory benchmark's warm-up).
     static func decide(_ policy: CompiledPolicy, _ path: [String], _ bytes: [UInt8]) throws -> Value? {
         let input = try bytes.withUnsafeBytes { buf throws(JSONParseError) in try JSONReader.parse(buf) }
-        let ctx = EvalContext()
-        return try policy.evaluate(path: path, input: input, context: ctx)
+        return try policy.evaluate(path: path, input: input, context: EvalContext())
     }
 
     /// Runs `iterations` decisions cycling over the case's inputs, after a warm-up pass.
-    static func run(_ c: BenchCase, iterations: Int, warmup: Int = 1000) throws -> EngineBenchResult {
+    static func run(_ c: BenchCase, iterations: Int, warmup: Int = 1000, fullInput: Bool = false) throws -> EngineBenchResult {
         let t0 = benchNowNs()
         let policy = try compile(c)
+        // Once per policy snapshot, as the daemon does per connection.
+        let query = policy.prepare(path: c.path)
         let compileMs = Double(benchNowNs() - t0) / 1e6
         // Correctness first: every input once, checked.
         var mismatches = 0
         var first: String?
         for (i, bytes) in c.inputs.enumerated() {
             let got: Value?
-            do { got = try decide(policy, c.path, bytes) } catch {
+            do { got = try decide(query, bytes, fullInput: fullInput) } catch {
                 mismatches += 1
                 if first == nil { first = "#\(i): error \(error)" }
                 continue
@@ -58,23 +77,23 @@ enum EngineBench {
             }
         }
         let n = c.inputs.count
-        for i in 0..<warmup { _ = try? decide(policy, c.path, c.inputs[i % n]) }
+        for i in 0..<warmup { _ = try? decide(query, c.inputs[i % n], fullInput: fullInput) }
         var samples = [UInt64](repeating: 0, count: iterations)
         var sink = 0
         for i in 0..<iterations {
             let bytes = c.inputs[i % n]
             let s = benchNowNs()
-            let v = try? decide(policy, c.path, bytes)
+            let v = try? decide(query, bytes, fullInput: fullInput)
             samples[i] = benchNowNs() &- s
             if v != nil { sink &+= 1 }
         }
         if sink < 0 { print(sink) }  // keep the result alive
-        // The JSON reader alone on the same inputs.
+        // The input parse alone on the same inputs (as the decisions parse it).
         var parseSamples = [UInt64](repeating: 0, count: max(1, iterations / 4))
         for i in 0..<parseSamples.count {
             let bytes = c.inputs[i % n]
             let s = benchNowNs()
-            let v = try? bytes.withUnsafeBytes { buf throws(JSONParseError) in try JSONReader.parse(buf) }
+            let v = try? parse(query, bytes, fullInput: fullInput)
             parseSamples[i] = benchNowNs() &- s
             if v == nil { sink &+= 1 }
         }

@@ -21,13 +21,17 @@ struct BenchEngineCommand: ParsableCommand {
     @Flag(help: "Print {\"cases\":[{name,p50_us,p99_us,per_sec,mismatches}]}.")
     var json = false
 
+    @Flag(help: "Parse the whole input (JSONReader.parse) instead of the part the policy can observe (PreparedQuery.parseInput).")
+    var fullInput = false
+
     func run() throws {
         let dir = cases ?? BenchCases.defaultDirectory()
         let list = try BenchCases.load(directory: dir, only: only)
         let iterations = max(1, self.iterations)
+        let fullInput = self.fullInput
         let results = try EngineBench.onBigStack {
             list.map { c in
-                do { return try EngineBench.run(c, iterations: iterations) } catch {
+                do { return try EngineBench.run(c, iterations: iterations, fullInput: fullInput) } catch {
                     // A case that does not compile counts every input as wrong, and the run goes on.
                     return EngineBenchResult(name: c.name, stats: LatencyStats([]), mismatches: c.inputs.count,
                                              firstMismatch: "\(error)", compileMs: 0)

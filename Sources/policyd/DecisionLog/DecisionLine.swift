@@ -6,14 +6,22 @@ import Engine
 /// Fragments that repeat on a connection (its peer, the bundles of a snapshot) are cached in
 /// the connection's `DecisionBatch`.
 enum DecisionLine {
-    static func append(_ e: DecisionEvent, labelsJSON: [UInt8], to out: inout [UInt8], cache: inout DecisionBatch.Fragments) {
+    /// `rawInput`, when given, is the input's JSON as the request held it (copied, whitespace
+    /// dropped, instead of `inputJSON` or serialising `input`).
+    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, labelsJSON: [UInt8], to out: inout [UInt8],
+                       cache: inout DecisionBatch.Fragments)
+    {
         out.append(contentsOf: #"{"decision_id":"#.utf8); text(e.decisionID, &out)
-        out.append(contentsOf: #","timestamp":""#.utf8); RFC3339.append(ns: e.timestampNs, to: &out); out.append(0x22)
+        out.append(contentsOf: #","timestamp":""#.utf8); RFC3339.append(ns: e.timestampNs, to: &out, second: &cache.second)
+        out.append(0x22)
         out.append(contentsOf: #","path":"#.utf8); text(e.path, &out)
         out.append(contentsOf: #","decision":""#.utf8); out.append(contentsOf: e.outcome.verdict.rawValue.utf8); out.append(0x22)
         out.append(contentsOf: #","reasons":"#.utf8); texts(e.outcome.reasons, &out)
         out.append(contentsOf: #","rules":"#.utf8); texts(e.outcome.rules, &out)
-        if let inputJSON = e.inputJSON {
+        if let raw = rawInput {
+            out.append(contentsOf: #","input":"#.utf8)
+            if raw.isCompact { out.append(contentsOf: raw.bytes) } else { CompactJSON.append(raw.bytes, to: &out) }
+        } else if let inputJSON = e.inputJSON {
             out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: inputJSON.utf8)
         } else if let input = e.input {
             out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: JSONWriter.data(input))
@@ -92,7 +100,19 @@ enum DecisionLine {
         out.append(UInt8(ascii: "]"))
     }
 
+    /// `String(v)`'s digits, without the string.
     static func decimal(_ v: Int64, _ out: inout [UInt8]) {
-        out.append(contentsOf: String(v).utf8)
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var d: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &d) { b in
+            var i = b.count
+            repeat {
+                i -= 1
+                b[i] = UInt8(48 + m % 10)
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i...]))
+        }
     }
 }

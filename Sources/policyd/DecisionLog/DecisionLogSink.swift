@@ -20,14 +20,17 @@ struct DecisionLogSink: DecisionSink {
 
     /// The file takes the request's input bytes as they are unless masking must edit them.
     var wantsInputJSON: Bool { writer.writesFile && !writer.masks }
+    /// The value is read only to mask it for the file: unmasked lines copy the request's bytes
+    /// (`inputJSON`) and the journal logs no input.
+    var usesInputValue: Bool { writer.writesFile && writer.masks }
 
     /// Without masks, the line is serialised here, on the event loop that made the decision,
     /// into the connection's batch (temporaries freed at once, by the thread that allocated
     /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
-    func record(_ e: DecisionEvent, batch: inout DecisionBatch) {
+    func record(_ e: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         guard writer.writesFile && !writer.masks else { return record(e) }
-        DecisionLine.append(e, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+        DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
         batch.count += 1
         if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
             batch.journal.append(Self.record(from: e, labels: labels))

@@ -30,6 +30,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var writeErrors: UInt64 = 0
     private var closing = false
     private var stopped = false
+    /// The writer thread exists (started lazily, by the first record).
+    private var started = false
     /// The writer waits with no deadline for the queue to become non-empty: `record` must wake it.
     private var writerIdle = false
     private var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
@@ -44,8 +46,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     let writesFile: Bool
     /// Mask rules apply (records need their input as a value).
     var masks: Bool { !mask.isEmpty }
-    private let journalLogger: Logger?
-    private let journalSamplesAllows: Bool
+    /// What the journal keeps, by outcome: fixed at init (the writer's logger copy cannot
+    /// change level), so the request path asks three booleans instead of the log handler.
+    private let journalKeepsFailures: Bool
+    private let journalKeepsAllows: Bool
+    private let journalKeepsDenies: Bool
     // Owned by the writer thread.
     private let file: RotatingLogFile?
     private var journal: DecisionJournal?
@@ -66,9 +71,24 @@ public final class DecisionLogWriter: @unchecked Sendable {
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
         writesFile = file != nil
-        journalLogger = journal?.logger
-        journalSamplesAllows = (journal?.sampleAllow ?? 0) > 0
-        queue.reserveCapacity(min(self.capacity, 1024))
+        let level = journal?.logger.logLevel
+        journalKeepsFailures = level.map { $0 <= .warning } ?? false
+        journalKeepsAllows = (journal?.sampleAllow ?? 0) > 0 && level.map { $0 <= .info } ?? false
+        journalKeepsDenies = level.map { $0 <= .notice } ?? false
+    }
+
+    /// Whether the writer thread has been started (it starts with the first record: a daemon
+    /// whose log keeps nothing, e.g. file off and no deny yet for the journal, has none).
+    var threadStarted: Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        return started
+    }
+
+    /// Must hold the lock.
+    private func startThreadLocked() {
+        guard !started else { return }
+        started = true
         let thread = Thread { [self] in self.run() }
         thread.name = "policyd-decision-log"
         thread.start()
@@ -96,10 +116,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     /// Whether the journal may log such a decision (its level, and allow sampling on).
     public func journalWants(allow: Bool, failed: Bool) -> Bool {
-        guard let journalLogger else { return false }
-        if failed { return journalLogger.logLevel <= .warning }
-        if allow { return journalSamplesAllows && journalLogger.logLevel <= .info }
-        return journalLogger.logLevel <= .notice
+        if failed { return journalKeepsFailures }
+        return allow ? journalKeepsAllows : journalKeepsDenies
     }
 
     /// Queues `r` for writing. Returns false (and counts a drop) when the queue is full or the
@@ -115,6 +133,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
         queue.append(r)
         enqueued += 1
+        startThreadLocked()
         let wake = writerIdle || queue.count + lineCount == highWater
         writerIdle = false
         cond.unlock()
@@ -136,6 +155,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         lineCount += count
         journalOnly.append(contentsOf: journal)
         enqueued += UInt64(count)
+        startThreadLocked()
         let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
         writerIdle = false
         cond.unlock()
@@ -174,6 +194,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Stops accepting records, writes what is queued, syncs and closes the file.
     public func close() async {
         beginClosing()
+        if closeWithoutThread() { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             cond.lock()
             if stopped {
@@ -186,6 +207,20 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
     }
 
+    /// When nothing was ever recorded there is no thread to stop, just the file to close
+    /// (`closing` keeps later records, and so the thread, out). Returns whether that was the case.
+    private func closeWithoutThread() -> Bool {
+        cond.lock()
+        guard !started else {
+            cond.unlock()
+            return false
+        }
+        stopped = true
+        cond.unlock()
+        file?.close()
+        return true
+    }
+
     private func beginClosing() {
         cond.lock()
         closing = true
@@ -196,6 +231,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // MARK: writer thread
 
     private func run() {
+        // Set from the thread itself so the kernel's name (top, perf) is this, not the creator's.
+        Thread.current.name = "policyd-declog"
         var batch: [DecisionRecord] = []
         var batchLines: [UInt8] = []
         var batchJournal: [DecisionRecord] = []

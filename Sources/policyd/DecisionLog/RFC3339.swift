@@ -75,6 +75,49 @@ enum RFC3339 {
         out.append(UInt8(ascii: "Z"))
     }
 
+    /// The `YYYY-MM-DDTHH:MM:SS` part of the last second formatted: consecutive decisions
+    /// mostly fall in the same second, so `append(ns:to:second:)` calls `gmtime_r` (which takes
+    /// glibc's time-zone lock) once per second instead of once per line.
+    struct Second {
+        var secs = Int64.min
+        var text: [UInt8] = []
+    }
+
+    /// Same bytes as `append(ns:to:)`, with the date and time of day reused from `second`.
+    static func append(ns: Int64, to out: inout [UInt8], second: inout Second) {
+        var secs = ns / 1_000_000_000
+        var frac = Int(ns % 1_000_000_000)
+        if frac < 0 { frac += 1_000_000_000; secs -= 1 }
+        if secs != second.secs {
+            // Only the fixed-width form is cached (where secs × 10⁹ fits in an Int64).
+            let (whole, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+            guard !overflow else { return append(ns: ns, to: &out) }
+            var t: [UInt8] = []
+            append(ns: whole, to: &t)
+            guard t.count == 20 else { return append(ns: ns, to: &out) }
+            t.removeLast()  // the "Z"
+            second.text = t
+            second.secs = secs
+        }
+        out.append(contentsOf: second.text)
+        if frac != 0 {
+            out.append(UInt8(ascii: "."))
+            var digits = 9
+            while frac % 10 == 0 { frac /= 10; digits -= 1 }
+            var d: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &d) { b in
+                var k = digits - 1
+                while k >= 0 {
+                    b[k] = UInt8(48 + frac % 10)
+                    frac /= 10
+                    k -= 1
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<digits]))
+            }
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
     /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.
     static func parse(_ text: String) -> Int64? {
         let u = Array(text.utf8)

@@ -8,6 +8,13 @@ import Glibc
 /// the oldest is deleted. A single write larger than `maxBytes` still goes whole into a fresh
 /// file: entries are never split across files.
 ///
+/// The log is written, never read back by the daemon: every `dropBehind` bytes the pages
+/// written earlier are handed back to the kernel (`POSIX_FADV_DONTNEED`, which starts their
+/// write-back and frees the clean ones). Page cache for the log stays a few MiB instead of
+/// growing with everything written, and the next writes reuse just-freed pages instead of
+/// fresh ones: on this VM that cut the kernel's CPU time per MiB written by about 3x (first
+/// touch of a never-used page is what costs). It never waits for the disk.
+///
 /// Not thread-safe: owned by the decision log's single writer thread.
 public final class RotatingLogFile {
     public let path: String
@@ -16,15 +23,21 @@ public final class RotatingLogFile {
     private var fd: Int32 = -1
     public private(set) var size = 0
     public private(set) var rotations = 0
+    /// Bytes between two drop-behind calls (0: keep everything in the page cache).
+    public let dropBehind: Int
+    /// Offset up to which the previous drop-behind call reached.
+    private var droppedUpTo = 0
+    private var nextDrop = 0
 
     public struct IOError: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public init(path: String, maxBytes: Int, maxFiles: Int) throws(IOError) {
+    public init(path: String, maxBytes: Int, maxFiles: Int, dropBehind: Int = 4 << 20) throws(IOError) {
         self.path = path
         self.maxBytes = max(1, maxBytes)
         self.maxFiles = max(1, maxFiles)
+        self.dropBehind = max(0, dropBehind)
         try open()
     }
 
@@ -35,6 +48,8 @@ public final class RotatingLogFile {
         guard fd >= 0 else { throw IOError(description: "cannot open decision log \(path): \(errnoText())") }
         var st = stat()
         size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        droppedUpTo = 0
+        nextDrop = size + dropBehind
     }
 
     /// Appends `bytes` (whole entries), rotating first if they would not fit.
@@ -51,6 +66,20 @@ public final class RotatingLogFile {
             done += n
         }
         size += bytes.count
+        if dropBehind > 0 && size >= nextDrop { dropWritten() }
+    }
+
+    /// Drops from the page cache what was written up to one window ago: pages written back
+    /// since the last call are freed, dirty ones get their write-back started (and are freed by
+    /// a later call). The newest window stays cached (it is still being filled).
+    private func dropWritten() {
+        let end = size - dropBehind
+        nextDrop = size + dropBehind
+        guard end > 0 else { return }
+        // Start one window further back: pages that were still dirty last time.
+        let from = max(0, droppedUpTo - dropBehind)
+        _ = posix_fadvise(fd, off_t(from), off_t(end - from), POSIX_FADV_DONTNEED)
+        droppedUpTo = end
     }
 
     public func append(_ bytes: [UInt8]) throws(IOError) {
@@ -76,6 +105,8 @@ public final class RotatingLogFile {
 
     private func rotate() throws(IOError) {
         _ = fdatasync(fd)
+        // All of it is on disk now: free its pages (nothing reads a rotated file soon).
+        if dropBehind > 0 { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) }
         Glibc.close(fd)
         fd = -1
         if maxFiles == 1 {

@@ -28,6 +28,15 @@ struct DecisionEvent: Sendable {
     var snapshotGeneration = -1
 }
 
+/// The request's `input` as the frame holds it, for a sink that copies it into its output
+/// (`wantsInputJSON`): valid only during the `record` call it is passed to. The request parser
+/// has validated it (JSON, UTF-8), so copying the bytes gives the text `inputJSON` would hold.
+struct RawInput {
+    let bytes: UnsafeRawBufferPointer
+    /// No whitespace between tokens (else the copy drops it).
+    let isCompact: Bool
+}
+
 /// Where decision events go. `record` is called on the request's event loop: it must not
 /// block (queue and return).
 protocol DecisionSink: Sendable {
@@ -35,12 +44,17 @@ protocol DecisionSink: Sendable {
     /// Whether `record` would keep a decision with this verdict (cheap, no side effects): the
     /// request path builds no event when no sink wants it.
     func wants(_ verdict: Verdict, failed: Bool) -> Bool
-    /// Whether this sink uses `DecisionEvent.inputJSON` (then the request path copies the
-    /// input's bytes for it).
+    /// Whether this sink uses the input's JSON text (then the request path passes the
+    /// input's bytes as `RawInput`).
     var wantsInputJSON: Bool { get }
+    /// Whether this sink reads `DecisionEvent.input` (the parsed value). When no sink does,
+    /// the request path parses only the input the policy can observe (input projection) and
+    /// hands sinks `input == nil`; the default is the safe answer.
+    var usesInputValue: Bool { get }
     /// `record` on behalf of a connection: a sink may stage its work in the connection's
     /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
-    func record(_ event: DecisionEvent, batch: inout DecisionBatch)
+    /// `rawInput` (when given) is the event's input as JSON bytes, valid during the call only.
+    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch)
     func flush(_ batch: inout DecisionBatch)
 }
 
@@ -59,6 +73,7 @@ struct DecisionBatch {
         var peerJSON: [UInt8] = []
         var bundlesGeneration = -1
         var bundlesJSON: [UInt8] = []
+        var second = RFC3339.Second()
     }
     var fragments = Fragments()
 }
@@ -66,7 +81,8 @@ struct DecisionBatch {
 extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
-    func record(_ event: DecisionEvent, batch: inout DecisionBatch) { record(event) }
+    var usesInputValue: Bool { true }
+    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) { record(event) }
     func flush(_ batch: inout DecisionBatch) {}
 }
 
@@ -80,9 +96,10 @@ struct DecisionSinks: DecisionSink {
         sinks.contains { $0.wants(verdict, failed: failed) }
     }
     var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
-    func record(_ event: DecisionEvent, batch: inout DecisionBatch) {
+    var usesInputValue: Bool { sinks.contains { $0.usesInputValue } }
+    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
-            s.record(event, batch: &batch)
+            s.record(event, rawInput: rawInput, batch: &batch)
         }
     }
     func flush(_ batch: inout DecisionBatch) {

@@ -12,6 +12,8 @@ struct LogDecisionSink: DecisionSink {
     let level: Logger.Level
 
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { level >= logger.logLevel }
+    /// The journal fields name no input.
+    var usesInputValue: Bool { false }
 
     func record(_ e: DecisionEvent) {
         guard level >= logger.logLevel else { return }

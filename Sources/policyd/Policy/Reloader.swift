@@ -24,10 +24,12 @@ final class Reloader: AdminActions, Sendable {
     @discardableResult
     func initialLoad() -> ReloadOutcome { lock.withLock { load() } }
 
+    /// Runs on a lower-priority thread of its own (BackgroundThread): compiling must not take
+    /// the cores from the event loops; they only see the snapshot swap.
     func reload() -> ReloadOutcome {
         lock.withLock {
             notifier.reloading()
-            let outcome = load()
+            let outcome = BackgroundThread.run { load() }
             notifier.ready(status: statusLine())
             return outcome
         }
@@ -53,7 +55,8 @@ final class Reloader: AdminActions, Sendable {
                 return .failure(BundleError(.activation, .unsupportedFeature, "rollback by revision needs the signed bundle source"))
             }
             notifier.reloading()
-            let result = signed.rollback(name: bundle, revision: revision, store: store)
+            // Revalidates and compiles the stored revision: in the background, as a reload.
+            let result = BackgroundThread.run { signed.rollback(name: bundle, revision: revision, store: store) }
             switch result {
             case .success(let r):
                 lastSummary.withLockedValue { $0 = "rolled back \(bundle) to \(revision)" }

@@ -44,7 +44,25 @@ extension ByteBuffer {
         }
     }
 
-    mutating func writeDecimal(_ v: some BinaryInteger) {
-        writeString(String(v))
+    /// A decimal integer, digits written in place (no String).
+    mutating func writeDecimal(_ v: Int64) {
+        var m = v.magnitude
+        var digits = 1
+        var t = m
+        while t >= 10 { t /= 10; digits += 1 }
+        let n = digits + (v < 0 ? 1 : 0)
+        writeWithUnsafeMutableBytes(minimumWritableBytes: n) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if v < 0 { p[0] = UInt8(ascii: "-") }
+            var i = n - 1
+            repeat {
+                p[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+                i -= 1
+            } while m > 0
+            return n
+        }
     }
+
+    mutating func writeDecimal(_ v: Int) { writeDecimal(Int64(v)) }
 }

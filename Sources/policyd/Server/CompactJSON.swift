@@ -3,6 +3,28 @@
 /// were already validated by the request parser, so only string boundaries matter here; a raw
 /// newline cannot occur inside a valid JSON string, so the result is always one line.
 enum CompactJSON {
+    /// The compact bytes appended to `out` (no string in between).
+    static func append(_ src: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var inString = false
+        var escaped = false
+        for c in src {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if c == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                continue
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            }
+            out.append(c)
+        }
+    }
+
     static func text(_ src: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: src.count) { out in
             var k = 0

@@ -6,19 +6,22 @@ import Wire
 /// Sent through every connection's pipeline when the daemon drains for shutdown.
 struct DrainEvent: Sendable {}
 
-/// One client connection. Frames are answered synchronously on the connection's event loop in
-/// the order they arrive, so pipelined requests get their responses in request order; connections
-/// are spread over all event loops (all cores).
+/// One client connection, the only handler in its pipeline: it takes the bytes of each read,
+/// splits them into frames in place and answers every complete frame synchronously on the
+/// connection's event loop, in order, so pipelined requests get their responses in request
+/// order; connections are spread over all event loops. No per-frame message goes through the
+/// pipeline (no decoder handler, no boxed frame event, no slice per frame): a frame body is
+/// handed to the responder as a pointer into the read buffer.
 ///
 /// Slow admin ops (`reload`, `rollback`, `test`) run on the server's admin thread pool instead,
-/// so they never stall the other connections sharing this loop. While one is in flight, frames
-/// that arrive after it on this connection wait in `waiting` (and reading pauses), then are
+/// so they never stall the other connections sharing this loop. While one is in flight, the
+/// bytes read after it on this connection stay in `pending` (and reading pauses), then are
 /// answered in order once its response is written: per-connection order holds.
 ///
 /// Responses to one read batch are appended to one outgoing buffer and written and flushed
-/// once when the batch ends (one `writev` per batch, no per-response buffer).
+/// once when the batch ends (one `write` per batch, no per-response buffer).
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = FrameEvent
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let responder: Responder
@@ -31,7 +34,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var counted = false
     private var state = ConnectionState()
-    /// Responses not yet handed to the channel (this read batch's).
+    /// Responses not yet handed to the channel (this read batch's), reused from batch to batch.
     private var out = ByteBuffer()
     /// Bytes arrived or responses were pending at this time (for the idle timeout).
     private var lastActivity = NIODeadline.now()
@@ -40,18 +43,21 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let adminPool: NIOThreadPool?
     /// A slow admin op of this connection is running on `adminPool`.
     private var adminBusy = false
-    /// Frames read while `adminBusy`, answered in order after it.
-    private var waiting = CircularBuffer<FrameEvent>()
+    /// Bytes read but not answered yet: a partial frame, or frames behind a running admin op.
+    private var pending: ByteBuffer?
+    /// The largest frame body accepted (`max_frame_bytes`).
+    private let maxFrameBytes: Int
     /// Drain or end of input arrived while `adminBusy`: close once everything read is answered.
     private var closeWhenIdle = false
 
     /// Beyond this many buffered response bytes, write before the read batch ends.
     private static let writeEarlyBytes = 64 * 1024
 
-    init(responder: Responder, adminUIDs: [UInt32], maxConnections: Int, idleTimeout: TimeAmount? = nil,
-         adminPool: NIOThreadPool? = nil)
+    init(responder: Responder, adminUIDs: [UInt32], maxConnections: Int, maxFrameBytes: Int = Frame.defaultMaxBytes,
+         idleTimeout: TimeAmount? = nil, adminPool: NIOThreadPool? = nil)
     {
         self.responder = responder
+        self.maxFrameBytes = maxFrameBytes
         self.adminPool = adminPool
         self.counters = responder.counters
         self.adminUIDs = adminUIDs
@@ -94,40 +100,69 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !closeWhenIdle else { return }
-        let event = unwrapInboundIn(data)
-        if adminBusy {
-            waiting.append(event)
-            return
+        var bytes = unwrapInboundIn(data)
+        if var p = pending.take(), p.readableBytes > 0 {
+            p.writeBuffer(&bytes)
+            bytes = p
         }
-        process(context, event)
+        answer(context, &bytes)
+        if bytes.readableBytes > 0 && !closing {
+            // Keep the rest (partial frame, or frames behind an admin op), compacted when the
+            // consumed prefix is large.
+            if bytes.readerIndex > 64 * 1024 { bytes.discardReadBytes() }
+            pending = bytes
+        }
     }
 
-    /// Answers one frame (or starts its admin op on the pool).
-    private func process(_ context: ChannelHandlerContext, _ event: FrameEvent) {
-        switch event {
-        case .frame(let body):
-            if let adminPool {
-                let slow = body.withUnsafeReadableBytes {
-                    responder.respondOrDefer(to: $0, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+    /// Answers the complete frames at the start of `bytes` (in place, one after the other) and
+    /// consumes them; stops at a partial frame, an admin op handed to the pool, or a bad header.
+    private func answer(_ context: ChannelHandlerContext, _ bytes: inout ByteBuffer) {
+        while !adminBusy, !closing, bytes.readableBytes >= Frame.headerBytes {
+            let consumed = bytes.withUnsafeReadableBytes { raw -> Int in
+                var off = 0
+                while !adminBusy, !closing, raw.count - off >= Frame.headerBytes {
+                    let length = Int(raw.loadUnaligned(fromByteOffset: off, as: UInt32.self).bigEndian)
+                    if length == 0 || length > maxFrameBytes {
+                        refuseFrame(context, length: length)
+                        return raw.count
+                    }
+                    guard raw.count - off - Frame.headerBytes >= length else { break }
+                    let body = UnsafeRawBufferPointer(rebasing: raw[(off + Frame.headerBytes)..<(off + Frame.headerBytes + length)])
+                    off += Frame.headerBytes + length
+                    process(context, body)
                 }
-                if let slow { return startAdmin(context, slow, pool: adminPool) }
-            } else {
-                body.withUnsafeReadableBytes {
-                    responder.respond(to: $0, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
-                }
+                return off
             }
-            if out.readableBytes >= Self.writeEarlyBytes { writeOut(context) }
-        case .invalidLength(let n):
-            counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
-            let (code, message) = n == 0
-                ? (WireErrorCode.badRequest, "empty frame (length 0)")
-                : (WireErrorCode.frameTooLarge, "frame of \(n) bytes exceeds max_frame_bytes")
-            responder.logger.event(.protocolError, .info, "closing connection: \(message)",
-                                   ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
-                                    "POLICYD_PEER_UID": "\(peer.uid)"])
-            send(context, ResponseWriter.error(id: nil, code: code.rawValue, message: message))
-            closeAfterWrites(context)
+            bytes.moveReaderIndex(forwardBy: consumed)
+            if consumed == 0 { break }
         }
+        if closing { bytes.moveReaderIndex(to: bytes.writerIndex) }
+    }
+
+    /// Answers one frame body (or starts its admin op on the pool).
+    private func process(_ context: ChannelHandlerContext, _ body: UnsafeRawBufferPointer) {
+        if let adminPool {
+            if let slow = responder.respondOrDefer(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state) {
+                return startAdmin(context, slow, pool: adminPool)
+            }
+        } else {
+            responder.respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        }
+        if out.readableBytes >= Self.writeEarlyBytes { writeOut(context) }
+    }
+
+    /// A header announced length 0 or more than `max_frame_bytes`: the body is never read; the
+    /// connection gets one error and is closed.
+    private func refuseFrame(_ context: ChannelHandlerContext, length n: Int) {
+        counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
+        let (code, message) = n == 0
+            ? (WireErrorCode.badRequest, "empty frame (length 0)")
+            : (WireErrorCode.frameTooLarge, "frame of \(n) bytes exceeds max_frame_bytes")
+        responder.logger.event(.protocolError, .info, "closing connection: \(message)",
+                               ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
+                                "POLICYD_PEER_UID": "\(peer.uid)"])
+        send(context, ResponseWriter.error(id: nil, code: code.rawValue, message: message))
+        closeAfterWrites(context)
     }
 
     /// Sends the answers so far, pauses reading, and runs `op` on the pool; its answer is written
@@ -135,7 +170,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func startAdmin(_ context: ChannelHandlerContext, _ op: Responder.DeferredOp, pool: NIOThreadPool) {
         adminBusy = true
         writeOut(context)
-        context.flush()
         updateAutoRead(context)
         let ctx = context
         pool.runIfActive(eventLoop: context.eventLoop, op.run).assumeIsolated().whenComplete { [self] result in
@@ -148,7 +182,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                                                 message: "policyd is shutting down; admin op not run")
             }
             guard ctx.channel.isActive, !closing else {
-                waiting.removeAll()
+                pending = nil
                 return
             }
             Frame.write(response, into: &out)
@@ -158,11 +192,11 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Answers the frames that waited behind an admin op (until the next admin op, if any).
     private func resumeAfterAdmin(_ context: ChannelHandlerContext) {
-        while !adminBusy, !closing, let next = waiting.popFirst() {
-            process(context, next)
+        if var rest = pending.take() {
+            answer(context, &rest)
+            if rest.readableBytes > 0 && !closing { pending = rest }
         }
         writeOut(context)
-        context.flush()
         responder.flushDecisions(&state)
         if idleTimeout != nil { lastActivity = .now() }
         guard !adminBusy, !closing else { return }
@@ -183,7 +217,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if idleTimeout != nil { lastActivity = .now() }
         writeOut(context)
-        context.flush()
         responder.flushDecisions(&state)
         context.fireChannelReadComplete()
     }
@@ -210,11 +243,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Hands the buffered responses to the channel (flushed by the caller or at batch end).
-    /// The buffer is reused: once NIO has written it, it is ours alone again.
+    /// Writes and flushes the buffered responses (one `write` for all of them). The buffer is
+    /// reused: it is cleared after the flush, when NIO has written it and released it, so the
+    /// clear does not allocate (clearing before the flush did: the pending write still held it).
     private func writeOut(_ context: ChannelHandlerContext) {
         guard out.readableBytes > 0 else { return }
-        context.write(wrapOutboundOut(out), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         // Reuse the buffer unless a huge response grew it (then start small again).
         if out.capacity > Self.writeEarlyBytes * 2 {
             out = context.channel.allocator.buffer(capacity: 1024)
@@ -258,7 +292,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let now = NIODeadline.now()
         if now - lastActivity >= idleTimeout {
             let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
-            if buffered == 0 && out.readableBytes == 0 && !adminBusy && waiting.isEmpty {
+            if buffered == 0 && out.readableBytes == 0 && !adminBusy {
                 responder.logger.debug("closing connection idle for \(idleTimeout.nanoseconds / 1_000_000) ms",
                                        metadata: ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
                 closing = true

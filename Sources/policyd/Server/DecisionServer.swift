@@ -44,11 +44,11 @@ final class DecisionServer: Sendable {
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder(maxBytes: maxFrame)),
+                    // One handler: framing, decision and response writing without per-frame
+                    // pipeline messages (ConnectionHandler).
+                    try channel.pipeline.syncOperations.addHandler(
                         ConnectionHandler(responder: responder, adminUIDs: adminUIDs, maxConnections: maxConnections,
-                                          idleTimeout: idleTimeout, adminPool: adminPool),
-                    ])
+                                          maxFrameBytes: maxFrame, idleTimeout: idleTimeout, adminPool: adminPool))
                 }
             }
         let channel: any Channel

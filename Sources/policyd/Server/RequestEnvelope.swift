@@ -14,16 +14,39 @@ import Glibc
 struct RequestEnvelope {
     enum Field: Int, CaseIterable {
         case id, op, path, kind, input, bundle, revision
-        static let names: [[UInt8]] = ["id", "op", "path", "kind", "input", "bundle", "revision"].map { Array($0.utf8) }
     }
 
-    /// Value ranges by `Field.rawValue` (the last occurrence when a key repeats, as the
-    /// full parser keeps the last value).
-    private(set) var ranges: [Range<Int>?] = [nil, nil, nil, nil, nil, nil, nil]
+    /// Value ranges by field (the last occurrence when a key repeats, as the full parser keeps
+    /// the last value). Stored inline, not in an array: a scan allocates nothing.
+    private var id: Range<Int>?, op: Range<Int>?, path: Range<Int>?, kind: Range<Int>?
+    private var input: Range<Int>?, bundle: Range<Int>?, revision: Range<Int>?
     /// The `input` value has no whitespace between its tokens (its bytes are compact JSON).
     private(set) var inputIsCompact = false
 
-    subscript(_ f: Field) -> Range<Int>? { ranges[f.rawValue] }
+    subscript(_ f: Field) -> Range<Int>? {
+        get {
+            switch f {
+            case .id: id
+            case .op: op
+            case .path: path
+            case .kind: kind
+            case .input: input
+            case .bundle: bundle
+            case .revision: revision
+            }
+        }
+        set {
+            switch f {
+            case .id: id = newValue
+            case .op: op = newValue
+            case .path: path = newValue
+            case .kind: kind = newValue
+            case .input: input = newValue
+            case .bundle: bundle = newValue
+            case .revision: revision = newValue
+            }
+        }
+    }
 
     /// Scans `body` (a frame body). `maxDepth` is the request's nesting limit; nested values
     /// are validated one level deeper than they would be on their own.
@@ -70,8 +93,8 @@ struct RequestEnvelope {
             }
             if let field {
                 // A repeated key: the earlier value must still be valid JSON.
-                if let old = env.ranges[field.rawValue], !valid(p, old, maxDepth - 1) { return nil }
-                env.ranges[field.rawValue] = value
+                if let old = env[field], !valid(p, old, maxDepth - 1) { return nil }
+                env[field] = value
                 if field == .input { env.inputIsCompact = !spaced }
             } else if !valid(p, value, maxDepth - 1) {
                 return nil
@@ -87,14 +110,18 @@ struct RequestEnvelope {
         }
     }
 
+    /// The field a plain key names (by length, then bytes: no table walk per key).
     private static func match(_ key: UnsafeBufferPointer<UInt8>) -> Field? {
-        for f in Field.allCases {
-            let name = Field.names[f.rawValue]
-            if name.count == key.count && name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) {
-                return f
-            }
+        guard let k = key.baseAddress else { return nil }
+        @inline(__always) func eq(_ lit: StaticString) -> Bool { memcmp(lit.utf8Start, k, key.count) == 0 }
+        switch key.count {
+        case 2: return eq("id") ? .id : eq("op") ? .op : nil
+        case 4: return eq("path") ? .path : eq("kind") ? .kind : nil
+        case 5: return eq("input") ? .input : nil
+        case 6: return eq("bundle") ? .bundle : nil
+        case 8: return eq("revision") ? .revision : nil
+        default: return nil
         }
-        return nil
     }
 
     private static func valid(_ p: UnsafePointer<UInt8>, _ r: Range<Int>, _ depth: Int) -> Bool {
@@ -112,6 +139,31 @@ struct RequestEnvelope {
         return i
     }
 
+    /// The index of the quote closing a string whose content starts at `from` (≥ `n` if none),
+    /// stepping over escapes. (Skipping 8 bytes at a time was tried: no measurable change, the
+    /// scan's cost is not in string content.)
+    @inline(__always)
+    private static func closingQuote(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+        var j = from
+        while j < n {
+            let c = p[j]
+            if c == UInt8(ascii: "\"") { return j }
+            j += c == UInt8(ascii: "\\") ? 2 : 1
+        }
+        return j
+    }
+
+    /// Byte classes for skipping containers: 0 other, 1 `"`, 2 whitespace, 3 `{` `[`, 4 `}` `]`.
+    private static let byteClass: [UInt8] = (0..<256).map { c -> UInt8 in
+        switch UInt8(c) {
+        case UInt8(ascii: "\""): 1
+        case 0x20, 0x0A, 0x0D, 0x09: 2
+        case UInt8(ascii: "{"), UInt8(ascii: "["): 3
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): 4
+        default: 0
+        }
+    }
+
     /// The end of the value starting at `i` (and in `spaced`, whether whitespace separates its
     /// tokens) by its delimiters alone (strings, bracket
     /// nesting); the slice is validated by the parser later. Iterative: no recursion on
@@ -120,34 +172,31 @@ struct RequestEnvelope {
         guard i < n else { return nil }
         switch p[i] {
         case UInt8(ascii: "\""):
-            var j = i + 1
-            while j < n {
-                let c = p[j]
-                if c == UInt8(ascii: "\"") { return j + 1 }
-                j += c == UInt8(ascii: "\\") ? 2 : 1
-            }
-            return nil
+            let j = closingQuote(p, i + 1, n)
+            return j < n ? j + 1 : nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            var inString = false
-            var j = i
-            while j < n {
-                let c = p[j]
-                if inString {
-                    if c == UInt8(ascii: "\\") { j += 1 } else if c == UInt8(ascii: "\"") { inString = false }
-                } else if c == UInt8(ascii: "\"") {
-                    inString = true
-                } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
-                    spaced = true
-                } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-                    depth += 1
-                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 { return j + 1 }
+            // One table lookup per byte outside strings; inside strings only `"` and `\` matter.
+            return byteClass.withUnsafeBufferPointer { cls -> Int? in
+                var depth = 0
+                var j = i
+                while j < n {
+                    switch cls[Int(p[j])] {
+                    case 0:
+                        break
+                    case 1:  // string: straight to the closing quote
+                        j = closingQuote(p, j + 1, n)
+                    case 2:
+                        spaced = true
+                    case 3:
+                        depth += 1
+                    default:
+                        depth -= 1
+                        if depth == 0 { return j + 1 }
+                    }
+                    j += 1
                 }
-                j += 1
+                return nil
             }
-            return nil
         default:
             var j = i
             while j < n {

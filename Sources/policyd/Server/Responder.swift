@@ -37,6 +37,8 @@ final class Responder: Sendable {
     private let bufferAllocator = ByteBufferAllocator()
     /// Some sink takes the input as JSON text (the decision log without masks).
     private let sinkWantsInputJSON: Bool
+    /// No sink reads the parsed input: a decision parses only what its policy can observe.
+    private let projectInput: Bool
 
     init(store: PolicyStore, config: Configuration, counters: ServerCounters = ServerCounters(),
          sink: (any DecisionSink)? = nil, admin: (any AdminActions)? = nil, logger: Logger)
@@ -58,6 +60,7 @@ final class Responder: Sendable {
         }
         kindRoutes = kinds
         sinkWantsInputJSON = sink?.wantsInputJSON ?? false
+        projectInput = !(sink?.usesInputValue ?? false)
     }
 
     /// A parsed request (the fields policyd reads; others are ignored).
@@ -74,6 +77,9 @@ final class Responder: Sendable {
         var inputRange: Range<Int>? = nil
         /// Those bytes are already compact JSON.
         var inputIsCompact = false
+        /// `input` is not parsed yet (`input` is nil): `decide` parses `inputRange` for its
+        /// entrypoint, keeping only what the policy can observe.
+        var inputDeferred = false
         /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
         var bundle: String? = nil
         var revision: String? = nil
@@ -89,6 +95,7 @@ final class Responder: Sendable {
     /// Answers one frame body (tests and tools): the response body, without the frame header.
     func respond(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
         var state = ConnectionState()
+        state.ids = ConnectionDecisionIDs(shared: .shared)  // one-off calls: ids ordered across calls
         var out = bufferAllocator.buffer(capacity: 512)
         respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
         flushDecisions(&state)
@@ -121,16 +128,8 @@ final class Responder: Sendable {
     {
         counters.requests.wrappingIncrement(ordering: .relaxed)
         let request: Request
-        do { request = try parse(body, routes: &state.routes) } catch let RequestError.bad(id, code, message) {
-            counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
-            logger.event(.protocolError, .debug, "bad request: \(message)",
-                         ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
-                          "POLICYD_PEER_UID": "\(peer.uid)"])
-            Frame.write(ResponseWriter.error(id: id, code: code.rawValue, message: message), into: &out)
-            return nil
-        } catch {
-            Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)"),
-                        into: &out)
+        do { request = try parse(body, routes: &state.routes) } catch {
+            writeRequestError(error, peer: peer, into: &out)
             return nil
         }
         if request.op == .decide {
@@ -144,6 +143,19 @@ final class Responder: Sendable {
         }
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
         return nil
+    }
+
+    private func writeRequestError(_ error: Error, peer: PeerCredentials, into out: inout ByteBuffer) {
+        if case let RequestError.bad(id, code, message) = error {
+            counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
+            logger.event(.protocolError, .debug, "bad request: \(message)",
+                         ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
+                          "POLICYD_PEER_UID": "\(peer.uid)"])
+            Frame.write(ResponseWriter.error(id: id, code: code.rawValue, message: message), into: &out)
+        } else {
+            Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.badRequest.rawValue, message: "\(error)"),
+                        into: &out)
+        }
     }
 
     /// Decisions a connection stages before handing them to the sinks even mid-batch.
@@ -193,6 +205,7 @@ final class Responder: Sendable {
         var unsigned: Value? = nil
         var inputRange: Range<Int>? = nil
         var inputIsCompact = false
+        var inputDeferred = false
     }
 
     /// Parses a frame body: the envelope is scanned without building the outer object, `input`
@@ -220,7 +233,12 @@ final class Responder: Sendable {
                 if let hit = routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
             }
             f.kind = try value(env[.kind])
-            f.input = try value(env[.input])
+            // A decision's input waits for its entrypoint (projected parse in `decide`).
+            if projectInput, env[.input] != nil, f.opIsDecide || f.op == nil || f.op == .string("decide") {
+                f.inputDeferred = true
+            } else {
+                f.input = try value(env[.input])
+            }
             f.inputRange = env[.input]
             f.inputIsCompact = env.inputIsCompact
             f.bundle = try value(env[.bundle])
@@ -230,7 +248,12 @@ final class Responder: Sendable {
         }
         // The envelope scan reads only the decision fields; the `test` admin op has its own.
         if f.op == .string("test") { return try parse(body) }
-        var request = try makeRequest(f)
+        var request: Request
+        do { request = try makeRequest(f) } catch {
+            // An unparsed input may be bad JSON, which a whole-frame parse reports first.
+            if f.inputDeferred { return try parse(body) }
+            throw error
+        }
         if f.route == nil, let p = request.path, let r = env[.path] {
             let route = Route(segments: p, config: config)
             routes.insert(slice(r), route)
@@ -294,6 +317,7 @@ final class Responder: Sendable {
         request.route = f.route
         request.inputRange = f.inputRange
         request.inputIsCompact = f.inputIsCompact
+        request.inputDeferred = f.inputDeferred
         if op == .test {
             if let c = f.candidate {
                 guard case .string(let s) = c, s.hasPrefix("/") else {
@@ -345,18 +369,23 @@ final class Responder: Sendable {
         let handlerStart = Self.monotonicNs()
         let snap = store.snapshot  // one load; this snapshot serves the whole request
         let route = route(r, snap)
+        let query = snap.policy.map { state.query(route, in: $0) }
+        let input: Value?
+        do { input = try self.input(of: r, body: body, for: query) } catch {
+            return writeRequestError(error, peer: peer, into: &out)
+        }
         let now = EvalContext.wallClockNs()
         var evalNs: Int64 = 0
         let outcome: DecisionOutcome
         var result: Value?
         var evalError: String?
-        if let policy = snap.policy {
+        if let query {
             let ctx = EvalContext(nowNs: now)
             var lim = limits
             if config.limits.evalTimeoutMs > 0 { lim.deadlineNs = now + Int64(config.limits.evalTimeoutMs) * 1_000_000 }
             let t0 = Self.monotonicNs()
             do {
-                result = try state.query(route, in: policy).evaluate(input: r.input, context: ctx, limits: lim)
+                result = try query.evaluate(input: input, context: ctx, limits: lim)
                 // The config's default, else the served bundles' manifest declaration, else deny.
                 outcome = DecisionMapper.map(result: result, route: route,
                                              defaultDecision: route.configuredDefault ?? snap.declaredDefault(route.text))
@@ -370,13 +399,14 @@ final class Responder: Sendable {
         }
         counters.count(outcome.verdict)
         if outcome.error != nil { counters.failClosed.wrappingIncrement(ordering: .relaxed) }
-        let decisionID = makeDecisionID()
 
         // The response, straight into the connection's outgoing buffer (same bytes, same key
-        // order as ResponseWriter would give).
-        if state.bundlesGeneration != snap.generation {
-            state.bundlesJSON = ResponseWriter.bundlesJSON(snap.bundles)
-            state.bundlesGeneration = snap.generation
+        // order as ResponseWriter would give). The decision id is written in place (from the
+        // connection's own generator) and read back as a String only if a sink keeps the event.
+        if state.tailGeneration != snap.generation || state.tailRoute !== route {
+            state.tail = Self.responseTail(bundles: snap.bundles, route: route)
+            state.tailGeneration = snap.generation
+            state.tailRoute = route
         }
         let start = out.writerIndex
         out.writeInteger(UInt32(0))
@@ -389,12 +419,8 @@ final class Responder: Sendable {
         }
         out.writeJSONStrings(outcome.reasons)
         out.writeStaticString(",\"decision_id\":")
-        out.writeJSONString(decisionID)
-        out.writeStaticString(",\"bundles\":")
-        out.writeBytes(state.bundlesJSON)
-        out.writeStaticString(",\"path\":")
-        out.writeBytes(route.textJSON)
-        out.writeStaticString(",\"eval_ns\":")
+        let idAt = state.ids.writeNext(ms: UInt64(max(now, 0) / 1_000_000), into: &out)
+        out.writeBytes(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
         out.writeDecimal(evalNs)
         out.writeStaticString(",\"rules\":")
         out.writeJSONStrings(outcome.rules)
@@ -408,19 +434,40 @@ final class Responder: Sendable {
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
         if let sink, sink.wants(outcome.verdict, failed: outcome.error != nil) {
-            var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: r.input,
+            let decisionID = out.getString(at: idAt, length: 26) ?? ""
+            // A projected input is no audit record: sinks get it only when parsed whole.
+            let whole = !r.inputDeferred || query?.inputShape == nil
+            var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
             event.snapshotGeneration = snap.generation
+            // The input's bytes go to the sink as they are (no string made of them).
+            var raw: RawInput?
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
-                let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
-                event.inputJSON = r.inputIsCompact ? String(decoding: bytes, as: UTF8.self) : CompactJSON.text(bytes)
+                raw = RawInput(bytes: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
+                               isCompact: r.inputIsCompact)
             }
             // Sinks stage their work in the connection's batch, handed on per read batch
             // (`flushDecisions`), not per decision.
-            sink.record(event, batch: &state.batch)
+            sink.record(event, rawInput: raw, batch: &state.batch)
             if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
+        }
+    }
+
+    /// The request's input: as parsed, or (deferred) parsed now for `query`, keeping only what
+    /// it can observe (all of it without a query). Bad JSON throws the `RequestError` a
+    /// whole-frame parse reports (the projected parse rejects exactly what the full one does).
+    func input(of r: Request, body: UnsafeRawBufferPointer, for query: PreparedQuery?) throws -> Value? {
+        guard r.inputDeferred, let range = r.inputRange, let base = body.baseAddress else { return r.input }
+        let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
+        let maxDepth = config.limits.maxJSONDepth - 1
+        do {
+            if let query { return try query.parseInput(bytes, maxDepth: maxDepth) }
+            return try JSONReader.parse(bytes, maxDepth: maxDepth)
+        } catch {
+            _ = try parse(body)
+            throw RequestError.bad(id: r.id, code: .badJSON, message: error.description)
         }
     }
 
@@ -515,10 +562,15 @@ final class Responder: Sendable {
 
     // MARK: - Helpers
 
-    /// A ULID-shaped, time-ordered id (DecisionLog/DecisionID.swift): sorting ids sorts
-    /// decisions by time, which the audit log and `policyd log show` rely on.
-    private func makeDecisionID() -> String {
-        DecisionIDGenerator.shared.next()
+    /// The part of a decision response between the decision id and `eval_ns`'s value, fixed
+    /// per snapshot generation and route: `,"bundles":{…},"path":"…","eval_ns":`.
+    static func responseTail(bundles: [String: BundleInfo], route: Route) -> [UInt8] {
+        var t = Array(",\"bundles\":".utf8)
+        t += ResponseWriter.bundlesJSON(bundles)
+        t += Array(",\"path\":".utf8)
+        t += route.textJSON
+        t += Array(",\"eval_ns\":".utf8)
+        return t
     }
 
     static func monotonicNs() -> Int64 {

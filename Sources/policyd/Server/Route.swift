@@ -71,29 +71,53 @@ struct RouteCache {
 /// handler, used only on its event loop).
 struct ConnectionState {
     var routes = RouteCache()
-    /// The response's `bundles` object for the snapshot generation that last answered.
-    var bundlesGeneration = -1
-    var bundlesJSON: [UInt8] = []
+    /// The response bytes fixed per snapshot generation and route (`Responder.responseTail`),
+    /// for the generation and route that last answered.
+    var tailGeneration = -1
+    var tailRoute: Route?
+    var tail: [UInt8] = []
+    /// This connection's decision ids.
+    var ids = ConnectionDecisionIDs()
     /// What the sinks staged for the current read batch.
     var batch = DecisionBatch()
     /// Entrypoints resolved against the policy that last answered here (by route text), so a
     /// decision does not walk the data tree by name; a new policy (swap) starts a new table.
-    /// Each PreparedQuery keeps its policy alive, so the identity cannot be reused meanwhile.
-    private var preparedPolicy: ObjectIdentifier?
+    private var preparedPolicy: CompiledPolicy?
     private var prepared: [String: PreparedQuery] = [:]
 
     init() {}
 
+    /// The route and query of the last call (a connection usually asks one entrypoint: no
+    /// string hashing per decision).
+    private var lastRoute: Route?
+    private var lastQuery: PreparedQuery?
+
     mutating func query(_ route: Route, in policy: CompiledPolicy) -> PreparedQuery {
-        let id = ObjectIdentifier(policy)
-        if preparedPolicy != id {
-            preparedPolicy = id
+        if preparedPolicy === policy, lastRoute === route, let q = lastQuery { return q }
+        if preparedPolicy !== policy {
+            // Queries hold their policy: drop them first so the uniqueness check below sees
+            // whether this connection holds the last reference.
             prepared.removeAll(keepingCapacity: true)
+            lastRoute = nil
+            lastQuery = nil
+            // A connection idle across two swaps holds the last reference to a policy the
+            // store has let go: freeing it (all its rules and data) is not the event loop's job.
+            if var old = preparedPolicy {
+                preparedPolicy = nil
+                if isKnownUniquelyReferenced(&old) { PolicyRetirement.release(old) }
+            }
+            preparedPolicy = policy
         }
-        if let q = prepared[route.text] { return q }
-        if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
-        let q = policy.prepare(path: route.segments)
-        prepared[route.text] = q
+        let q: PreparedQuery
+        if let hit = prepared[route.text] {
+            q = hit
+        } else {
+            if prepared.count >= RouteCache.capacity { prepared.removeAll(keepingCapacity: true) }
+            q = policy.prepare(path: route.segments)
+            prepared[route.text] = q
+        }
+        lastRoute = route
+        lastQuery = q
         return q
     }
 }

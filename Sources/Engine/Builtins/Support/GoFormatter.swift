@@ -128,16 +128,20 @@ struct GoFormatter {
             printArg(args[argNum], verb)
             argNum += 1
         }
-        if !reordered && argNum < args.count {
-            out += "%!(EXTRA "
-            for (k, a) in args[argNum...].enumerated() {
-                if k > 0 { out += ", " }
-                out += a.goType + "="
-                flags = Flags()
-                printArg(a, "v")
-            }
-            out += ")"
+        if !reordered { appendExtra(argNum) }
+    }
+
+    /// Go's `%!(EXTRA type=value, …)` for the arguments from `argNum` on that no verb used.
+    mutating func appendExtra(_ argNum: Int) {
+        guard argNum < args.count else { return }
+        out += "%!(EXTRA "
+        for (k, a) in args[argNum...].enumerated() {
+            if k > 0 { out += ", " }
+            out += a.goType + "="
+            flags = Flags()
+            printArg(a, "v")
         }
+        out += ")"
     }
 
     private func parseNum(_ fmt: [Unicode.Scalar], _ start: Int) -> (Int?, Int) {
@@ -175,10 +179,15 @@ struct GoFormatter {
         out += ")"
     }
 
-    private mutating func printArg(_ a: Arg, _ verb: Unicode.Scalar) {
+    mutating func printArg(_ a: Arg, _ verb: Unicode.Scalar) {
         if verb == "T" { pad(a.goType); return }
         switch a {
         case .int(let i):
+            // Plain `%d`/`%v`: the decimal digits as is (what fmtInteger produces without flags).
+            if verb == "d" || verb == "v", flags.width == nil, flags.prec == nil, !flags.plus, !flags.space {
+                out += String(i)
+                return
+            }
             fmtInteger(negative: i < 0, magnitude: BigInt(i).magnitude, verb: verb, arg: a)
         case .big(let b):
             switch verb {

@@ -1,0 +1,163 @@
+// Projected parsing (see InputShape): values are built only under the shape's keys; every
+// other value is skipped by a validating scanner that allocates nothing. The scanner checks
+// exactly what the full parser checks, in the same order, with the same messages and offsets
+// (strings with escapes are handed to the full parser's decoder), so a document is rejected by
+// the projected parse if and only if, and exactly as, the full parse rejects it.
+
+extension JSONReader {
+    /// Parses `bytes` keeping only what `shape` describes (nil: everything, as
+    /// `parse(_:maxDepth:)`). Invalid JSON anywhere in the document is rejected as by
+    /// `parse(_:maxDepth:)`; duplicate kept keys keep the last value.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, shape: InputShape?, maxDepth: Int = defaultMaxDepth)
+        throws(JSONParseError) -> Value
+    {
+        guard let shape else { return try parse(bytes, maxDepth: maxDepth) }
+        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: false)
+        defer { reader.releaseStack() }
+        reader.skipWhitespace()
+        let v = try reader.parseValue(depth: 0, shape: shape)
+        reader.skipWhitespace()
+        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
+        return v
+    }
+
+    /// `parseValue(depth:)` keeping only `shape` of an object (anything else is kept whole).
+    mutating func parseValue(depth: Int, shape: InputShape) throws(JSONParseError) -> Value {
+        guard pos < end, base[pos] == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
+        let d = depth + 1
+        if d > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
+        pos += 1
+        skipWhitespace()
+        if pos < end && base[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object(ObjectValue())
+        }
+        let first = stackCount
+        var sorted = true
+        var last = -1  // fields are in key order: increasing indexes mean sorted, unique keys
+        while true {
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+            let i = try keptField(shape)
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+            pos += 1
+            skipWhitespace()
+            if i >= 0 {
+                if i <= last { sorted = false }
+                last = i
+                push(shape.keyValues[i])
+                if let sub = shape.children[i] { push(try parseValue(depth: d, shape: sub)) } else { push(try parseValue(depth: d)) }
+            } else {
+                try skipValue(depth: d)
+            }
+            skipWhitespace()
+            guard pos < end else { throw error("unexpected end of JSON input") }
+            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if base[pos] == UInt8(ascii: "}") { pos += 1; break }
+            throw error("expected ',' or '}' in object")
+        }
+        return finishObject(first: first, sorted: sorted)
+    }
+
+    /// Reads an object key (at its opening quote) and returns the index of the shape's field
+    /// for it, or -1 when it is not kept.
+    private mutating func keptField(_ shape: InputShape) throws(JSONParseError) -> Int {
+        let quote = pos
+        pos += 1
+        let start = pos
+        while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                return shape.index(base + start, pos - 1 - start)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+        }
+        // Escapes, a control character or the end of input: decode (or fail) as the full parser does.
+        pos = quote
+        return shape.index(try parseString())
+    }
+
+    /// Validates and passes over one value (the mirror of `parseValue(depth:)`).
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard pos < end else { throw error("unexpected end of JSON input") }
+        switch base[pos] {
+        case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
+        case UInt8(ascii: "["): try skipArray(depth: depth + 1)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+        default: throw error("invalid character '\(Character(Unicode.Scalar(base[pos])))' looking for beginning of value")
+        }
+    }
+
+    private mutating func skipObject(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
+        pos += 1
+        skipWhitespace()
+        if pos < end && base[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+            try skipString()
+            skipWhitespace()
+            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+            pos += 1
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard pos < end else { throw error("unexpected end of JSON input") }
+            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if base[pos] == UInt8(ascii: "}") { pos += 1; return }
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    private mutating func skipArray(depth: Int) throws(JSONParseError) {
+        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
+        pos += 1
+        skipWhitespace()
+        if pos < end && base[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard pos < end else { throw error("unexpected end of JSON input") }
+            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if base[pos] == UInt8(ascii: "]") { pos += 1; return }
+            throw error("expected ',' or ']' in array")
+        }
+    }
+
+    /// Validates a string literal (at its opening quote) without building it.
+    private mutating func skipString() throws(JSONParseError) {
+        let quote = pos
+        pos += 1
+        while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { break }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                return
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+        }
+        // Escapes (rare in keys and values agents send): the full decoder validates them.
+        pos = quote
+        _ = try parseString()
+    }
+}
