@@ -190,7 +190,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "policyd"))
     ap.add_argument("--out", default=os.path.join(HERE, "policyd.order"))
-    ap.add_argument("--rounds", type=int, default=20, help="workload rounds (connections) per scenario")
+    ap.add_argument("--rounds", type=int, default=3, help="workload rounds (connections) per scenario")
     ap.add_argument("--ring", type=int, default=2, help="pages left executable at once (tracer; 2 is the most precise)")
     ap.add_argument("--fresh", action="store_true", help="ignore the existing ordering file (see below)")
     ap.add_argument("--check", action="store_true")
@@ -218,6 +218,11 @@ def main():
         i = bisect.bisect_right(addrs, a) - 1
         if i >= 0 and a < syms[i][0] + max(syms[i][1], 1):
             return syms[i]
+        # Code past the end of the symbol before it (a function part the compiler emits without
+        # a symbol, in the same section) or assembly without symbol sizes (BoringSSL's .S
+        # files): naming the closest symbol before it moves its section, and with it this code.
+        if i >= 0 and (a - syms[i][0] - syms[i][1] < 4096 or (syms[i][1] == 0 and a - syms[i][0] < 65536)):
+            return syms[i]
         return None
 
     if args.check:
@@ -232,7 +237,7 @@ def main():
         for o in offsets:
             s = symbol_at(o)
             if (o - seg_off + seg_va) >= end:
-                outside[o >> 12] = s[2] if s else "?"
+                outside[o >> 12] = s[2] if s else "? %x" % (o - seg_off + seg_va)
         print("code pages run: %d (%.2f MiB); ordered region ends %.2f MiB into .text; pages beyond it: %d"
               % (len(pages), len(pages) / 256, (end - seg_va) / 1048576, len(outside)))
         for page, name in sorted(outside.items())[:40]:

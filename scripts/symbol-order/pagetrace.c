@@ -5,9 +5,10 @@
 // entry into a page: the handler appends "first-address\n" (hex, as a file offset) to
 // $PAGETRACE_OUT the first time it sees that address, makes the page executable, and
 // re-protects the page that left a small ring of recently opened pages
-// ($PAGETRACE_RING pages, default 8). So every jump between pages is seen, not only the first
-// touch of a page: the addresses name the functions actually entered, at instruction
-// precision, where a page-level trace only says "something on this page ran".
+// ($PAGETRACE_RING pages, default 2: the fewest that let an instruction straddle two pages;
+// 0 records first touches only). So every jump between pages is seen, not only the first touch
+// of a page: the addresses name the functions actually entered, where a page-level trace only
+// says "something on this page ran" (a callee on its caller's page is still not seen).
 // Run the traced program with SWIFT_BACKTRACE=enable=no (the Swift backtracer would replace
 // this SIGSEGV handler). Slow (one signal per page change); for profiling runs only.
 #define _GNU_SOURCE
@@ -27,7 +28,7 @@ static int out_fd = -1;
 #define RING_MAX 64
 static _Atomic uintptr_t ring[RING_MAX];
 static _Atomic unsigned ring_next;
-static unsigned ring_size = 8;
+static unsigned ring_size = 2;
 
 #define SEEN_SIZE (1u << 22)  // open addressing set of recorded addresses (0 = empty)
 static _Atomic uintptr_t *seen;
