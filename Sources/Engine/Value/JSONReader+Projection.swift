@@ -25,24 +25,14 @@ extension JSONReader {
     mutating func parseValue(depth: Int, shape: InputShape) throws(JSONParseError) -> Value {
         guard pos < end, base[pos] == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
         let d = depth + 1
-        if d > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
-        pos += 1
-        skipWhitespace()
-        if pos < end && base[pos] == UInt8(ascii: "}") {
-            pos += 1
-            return .object(ObjectValue())
-        }
+        if try openContainer(depth: d, close: UInt8(ascii: "}")) { return .object(ObjectValue()) }
         let first = stackCount
         var sorted = true
         var last = -1  // fields are in key order: increasing indexes mean sorted, unique keys
-        while true {
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+        repeat {
+            try expectKey()
             let i = try keptField(shape)
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
-            pos += 1
-            skipWhitespace()
+            try expectColon()
             if i >= 0 {
                 if i <= last { sorted = false }
                 last = i
@@ -51,12 +41,7 @@ extension JSONReader {
             } else {
                 try skipValue(depth: d)
             }
-            skipWhitespace()
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if base[pos] == UInt8(ascii: "}") { pos += 1; break }
-            throw error("expected ',' or '}' in object")
-        }
+        } while try nextMember(close: UInt8(ascii: "}"))
         return finishObject(first: first, sorted: sorted)
     }
 
@@ -98,47 +83,21 @@ extension JSONReader {
     }
 
     private mutating func skipObject(depth: Int) throws(JSONParseError) {
-        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
-        pos += 1
-        skipWhitespace()
-        if pos < end && base[pos] == UInt8(ascii: "}") {
-            pos += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+        if try openContainer(depth: depth, close: UInt8(ascii: "}")) { return }
+        repeat {
+            try expectKey()
             try skipString()
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
-            pos += 1
-            skipWhitespace()
+            try expectColon()
             try skipValue(depth: depth)
-            skipWhitespace()
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if base[pos] == UInt8(ascii: "}") { pos += 1; return }
-            throw error("expected ',' or '}' in object")
-        }
+        } while try nextMember(close: UInt8(ascii: "}"))
     }
 
     private mutating func skipArray(depth: Int) throws(JSONParseError) {
-        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
-        pos += 1
-        skipWhitespace()
-        if pos < end && base[pos] == UInt8(ascii: "]") {
-            pos += 1
-            return
-        }
-        while true {
+        if try openContainer(depth: depth, close: UInt8(ascii: "]")) { return }
+        repeat {
             skipWhitespace()
             try skipValue(depth: depth)
-            skipWhitespace()
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if base[pos] == UInt8(ascii: "]") { pos += 1; return }
-            throw error("expected ',' or ']' in array")
-        }
+        } while try nextMember(close: UInt8(ascii: "]"))
     }
 
     /// Validates a string literal (at its opening quote) without building it.

@@ -158,33 +158,59 @@ public struct JSONReader {
         pos += n
     }
 
-    private mutating func parseObject(depth: Int) throws(JSONParseError) -> Value {
+    /// Enters the `{` or `[` at `pos`, nested `depth` deep: true when the container is empty
+    /// (its closing byte is consumed too).
+    @inline(__always)
+    mutating func openContainer(depth: Int, close: UInt8) throws(JSONParseError) -> Bool {
         if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
         pos += 1
         skipWhitespace()
-        if pos < end && base[pos] == UInt8(ascii: "}") {
+        if pos < end && base[pos] == close {
             pos += 1
-            return .object(ObjectValue())
+            return true
         }
+        return false
+    }
+
+    /// Before an object key: whitespace, then its opening quote (not consumed).
+    @inline(__always)
+    mutating func expectKey() throws(JSONParseError) {
+        skipWhitespace()
+        guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+    }
+
+    /// After an object key: the `:` and the whitespace around it.
+    @inline(__always)
+    mutating func expectColon() throws(JSONParseError) {
+        skipWhitespace()
+        guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+        pos += 1
+        skipWhitespace()
+    }
+
+    /// After a member or element: true at `,` (another follows), false at the container's
+    /// closing byte (consumed).
+    @inline(__always)
+    mutating func nextMember(close: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < end else { throw error("unexpected end of JSON input") }
+        if base[pos] == UInt8(ascii: ",") { pos += 1; return true }
+        if base[pos] == close { pos += 1; return false }
+        throw error(close == UInt8(ascii: "}") ? "expected ',' or '}' in object" : "expected ',' or ']' in array")
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> Value {
+        if try openContainer(depth: depth, close: UInt8(ascii: "}")) { return .object(ObjectValue()) }
         let first = stackCount
         var sorted = true
-        while true {
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw error("expected string for object key") }
+        repeat {
+            try expectKey()
             let key = Value.string(try parseString())
-            skipWhitespace()
-            guard pos < end, base[pos] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
-            pos += 1
-            skipWhitespace()
+            try expectColon()
             if sorted, stackCount > first, Value.compare(stack[stackCount - 2], key) >= 0 { sorted = false }
             push(key)
             push(try parseValue(depth: depth))
-            skipWhitespace()
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if base[pos] == UInt8(ascii: "}") { pos += 1; break }
-            throw error("expected ',' or '}' in object")
-        }
+        } while try nextMember(close: UInt8(ascii: "}"))
         return finishObject(first: first, sorted: sorted)
     }
 
@@ -238,23 +264,12 @@ public struct JSONReader {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> Value {
-        if depth > maxDepth { throw error("JSON nested deeper than \(maxDepth) levels") }
-        pos += 1
-        skipWhitespace()
-        if pos < end && base[pos] == UInt8(ascii: "]") {
-            pos += 1
-            return .array([])
-        }
+        if try openContainer(depth: depth, close: UInt8(ascii: "]")) { return .array([]) }
         let first = stackCount
-        while true {
+        repeat {
             skipWhitespace()
             push(try parseValue(depth: depth))
-            skipWhitespace()
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            if base[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if base[pos] == UInt8(ascii: "]") { pos += 1; break }
-            throw error("expected ',' or ']' in array")
-        }
+        } while try nextMember(close: UInt8(ascii: "]"))
         let items = moveOut(from: first, count: stackCount - first, step: 1)
         stackCount = first
         return .array(items)

@@ -49,21 +49,30 @@ public final class DecisionIDGenerator: Sendable {
 
     /// 48 + 80 = 128 bits → 26 characters of 5 bits (the first character carries 3 bits).
     static func encode(ms: UInt64, hi: UInt16, lo: UInt64) -> String {
-        var out = [UInt8](repeating: 0, count: 26)
-        var t = ms & 0xFFFF_FFFF_FFFF
-        for i in stride(from: 9, through: 0, by: -1) {
-            out[i] = alphabet[Int(t & 31)]
-            t >>= 5
+        String(unsafeUninitializedCapacity: 26) { out in
+            write(ms: ms, hi: hi, lo: lo, to: out.baseAddress!)
+            return 26
         }
-        // 80 tail bits = hi (16) ++ lo (64), 16 characters.
-        var l = lo
-        var h = UInt64(hi)
-        for i in stride(from: 25, through: 10, by: -1) {
-            out[i] = alphabet[Int(l & 31)]
-            l = (l >> 5) | ((h & 31) << 59)
-            h >>= 5
+    }
+
+    /// Writes the 26 characters of an id to `p` (the response writer puts them straight into
+    /// its buffer).
+    static func write(ms: UInt64, hi: UInt16, lo: UInt64, to p: UnsafeMutablePointer<UInt8>) {
+        alphabet.withUnsafeBufferPointer { a in
+            var t = ms & 0xFFFF_FFFF_FFFF
+            for i in stride(from: 9, through: 0, by: -1) {
+                p[i] = a[Int(t & 31)]
+                t >>= 5
+            }
+            // 80 tail bits = hi (16) ++ lo (64), 16 characters.
+            var l = lo
+            var h = UInt64(hi)
+            for i in stride(from: 25, through: 10, by: -1) {
+                p[i] = a[Int(l & 31)]
+                l = (l >> 5) | ((h & 31) << 59)
+                h >>= 5
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The millisecond timestamp encoded in an id, or nil if it is not one of ours.

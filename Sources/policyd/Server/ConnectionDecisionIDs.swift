@@ -68,27 +68,12 @@ struct ConnectionDecisionIDs {
         let start = out.writerIndex + 1
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: 28) { raw in
             let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            Self.alphabet.withUnsafeBufferPointer { a in
-                p[0] = UInt8(ascii: "\"")
-                var t = t0 & 0xFFFF_FFFF_FFFF
-                for i in stride(from: 10, through: 1, by: -1) {
-                    p[i] = a[Int(t & 31)]
-                    t >>= 5
-                }
-                // 80 tail bits = hi (16) ++ lo (64), 16 characters.
-                var l = lo
-                var h = UInt64(hi)
-                for i in stride(from: 26, through: 11, by: -1) {
-                    p[i] = a[Int(l & 31)]
-                    l = (l >> 5) | ((h & 31) << 59)
-                    h >>= 5
-                }
-                p[27] = UInt8(ascii: "\"")
-            }
+            p[0] = UInt8(ascii: "\"")
+            DecisionIDGenerator.write(ms: t0, hi: hi, lo: lo, to: p + 1)
+            p[27] = UInt8(ascii: "\"")
             return 28
         }
         return start
     }
 
-    private static let alphabet = DecisionIDGenerator.alphabet
 }
