@@ -42,7 +42,8 @@ struct RawInput {
 protocol DecisionSink: Sendable {
     func record(_ event: DecisionEvent)
     /// Whether `record` would keep a decision with this verdict (cheap, no side effects): the
-    /// request path builds no event when no sink wants it.
+    /// request path builds no event when no sink wants it. The answer must be fixed for the
+    /// sink's lifetime (it follows configuration): callers ask once (`WantedOutcomes`).
     func wants(_ verdict: Verdict, failed: Bool) -> Bool
     /// Whether this sink uses the input's JSON text (then the request path passes the
     /// input's bytes as `RawInput`).
@@ -86,19 +87,53 @@ extension DecisionSink {
     func flush(_ batch: inout DecisionBatch) {}
 }
 
-/// Fans one event out to several sinks.
+/// A sink's `wants` answers for every (verdict, failed) pair, asked once: one bit each, so the
+/// request path tests a bit instead of calling through an existential per decision.
+struct WantedOutcomes: Sendable, Equatable {
+    private var bits: UInt8 = 0
+
+    init(_ sink: some DecisionSink) {
+        for v in [Verdict.allow, .deny, .escalate] {
+            for failed in [false, true] where sink.wants(v, failed: failed) { bits |= Self.bit(v, failed: failed) }
+        }
+    }
+
+    /// What any of several sinks wants.
+    init(union: [WantedOutcomes]) { bits = union.reduce(0) { $0 | $1.bits } }
+
+    func contains(_ verdict: Verdict, failed: Bool) -> Bool { bits & Self.bit(verdict, failed: failed) != 0 }
+    var isEmpty: Bool { bits == 0 }
+
+    private static func bit(_ v: Verdict, failed: Bool) -> UInt8 {
+        let i: UInt8 = switch v { case .allow: 0; case .deny: 1; case .escalate: 2 }
+        return 1 << (i * 2 + (failed ? 1 : 0))
+    }
+}
+
+/// Fans one event out to several sinks. What each sink wants is asked once, here.
 struct DecisionSinks: DecisionSink {
-    var sinks: [any DecisionSink]
+    let sinks: [any DecisionSink]
+    private let wanted: [WantedOutcomes]
+    private let any: WantedOutcomes
+    let wantsInputJSON: Bool
+    let usesInputValue: Bool
+
+    init(sinks: [any DecisionSink]) {
+        self.sinks = sinks
+        wanted = sinks.map { WantedOutcomes($0) }
+        wantsInputJSON = sinks.contains { $0.wantsInputJSON }
+        usesInputValue = sinks.contains { $0.usesInputValue }
+        any = WantedOutcomes(union: wanted)
+    }
+
     func record(_ event: DecisionEvent) {
-        for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) { s.record(event) }
+        let failed = event.outcome.error != nil
+        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) { s.record(event) }
     }
-    func wants(_ verdict: Verdict, failed: Bool) -> Bool {
-        sinks.contains { $0.wants(verdict, failed: failed) }
-    }
-    var wantsInputJSON: Bool { sinks.contains { $0.wantsInputJSON } }
-    var usesInputValue: Bool { sinks.contains { $0.usesInputValue } }
+    func wants(_ verdict: Verdict, failed: Bool) -> Bool { any.contains(verdict, failed: failed) }
     func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
-        for s in sinks where s.wants(event.outcome.verdict, failed: event.outcome.error != nil) {
+        let failed = event.outcome.error != nil
+        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) {
             s.record(event, rawInput: rawInput, batch: &batch)
         }
     }

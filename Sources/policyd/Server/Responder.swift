@@ -37,6 +37,8 @@ final class Responder: Sendable {
     private let bufferAllocator = ByteBufferAllocator()
     /// Some sink takes the input as JSON text (the decision log without masks).
     private let sinkWantsInputJSON: Bool
+    /// The outcomes some sink keeps (the sink's `wants`, asked once).
+    private let sinkWants: WantedOutcomes?
     /// No sink reads the parsed input: a decision parses only what its policy can observe.
     private let projectInput: Bool
 
@@ -60,6 +62,7 @@ final class Responder: Sendable {
         }
         kindRoutes = kinds
         sinkWantsInputJSON = sink?.wantsInputJSON ?? false
+        sinkWants = sink.map { WantedOutcomes($0) }
         projectInput = !(sink?.usesInputValue ?? false)
     }
 
@@ -433,7 +436,7 @@ final class Responder: Sendable {
 
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
-        if let sink, sink.wants(outcome.verdict, failed: outcome.error != nil) {
+        if let sink, let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil) {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
             let whole = !r.inputDeferred || query?.inputShape == nil
