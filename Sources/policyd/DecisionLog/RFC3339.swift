@@ -50,19 +50,7 @@ enum RFC3339 {
         var tm = tm()
         gmtime_r(&secs, &tm)
         guard (0...9999).contains(Int(tm.tm_year) + 1900) else { return out.append(contentsOf: general(tm, frac).utf8) }
-        func put(_ v: Int, _ width: Int) {
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var v = v
-            withUnsafeMutableBytes(of: &digits) { d in
-                var k = width - 1
-                while k >= 0 {
-                    d[k] = UInt8(48 + v % 10)
-                    v /= 10
-                    k -= 1
-                }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[0..<width]))
-            }
-        }
+        func put(_ v: Int, _ width: Int) { appendDigits(v, width: width, to: &out) }
         put(Int(tm.tm_year) + 1900, 4); out.append(UInt8(ascii: "-")); put(Int(tm.tm_mon) + 1, 2)
         out.append(UInt8(ascii: "-")); put(Int(tm.tm_mday), 2); out.append(UInt8(ascii: "T")); put(Int(tm.tm_hour), 2)
         out.append(UInt8(ascii: ":")); put(Int(tm.tm_min), 2); out.append(UInt8(ascii: ":")); put(Int(tm.tm_sec), 2)
@@ -73,6 +61,21 @@ enum RFC3339 {
             put(frac, digits)
         }
         out.append(UInt8(ascii: "Z"))
+    }
+
+    /// `v` (0 ≤ v < 10^width, width ≤ 9) as exactly `width` decimal digits, zero-padded.
+    static func appendDigits(_ v: Int, width: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var v = v
+        withUnsafeMutableBytes(of: &digits) { d in
+            var k = width - 1
+            while k >= 0 {
+                d[k] = UInt8(48 + v % 10)
+                v /= 10
+                k -= 1
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[0..<width]))
+        }
     }
 
     /// The `YYYY-MM-DDTHH:MM:SS` part of the last second formatted: consecutive decisions
@@ -104,16 +107,7 @@ enum RFC3339 {
             out.append(UInt8(ascii: "."))
             var digits = 9
             while frac % 10 == 0 { frac /= 10; digits -= 1 }
-            var d: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &d) { b in
-                var k = digits - 1
-                while k >= 0 {
-                    b[k] = UInt8(48 + frac % 10)
-                    frac /= 10
-                    k -= 1
-                }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<digits]))
-            }
+            appendDigits(frac, width: digits, to: &out)
         }
         out.append(UInt8(ascii: "Z"))
     }
