@@ -51,16 +51,9 @@ extension JSONReader {
         let quote = pos
         pos += 1
         let start = pos
-        while pos < end {
-            pos = plainRun(from: pos)
-            guard pos < end else { break }
-            let c = base[pos]
-            if c == UInt8(ascii: "\"") {
-                pos += 1
-                return shape.index(base + start, pos - 1 - start)
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+        if try scanPlainString() {
+            pos += 1
+            return shape.index(base + start, pos - 1 - start)
         }
         // Escapes, a control character or the end of input: decode (or fail) as the full parser does.
         pos = quote
@@ -104,16 +97,9 @@ extension JSONReader {
     private mutating func skipString() throws(JSONParseError) {
         let quote = pos
         pos += 1
-        while pos < end {
-            pos = plainRun(from: pos)
-            guard pos < end else { break }
-            let c = base[pos]
-            if c == UInt8(ascii: "\"") {
-                pos += 1
-                return
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+        if try scanPlainString() {
+            pos += 1
+            return
         }
         // Escapes (rare in keys and values agents send): the full decoder validates them.
         pos = quote

@@ -320,25 +320,34 @@ public struct JSONReader {
         return n.description.utf8.elementsEqual(text)
     }
 
+    /// From just inside a string literal: passes over plain content (validating UTF-8). True
+    /// with `pos` on the closing quote; false with `pos` at the first escape or control character
+    /// or at the end of input, where the full decoder in `parseString` takes over.
+    @inline(__always)
+    mutating func scanPlainString() throws(JSONParseError) -> Bool {
+        while pos < end {
+            pos = plainRun(from: pos)
+            guard pos < end else { return false }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") { return true }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return false }
+            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+        }
+        return false
+    }
+
     /// Parses a string literal, validating UTF-8 and decoding escapes (including surrogate pairs).
     mutating func parseString() throws(JSONParseError) -> String {
         pos += 1  // opening quote
         let start = pos
         // Fast path: no escapes; the string is the source bytes (validated in place).
-        while pos < end {
-            pos = plainRun(from: pos)
-            guard pos < end else { break }
-            let c = base[pos]
-            if c == UInt8(ascii: "\"") {
-                let length = pos - start
-                pos += 1
-                if interner != nil, length >= JSONInterner.minLength, length <= JSONInterner.maxLength {
-                    return interner!.string(base, offset: start, length: length)
-                }
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
+        if try scanPlainString() {
+            let length = pos - start
+            pos += 1
+            if interner != nil, length >= JSONInterner.minLength, length <= JSONInterner.maxLength {
+                return interner!.string(base, offset: start, length: length)
             }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            if c >= 0x80 { pos += try utf8SequenceLength(c) } else { pos += 1 }
+            return String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
         }
         var bytes = [UInt8](UnsafeBufferPointer(start: base + start, count: pos - start))
         while pos < end {

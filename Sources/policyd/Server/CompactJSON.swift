@@ -5,6 +5,23 @@
 enum CompactJSON {
     /// The compact bytes appended to `out` (no string in between).
     static func append(_ src: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        forEachKept(src) { out.append($0) }
+    }
+
+    static func text(_ src: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: src.count) { out in
+            var k = 0
+            forEachKept(src) { c in
+                out[k] = c
+                k += 1
+            }
+            return k
+        }
+    }
+
+    /// Calls `body` with each byte of `src` that is not whitespace between tokens.
+    @inline(__always)
+    private static func forEachKept(_ src: UnsafeRawBufferPointer, _ body: (UInt8) -> Void) {
         var inString = false
         var escaped = false
         for c in src {
@@ -21,33 +38,7 @@ enum CompactJSON {
             } else if c == UInt8(ascii: "\"") {
                 inString = true
             }
-            out.append(c)
-        }
-    }
-
-    static func text(_ src: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: src.count) { out in
-            var k = 0
-            var inString = false
-            var escaped = false
-            for c in src {
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if c == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if c == UInt8(ascii: "\"") {
-                        inString = false
-                    }
-                } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
-                    continue
-                } else if c == UInt8(ascii: "\"") {
-                    inString = true
-                }
-                out[k] = c
-                k += 1
-            }
-            return k
+            body(c)
         }
     }
 }
