@@ -165,37 +165,14 @@ struct InputUse {
 /// reachable rules once) and shared by every `PreparedQuery` for the same node.
 final class InputShapeCache: @unchecked Sendable {
     private var shapes: [Int: InputShape?] = [:]
-    private let lock: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        lock = .allocate(capacity: 1)
-        pthread_mutex_init(lock, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-    }
+    private let lock = Lock()
 
     func shape(_ entry: Entrypoint) -> InputShape? {
         guard let node = entry.node else { return InputUse.shape(entry) }
-        pthread_mutex_lock(lock)
-        if let s = shapes[node.id] {
-            pthread_mutex_unlock(lock)
-            return s
-        }
-        pthread_mutex_unlock(lock)
+        if let s = lock.withLock({ shapes[node.id] }) { return s }
         // Computed outside the lock: two threads may both compute it; the answers are equal.
         let s = InputUse.shape(entry)
-        pthread_mutex_lock(lock)
-        shapes[node.id] = .some(s)
-        pthread_mutex_unlock(lock)
+        lock.withLock { shapes[node.id] = .some(s) }
         return s
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
