@@ -67,6 +67,56 @@ def seeds_agentcy(rng, n):
     return out
 
 
+# Arithmetic: numbers arrive as text (to_number keeps the spelling, as a policy literal or JSON
+# input would) plus one raw JSON number; results are compared as json.marshal text, which is
+# exact (a JSON float in the answer would lose OPA's 20-digit results in Python).
+ARITH = """package arith
+import rego.v1
+a := to_number(input.a)
+b := to_number(input.b)
+c := input.c
+sum := json.marshal(a + b)
+diff := json.marshal(a - b)
+prod := json.marshal(a * b)
+quot := json.marshal(a / b) if b != 0
+mod := json.marshal(a % b) if { b != 0; round(a) == a; round(b) == b }
+order := [a < b, a == b, a > c, b == c]
+rounded := json.marshal([round(a), ceil(a), floor(a), abs(a)])
+agg := json.marshal([sum([a, b, c]), product([a, c]), max([a, b]), min([b, c])])
+chain := json.marshal(((a + c) * 3 - b) / 7)
+text := sprintf("%v %v %d", [a / 3, [a * b], c])
+"""
+
+
+def random_number_text(rng):
+    kind = rng.randrange(8)
+    sign = rng.choice(["", "", "-"])
+    if kind == 0:
+        return sign + str(rng.randrange(0, 1000))
+    if kind == 1:
+        return sign + str(rng.randrange(2**62, 2**63))
+    if kind == 2:
+        return sign + str(rng.randrange(10**25, 10**31))
+    if kind == 3:
+        return sign + "%d.%d" % (rng.randrange(0, 100), rng.randrange(1, 1000))
+    if kind == 4:
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(16, 26)))
+        return sign + "0." + digits + "7"
+    if kind == 5:
+        return sign + "%de%d" % (rng.randrange(1, 10), rng.randrange(-12, 40))
+    if kind == 6:
+        return sign + "%d.%de%d" % (rng.randrange(1, 10), rng.randrange(1, 100), rng.choice([-300, -7, 6, 21, 300]))
+    return sign + rng.choice(["0.1", "0.2", "0.3", "1.1", "3", "7", "0.5", "2.5", "1e21", "12345678.5"])
+
+
+def seeds_arith(rng, n):
+    out = []
+    for _ in range(n):
+        c = rng.choice([0, 1, -3, 7, 2**53 + 1, 10**20, 0.5, 0.1, -2.25, 1234567.5, 1e-7])
+        out.append({"a": random_number_text(rng), "b": random_number_text(rng), "c": c})
+    return out
+
+
 def leaves(v, path=()):
     if isinstance(v, dict):
         for k, x in v.items():
@@ -204,6 +254,7 @@ def main():
         failures += compare(c["name"], args.engine, src, src, c["query"], data, inputs, replay=replay)
     failures += compare("behavry.authz", args.engine, BEHAVRY, BEHAVRY, "data.behavry.authz", {},
                         seeds_behavry(rng, args.count), replay=replay)
+    failures += compare("arithmetic", args.engine, ARITH, ARITH, "data.arith", {}, seeds_arith(rng, args.count))
     failures += compare("agentcy.connectors (v0)", args.engine, AGENTCY_V0, AGENTCY_V1, "data.agentcy.connectors", {},
                         seeds_agentcy(rng, args.count), v0=True)
     if replay:

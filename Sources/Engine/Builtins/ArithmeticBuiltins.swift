@@ -16,13 +16,7 @@ enum ArithmeticBuiltins {
         Builtin("mul", arity: 2) { a, _ in .number(NumberMath.mul(try a.number(0), try a.number(1))) },
         Builtin("div", arity: 2) { a, _ in .number(try NumberMath.div(try a.number(0), try a.number(1))) },
         Builtin("rem", arity: 2) { a, _ in .number(try NumberMath.rem(try a.number(0), try a.number(1))) },
-        Builtin("abs", arity: 1) { a, _ in
-            switch try a.number(0) {
-            case .int(let i) where i != Int.min: return .int(Swift.abs(i))
-            case .float(let d): return .number(Number(Swift.abs(d)))
-            case let n: return .number(Number(Swift.abs(n.exactBigInt!)))
-            }
-        },
+        Builtin("abs", arity: 1) { a, _ in .number(NumberMath.abs(try a.number(0))) },
         Builtin("round", arity: 1) { a, _ in roundWith(try a.number(0), .toNearestOrAwayFromZero) },
         Builtin("ceil", arity: 1) { a, _ in roundWith(try a.number(0), .up) },
         Builtin("floor", arity: 1) { a, _ in roundWith(try a.number(0), .down) },
@@ -38,8 +32,7 @@ enum ArithmeticBuiltins {
     ]
 
     private static func roundWith(_ n: Number, _ rule: FloatingPointRoundingRule) -> Value {
-        if case .float(let d) = n { return .number(Number(d.rounded(rule))) }
-        return .number(n)
+        .number(NumberMath.round(n, rule))
     }
 
     private static func range(_ a: Arguments, step: Int) throws -> Value {

@@ -38,7 +38,13 @@ enum ConversionBuiltins {
     static func parseNumber(_ s: String) throws -> Number {
         let padded = s.unicodeScalars.first.map { $0.properties.isWhitespace } == true
             || s.unicodeScalars.last.map { $0.properties.isWhitespace } == true
-        if !padded, let n = Number.parse(s) { return n }
+        if !padded, let n = Number.parse(s) {
+            // OPA validates with a float64 parse first, so numbers beyond its range fail.
+            if let d = Double(s), d.isInfinite {
+                throw BuiltinError(.builtin, "strconv.ParseFloat: parsing \(GoQuote.quote(s)): value out of range")
+            }
+            return n
+        }
         let lower = s.lowercased()
         let goFloat = !padded && !lower.contains("x") && !lower.contains("_") && Double(s) != nil
         if !goFloat {

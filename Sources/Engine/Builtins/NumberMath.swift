@@ -1,42 +1,60 @@
 import BigInt
 
-/// Exact-where-possible arithmetic on Rego numbers: 64-bit ints with overflow into BigInt,
-/// floats as Double with OPA-like decimal cleanup (`0.1 + 0.2` is `0.3`).
+/// Rego arithmetic with OPA's results: integers (by value: `1e20`, `5.0` count) are exact at any
+/// size; anything else is computed at 64-bit mantissa precision (`WideFloat`) and kept there, so
+/// `1/3` is 0.33333333333333333334 and `0.1 + 0.2` is 0.3. Division always goes through the
+/// float (`10^29 / 10` keeps 20 digits), as OPA's does. See docs/values.md.
 enum NumberMath {
+    @inline(__always)
     static func add(_ a: Number, _ b: Number) -> Number {
         if case .int(let x) = a, case .int(let y) = b {
             let (r, o) = x.addingReportingOverflow(y)
             if !o { return .int(r) }
         }
-        if let x = a.exactBigInt, let y = b.exactBigInt, a.isExactInteger, b.isExactInteger { return Number(x + y) }
-        return cleaned(a.doubleValue + b.doubleValue)
+        return addSlow(a, b)
     }
 
+    static func addSlow(_ a: Number, _ b: Number) -> Number {
+        if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x + y) }
+        return .fromWide(a.wideValue + b.wideValue)
+    }
+
+    @inline(__always)
     static func sub(_ a: Number, _ b: Number) -> Number {
         if case .int(let x) = a, case .int(let y) = b {
             let (r, o) = x.subtractingReportingOverflow(y)
             if !o { return .int(r) }
         }
-        if let x = a.exactBigInt, let y = b.exactBigInt, a.isExactInteger, b.isExactInteger { return Number(x - y) }
-        return cleaned(a.doubleValue - b.doubleValue)
+        return subSlow(a, b)
     }
 
+    static func subSlow(_ a: Number, _ b: Number) -> Number {
+        if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x - y) }
+        return .fromWide(a.wideValue - b.wideValue)
+    }
+
+    @inline(__always)
     static func mul(_ a: Number, _ b: Number) -> Number {
         if case .int(let x) = a, case .int(let y) = b {
             let (r, o) = x.multipliedReportingOverflow(by: y)
             if !o { return .int(r) }
         }
-        if let x = a.exactBigInt, let y = b.exactBigInt, a.isExactInteger, b.isExactInteger { return Number(x * y) }
-        return cleaned(a.doubleValue * b.doubleValue)
+        return mulSlow(a, b)
+    }
+
+    static func mulSlow(_ a: Number, _ b: Number) -> Number {
+        if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x * y) }
+        return .fromWide(a.wideValue * b.wideValue)
     }
 
     static func div(_ a: Number, _ b: Number) throws -> Number {
-        if b.doubleValue == 0, b.isInteger || b.doubleValue == 0 { throw BuiltinError.failure("divide by zero") }
-        if let x = a.exactBigInt, let y = b.exactBigInt, a.isExactInteger, b.isExactInteger, y != 0 {
-            let (q, r) = x.quotientAndRemainder(dividingBy: y)
-            if r == 0 { return Number(q) }
+        if case .int(let x) = a, case .int(let y) = b, y != 0, y != -1, x % y == 0 {
+            // Exact and below 2^63: the 64-bit float quotient is this integer too.
+            return .int(x / y)
         }
-        return cleaned(a.doubleValue / b.doubleValue)
+        let d = b.wideValue
+        if d == 0 { throw BuiltinError.failure("divide by zero") }
+        return .fromWide(a.wideValue / d)
     }
 
     static func rem(_ a: Number, _ b: Number) throws -> Number {
@@ -51,36 +69,27 @@ enum NumberMath {
         return Number(x % y)
     }
 
-    /// Rounds float noise from binary arithmetic to 15 significant digits when that is the
-    /// shorter spelling, as OPA's decimal arithmetic would print it.
-    static func cleaned(_ d: Double) -> Number {
-        guard d.isFinite else { return .float(d) }
-        let short = d.description
-        let digits = short.filter { $0.isNumber }.count
-        if digits >= 16 {
-            let s = String(format15: d)
-            if let r = Double(s), abs(r - d) <= abs(d) * 1e-14 { return Number(r) }
+    /// `abs`: exact on `Int`, otherwise at 64-bit precision like the other operators
+    /// (`abs(-123456789012345678901234567890)` keeps 20 digits, as OPA's does).
+    static func abs(_ n: Number) -> Number {
+        if case .int(let i) = n, i != Int.min { return .int(Swift.abs(i)) }
+        return .fromWide(Swift.abs(n.wideValue))
+    }
+
+    /// round/ceil/floor: the 64-bit float rounded, as its exact integer value. OPA derives
+    /// floor from the truncated integer's sign, so on (-1, 0) floor is 0 and ceil is 1; we
+    /// reproduce that (`ceil(-0.5)` is 1 in OPA).
+    static func round(_ n: Number, _ rule: FloatingPointRoundingRule) -> Number {
+        if case .int = n { return n }
+        let w = n.wideValue
+        switch rule {
+        case .down, .up:
+            let t = w.rounded(.towardZero)
+            if t == w { return .exactInteger(t) }
+            let floor = t < 0 ? t - 1 : t
+            return .exactInteger(rule == .down ? floor : floor + 1)
+        default:
+            return .exactInteger(w.rounded(rule))
         }
-        return Number(d)
     }
 }
-
-extension Number {
-    /// True for `.int`/`.big`, and for floats with integral value.
-    var isExactInteger: Bool { isInteger }
-}
-
-extension String {
-    /// `%.15g` without Foundation.
-    init(format15 d: Double) {
-        var buf = [CChar](repeating: 0, count: 64)
-        _ = withVaList([d]) { vsnprintf(&buf, 64, "%.15g", $0) }
-        self = String(cString: buf)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

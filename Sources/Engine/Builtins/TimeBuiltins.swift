@@ -96,6 +96,10 @@ enum TimeBuiltins {
         switch n {
         case .int(let i): return Int64(i)
         case .big: return nil
+        case .wide(let box):
+            let w = box.value
+            guard w.isFinite, w.rounded(.towardZero) == w, w >= -9.223372036854775808e18, w < 9.223372036854775808e18 else { return nil }
+            return Int64(w)
         case .float(let d):
             guard d.isFinite, d.rounded(.towardZero) == d, d >= -9.223372036854775808e18, d < 9.223372036854775808e18 else { return nil }
             return Int64(d)

@@ -158,6 +158,12 @@ extension Parser {
         case .minus, .dot:
             let prefixIsMinus = t.kind == .minus
             advance()
+            if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
+                // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.
+                let operand = try parseTerm()
+                term = callTerm("minus", [Term(.scalar(.number(.int(0))), location: loc), operand], infix: .minus, at: loc)
+                break
+            }
             var text = prefixIsMinus ? "-" : "0."
             if prefixIsMinus && at(.dot) {
                 advance()

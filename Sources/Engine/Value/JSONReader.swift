@@ -493,7 +493,7 @@ func appendUTF8(_ bytes: inout [UInt8], _ scalar: Unicode.Scalar) {
 
 extension Number {
     /// Parses a JSON/Rego number literal (already validated). Integers are exact at any size;
-    /// other literals become binary floats.
+    /// other literals follow `parseDecimal`.
     public static func parse(_ text: UnsafeBufferPointer<UInt8>, isInteger: Bool) -> Number {
         if isInteger {
             if text.count <= 18 {
@@ -509,8 +509,7 @@ extension Number {
             if let i = Int(s) { return .int(i) }
             if let b = BigInt(s) { return .big(b) }
         }
-        let s = String(decoding: text, as: UTF8.self)
-        return Number(Double(s) ?? .nan)
+        return parseDecimal(text)
     }
 
     /// Parses number text such as `12`, `-3.5`, `1e400`. Nil if it is not a JSON number.

@@ -102,6 +102,8 @@ public struct JSONWriter {
         case .float(let d) where !d.isFinite:
             // JSON has no NaN/Inf; OPA cannot produce them either. Keep output parseable.
             bytes.append(contentsOf: "null".utf8)
+        case .wide(let w) where !w.value.isFinite:
+            bytes.append(contentsOf: "null".utf8)
         default: bytes.append(contentsOf: n.description.utf8)
         }
     }

@@ -1,7 +1,17 @@
 import BigInt
 
-/// A Rego number. Integers that fit in 64 bits take the fast path; larger integers are exact
-/// (`.big`, never holding a value that fits in `Int`); everything else is a binary float.
+/// A Rego number, modelled on OPA's (numbers are decimal text; arithmetic is exact on integers
+/// and otherwise runs in binary floating point with a 64-bit mantissa). See docs/values.md.
+///
+/// Invariants (every constructor keeps them, so each value has one representation):
+/// - integral values are `.int` when they fit in `Int`, else `.big`, except a `.float` beyond
+///   2^53 (a short literal like `1e+21`, or a float64 from a builtin), kept for its spelling;
+///   its value is the integer its shortest text spells (`exactBigInt`), as in OPA;
+/// - `.float` holds a non-integral number read from text (policy literal, JSON) with at most
+///   15 significant digits, so the double's shortest text is the number as written;
+/// - `.wide` holds every other non-integral number: results of arithmetic (OPA prints those
+///   with the digits of a 64-bit-mantissa float) and literals with more digits than a double
+///   (kept as written; their 64-bit value may happen to be integral).
 ///
 /// Equality and order are by numeric value across cases (`1 == 1.0`), and hashing agrees.
 public enum Number: Sendable {
@@ -10,9 +20,11 @@ public enum Number: Sendable {
     /// instead of 24 (values are the elements of every array and object).
     indirect case big(BigInt)
     case float(Double)
+    /// Boxed like `.big` (`Float80` is 16 bytes with 16-byte alignment).
+    indirect case wide(WideNumber)
 
-    /// A float; integral values up to 2^53 become `.int` so results print as OPA prints them
-    /// (`1.5 * 2` is `3`, not `3.0`).
+    /// A float (from a short literal or a builtin); integral values up to 2^53 become `.int`
+    /// so results print as OPA prints them (`1.5 * 2` is `3`, not `3.0`).
     public init(_ d: Double) {
         if d.rounded(.towardZero) == d, abs(d) <= 9_007_199_254_740_992 {
             self = .int(Int(d))
@@ -31,12 +43,17 @@ public enum Number: Sendable {
     public var exactInt: Int? {
         switch self {
         case .int(let i): return i
-        case .big: return nil
+        case .big, .wide: return nil
         case .float(let d):
             guard d.rounded(.towardZero) == d, abs(d) < 9.2e18 else { return nil }
-            return Int(d)
+            if abs(d) <= 9_007_199_254_740_992 { return Int(d) }
+            return Number.spelledInt(d)
         }
     }
+
+    /// The `Int` a big integral double's shortest text spells (rare: not inlined).
+    @usableFromInline
+    static func spelledInt(_ d: Double) -> Int? { Int(exactly: WideFloat.integerFromShortestText(d.description)) }
 
     /// The value as an exact big integer, if integral.
     public var exactBigInt: BigInt? {
@@ -45,7 +62,10 @@ public enum Number: Sendable {
         case .big(let b): return b
         case .float(let d):
             guard d.isFinite, d.rounded(.towardZero) == d else { return nil }
-            return BigInt(exactly: d)
+            if abs(d) <= 9_007_199_254_740_992 { return BigInt(Int(d)) }
+            // Beyond 2^53 the value is the integer the text spells: 1e23 is 10^23 exactly.
+            return WideFloat.integerFromShortestText(d.description)
+        case .wide: return nil
         }
     }
 
@@ -53,6 +73,7 @@ public enum Number: Sendable {
         switch self {
         case .int, .big: return true
         case .float(let d): return d.isFinite && d.rounded(.towardZero) == d
+        case .wide: return false
         }
     }
 
@@ -61,6 +82,7 @@ public enum Number: Sendable {
         case .int(let i): return Double(i)
         case .big(let b): return Double(b)
         case .float(let d): return d
+        case .wide(let w): return Double(w.value)
         }
     }
 
@@ -76,12 +98,16 @@ public enum Number: Sendable {
 
     @usableFromInline
     static func compareSlow(_ a: Number, _ b: Number) -> Int {
-        // Exact when both are integral; otherwise through Double (big ints beyond 2^1023 are
-        // out of float range anyway).
+        // Exact when both are integral; with a wide operand, exact on the decimal texts (as
+        // OPA compares); otherwise through Double (a non-integral `.float` is below 2^52, so a
+        // big integer's rounding cannot reorder).
         if let x = a.exactBigInt, let y = b.exactBigInt { return x < y ? -1 : (x == y ? 0 : 1) }
+        if case .wide = a { return compareDecimal(a.description, b.description) }
+        if case .wide = b { return compareDecimal(a.description, b.description) }
         let x = a.doubleValue, y = b.doubleValue
         return x < y ? -1 : (x == y ? 0 : 1)
     }
+
 }
 
 extension Number: Equatable, Hashable, Comparable {
@@ -100,6 +126,8 @@ extension Number: Equatable, Hashable, Comparable {
         case .big(let b): hasher.combine(Double(b))
         case .float(let d):
             if let i = exactInt { hasher.combine(i) } else { hasher.combine(d) }
+        // Equal to a `.float` only with the same decimal text, which parses to that double.
+        case .wide(let w): hasher.combine(Double(w.text) ?? Double(w.value))
         }
     }
 }
@@ -113,6 +141,7 @@ extension Number: CustomStringConvertible {
         case .int(let i): return String(i)
         case .big(let b): return b.description
         case .float(let d): return Number.formatFloat(d)
+        case .wide(let w): return w.text
         }
     }
 
@@ -156,29 +185,7 @@ extension Number: CustomStringConvertible {
     /// Shortest round-trip decimal digits of `d` (from Swift's own shortest printer) and the
     /// position of the decimal point.
     static func shortestDigits(_ d: Double) -> (Bool, String, Int) {
-        let text = abs(d).description  // e.g. "1234.5", "1e-05", "1.2345e+20", "5e-324"
-        var mantissa = Substring(text)
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = text[..<e]
-            exponent = Int(text[text.index(after: e)...].replacingOccurrences(of: "+", with: ""))!
-        }
-        var intPart = mantissa
-        var fracPart: Substring = ""
-        if let dot = mantissa.firstIndex(of: ".") {
-            intPart = mantissa[..<dot]
-            fracPart = mantissa[mantissa.index(after: dot)...]
-        }
-        var digits = String(intPart) + String(fracPart)
-        var point = intPart.count + exponent
-        // Strip leading zeros (moving the point) and trailing zeros.
-        while digits.hasPrefix("0") && digits.count > 1 {
-            digits.removeFirst()
-            point -= 1
-        }
-        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        let (_, digits, point) = decimalDigits(abs(d).description)
         return (d < 0, digits, point)
     }
 }
-
-import Foundation

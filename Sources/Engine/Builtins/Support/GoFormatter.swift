@@ -26,6 +26,8 @@ struct GoFormatter {
             case .number(.int(let i)): self = .int(i)
             case .number(.big(let b)): self = .big(b)
             case .number(.float(let d)): self = .float(d)
+            // OPA hands sprintf a float64 of the number.
+            case .number(.wide(let w)): self = .float(Double(w.value))
             default: self = .string(RegoFormatter.format(v))
             }
         }

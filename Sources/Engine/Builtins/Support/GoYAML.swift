@@ -199,6 +199,7 @@ enum GoYAML {
         case .bool(let b): return Node.scalar(.init(b ? "true" : "false", Tag.implicit, .plain))
         case .number(let n):
             switch n {
+            case .wide(let w): return node(.number(.float(Double(w.value))))
             case .float(let d):
                 let text: String
                 if d.isNaN { text = ".nan" } else if d.isInfinite { text = d < 0 ? "-.inf" : ".inf" } else {

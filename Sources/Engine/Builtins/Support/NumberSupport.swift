@@ -10,6 +10,7 @@ struct BigIntText {
         case .int(let i): value = BigInt(i)
         case .big(let b): value = b
         case .float(let d): value = d.isFinite ? BigInt(d.rounded(.towardZero)) : 0
+        case .wide(let w): value = w.value.isFinite ? BigInt(exactly: w.value.rounded(.towardZero)) ?? 0 : 0
         }
     }
 
