@@ -75,16 +75,16 @@ import rego.v1
 a := to_number(input.a)
 b := to_number(input.b)
 c := input.c
-sum := json.marshal(a + b)
-diff := json.marshal(a - b)
-prod := json.marshal(a * b)
-quot := json.marshal(a / b) if b != 0
-mod := json.marshal(a % b) if { b != 0; round(a) == a; round(b) == b }
-order := [a < b, a == b, a > c, b == c]
-rounded := json.marshal([round(a), ceil(a), floor(a), abs(a)])
-agg := json.marshal([sum([a, b, c]), product([a, c]), max([a, b]), min([b, c])])
-chain := json.marshal(((a + c) * 3 - b) / 7)
-text := sprintf("%v %v %d", [a / 3, [a * b], c])
+r_add := json.marshal(a + b)
+r_sub := json.marshal(a - b)
+r_mul := json.marshal(a * b)
+r_div := json.marshal(a / b) if b != 0
+r_rem := json.marshal(a % b) if { b != 0; round(a) == a; round(b) == b }
+r_order := [a < b, a == b, a > c, b == c]
+r_round := json.marshal([round(a), ceil(a), floor(a), abs(a)])
+r_agg := json.marshal([sum([a, b, c]), product([a, c]), max([a + 0, b * 1]), min([b - 0, c + 0])])
+r_chain := json.marshal(((a + c) * 3 - b) / 7)
+r_text := sprintf("%v %v %d %v", [a / 3, [a * b], round(c), c * 1])
 """
 
 

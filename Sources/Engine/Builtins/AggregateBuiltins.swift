@@ -8,14 +8,10 @@ enum AggregateBuiltins {
             return .int(n)
         },
         Builtin("sum", arity: 1) { a, _ in
-            var acc = Number.int(0)
-            for e in try numbers(a) { acc = NumberMath.add(acc, e) }
-            return .number(acc)
+            .number(NumberMath.sum(try numbers(a)))
         },
         Builtin("product", arity: 1) { a, _ in
-            var acc = Number.int(1)
-            for e in try numbers(a) { acc = NumberMath.mul(acc, e) }
-            return .number(acc)
+            .number(NumberMath.product(try numbers(a)))
         },
         Builtin("max", arity: 1) { a, _ in
             let items = try collection(a, "max")

@@ -69,6 +69,45 @@ enum NumberMath {
         return Number(x % y)
     }
 
+    /// `sum`: exact when every element is an integer; otherwise one 64-bit float accumulation
+    /// (no integer steps in between: `sum([0.5, 10^30, -3])` keeps 20 digits, as OPA's does).
+    static func sum(_ items: [Number]) -> Number {
+        var acc = 0
+        var i = 0
+        while i < items.count, case .int(let x) = items[i] {
+            let (r, o) = acc.addingReportingOverflow(x)
+            if o { break }
+            acc = r
+            i += 1
+        }
+        if i == items.count { return .int(acc) }
+        if items.allSatisfy({ $0.exactBigInt != nil }) {
+            return Number(items.reduce(BigInt(0)) { $0 + $1.exactBigInt! })
+        }
+        return .fromWide(items.reduce(WideFloat(0)) { $0 + $1.wideValue })
+    }
+
+    /// `product`: exact when every element is an integer; otherwise OPA's accumulator is a
+    /// 53-bit float (it starts from a float64 1) multiplied in turn by each element read at
+    /// 64 bits, so order matters: `product([3, 74.801])` is 224.403 but
+    /// `product([74.801, 3])` is 224.40300000000002. (The 64-bit product is rounded again to
+    /// 53 bits here; OPA rounds once: a last-digit difference in rare ties.)
+    static func product(_ items: [Number]) -> Number {
+        var acc = 1
+        var i = 0
+        while i < items.count, case .int(let x) = items[i] {
+            let (r, o) = acc.multipliedReportingOverflow(by: x)
+            if o { break }
+            acc = r
+            i += 1
+        }
+        if i == items.count { return .int(acc) }
+        if items.allSatisfy({ $0.exactBigInt != nil }) {
+            return Number(items.reduce(BigInt(1)) { $0 * $1.exactBigInt! })
+        }
+        return .fromDouble(items.reduce(1.0) { Double(WideFloat($0) * $1.wideValue) })
+    }
+
     /// `abs`: exact on `Int`, otherwise at 64-bit precision like the other operators
     /// (`abs(-123456789012345678901234567890)` keeps 20 digits, as OPA's does).
     static func abs(_ n: Number) -> Number {

@@ -24,6 +24,17 @@ public struct WideNumber: Sendable {
         text = result.resultText
     }
 
+    /// A float64 result (OPA's `product` multiplies in float64): double's digits, result style.
+    init(double d: Double) {
+        value = WideFloat(d.description) ?? WideFloat(d)
+        if d.isFinite && d != 0 {
+            let (digits, point) = GoDigits.shortest(d)
+            text = WideFloat.resultText((d < 0, digits, point), integral: false)
+        } else {
+            text = WideFloat(d).resultText
+        }
+    }
+
     /// A literal with more digits than a double holds (validated number text).
     init(literal: String) {
         value = WideFloat(literal) ?? 0
@@ -54,8 +65,18 @@ extension Number {
     /// (the shortest digits, so `1e300 * 10` is 10^301), others stay wide.
     static func fromWide(_ r: WideFloat) -> Number {
         guard r.isFinite, r.rounded(.towardZero) == r else { return .wide(WideNumber(result: r)) }
+        // A negative zero result prints as OPA prints it ("-0"); it is the integer 0.
+        if r == 0 && r.sign == .minus { return .float(-0.0) }
         if abs(r) < 9_223_372_036_854_775_808 { return .int(Int(r)) }
-        return Number(WideFloat.integerFromShortestText(r.description))
+        return Number(WideFloat.integerFromGoDigits(r))
+    }
+
+    /// A float64 result: integral values as the integer their shortest text spells, others wide.
+    static func fromDouble(_ d: Double) -> Number {
+        guard d.isFinite, d.rounded(.towardZero) == d else { return .wide(WideNumber(double: d)) }
+        if d == 0 && d.sign == .minus { return .float(-0.0) }
+        if abs(d) <= 9_007_199_254_740_992 { return .int(Int(d)) }
+        return Number(WideFloat.integerFromGoDigits(d))
     }
 
     /// The exact integer value of a float, as OPA's rounding builtins return it (`ceil(1e400)`
@@ -69,18 +90,25 @@ extension Number {
     /// Parses validated non-integer number text (`1.5`, `2e-3`, `1e400`). Integral values are
     /// exact integers; short decimals are doubles; the rest are wide.
     static func parseDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Number {
+        // One pass without allocating (JSON input floats take this path): the count of
+        // significant digits and the decimal point's position (value = 0.d1d2… × 10^point).
         var negative = false
-        var digits: [UInt8] = []
-        digits.reserveCapacity(text.count)
-        var point = 0, i = 0, seenDot = false
+        var significant = 0, trailingZeros = 0, point = 0, i = 0, seenDot = false
         if i < text.count, text[i] == UInt8(ascii: "-") { negative = true; i += 1 }
         while i < text.count {
             let c = text[i]
             if c == UInt8(ascii: ".") { seenDot = true; i += 1; continue }
             guard c >= 0x30, c <= 0x39 else { break }
-            if !(digits.isEmpty && c == 0x30) { digits.append(c); if !seenDot { point += 1 } } else if seenDot { point -= 1 }
             i += 1
+            if significant == 0 && c == 0x30 {
+                if seenDot { point -= 1 }
+                continue
+            }
+            significant += 1
+            if !seenDot { point += 1 }
+            trailingZeros = c == 0x30 ? trailingZeros + 1 : 0
         }
+        let mantissaEnd = i
         var exponent = 0
         if i < text.count {  // e / E
             i += 1
@@ -92,20 +120,23 @@ extension Number {
             }
             if expNegative { exponent = -exponent }
         }
-        while digits.last == 0x30 { digits.removeLast() }
-        if digits.isEmpty { return .int(0) }
+        let count = significant - trailingZeros
+        if count == 0 { return .int(0) }
         point += exponent
         let string = { String(decoding: text, as: UTF8.self) }
-        if point >= digits.count {
+        if point >= count {
             // Integral. Short spellings stay doubles (which print `1e+21` back as written);
             // the rest are exact, bounded so 1e999999999 cannot allocate a huge integer.
-            if digits.count <= 15, point <= 308, let d = Double(string()) { return Number(d) }
+            if count <= 15, point <= 308, let d = Double(string()) { return Number(d) }
             guard point <= 5000 else { return .wide(WideNumber(result: negative ? -.infinity : .infinity)) }
-            var b = BigInt(String(decoding: digits, as: UTF8.self))!
-            if point > digits.count { b *= BigInt(10).power(point - digits.count) }
+            var digits = String(decoding: text[..<mantissaEnd].filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
+            while digits.hasPrefix("0") { digits.removeFirst() }
+            digits = String(digits.prefix(count))
+            var b = BigInt(digits)!
+            if point > count { b *= BigInt(10).power(point - count) }
             return Number(negative ? -b : b)
         }
-        if digits.count <= 15, point > -300, point < 300, let d = Double(string()) { return .float(d) }
+        if count <= 15, point > -300, point < 300, let d = Double(string()) { return .float(d) }
         return .wide(WideNumber(literal: string()))
     }
 }
@@ -119,15 +150,29 @@ extension WideFloat {
         return negative ? -b : b
     }
 
+    /// The integer an integral float's Go shortest text spells (1e300 × 10 → 10^301).
+    static func integerFromGoDigits<F: BinaryFloatingPoint>(_ x: F) -> BigInt {
+        let (digits, point) = GoDigits.shortest(x)
+        var b = BigInt(digits) ?? 0
+        if point > digits.count { b *= BigInt(10).power(point - digits.count) }
+        return x < 0 ? -b : b
+    }
+
     /// OPA's text for a non-integral result (Go's `big.Float.Text('g', -1)`): shortest digits,
     /// exponent form when the decimal exponent is below -4 or at least 6 (`1.2345675e+06`).
     var resultText: String {
         if isNaN { return "NaN" }
         if isInfinite { return self < 0 ? "-Inf" : "+Inf" }
-        let (negative, digits, point) = Number.decimalDigits(description)
+        if self == 0 { return "0" }
+        let (digits, point) = GoDigits.shortest(self)
+        return WideFloat.resultText((self < 0, digits, point), integral: rounded(.towardZero) == self)
+    }
+
+    static func resultText(_ decimal: (negative: Bool, digits: String, point: Int), integral: Bool) -> String {
+        let (negative, digits, point) = decimal
         let sciExp = point - 1
         var out = negative ? "-" : ""
-        if rounded(.towardZero) == self {
+        if integral {
             out += digits + String(repeating: "0", count: Swift.max(0, point - digits.count))
         } else if sciExp < -4 || sciExp >= 6 {
             out.append(digits.first!)
