@@ -28,22 +28,39 @@ struct DecisionLogSink: DecisionSink {
     /// into the connection's batch (temporaries freed at once, by the thread that allocated
     /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
+    /// So is the journal entry, when the writer sends entries as datagrams (`encodesJournal`).
     func record(_ e: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
-        guard writer.writesFile && !writer.masks else { return record(e) }
-        DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
-        batch.count += 1
-        if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
+        let toFile = writer.writesFile && !writer.masks
+        guard toFile || (writer.encodesJournal && !writer.writesFile) else { return record(e) }
+        if toFile {
+            DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+            batch.count += 1
+        }
+        let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
+        if writer.encodesJournal {
+            guard writer.journalTakes(allow: allow, failed: failed, nowNs: e.timestampNs) else { return }
+            if batch.fragments.revisionGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
+                batch.fragments.revision = DecisionJournalEntry.revision(e.bundles)
+                batch.fragments.revisionGeneration = e.snapshotGeneration
+            }
+            DecisionJournalEntry.append(e, revision: batch.fragments.revision, to: &batch.datagrams)
+            batch.datagramEnds.append(batch.datagrams.count)
+            if !toFile { batch.count += 1 }
+        } else if writer.journalWants(allow: allow, failed: failed) {
             batch.journal.append(Self.record(from: e, labels: labels))
         }
     }
 
     func flush(_ batch: inout DecisionBatch) {
         guard batch.count > 0 else { return }
-        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal)
-        // Keep a small buffer for the next batch; let one made huge by a big input go.
+        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
+                      ends: batch.datagramEnds)
+        // Keep small buffers for the next batch; let one made huge by a big input go.
         batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)
+        batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)
+        batch.datagramEnds.removeAll(keepingCapacity: true)
     }
 
     func record(_ e: DecisionEvent) {

@@ -66,6 +66,9 @@ struct DecisionBatch {
     var count = 0
     /// Records among them that the journal may log.
     var journal: [DecisionRecord] = []
+    /// Journal entries encoded as datagrams (a writer with `encodesJournal`), and their ends.
+    var datagrams: [UInt8] = []
+    var datagramEnds: [Int] = []
     /// Buffer capacity a connection keeps between batches.
     static let keptCapacity = 64 * 1024
     /// Line pieces that repeat on a connection.
@@ -75,6 +78,9 @@ struct DecisionBatch {
         var bundlesGeneration = -1
         var bundlesJSON: [UInt8] = []
         var second = RFC3339.Second()
+        /// The journal's POLICYD_REVISION for `revisionGeneration`'s snapshot.
+        var revisionGeneration = -1
+        var revision: [UInt8] = []
     }
     var fragments = Fragments()
 }
