@@ -69,11 +69,17 @@ def main():
                     c, j = cpu(p.pid) - c0, cpu(jpid) - j0
                     b.stop(p)
                     row[on] = (s["per_sec"], c / s["completed"] * 1e6, j / s["completed"] * 1e6)
+                    if on:
+                        o = b.log_outcome(p, "%s%d%d" % ("on", rnd, bins.index(path)))
+                        row["lost"] = o
+                        done = o["file_written"] + o["file_dropped"]
+                        row["file_dropped"] = o["file_dropped"] / done if done else 0.0
                 res[path].append(row)
                 off, on = row[False], row[True]
                 print("round %d %s: off %.0f/s %.2f us | on %.0f/s %.2f us + journald %.2f us | tput on/off %.3f"
-                      % (rnd, os.path.basename(path), off[0], off[1], on[0], on[1], on[2], on[0] / off[0]),
-                      flush=True)
+                      " | file dropped %.1f%%, journal over limit %d, busy %d"
+                      % (rnd, path, off[0], off[1], on[0], on[1], on[2], on[0] / off[0], 100 * row["file_dropped"],
+                         row["lost"]["journal_rate_limited"], row["lost"]["journal_busy"]), flush=True)
     finally:
         b.cleanup()
     for path in bins:
@@ -81,8 +87,10 @@ def main():
         t = sorted(r[True][0] / r[False][0] for r in rows)
         d = [r[True][1] - r[False][1] for r in rows]
         j = [r[True][2] for r in rows]
-        print("%s: throughput on/off median %.3f (%s); daemon CPU +%.2f us/decision, journald %.2f us/decision"
-              % (path, t[len(t) // 2], " ".join("%.3f" % x for x in t), sum(d) / len(d), sum(j) / len(j)))
+        f = [r["file_dropped"] for r in rows]
+        print("%s: throughput on/off median %.3f (%s); daemon CPU +%.2f us/decision, journald %.2f us/decision;"
+              " file dropped %.1f%% (mean)" % (path, t[len(t) // 2], " ".join("%.3f" % x for x in t), sum(d) / len(d),
+                                             sum(j) / len(j), 100 * sum(f) / len(f)))
 
 
 if __name__ == "__main__":

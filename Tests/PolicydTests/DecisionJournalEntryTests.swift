@@ -183,6 +183,8 @@ import Testing
         let l = JournalRateLimit(intervalMs: 1000, burst: 3)
         let t0: Int64 = 1_000_000_000_000
         #expect((0..<5).map { l.admit(nowNs: t0 + Int64($0)) } == [true, true, true, false, false])
+        #expect(l.suppressedTotal == 0)  // refusals are counted by the caller
+        l.countSuppressed(2)
         #expect(l.suppressedTotal == 2)
         #expect(l.admit(nowNs: t0 + 1_000_000_000))  // the next window
         #expect((0..<10).allSatisfy { JournalRateLimit(intervalMs: 1000, burst: 0).admit(nowNs: t0 + Int64($0)) })
@@ -201,6 +203,32 @@ import Testing
         let decisions = logs.all.compactMap { $0.metadata["POLICYD_DECISION_ID"] }
         #expect(decisions == ["D0", "D1"])
         #expect(logs.all.last?.metadata["POLICYD_JOURNAL_SUPPRESSED"] == "3")
+    }
+
+    /// The request path's refusals (counted per connection batch) reach the close report.
+    @Test func requestPathRateLimitIsCountedAndReported() async throws {
+        let dir = DecisionsTempDir()
+        let journald = try FakeJournald(dir)
+        let logs = DecisionsCapturedLogs()
+        var logger = logs.logger
+        logger.logLevel = .info
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 20, maxFiles: 2),
+                                       journal: DecisionJournal(logger: logger, sampleAllow: 0,
+                                                                rateLimit: JournalRateLimit(intervalMs: 60_000, burst: 1)),
+                                       errorLogger: logger, journalSocket: JournalSocket(path: journald.path))
+        let sink = DecisionLogSink(writer: writer)
+        var batch = DecisionBatch()
+        for i in 0..<3 {
+            let e = DecisionEvent(decisionID: "ID\(i)", requestID: 1, path: "a/b", input: nil,
+                                  outcome: DecisionOutcome(verdict: .deny, reasons: ["no"], rules: [], error: nil),
+                                  bundles: [:], timestampNs: 1_000_000_000 + Int64(i), evalNs: 1000,
+                                  peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
+            sink.record(e, rawInput: nil, batch: &batch)
+        }
+        sink.flush(&batch)
+        await writer.close()
+        #expect(journald.received().count == 1)
+        #expect(logs.all.last?.metadata["POLICYD_JOURNAL_SUPPRESSED"] == "2")
     }
 
     @Test func rateLimitConfig() throws {

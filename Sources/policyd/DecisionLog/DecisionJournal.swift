@@ -39,7 +39,8 @@ public struct DecisionJournal {
     }
 
     public mutating func emit(_ r: DecisionRecord) {
-        guard shouldLog(r), Self.level(r) >= logger.logLevel, rateLimit?.admit(nowNs: r.timestampNs) ?? true else { return }
+        guard shouldLog(r), Self.level(r) >= logger.logLevel else { return }
+        if let rateLimit, !rateLimit.admit(nowNs: r.timestampNs) { return rateLimit.countSuppressed(1) }
         logger.log(level: Self.level(r), Self.message(r), metadata: Self.metadata(r))
     }
 

@@ -38,7 +38,14 @@ struct DecisionLogSink: DecisionSink {
         }
         let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
         if writer.encodesJournal {
-            guard writer.journalTakes(allow: allow, failed: failed, nowNs: e.timestampNs) else { return }
+            // Refusals by the journal's rate limit are counted in the batch (handed over in
+            // `flush`: no shared counter written per decision); without the file no flush may
+            // follow, so they are handed over at once.
+            guard writer.journalTakes(allow: allow, failed: failed, nowNs: e.timestampNs,
+                                      suppressed: &batch.journalSuppressed) else {
+                if !toFile { writer.countSuppressed(batch.journalSuppressed); batch.journalSuppressed = 0 }
+                return
+            }
             if batch.fragments.revisionGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
                 batch.fragments.revision = DecisionJournalEntry.revision(e.bundles)
                 batch.fragments.revisionGeneration = e.snapshotGeneration
@@ -52,6 +59,10 @@ struct DecisionLogSink: DecisionSink {
     }
 
     func flush(_ batch: inout DecisionBatch) {
+        if batch.journalSuppressed > 0 {
+            writer.countSuppressed(batch.journalSuppressed)
+            batch.journalSuppressed = 0
+        }
         guard batch.count > 0 else { return }
         writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
                       ends: batch.datagramEnds)

@@ -155,15 +155,23 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Whether the journal logs this decision, for a request path that encodes the entry
     /// itself (`encodesJournal`): `journalWants`, and for allows the sampling stride (counted
     /// here, across connections).
-    /// Then the journal's rate limit, by the decision's time `nowNs`.
-    public func journalTakes(allow: Bool, failed: Bool, nowNs: Int64) -> Bool {
+    /// Then the journal's rate limit, by the decision's time `nowNs`; an entry it refuses
+    /// adds one to `suppressed` (the caller hands its count over with `countSuppressed`).
+    public func journalTakes(allow: Bool, failed: Bool, nowNs: Int64, suppressed: inout Int) -> Bool {
         guard journalWants(allow: allow, failed: failed) else { return false }
         if allow && !failed, let rate = journal?.sampleAllow, rate < 1,
             !DecisionJournal.sampled(allowsSeen.loadThenWrappingIncrement(ordering: .relaxed) &+ 1, rate: rate)
         {
             return false
         }
-        return journalRateLimit?.admit(nowNs: nowNs) ?? true
+        guard let journalRateLimit, !journalRateLimit.admit(nowNs: nowNs) else { return true }
+        suppressed += 1
+        return false
+    }
+
+    /// Journal entries the rate limit refused on the request path (counted per connection batch).
+    public func countSuppressed(_ n: Int) {
+        journalRateLimit?.countSuppressed(n)
     }
 
     /// Queues `r` for writing. Returns false (and counts a drop) when the queue is full or the
@@ -390,8 +398,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
             journal?.emit(r)
             return
         }
-        guard journalWants(allow: r.decision == "allow", failed: r.error != nil), journal!.shouldLog(r),
-            journalRateLimit?.admit(nowNs: r.timestampNs) ?? true else { return }
+        guard journalWants(allow: r.decision == "allow", failed: r.error != nil), journal!.shouldLog(r) else { return }
+        if let journalRateLimit, !journalRateLimit.admit(nowNs: r.timestampNs) {
+            return journalRateLimit.countSuppressed(1)
+        }
         DecisionJournalEntry.append(r, to: &journalBuffer)
         journalBufferEnds.append(journalBuffer.count)
     }

@@ -8,6 +8,8 @@ import Atomics
 ///
 /// Shared by the event loops: a window start and a count, both atomics. At a window's edge a
 /// few entries may be counted in the old or the new window; the limit is approximate there.
+/// Once the window's burst is used up, a refusal only reads the two (no write to a line the
+/// event loops share); callers count refusals themselves and add them with `countSuppressed`.
 final class JournalRateLimit: Sendable {
     let intervalNs: Int64
     /// 0 = no limit.
@@ -21,7 +23,8 @@ final class JournalRateLimit: Sendable {
         self.burst = max(0, burst)
     }
 
-    /// Whether an entry for a decision made at `nowNs` (Unix ns) may go to the journal.
+    /// Whether an entry for a decision made at `nowNs` (Unix ns) may go to the journal. A
+    /// refusal is not counted here (see `countSuppressed`).
     func admit(nowNs: Int64) -> Bool {
         guard burst > 0 else { return true }
         let start = windowStart.load(ordering: .relaxed)
@@ -30,9 +33,13 @@ final class JournalRateLimit: Sendable {
                 taken.store(0, ordering: .relaxed)
             }
         }
-        if taken.loadThenWrappingIncrement(ordering: .relaxed) < burst { return true }
-        suppressed.wrappingIncrement(ordering: .relaxed)
-        return false
+        if taken.load(ordering: .relaxed) >= burst { return false }
+        return taken.loadThenWrappingIncrement(ordering: .relaxed) < burst
+    }
+
+    /// Adds refusals counted by a caller.
+    func countSuppressed(_ n: Int) {
+        if n > 0 { suppressed.wrappingIncrement(by: UInt64(n), ordering: .relaxed) }
     }
 
     /// Entries suppressed so far.

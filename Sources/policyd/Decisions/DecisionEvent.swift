@@ -69,6 +69,8 @@ struct DecisionBatch {
     /// Journal entries encoded as datagrams (a writer with `encodesJournal`), and their ends.
     var datagrams: [UInt8] = []
     var datagramEnds: [Int] = []
+    /// Journal entries the journal's rate limit refused, not yet handed to the writer.
+    var journalSuppressed = 0
     /// Buffer capacity a connection keeps between batches.
     static let keptCapacity = 64 * 1024
     /// Line pieces that repeat on a connection.
