@@ -2,7 +2,9 @@ import Engine
 
 /// The daemon's decision sink for the audit log: turns each `DecisionEvent` into a
 /// `DecisionRecord` and queues it on the writer (never blocks the request's event loop).
-struct DecisionLogSink: DecisionSink {
+/// A class: the request path reaches it through an existential, and copying a reference is one
+/// retain where copying the struct retained each of its fields.
+final class DecisionLogSink: DecisionSink {
     let writer: DecisionLogWriter
     /// `labels` in every record (OPA puts the instance id and version there).
     let labels: [(String, String)]

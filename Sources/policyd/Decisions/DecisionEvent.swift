@@ -118,7 +118,9 @@ struct WantedOutcomes: Sendable, Equatable {
     }
 }
 
-/// Fans one event out to several sinks. What each sink wants is asked once, here.
+/// Fans one event out to several sinks. What each sink wants is asked once, here. Sinks are
+/// reached by index, after the wanted check: binding each (existential) sink to a variable
+/// copied it, retaining every field of every sink per decision, wanted or not.
 struct DecisionSinks: DecisionSink {
     let sinks: [any DecisionSink]
     private let wanted: [WantedOutcomes]
@@ -136,16 +138,16 @@ struct DecisionSinks: DecisionSink {
 
     func record(_ event: DecisionEvent) {
         let failed = event.outcome.error != nil
-        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) { s.record(event) }
+        for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) { sinks[i].record(event) }
     }
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { any.contains(verdict, failed: failed) }
     func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         let failed = event.outcome.error != nil
-        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) {
-            s.record(event, rawInput: rawInput, batch: &batch)
+        for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) {
+            sinks[i].record(event, rawInput: rawInput, batch: &batch)
         }
     }
     func flush(_ batch: inout DecisionBatch) {
-        for s in sinks { s.flush(&batch) }
+        for i in sinks.indices { sinks[i].flush(&batch) }
     }
 }
