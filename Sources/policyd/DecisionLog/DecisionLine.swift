@@ -71,7 +71,7 @@ enum DecisionLine {
     /// A constant piece of the line (a plain copy: no `String` view to walk).
     @inline(__always)
     static func lit(_ s: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// `,"labels":{…}` (empty when there are none), computed once per sink.

@@ -120,8 +120,9 @@ struct WantedOutcomes: Sendable, Equatable {
 
 /// Fans one event out to several sinks. What each sink wants is asked once, here. Sinks are
 /// reached by index, after the wanted check: binding each (existential) sink to a variable
-/// copied it, retaining every field of every sink per decision, wanted or not.
-struct DecisionSinks: DecisionSink {
+/// copied it, retaining every field of every sink per decision, wanted or not. A class, so
+/// the request path's copy of it (an existential) is one retain.
+final class DecisionSinks: DecisionSink {
     let sinks: [any DecisionSink]
     private let wanted: [WantedOutcomes]
     private let any: WantedOutcomes

@@ -8,7 +8,7 @@ enum JournalNative {
     /// Starts field `name`; write the value after it, then call `endField(valueStart:)`.
     @inline(__always)
     static func beginField(_ name: StaticString, _ out: inout [UInt8]) -> Int {
-        out.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         out.append(UInt8(ascii: "="))
         return out.count
     }
@@ -56,8 +56,7 @@ enum JournalNative {
     static func appendJoined(_ list: [String], separator: StaticString, _ out: inout [UInt8]) {
         for (i, s) in list.enumerated() {
             if i > 0 {
-                out.append(contentsOf: UnsafeRawBufferPointer(start: separator.utf8Start,
-                                                              count: separator.utf8CodeUnitCount))
+                out.append(contentsOf: UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount))
             }
             out.append(contentsOf: s.utf8)
         }
