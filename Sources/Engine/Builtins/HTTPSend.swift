@@ -1,9 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `http.send(request)`: OPA's request object (validated at evaluation time with OPA's
 /// messages), sent with Support/HTTPClient.swift, answered with OPA's response object
 /// (`status`, `status_code`, `headers`, `raw_body`, `body`). Errors abort evaluation even
 /// outside strict mode, as in OPA, unless `raise_error: false` asks for an `error` field.
-/// Not supported: `https://` (TLS) and the `tls_*` options, caching options (accepted, ignored:
-/// results are memoised per evaluation only).
+/// `https://` goes through the system libssl (server verification, `tls_ca_cert*`,
+/// `tls_server_name`, `tls_insecure_skip_verify`, `tls_use_system_certs`). Not supported:
+/// client certificates (`tls_client_*`: a clear error), caching options (accepted, ignored:
+/// results are memoised per evaluation only), retries.
 enum HTTPSend {
     static let defaultTimeoutNs: Int64 = 5_000_000_000
     static let maxRedirects = 10
@@ -17,6 +23,9 @@ enum HTTPSend {
         var followRedirects = false
         var forceJSON = false
         var forceYAML = false
+        var tls = HTTPClient.TLS()
+        /// A `tls_client_*` option was given (not supported).
+        var clientCertificate = false
     }
 
     static func call(_ arg: Value, _ ctx: EvalContext) throws -> Value? {
@@ -87,8 +96,24 @@ enum HTTPSend {
             case "enable_redirect": o.followRedirects = try goBool(value)
             case "force_json_decode": o.forceJSON = try goBool(value)
             case "force_yaml_decode": o.forceYAML = try goBool(value)
-            case "tls_use_system_certs", "tls_insecure_skip_verify", "cache", "force_cache":
-                _ = try goBool(value)
+            case "tls_use_system_certs": o.tls.systemRoots = try goBool(value)
+            case "tls_insecure_skip_verify": o.tls.verify = !(try goBool(value))
+            case "cache", "force_cache": _ = try goBool(value)
+            case "tls_server_name": o.tls.serverName = HTTPRequestObject.stringOrEmpty(value)
+            case "tls_ca_cert": try addCA(HTTPRequestObject.stringOrEmpty(value), to: &o)
+            case "tls_ca_cert_file":
+                let path = HTTPRequestObject.stringOrEmpty(value)
+                guard let pem = readFile(path) else { throw BuiltinError(.builtin, "open \(path): no such file or directory") }
+                try addCA(pem, to: &o)
+            case "tls_ca_cert_env_variable":
+                let name = HTTPRequestObject.stringOrEmpty(value)
+                guard let pem = getenv(name).map({ String(cString: $0) }) else {
+                    throw BuiltinError(.builtin, "cert env var \(GoQuote.quote(name)) not found")
+                }
+                try addCA(pem, to: &o)
+            case "tls_client_cert", "tls_client_cert_file", "tls_client_cert_env_variable",
+                 "tls_client_key", "tls_client_key_file", "tls_client_key_env_variable":
+                o.clientCertificate = true
             case "max_retry_attempts":
                 guard case .number(let n) = value, n.exactInt != nil else {
                     throw BuiltinError(.builtin, "invalid value \(value.description) for field \"max_retry_attempts\"")
@@ -98,6 +123,26 @@ enum HTTPSend {
             }
         }
         return o
+    }
+
+    /// Adds trusted CAs (PEM); OPA's message when the text holds no certificate.
+    private static func addCA(_ pem: String, to o: inout Options) throws {
+        guard pem.contains("-----BEGIN CERTIFICATE-----") else { throw BuiltinError(.builtin, "could not append certificates") }
+        o.tls.caPEM = (o.tls.caPEM ?? "") + pem + "\n"
+    }
+
+    private static func readFile(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out += buf[..<n]
+            if out.count > 16 << 20 { return nil }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Go's strconv.ParseBool of the value's Rego text (so `"x"` reads as `"\"x\""`).
@@ -145,10 +190,12 @@ enum HTTPSend {
             do { url = try GoHTTPURL.parse(urlText) } catch {
                 throw SendFailure(raised: error.message, reported: error.message)
             }
-            guard url.scheme == "http" else {
-                let why = url.scheme == "https"
-                    ? "https is not supported by policyd's http.send (plain http only)"
-                    : "unsupported protocol scheme \(GoQuote.quote(url.scheme))"
+            guard url.scheme == "http" || url.scheme == "https" else {
+                let why = "unsupported protocol scheme \(GoQuote.quote(url.scheme))"
+                throw SendFailure(raised: "\(quoted): \(why)", reported: "\(quoted): \(why)")
+            }
+            if url.scheme == "https" && o.clientCertificate {
+                let why = "TLS client certificates (tls_client_*) are not supported by policyd's http.send"
                 throw SendFailure(raised: "\(quoted): \(why)", reported: "\(quoted): \(why)")
             }
             guard !url.host.isEmpty else {
@@ -160,7 +207,8 @@ enum HTTPSend {
             }
             let response: HTTPClient.Response
             do {
-                response = try HTTPClient.send(.init(method: method, url: url, headers: sendHeaders, body: body, timeoutNs: o.timeoutNs))
+                response = try HTTPClient.send(.init(method: method, url: url, headers: sendHeaders, body: body,
+                                                     timeoutNs: o.timeoutNs, tls: url.scheme == "https" ? o.tls : nil))
             } catch .timeout {
                 throw SendFailure(raised: "\(op(method)) \(urlText): request timed out",
                                   reported: "\(quoted): context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
@@ -200,7 +248,8 @@ enum HTTPSend {
     /// type says so (or decoding is forced), null otherwise or when it does not decode.
     static func responseObject(_ r: HTTPClient.Response, forceJSON: Bool, forceYAML: Bool) -> Value {
         var headers: [String: [Value]] = [:]
-        for (k, v) in r.headers { headers[k, default: []].append(.string(v)) }
+        // Like Go's client, the transfer coding is not reported as a header.
+        for (k, v) in r.headers where k != "transfer-encoding" { headers[k, default: []].append(.string(v)) }
         let raw = String(decoding: r.body, as: UTF8.self)
         let mediaType = r.headers.last { $0.0 == "content-type" }?.1
             .split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""

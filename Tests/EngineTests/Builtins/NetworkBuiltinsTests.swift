@@ -137,7 +137,11 @@ final class NetworkBuiltinsTests: XCTestCase {
             Thread.detachNewThread { [self] in
                 while true {
                     let c = accept(listener, nil, nil)
-                    if c < 0 { return }
+                    // stop() shut the listener down: only this thread closes it (no fd reuse race).
+                    if c < 0 {
+                        close(listener)
+                        return
+                    }
                     var data: [UInt8] = []
                     var buf = [UInt8](repeating: 0, count: 4096)
                     // Read the head, then Content-Length bytes of body.
@@ -145,6 +149,7 @@ final class NetworkBuiltinsTests: XCTestCase {
                         let n = recv(c, &buf, buf.count, 0)
                         if n <= 0 { break }
                         data += buf[..<n]
+                        if data.first == 0x16 { break }  // a TLS ClientHello: answer in plain text
                         let text = String(decoding: data, as: UTF8.self)
                         if let r = text.range(of: "\r\n\r\n") {
                             let head = text[..<r.lowerBound].lowercased()
@@ -162,7 +167,10 @@ final class NetworkBuiltinsTests: XCTestCase {
             }
         }
 
-        deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+        /// Stops accepting; the accept thread closes the socket.
+        func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+        deinit { stop() }
     }
 
     func testSendExchange() throws {
@@ -210,8 +218,8 @@ final class NetworkBuiltinsTests: XCTestCase {
         // A port with nothing listening: bind one, note it, close it.
         let probe = try TestServer { _ in [] }
         let port = probe.port
-        shutdown(probe.fd, Int32(SHUT_RDWR))
-        close(probe.fd)
+        probe.stop()
+        Thread.sleep(forTimeInterval: 0.05)  // let the accept thread close it
         let url = "http://127.0.0.1:\(port)/x"
         let ctx = allowed()
         let e = error { try call("http.send", self.object(#"{"method": "get", "url": "\#(url)"}"#), ctx) }
@@ -219,6 +227,20 @@ final class NetworkBuiltinsTests: XCTestCase {
         XCTAssertEqual(e?.halts, true)
         let soft = try call("http.send", object(#"{"method": "get", "url": "\#(url)", "raise_error": false}"#), ctx)
         XCTAssertEqual(soft, object(#"{"error": {"code": "eval_http_send_network_error", "message": "Get \"\#(url)\": dial tcp 127.0.0.1:\#(port): connect: connection refused"}, "status_code": 0}"#))
+    }
+
+    /// https goes through libssl: a server that does not speak TLS fails the handshake; client
+    /// certificates are refused clearly; an unreadable CA bundle gets OPA's message.
+    func testSendHTTPSFailures() throws {
+        let server = try TestServer { _ in Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8) }
+        let url = "https://127.0.0.1:\(server.port)/"
+        let ctx = allowed()
+        let e = error { try call("http.send", self.object(#"{"method": "get", "url": "\#(url)", "timeout": "2s"}"#), ctx) }
+        XCTAssertTrue(e?.message.hasPrefix(#"Get "\#(url)": tls: "#) == true, e?.message ?? "no error")
+        let c = error { try call("http.send", self.object(#"{"method": "get", "url": "\#(url)", "tls_client_cert": "x"}"#), ctx) }
+        XCTAssertEqual(c?.message, #"Get "\#(url)": TLS client certificates (tls_client_*) are not supported by policyd's http.send"#)
+        let ca = error { try call("http.send", self.object(#"{"method": "get", "url": "\#(url)", "tls_ca_cert": "junk"}"#), ctx) }
+        XCTAssertEqual(ca?.message, "could not append certificates")
     }
 
     func testSendTimeout() throws {

@@ -1,10 +1,12 @@
+import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A small blocking HTTP/1.1 client for `http.send` (plain `http://` only): one request per
+/// A small blocking HTTP/1.1 client for `http.send` (`http://`, and `https://` through the
+/// lazily loaded system libssl, COpenSSL/copenssl_tls.c): one request per
 /// connection (`Connection: close`), one overall deadline for connect, send and receive,
 /// Content-Length, chunked and read-to-close bodies. Only `policyd eval` and explicitly
 /// permitted evaluations reach it; the daemon refuses network builtins.
@@ -16,6 +18,17 @@ enum HTTPClient {
         var headers: [(String, String)]
         var body: [UInt8]
         var timeoutNs: Int64
+        /// For https: how to check the server.
+        var tls: TLS? = nil
+    }
+
+    struct TLS {
+        /// SNI and the name the certificate must hold (default: the URL's host).
+        var serverName: String? = nil
+        var verify = true
+        /// Extra trusted CAs (PEM).
+        var caPEM: String? = nil
+        var systemRoots = true
     }
 
     struct Response {
@@ -37,9 +50,11 @@ enum HTTPClient {
 
     static func send(_ req: Request) throws(Failure) -> Response {
         let deadline = monotonicNs() + max(req.timeoutNs, 1)
-        let (hostName, port) = splitHostPort(req.url.host, defaultPort: 80)
+        let (hostName, port) = splitHostPort(req.url.host, defaultPort: req.tls == nil ? 80 : 443)
         let fd = try connect(host: hostName, port: port, display: req.url.host, deadline: deadline)
-        defer { close(fd) }
+        let conn = Connection(fd: fd, deadline: deadline)
+        defer { conn.close() }
+        if let tls = req.tls { try conn.startTLS(tls, host: hostName) }
 
         var target = req.url.escapedPath
         if target.isEmpty { target = "/" }
@@ -50,9 +65,9 @@ enum HTTPClient {
             head += "Content-Length: \(req.body.count)\r\n"
         }
         head += "Connection: close\r\n\r\n"
-        try writeAll(fd, Array(head.utf8) + req.body, deadline: deadline)
+        try conn.write(Array(head.utf8) + req.body)
 
-        var reader = Reader(fd: fd, deadline: deadline)
+        var reader = Reader(conn: conn)
         let statusLine = try reader.line()
         let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]), parts[1].count == 3 else {
@@ -105,7 +120,7 @@ enum HTTPClient {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    private static func errnoText(_ e: Int32) -> String {
+    fileprivate static func errnoText(_ e: Int32) -> String {
         switch e {
         case ECONNREFUSED: return "connection refused"
         case ENETUNREACH: return "network is unreachable"
@@ -173,41 +188,19 @@ enum HTTPClient {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ data: [UInt8], deadline: Int64) throws(Failure) {
-        var off = 0
-        while off < data.count {
-            try wait(fd, events: Int16(POLLOUT), deadline: deadline)
-            let n = data[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                throw .network("write: \(errnoText(errno))")
-            }
-            off += n
-        }
-    }
-
     /// Buffered reads bounded by the deadline.
     fileprivate struct Reader {
-        let fd: Int32
-        let deadline: Int64
+        let conn: Connection
         var buf: [UInt8] = []
         var pos = 0
         var eof = false
 
-        init(fd: Int32, deadline: Int64) {
-            self.fd = fd
-            self.deadline = deadline
-        }
+        init(conn: Connection) { self.conn = conn }
 
         mutating func fill() throws(Failure) {
             if pos > 65536 { buf.removeFirst(pos); pos = 0 }
-            try HTTPClient.wait(fd, events: Int16(POLLIN), deadline: deadline)
             var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { return }
-                throw .network("read: \(HTTPClient.errnoText(errno))")
-            }
+            let n = try conn.read(&chunk)
             if n == 0 { eof = true; return }
             if buf.count - pos + n > HTTPClient.maxResponseBytes + 65536 { throw .network("response larger than \(HTTPClient.maxResponseBytes) bytes") }
             buf.append(contentsOf: chunk[..<n])
@@ -260,6 +253,80 @@ enum HTTPClient {
                 _ = try line()
             }
         }
+    }
+}
+
+/// One TCP connection, plain or TLS, with the request's deadline.
+private final class Connection {
+    let fd: Int32
+    let deadline: Int64
+    var tls: OpaquePointer? = nil
+
+    init(fd: Int32, deadline: Int64) {
+        self.fd = fd
+        self.deadline = deadline
+    }
+
+    private var deadlineMs: Int64 { deadline / 1_000_000 }
+
+    func startTLS(_ t: HTTPClient.TLS, host: String) throws(HTTPClient.Failure) {
+        var err = [CChar](repeating: 0, count: 512)
+        var handle: OpaquePointer? = nil
+        let name = t.serverName ?? host
+        let ca = t.caPEM ?? ""
+        let rc = copenssl_tls_connect(fd, name, t.verify ? 1 : 0, ca, ca.utf8.count, t.systemRoots ? 1 : 0,
+                                      deadlineMs, &handle, &err, err.count)
+        if rc == 1 {
+            tls = handle
+            return
+        }
+        if rc == Int32(COPENSSL_TLS_TIMEOUT.rawValue) { throw .timeout }
+        throw .network(String(cString: err))
+    }
+
+    func write(_ data: [UInt8]) throws(HTTPClient.Failure) {
+        if let tls {
+            var err = [CChar](repeating: 0, count: 512)
+            let rc = data.withUnsafeBufferPointer { copenssl_tls_write(tls, $0.baseAddress, $0.count, deadlineMs, &err, err.count) }
+            if rc == 1 { return }
+            if rc == Int32(COPENSSL_TLS_TIMEOUT.rawValue) { throw .timeout }
+            throw .network(String(cString: err))
+        }
+        var off = 0
+        while off < data.count {
+            try HTTPClient.wait(fd, events: Int16(POLLOUT), deadline: deadline)
+            let n = data[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw .network("write: \(HTTPClient.errnoText(errno))")
+            }
+            off += n
+        }
+    }
+
+    /// Bytes read into `buf` (0: the peer closed).
+    func read(_ buf: inout [UInt8]) throws(HTTPClient.Failure) -> Int {
+        if let tls {
+            var err = [CChar](repeating: 0, count: 512)
+            let n = buf.withUnsafeMutableBufferPointer { copenssl_tls_read(tls, $0.baseAddress, $0.count, deadlineMs, &err, err.count) }
+            if n > 0 { return n }
+            if n == Int(COPENSSL_TLS_EOF.rawValue) { return 0 }
+            if n == Int(COPENSSL_TLS_TIMEOUT.rawValue) { throw .timeout }
+            throw .network(String(cString: err))
+        }
+        while true {
+            try HTTPClient.wait(fd, events: Int16(POLLIN), deadline: deadline)
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
+            if errno == EAGAIN || errno == EINTR { continue }
+            throw .network("read: \(HTTPClient.errnoText(errno))")
+        }
+    }
+
+    func close() {
+        if let tls { copenssl_tls_free(tls) }
+        tls = nil
+        _ = Glibc.close(fd)
     }
 }
 
