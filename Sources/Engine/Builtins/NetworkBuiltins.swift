@@ -11,10 +11,15 @@ enum NetworkBuiltins {
             let name = try args.string(0)
             try requireNetwork("net.lookup_ip_addr", ctx)
             let addrs: [HostResolver.Address]
-            do { addrs = try HostResolver.lookup(name) } catch let e as HostResolver.Failure { throw BuiltinError(.builtin, "lookup \(name): \(e.message)") }
+            do { addrs = try HostResolver.lookup(name) } catch let e as HostResolver.Failure { throw BuiltinError(.builtin, lookupMessage(name, e.message)) }
             return .set(SetValue(addrs.map { Value.string($0.text) }))
         },
     ]
+
+    /// Go's DNS error text: `lookup NAME: no such host`, `lookup NAME on SERVER: no such host`.
+    static func lookupMessage(_ name: String, _ why: String) -> String {
+        why.hasPrefix("on ") ? "lookup \(name) \(why)" : "lookup \(name): \(why)"
+    }
 
     /// The run-time half of the refusal: a policy that slipped past the compiler's check (a
     /// call next to a `with … as mock` of the same builtin elsewhere) still cannot reach the

@@ -133,7 +133,7 @@ enum HTTPClient {
     /// Resolves and connects (non-blocking connect bounded by the deadline), trying each address.
     private static func connect(host: String, port: Int, display: String, deadline: Int64) throws(Failure) -> Int32 {
         let addrs: [HostResolver.Address]
-        do { addrs = try HostResolver.lookup(host) } catch { throw .network("dial tcp: lookup \(host): \(error.message)") }
+        do { addrs = try HostResolver.lookup(host) } catch { throw .network("dial tcp: " + NetworkBuiltins.lookupMessage(host, error.message)) }
         var lastError = "dial tcp \(display): no addresses"
         for a in addrs {
             let fd = socket(a.family, Int32(SOCK_STREAM.rawValue), 0)

@@ -37,7 +37,7 @@ enum HostResolver {
         let rc = getaddrinfo(name, nil, &hints, &res)
         guard rc == 0, let first = res else {
             switch rc {
-            case EAI_NONAME, EAI_FAIL, -5 /* EAI_NODATA */: throw Failure(message: "no such host")
+            case EAI_NONAME, EAI_FAIL, -5 /* EAI_NODATA */: throw Failure(message: notFound(name))
             case EAI_AGAIN: throw Failure(message: "server misbehaving")
             default: throw Failure(message: String(cString: gai_strerror(rc)))
             }
@@ -68,6 +68,32 @@ enum HostResolver {
         }
         if out.isEmpty { throw Failure(message: "no such host") }
         return out
+    }
+
+    /// Go names the DNS server it asked when the name was a DNS query (`on 10.0.0.53:53`).
+    private static func notFound(_ name: String) -> String {
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let isQuery = labels.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { c in
+            (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0x30 && c <= 0x39 || c == 0x2D || c == 0x5F } }
+            && labels.last?.utf8.contains(where: { !($0 >= 0x30 && $0 <= 0x39) }) == true
+        guard isQuery, let server = firstNameserver() else { return "no such host" }
+        return "on \(server): no such host"
+    }
+
+    /// The first `nameserver` of /etc/resolv.conf as `host:53` (Go's default when none: 127.0.0.1).
+    private static func firstNameserver() -> String? {
+        guard let f = fopen("/etc/resolv.conf", "r") else { return "127.0.0.1:53" }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 1024)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if fields.count >= 2 && fields[0] == "nameserver" {
+                let host = String(fields[1])
+                return host.contains(":") ? "[\(host)]:53" : "\(host):53"
+            }
+        }
+        return "127.0.0.1:53"
     }
 
     /// An IP literal in Go's syntax (no leading zeros in IPv4; `%zone` on IPv6), if `name` is one.
