@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,34 @@ static int wait_for(int fd, int ssl_error, long long deadline_ms) {
     }
 }
 
+// OpenSSL writes to the socket with write(2): a peer that closed would raise SIGPIPE and kill
+// the process. Each public call blocks SIGPIPE on this thread and swallows one it caused.
+typedef struct {
+    sigset_t old;
+    int was_pending;
+} pipe_guard;
+
+static void pipe_block(pipe_guard *g) {
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_restore(pipe_guard *g) {
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    if (!g->was_pending && sigismember(&pending, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 static void reason(char *err, size_t err_len, const char *what) {
     unsigned long e = fn.ERR_get_error();
     char buf[256] = "";
@@ -73,7 +102,7 @@ static void reason(char *err, size_t err_len, const char *what) {
     fn.ERR_clear_error();
 }
 
-int copenssl_tls_connect(int fd, const char *server_name, int verify, const char *ca_pem, size_t ca_len,
+static int tls_connect_impl(int fd, const char *server_name, int verify, const char *ca_pem, size_t ca_len,
                          int system_roots, long long deadline_ms, copenssl_tls **out, char *err, size_t err_len) {
     pthread_once(&once, load);
     if (!loaded) {
@@ -172,7 +201,7 @@ int copenssl_tls_connect(int fd, const char *server_name, int verify, const char
     return 1;
 }
 
-long copenssl_tls_read(copenssl_tls *t, uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
+static long tls_read_impl(copenssl_tls *t, uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
     for (;;) {
         int n = fn.SSL_read(t->ssl, buf, len > 1 << 30 ? 1 << 30 : (int)len);
         if (n > 0) return n;
@@ -198,7 +227,7 @@ long copenssl_tls_read(copenssl_tls *t, uint8_t *buf, size_t len, long long dead
     }
 }
 
-int copenssl_tls_write(copenssl_tls *t, const uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
+static int tls_write_impl(copenssl_tls *t, const uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
     size_t off = 0;
     while (off < len) {
         size_t chunk = len - off > 1 << 30 ? 1 << 30 : len - off;
@@ -217,6 +246,31 @@ int copenssl_tls_write(copenssl_tls *t, const uint8_t *buf, size_t len, long lon
         return COPENSSL_TLS_ERROR;
     }
     return 1;
+}
+
+int copenssl_tls_connect(int fd, const char *server_name, int verify, const char *ca_pem, size_t ca_len,
+                         int system_roots, long long deadline_ms, copenssl_tls **out, char *err, size_t err_len) {
+    pipe_guard g;
+    pipe_block(&g);
+    int rc = tls_connect_impl(fd, server_name, verify, ca_pem, ca_len, system_roots, deadline_ms, out, err, err_len);
+    pipe_restore(&g);
+    return rc;
+}
+
+long copenssl_tls_read(copenssl_tls *t, uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
+    pipe_guard g;
+    pipe_block(&g);
+    long rc = tls_read_impl(t, buf, len, deadline_ms, err, err_len);
+    pipe_restore(&g);
+    return rc;
+}
+
+int copenssl_tls_write(copenssl_tls *t, const uint8_t *buf, size_t len, long long deadline_ms, char *err, size_t err_len) {
+    pipe_guard g;
+    pipe_block(&g);
+    int rc = tls_write_impl(t, buf, len, deadline_ms, err, err_len);
+    pipe_restore(&g);
+    return rc;
 }
 
 void copenssl_tls_free(copenssl_tls *t) {
