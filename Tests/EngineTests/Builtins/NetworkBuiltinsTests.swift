@@ -186,6 +186,9 @@ final class NetworkBuiltinsTests: XCTestCase {
             if req.hasPrefix("GET /chunked") {
                 return Array("HTTP/1.1 200 OK\r\nContent-Type: application/yaml\r\nTransfer-Encoding: chunked\r\n\r\n5\r\na: [x\r\n4\r\n, y]\r\n0\r\n\r\n".utf8)
             }
+            if req.hasPrefix("GET /continue") {
+                return Array("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok".utf8)
+            }
             return Array("HTTP/1.1 500 Internal Server Error\r\n\r\n".utf8)
         }
         let base = "http://127.0.0.1:\(server.port)"
@@ -212,6 +215,15 @@ final class NetworkBuiltinsTests: XCTestCase {
         guard case .object(let c)? = chunked else { return XCTFail("\(String(describing: chunked))") }
         XCTAssertEqual(c["raw_body"], .string("a: [x, y]"))
         XCTAssertEqual(c["body"], object(#"{"a": ["x", true]}"#))
+        XCTAssertNil(c["headers"].flatMap { if case .object(let h) = $0 { h["transfer-encoding"] } else { nil } })
+
+        // An interim 100 response is skipped; a Host header replaces the URL's host.
+        let cont = try call("http.send", object(#"{"method": "get", "url": "\#(base)/continue", "headers": {"HOST": "example.org"}}"#), ctx)
+        guard case .object(let k)? = cont else { return XCTFail("\(String(describing: cont))") }
+        XCTAssertEqual(k["status"], .string("201 Created"))
+        XCTAssertEqual(k["raw_body"], .string("ok"))
+        let last = server.lock.withLock { server.requests.last } ?? ""
+        XCTAssertTrue(last.contains("\r\nHost: example.org\r\n") && !last.contains("HOST"), last)
     }
 
     func testSendNetworkErrors() throws {

@@ -59,8 +59,10 @@ enum HTTPClient {
         var target = req.url.escapedPath
         if target.isEmpty { target = "/" }
         if !req.url.rawQuery.isEmpty { target += "?" + req.url.rawQuery }
-        var head = "\(req.method) \(target) HTTP/1.1\r\nHost: \(req.url.host)\r\n"
-        for (k, v) in req.headers { head += "\(k): \(v)\r\n" }
+        // A Host header in the request replaces the URL's host (as Go's Request.Host).
+        let host = req.headers.last { $0.0.lowercased() == "host" }?.1 ?? req.url.host
+        var head = "\(req.method) \(target) HTTP/1.1\r\nHost: \(host)\r\n"
+        for (k, v) in req.headers where k.lowercased() != "host" { head += "\(k): \(v)\r\n" }
         if !req.body.isEmpty || ["POST", "PUT", "PATCH"].contains(req.method) {
             head += "Content-Length: \(req.body.count)\r\n"
         }
@@ -68,21 +70,26 @@ enum HTTPClient {
         try conn.write(Array(head.utf8) + req.body)
 
         var reader = Reader(conn: conn)
-        let statusLine = try reader.line()
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]), parts[1].count == 3 else {
-            throw .network("malformed HTTP response \(GoQuote.quote(statusLine))")
-        }
-        let status = parts.count == 3 ? "\(parts[1]) \(parts[2])" : String(parts[1])
+        var code = 0, status = ""
         var headers: [(String, String)] = []
-        while true {
-            let l = try reader.line()
-            if l.isEmpty { break }
-            guard let colon = l.firstIndex(of: ":") else { throw .network("malformed MIME header line: \(l)") }
-            let name = l[..<colon].lowercased()
-            let value = l[l.index(after: colon)...].trimmingSpaces()
-            headers.append((name, value))
-        }
+        // Interim 1xx responses (100 Continue, 103 Early Hints) precede the real one.
+        repeat {
+            let statusLine = try reader.line()
+            let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let c = Int(parts[1]), parts[1].count == 3 else {
+                throw .network("malformed HTTP response \(GoQuote.quote(statusLine))")
+            }
+            code = c
+            status = parts.count == 3 ? "\(parts[1]) \(parts[2])" : String(parts[1])
+            headers = []
+            while true {
+                let l = try reader.line()
+                if l.isEmpty { break }
+                guard let colon = l.firstIndex(of: ":") else { throw .network("malformed MIME header line: \(l)") }
+                guard headers.count < 1000 else { throw .network("too many response headers") }
+                headers.append((l[..<colon].lowercased(), l[l.index(after: colon)...].trimmingSpaces()))
+            }
+        } while (100..<200).contains(code) && code != 101
         var body: [UInt8] = []
         let noBody = req.method == "HEAD" || code == 204 || code == 304 || (100..<200).contains(code)
         if !noBody {
