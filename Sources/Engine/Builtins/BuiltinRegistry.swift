@@ -55,6 +55,10 @@ public enum BuiltinRegistry {
         "net.lookup_ip_addr": "makes decisions depend on DNS",
     ]
 
+    /// What the refusal messages tell the policy author to do instead.
+    public static let networkBuiltinsHint =
+        "network builtins run only in `policyd eval` and `policyd test --allow-network-builtins`; tests can mock them with `with`"
+
     /// A registered builtin (for the compiler's name resolution).
     static func resolve(_ name: String) -> Builtin? { byName[name] }
 }

@@ -27,7 +27,7 @@ enum NetworkBuiltins {
     static func requireNetwork(_ name: String, _ ctx: EvalContext) throws {
         guard ctx.allowNetworkBuiltins else {
             let why = BuiltinRegistry.refusedByDesign[name] ?? "network access"
-            throw BuiltinError(.builtin, "not allowed in the sidecar (\(why)); enable network builtins explicitly to use it",
+            throw BuiltinError(.builtin, "not allowed in the sidecar (\(why)); \(BuiltinRegistry.networkBuiltinsHint)",
                                halts: true)
         }
     }

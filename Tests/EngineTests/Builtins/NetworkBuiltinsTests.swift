@@ -57,13 +57,13 @@ final class NetworkBuiltinsTests: XCTestCase {
     func testRefusedWithoutPermission() {
         let ctx = EvalContext(nowNs: 0)
         let e = error { try call("net.lookup_ip_addr", .string("localhost"), ctx) }
-        XCTAssertEqual(e?.message, "not allowed in the sidecar (makes decisions depend on DNS); enable network builtins explicitly to use it")
+        XCTAssertEqual(e?.message, "not allowed in the sidecar (makes decisions depend on DNS); \(BuiltinRegistry.networkBuiltinsHint)")
         XCTAssertEqual(e?.halts, true)
         // Validation comes first (it needs no network); a valid request is then refused.
         let v = error { try call("http.send", self.object(#"{"bad_key": 1, "method": "get", "url": "http://127.0.0.1:1"}"#), ctx) }
         XCTAssertEqual(v?.message, #"operand 1 invalid request parameters(s): {"bad_key"}"#)
         let r = error { try call("http.send", self.object(#"{"method": "get", "url": "http://127.0.0.1:1"}"#), ctx) }
-        XCTAssertEqual(r?.message, "not allowed in the sidecar (makes decisions depend on remote HTTP servers); enable network builtins explicitly to use it")
+        XCTAssertEqual(r?.message, "not allowed in the sidecar (makes decisions depend on remote HTTP servers); \(BuiltinRegistry.networkBuiltinsHint)")
     }
 
     /// A policy that compiles only because `http.send` is mocked somewhere still cannot reach
