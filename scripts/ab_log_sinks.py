@@ -3,7 +3,7 @@
 
 The decision-log row of issue 5 with the production sinks (file + journal), for one or more
 policyd binaries, interleaved in one run: per round and binary, a daemon with no decision
-logging, then one with the file and the journal (bench/compare's daemons; a standalone
+logging and one with the file and the journal (in alternating order) (bench/compare's daemons; a standalone
 journald is started when none runs), each under an 8 x 8 a_rbac load for S seconds.
 Prints throughput on/off, the daemon's CPU per decision, and journald's CPU per decision
 (the journal's cost lands partly in journald, which shares the machine's cores).
@@ -59,7 +59,7 @@ def main():
             order = bins if rnd % 2 == 0 else list(reversed(bins))
             for path in order:
                 row = {}
-                for on in (False, True):
+                for on in (False, True) if rnd % 2 == 0 else (True, False):
                     b.bin = binary(path)
                     p, sock = b.start_daemon("%s%d%d" % ("on" if on else "off", rnd, bins.index(path)), bundles,
                                              decision_log=on, decision_log_extra=extra(path) if on else "")
