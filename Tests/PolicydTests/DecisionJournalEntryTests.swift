@@ -231,6 +231,34 @@ import Testing
         #expect(logs.all.last?.metadata["POLICYD_JOURNAL_SUPPRESSED"] == "2")
     }
 
+    /// Journal only (decision_log.enabled: false): the request path's entries are the chunk's
+    /// decisions, counted as written once sent.
+    @Test func journalOnlyWriterSendsEncodedEntries() async throws {
+        let dir = DecisionsTempDir()
+        let journald = try FakeJournald(dir)
+        let logs = DecisionsCapturedLogs()
+        var logger = logs.logger
+        logger.logLevel = .info
+        let writer = DecisionLogWriter(file: nil, journal: DecisionJournal(logger: logger, sampleAllow: 0),
+                                       journalSocket: JournalSocket(path: journald.path))
+        let sink = DecisionLogSink(writer: writer)
+        #expect(!sink.wants(.allow, failed: false) && sink.wants(.deny, failed: false))
+        var batch = DecisionBatch()
+        for (i, v) in [Verdict.deny, .escalate, .deny].enumerated() {
+            let e = DecisionEvent(decisionID: "J\(i)", requestID: 1, path: "a/b", input: nil,
+                                  outcome: DecisionOutcome(verdict: v, reasons: ["no"], rules: [], error: nil),
+                                  bundles: [:], timestampNs: 1, evalNs: 1000, peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
+            sink.record(e, rawInput: nil, batch: &batch)
+        }
+        #expect(batch.count == 3 && batch.lines.isEmpty)
+        sink.flush(&batch)
+        await writer.flush()
+        #expect(writer.stats.written == 3)
+        await writer.close()
+        let ids = try journald.received().map { try fields($0).first { $0.0 == "POLICYD_DECISION_ID" }?.1 }
+        #expect(ids == ["J0", "J1", "J2"])
+    }
+
     @Test func rateLimitConfig() throws {
         let c = try DecisionLogConfig(value: ["journal_rate_limit_burst": 0, "journal_rate_limit_interval_ms": 5000])
         #expect(c.journalRateLimitBurst == 0 && c.journalRateLimitIntervalMs == 5000)
