@@ -1,5 +1,4 @@
 import Atomics
-import CSystemd
 import Engine
 import Foundation
 import Logging
@@ -35,7 +34,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var processed: UInt64 = 0         // records written (or failed) so far
     private var droppedCount: UInt64 = 0
     private var writeErrors: UInt64 = 0
-    private var journalDropped: UInt64 = 0    // entries journald was too busy to take
     private var closing = false
     private var stopped = false
     /// The writer thread exists (started lazily, by the first record).
@@ -63,23 +61,17 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private let allowsSeen = ManagedAtomic<UInt64>(0)
     /// The journal's rate limit (shared by the request path and the writer thread).
     private let journalRateLimit: JournalRateLimit?
-    /// Journal entries go out as datagrams on this socket (the daemon logs to the journal).
+    /// Journal entries go out as datagrams (the daemon logs to the journal): the request path
+    /// encodes them (`DecisionJournalEntry`).
     public let encodesJournal: Bool
-    /// How long a batch may wait for a busy journald before its remaining entries are dropped
-    /// (and counted): the file's next batch must not wait behind the journal.
-    static let journalBudget: Duration = .milliseconds(10)
     // Owned by the writer thread.
     private let file: RotatingLogFile?
     private var journal: DecisionJournal?
-    private let journalSocket: JournalSocket?
-    private var journalBuffer: [UInt8] = []
-    private var journalBufferEnds: [Int] = []
+    private let journalSender: DecisionJournalSender?
     private let errorLogger: Logger?
     private var reportedDrops: UInt64 = 0     // writer thread only
-    private var reportedJournalDrops: UInt64 = 0
     private var reportedSuppressed: UInt64 = 0
     private var suppressedReportedAt = ContinuousClock.now
-    private var journalDropsReportedAt = ContinuousClock.now - .seconds(60)
 
     /// - Parameters:
     ///   - file: where JSON lines go (nil: journal only).
@@ -93,9 +85,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
         self.file = file
         self.mask = mask
         self.journal = journal
-        self.journalSocket = journal == nil ? nil : journalSocket
+        journalSender = journal.flatMap { j in
+            journalSocket.map { DecisionJournalSender(socket: $0, logger: j.logger, errorLogger: errorLogger) }
+        }
         journalRateLimit = journal?.rateLimit
-        encodesJournal = journal != nil && journalSocket != nil
+        encodesJournal = journalSender != nil
         self.capacity = max(1, capacity)
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
@@ -238,7 +232,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         return Stats(recorded: enqueued, written: processed, dropped: droppedCount, writeErrors: writeErrors,
-                     journalDropped: journalDropped)
+                     journalDropped: journalSender?.dropped.load(ordering: .relaxed) ?? 0)
     }
 
     /// Waits until every record accepted before this call has been written.
@@ -330,12 +324,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
             if !batch.isEmpty { write(batch, &buffer) }
             if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchLines, journal: batchJournal) }
             // The file first: the journal may make the writer wait (a little).
-            if !batchEnds.isEmpty { sendJournal(batchDatagrams, ends: batchEnds) }
-            if !journalBufferEnds.isEmpty {
-                sendJournal(journalBuffer, ends: journalBufferEnds)
-                journalBuffer.removeAll(keepingCapacity: true)
-                journalBufferEnds.removeAll(keepingCapacity: true)
-            }
+            if !batchEnds.isEmpty { journalSender?.send(batchDatagrams, ends: batchEnds) }
+            journalSender?.sendBuffered()
             let n = UInt64(batch.count + chunkLines)
             batch.removeAll(keepingCapacity: true)
             batchLines.removeAll(keepingCapacity: true)
@@ -388,74 +378,18 @@ public final class DecisionLogWriter: @unchecked Sendable {
         suppressedReportedAt = now
     }
 
-    // MARK: journal datagrams (writer thread)
+    // MARK: journal (writer thread)
 
-    /// A journal entry for `r` (already masked), sent with the batch: encoded here when the
-    /// writer has a journal socket, else logged through the journal's logger.
+    /// A journal entry for `r` (already masked), sent with the batch: encoded when the writer
+    /// sends datagrams, else logged through the journal's logger.
     private func emitJournal(_ r: DecisionRecord) {
         guard journal != nil else { return }
-        guard journalSocket != nil else {
-            journal?.emit(r)
-            return
-        }
+        guard let journalSender else { return journal!.emit(r) }
         guard journalWants(allow: r.decision == "allow", failed: r.error != nil), journal!.shouldLog(r) else { return }
         if let journalRateLimit, !journalRateLimit.admit(nowNs: r.timestampNs) {
             return journalRateLimit.countSuppressed(1)
         }
-        DecisionJournalEntry.append(r, to: &journalBuffer)
-        journalBufferEnds.append(journalBuffer.count)
-    }
-
-    /// Sends encoded entries: one `sendmmsg` per batch; entries too big for a datagram go
-    /// through `sd_journal_sendv` (which passes them in a memfd); without a journald they are
-    /// logged through the logger (stderr, as every other entry then); entries a busy journald
-    /// did not take within `journalBudget` are counted, and reported at most every 10 s.
-    private func sendJournal(_ bytes: [UInt8], ends: [Int]) {
-        guard let journalSocket else { return }
-        let outcome = journalSocket.send(bytes, ends: ends, budget: Self.journalBudget)
-        func datagram(_ i: Int) -> ArraySlice<UInt8> { bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]] }
-        for i in outcome.oversized {
-            guard let fields = JournalNative.fields(of: datagram(i)) else { continue }
-            let strings = fields.map { $0.name + "=" + String(decoding: $0.value, as: UTF8.self) }
-            let cstrings = strings.map { strdup($0)! }
-            defer { cstrings.forEach { free($0) } }
-            var iov = cstrings.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0)) }
-            _ = iov.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
-        }
-        for i in outcome.unavailable {
-            guard let fields = JournalNative.fields(of: datagram(i)) else { continue }
-            logFallback(fields)
-        }
-        guard outcome.busy > 0 else { return }
-        cond.lock()
-        journalDropped += UInt64(outcome.busy)
-        let total = journalDropped
-        cond.unlock()
-        let now = ContinuousClock.now
-        guard now - journalDropsReportedAt >= .seconds(10) else { return }
-        errorLogger?.warning("journal busy: \(total - reportedJournalDrops) decision entries not sent (\(total) in total; the decision log file has them)",
-                             metadata: ["POLICYD_JOURNAL_DROPPED": .string(String(total))])
-        reportedJournalDrops = total
-        journalDropsReportedAt = now
-    }
-
-    /// An entry the journal socket could not take, through the journal's logger (whose
-    /// handler retries the journal, then writes stderr), with the same fields.
-    private func logFallback(_ fields: [(name: String, value: [UInt8])]) {
-        guard let logger = journal?.logger else { return }
-        var md: Logger.Metadata = [:]
-        var message = ""
-        var level = Logger.Level.notice
-        for (name, value) in fields {
-            let text = String(decoding: value, as: UTF8.self)
-            switch name {
-            case "MESSAGE": message = text
-            case "PRIORITY": level = text == "4" ? .warning : text == "6" ? .info : .notice
-            case "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC": break
-            default: md[name] = .string(text)
-            }
-        }
-        logger.log(level: level, Logger.Message(stringLiteral: message), metadata: md)
+        journalSender.add(r)
     }
 
     /// Must hold the lock.
