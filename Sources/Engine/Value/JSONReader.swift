@@ -68,6 +68,8 @@ public struct JSONReader {
     let maxDepth: Int
     private let trackNumberSpelling: Bool
     private var numbersAsPrinted = true
+    /// Whitespace was skipped somewhere (the value read is not compact JSON text).
+    var sawWhitespace = false
     private var interner: JSONInterner?
     // Scratch stack: elements of the open arrays (and key, value, key, value… of open objects).
     var stack: UnsafeMutablePointer<Value>
@@ -132,7 +134,12 @@ public struct JSONReader {
     mutating func skipWhitespace() {
         while pos < end {
             let c = base[pos]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                pos += 1
+                sawWhitespace = true
+            } else {
+                return
+            }
         }
     }
 

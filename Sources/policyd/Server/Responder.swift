@@ -83,6 +83,8 @@ final class Responder: Sendable {
         /// `input` is not parsed yet (`input` is nil): `decide` parses `inputRange` for its
         /// entrypoint, keeping only what the policy can observe.
         var inputDeferred = false
+        /// `input` was parsed keeping only what this query observes (nil: parsed whole).
+        var inputProjection: PreparedQuery? = nil
         /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
         var bundle: String? = nil
         var revision: String? = nil
@@ -130,13 +132,14 @@ final class Responder: Sendable {
                         into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
     {
         counters.requests.wrappingIncrement(ordering: .relaxed)
+        let snap = store.snapshot  // one load; this snapshot serves the whole request
         let request: Request
-        do { request = try parse(body, routes: &state.routes) } catch {
+        do { request = try parse(body, state: &state, snap: snap) } catch {
             writeRequestError(error, peer: peer, into: &out)
             return nil
         }
         if request.op == .decide {
-            decide(request, body: body, peer: peer, into: &out, state: &state)
+            decide(request, snap: snap, body: body, peer: peer, into: &out, state: &state)
             return nil
         }
         if request.op.isAdmin && isAdmin {
@@ -209,16 +212,20 @@ final class Responder: Sendable {
         var inputRange: Range<Int>? = nil
         var inputIsCompact = false
         var inputDeferred = false
+        var inputProjection: PreparedQuery? = nil
     }
 
-    /// Parses a frame body: the envelope is scanned without building the outer object, `input`
-    /// is parsed straight into a `Value`, and a `path` the connection sent before is resolved
-    /// from `routes` by its bytes. Anything the scan does not handle takes the full parser.
-    func parse(_ body: UnsafeRawBufferPointer, routes: inout RouteCache) throws -> Request {
+    /// Parses a frame body in one pass over its bytes: the envelope is scanned without building
+    /// the outer object, and `input` is parsed where the scan meets it, for the entrypoint the
+    /// fields before it name (`routeSoFar`), keeping only what that entrypoint's policy in `snap`
+    /// can observe. A `path` the connection sent before is resolved from its route cache by its
+    /// bytes. When the entrypoint is not known yet at the input (a path new to the connection),
+    /// the input is parsed later in `decide`; when the fields after the input name another one
+    /// (or another op), it is parsed again there. Anything unusual, and every error, takes the
+    /// whole-frame parser, so errors are reported exactly as it reports them.
+    func parse(_ body: UnsafeRawBufferPointer, state: inout ConnectionState, snap: PolicySnapshot) throws -> Request {
         let maxDepth = config.limits.maxJSONDepth
-        guard let env = RequestEnvelope.scan(body, maxDepth: maxDepth), let base = body.baseAddress else {
-            return try parse(body)
-        }
+        guard let base = body.baseAddress else { return try parse(body) }
         func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count)
         }
@@ -226,20 +233,48 @@ final class Responder: Sendable {
             guard let r else { return nil }
             return try JSONReader.parse(slice(r), maxDepth: maxDepth - 1)
         }
+        var parsedInput: Value?
+        var inputQuery: PreparedQuery?  // the query `parsedInput` was projected for (nil: whole)
+        let scanned = RequestEnvelope.scan(body, maxDepth: maxDepth) { seen, at in
+            parsedInput = nil
+            inputQuery = nil
+            var shape: InputShape?
+            // Decisions parse for their entrypoint (other ops, and sinks that read the input,
+            // take it whole).
+            if projectInput, let policy = snap.policy, seen[.op].map({ Self.equals(slice($0), Self.decideLiteral) }) ?? true {
+                guard let route = routeSoFar(seen, slice, state.routes) else { return .skip }
+                let query = state.query(route, in: policy)
+                shape = query.inputShape
+                if shape != nil { inputQuery = query }
+            }
+            do {
+                let r = try JSONReader.parseEmbedded(body, at: at, shape: shape, maxDepth: maxDepth - 1)
+                parsedInput = r.value
+                return .parsed(end: r.end, compact: r.compact)
+            } catch {
+                return .invalid
+            }
+        }
+        guard let env = scanned else { return try parse(body) }
         var f = Fields()
         do {
-            f.id = try value(env[.id])
+            f.id = try Self.plainInteger(env[.id].map(slice)) ?? value(env[.id])
             if let r = env[.op] {
                 if Self.equals(slice(r), Self.decideLiteral) { f.opIsDecide = true } else { f.op = try value(r) }
             }
             if let r = env[.path] {
-                if let hit = routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
+                if let hit = state.routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
             }
             f.kind = try value(env[.kind])
-            // A decision's input waits for its entrypoint (projected parse in `decide`).
-            if projectInput, env[.input] != nil, f.opIsDecide || f.op == nil || f.op == .string("decide") {
+            let decides = f.opIsDecide || f.op == nil || f.op == .string("decide")
+            if env.inputParsed, decides || inputQuery == nil {
+                f.input = parsedInput
+                f.inputProjection = inputQuery
+            } else if projectInput, env[.input] != nil, decides {
+                // The entrypoint was not known at the input: `decide` parses it for its own.
                 f.inputDeferred = true
             } else {
+                // Not a decision after all (an `op` after the input): parse it whole.
                 f.input = try value(env[.input])
             }
             f.inputRange = env[.input]
@@ -259,10 +294,40 @@ final class Responder: Sendable {
         }
         if f.route == nil, let p = request.path, let r = env[.path] {
             let route = Route(segments: p, config: config)
-            routes.insert(slice(r), route)
+            state.routes.insert(slice(r), route)
             request.route = route
         }
         return request
+    }
+
+    /// The entrypoint of a decision as far as its envelope has been read (`route(_:_:)` on the
+    /// fields seen so far): its path if this connection sent that path before, else its kind's
+    /// configured entrypoint, else the default. nil when that takes more work than waiting for
+    /// the whole request (a new path, an escaped or manifest-declared kind).
+    private func routeSoFar(_ seen: RequestEnvelope, _ slice: (Range<Int>) -> UnsafeRawBufferPointer,
+                            _ routes: RouteCache) -> Route?
+    {
+        if let r = seen[.path] { return routes.lookup(slice(r)) }
+        if let r = seen[.kind] {
+            let raw = slice(r)
+            guard raw.count >= 2, raw[0] == UInt8(ascii: "\""), raw[raw.count - 1] == UInt8(ascii: "\""),
+                  !raw.contains(UInt8(ascii: "\\"))
+            else { return nil }
+            return kindRoutes[String(decoding: UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - 1)]), as: UTF8.self)]
+        }
+        return defaultRoute
+    }
+
+    /// A request id of plain decimal digits (as agent proxies number their requests), read without
+    /// a JSON parser: the value `JSONReader` gives it. nil for anything else.
+    private static func plainInteger(_ raw: UnsafeRawBufferPointer?) -> Value? {
+        guard let raw, raw.count >= 1, raw.count <= 18, raw[0] != UInt8(ascii: "0") || raw.count == 1 else { return nil }
+        var v = 0
+        for c in raw {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+            v = v * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return .number(.int(v))
     }
 
     private static let decideLiteral: [UInt8] = Array("\"decide\"".utf8)
@@ -321,6 +386,7 @@ final class Responder: Sendable {
         request.inputRange = f.inputRange
         request.inputIsCompact = f.inputIsCompact
         request.inputDeferred = f.inputDeferred
+        request.inputProjection = f.inputProjection
         if op == .test {
             if let c = f.candidate {
                 guard case .string(let s) = c, s.hasPrefix("/") else {
@@ -366,11 +432,10 @@ final class Responder: Sendable {
         return defaultRoute
     }
 
-    private func decide(_ r: Request, body: UnsafeRawBufferPointer, peer: PeerCredentials, into out: inout ByteBuffer,
-                        state: inout ConnectionState)
+    private func decide(_ r: Request, snap: PolicySnapshot, body: UnsafeRawBufferPointer, peer: PeerCredentials,
+                        into out: inout ByteBuffer, state: inout ConnectionState)
     {
         let handlerStart = Self.monotonicNs()
-        let snap = store.snapshot  // one load; this snapshot serves the whole request
         let route = route(r, snap)
         let query = snap.policy.map { state.query(route, in: $0) }
         let input: Value?
@@ -439,7 +504,7 @@ final class Responder: Sendable {
         if let sink, let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil) {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
-            let whole = !r.inputDeferred || query?.inputShape == nil
+            let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
@@ -458,11 +523,12 @@ final class Responder: Sendable {
         }
     }
 
-    /// The request's input: as parsed, or (deferred) parsed now for `query`, keeping only what
-    /// it can observe (all of it without a query). Bad JSON throws the `RequestError` a
-    /// whole-frame parse reports (the projected parse rejects exactly what the full one does).
+    /// The request's input for `query`: as parsed (whole, or projected for this query), or
+    /// parsed now for `query`, keeping only what it can observe (all of it without a query).
+    /// Bad JSON throws the `RequestError` a whole-frame parse reports (the projected parse
+    /// rejects exactly what the full one does).
     func input(of r: Request, body: UnsafeRawBufferPointer, for query: PreparedQuery?) throws -> Value? {
-        guard r.inputDeferred, let range = r.inputRange, let base = body.baseAddress else { return r.input }
+        guard Self.parsesAgain(r, for: query), let range = r.inputRange, let base = body.baseAddress else { return r.input }
         let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
         let maxDepth = config.limits.maxJSONDepth - 1
         do {
@@ -472,6 +538,11 @@ final class Responder: Sendable {
             _ = try parse(body)
             throw RequestError.bad(id: r.id, code: .badJSON, message: error.description)
         }
+    }
+
+    /// The input as parsed does not serve `query`: not parsed yet, or projected for another one.
+    private static func parsesAgain(_ r: Request, for query: PreparedQuery?) -> Bool {
+        r.inputDeferred || (r.inputProjection != nil && r.inputProjection !== query)
     }
 
     private func eval(_ r: Request) -> [UInt8] {
