@@ -189,6 +189,27 @@ import Wire
         open.withUTF8 { #expect(RequestEnvelope.scan(UnsafeRawBufferPointer($0), maxDepth: 8) == nil) }
     }
 
+    /// Every kind of id is echoed as JSONWriter writes it, and the reasons, rules and error
+    /// of a served decision as ResponseWriter's layout has them.
+    @Test func responseEchoesEveryIdKind() throws {
+        let ids = ["7", "-12", "0", "2.5", "1e400", "123456789012345678901234567890", "true", "null",
+                   #""s\"q\u0001é""#, #""""#]
+        let serving = try Self.servingResponder()
+        for id in ids {
+            let expected = String(decoding: JSONWriter.data(try JSONReader.parse(id)), as: UTF8.self)
+            var t = #"{"id":"# + id + #","path":"a/b","input":{"x":"allow"}}"#
+            let body = t.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(text.hasPrefix(#"{"id":"# + expected + #","decision":"deny","reasons":["no policy loaded"#), "\(text)")
+            #expect(text.hasSuffix(#","rules":[],"error":"no_policy"}"#), "\(text)")
+            let served = t.withUTF8 { serving.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            let stext = String(decoding: served, as: UTF8.self)
+            #expect(stext.hasPrefix(#"{"id":"# + expected + #","decision":"allow","reasons":[],"decision_id":""#), "\(stext)")
+            #expect(stext.hasSuffix(#","rules":["a.b"]}"#), "\(stext)")
+            #expect(try JSON.parse(served)["decision_id"]?.stringValue?.utf8.count == 26)
+        }
+    }
+
     @Test func responseFrameMatchesResponseWriterLayout() throws {
         var t = #"{"id":"r1","path":"a/b","input":{}}"#
         let body = t.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }

@@ -476,28 +476,54 @@ final class Responder: Sendable {
             state.tailGeneration = snap.generation
             state.tailRoute = route
         }
+        // The id is a JSON scalar: ints and strings are written in place, others rendered first.
+        var idJSON: [UInt8]?
+        var bound = 160 + state.tail.count + ByteCursor.bound(outcome.reasons)
+        switch r.id {
+        case nil, .null?, .bool?, .number(.int)?: bound += 20
+        case .string(let s)?: bound += ByteCursor.bound(s)
+        case let v?:
+            idJSON = JSONWriter.data(v)
+            bound += idJSON!.count
+        }
+        // A plain verdict's rules are the route's own (the same array): its JSON is cached.
+        let ownRules = outcome.rules == route.selfRules
+        bound += ownRules ? route.selfRulesJSON.count : ByteCursor.bound(outcome.rules)
+        if let e = outcome.error { bound += ByteCursor.bound(e) }
         let start = out.writerIndex
-        out.writeInteger(UInt32(0))
-        out.writeStaticString("{\"id\":")
-        out.writeJSON(r.id)
-        switch outcome.verdict {
-        case .allow: out.writeStaticString(",\"decision\":\"allow\",\"reasons\":")
-        case .deny: out.writeStaticString(",\"decision\":\"deny\",\"reasons\":")
-        case .escalate: out.writeStaticString(",\"decision\":\"escalate\",\"reasons\":")
+        var idAt = 0
+        let ms = UInt64(max(now, 0) / 1_000_000)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { raw in
+            var w = ByteCursor(raw)
+            w.skip(Frame.headerBytes)
+            w.append("{\"id\":")
+            switch r.id {
+            case nil, .null?: w.append("null")
+            case .bool(let b)?: w.append(b ? "true" : "false")
+            case .number(.int(let i))?: w.appendDecimal(Int64(i))
+            case .string(let s)?: w.appendJSONString(s)
+            case .some: w.append(idJSON!)
+            }
+            switch outcome.verdict {
+            case .allow: w.append(",\"decision\":\"allow\",\"reasons\":")
+            case .deny: w.append(",\"decision\":\"deny\",\"reasons\":")
+            case .escalate: w.append(",\"decision\":\"escalate\",\"reasons\":")
+            }
+            if outcome.reasons.isEmpty { w.append("[]") } else { w.appendJSONStrings(outcome.reasons) }
+            w.append(",\"decision_id\":")
+            idAt = start + state.ids.writeNext(ms: ms, to: &w)
+            w.append(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
+            w.appendDecimal(evalNs)
+            w.append(",\"rules\":")
+            if ownRules { w.append(route.selfRulesJSON) } else { w.appendJSONStrings(outcome.rules) }
+            if let e = outcome.error {
+                w.append(",\"error\":")
+                w.appendJSONString(e)
+            }
+            w.append(UInt8(ascii: "}"))
+            w.set(UInt32(w.count - Frame.headerBytes), at: 0)
+            return w.count
         }
-        out.writeJSONStrings(outcome.reasons)
-        out.writeStaticString(",\"decision_id\":")
-        let idAt = state.ids.writeNext(ms: UInt64(max(now, 0) / 1_000_000), into: &out)
-        out.writeBytes(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
-        out.writeDecimal(evalNs)
-        out.writeStaticString(",\"rules\":")
-        out.writeJSONStrings(outcome.rules)
-        if let e = outcome.error {
-            out.writeStaticString(",\"error\":")
-            out.writeJSONString(e)
-        }
-        out.writeInteger(UInt8(ascii: "}"))
-        out.setInteger(UInt32(out.writerIndex - start - Frame.headerBytes), at: start)
 
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
