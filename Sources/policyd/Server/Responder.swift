@@ -68,11 +68,11 @@ final class Responder: Sendable {
 
     /// A parsed request (the fields policyd reads; others are ignored).
     struct Request: Sendable {
-        var id: Value?
-        var op: WireOp
-        var path: [String]?
-        var kind: String?
-        var input: Value?
+        var id: Value? = nil
+        var op = WireOp.decide
+        var path: [String]? = nil
+        var kind: String? = nil
+        var input: Value? = nil
         /// The entrypoint `path` names, when resolved by the fast parser (else derived from `path`).
         var route: Route? = nil
         /// Where `input` is in the frame body (fast parser only): the decision log copies these
@@ -193,26 +193,21 @@ final class Responder: Sendable {
 
     // MARK: - Parsing
 
-    /// The request fields policyd reads, as parsed values (nil: absent).
+    /// The request fields `makeRequest` checks, as parsed values (nil: absent). The input, and
+    /// what the fast parser knows of it and of the route, go into the `Request` directly (moved
+    /// once, not copied from here).
     struct Fields {
-        var id: Value?
-        var op: Value?
+        var id: Value? = nil
+        var op: Value? = nil
         /// `op` was the literal "decide" (no value built).
         var opIsDecide = false
-        var path: Value?
-        /// `path` was resolved from the connection's route cache (no value built).
-        var route: Route?
-        var kind: Value?
-        var input: Value?
-        var bundle: Value?
-        var revision: Value?
+        var path: Value? = nil
+        var kind: Value? = nil
+        var bundle: Value? = nil
+        var revision: Value? = nil
         /// `test` only (read by the whole-frame parser).
         var candidate: Value? = nil
         var unsigned: Value? = nil
-        var inputRange: Range<Int>? = nil
-        var inputIsCompact = false
-        var inputDeferred = false
-        var inputProjection: PreparedQuery? = nil
     }
 
     /// Parses a frame body in one pass over its bytes: the envelope is scanned without building
@@ -257,28 +252,30 @@ final class Responder: Sendable {
         }
         guard let env = scanned else { return try parse(body) }
         var f = Fields()
+        var request = Request()
         do {
             f.id = try Self.plainInteger(env[.id].map(slice)) ?? value(env[.id])
             if let r = env[.op] {
                 if Self.equals(slice(r), Self.decideLiteral) { f.opIsDecide = true } else { f.op = try value(r) }
             }
             if let r = env[.path] {
-                if let hit = state.routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
+                if let hit = state.routes.lookup(slice(r)) { request.route = hit } else { f.path = try value(r) }
             }
             f.kind = try value(env[.kind])
             let decides = f.opIsDecide || f.op == nil || f.op == .string("decide")
             if env.inputParsed, decides || inputQuery == nil {
-                f.input = parsedInput
-                f.inputProjection = inputQuery
+                request.input = parsedInput
+                parsedInput = nil
+                request.inputProjection = inputQuery
             } else if projectInput, env[.input] != nil, decides {
                 // The entrypoint was not known at the input: `decide` parses it for its own.
-                f.inputDeferred = true
+                request.inputDeferred = true
             } else {
                 // Not a decision after all (an `op` after the input): parse it whole.
-                f.input = try value(env[.input])
+                request.input = try value(env[.input])
             }
-            f.inputRange = env[.input]
-            f.inputIsCompact = env.inputIsCompact
+            request.inputRange = env[.input]
+            request.inputIsCompact = env.inputIsCompact
             f.bundle = try value(env[.bundle])
             f.revision = try value(env[.revision])
         } catch {
@@ -286,13 +283,12 @@ final class Responder: Sendable {
         }
         // The envelope scan reads only the decision fields; the `test` admin op has its own.
         if f.op == .string("test") { return try parse(body) }
-        var request: Request
-        do { request = try makeRequest(f) } catch {
+        do { try makeRequest(f, &request) } catch {
             // An unparsed input may be bad JSON, which a whole-frame parse reports first.
-            if f.inputDeferred { return try parse(body) }
+            if request.inputDeferred { return try parse(body) }
             throw error
         }
-        if f.route == nil, let p = request.path, let r = env[.path] {
+        if request.route == nil, let p = request.path, let r = env[.path] {
             let route = Route(segments: p, config: config)
             state.routes.insert(slice(r), route)
             request.route = route
@@ -345,13 +341,17 @@ final class Responder: Sendable {
         guard case .object(let obj) = doc else {
             throw RequestError.bad(id: nil, code: .badRequest, message: "a request must be a JSON object")
         }
-        return try makeRequest(Fields(id: obj["id"], op: obj["op"], path: obj["path"], kind: obj["kind"],
-                                      input: obj["input"], bundle: obj["bundle"], revision: obj["revision"],
-                                      candidate: obj["candidate"], unsigned: obj["unsigned"]))
+        var request = Request()
+        request.input = obj["input"]
+        try makeRequest(Fields(id: obj["id"], op: obj["op"], path: obj["path"], kind: obj["kind"],
+                               bundle: obj["bundle"], revision: obj["revision"],
+                               candidate: obj["candidate"], unsigned: obj["unsigned"]), &request)
+        return request
     }
 
-    /// Checks the fields' types and builds the request.
-    private func makeRequest(_ f: Fields) throws -> Request {
+    /// Checks the fields' types and fills them into `request` (which already holds the input,
+    /// and the route when the fast parser resolved it).
+    private func makeRequest(_ f: Fields, _ request: inout Request) throws {
         let id = f.id
         switch id {
         case nil, .null?, .bool?, .number?, .string?: break
@@ -368,7 +368,7 @@ final class Responder: Sendable {
             op = known
         }
         var path: [String]?
-        if let route = f.route {
+        if let route = request.route {
             path = route.segments
         } else if let p = f.path {
             guard case .string(let s) = p, let parsed = Configuration.parsePath(s) else {
@@ -381,12 +381,10 @@ final class Responder: Sendable {
             guard case .string(let s) = k else { throw RequestError.bad(id: id, code: .badRequest, message: "kind must be a string") }
             kind = s
         }
-        var request = Request(id: id, op: op, path: path, kind: kind, input: f.input)
-        request.route = f.route
-        request.inputRange = f.inputRange
-        request.inputIsCompact = f.inputIsCompact
-        request.inputDeferred = f.inputDeferred
-        request.inputProjection = f.inputProjection
+        request.id = id
+        request.op = op
+        request.path = path
+        request.kind = kind
         if op == .test {
             if let c = f.candidate {
                 guard case .string(let s) = c, s.hasPrefix("/") else {
@@ -409,7 +407,6 @@ final class Responder: Sendable {
                 request.revision = s
             }
         }
-        return request
     }
 
     private func resolvePath(_ r: Request, _ snap: PolicySnapshot) -> [String] {
