@@ -61,6 +61,10 @@ extension JSONReader {
                 try skipValue(depth: d)
             }
         } while try nextMember(close: UInt8(ascii: "}"))
+        // Every key of the shape once, in order (the usual request): its keys array is shared.
+        if sorted, stackCount - first == 2 * shape.keyValues.count {
+            return finishObject(first: first, keys: shape.keyValues)
+        }
         return finishObject(first: first, sorted: sorted)
     }
 
