@@ -132,6 +132,8 @@ final class Responder: Sendable {
                         into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
     {
         counters.requests.wrappingIncrement(ordering: .relaxed)
+        // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here.
+        let handlerStart = Self.monotonicNs()
         let snap = store.snapshot  // one load; this snapshot serves the whole request
         let request: Request
         do { request = try parse(body, state: &state, snap: snap) } catch {
@@ -139,7 +141,7 @@ final class Responder: Sendable {
             return nil
         }
         if request.op == .decide {
-            decide(request, snap: snap, body: body, peer: peer, into: &out, state: &state)
+            decide(request, snap: snap, handlerStart: handlerStart, body: body, peer: peer, into: &out, state: &state)
             return nil
         }
         if request.op.isAdmin && isAdmin {
@@ -429,10 +431,9 @@ final class Responder: Sendable {
         return defaultRoute
     }
 
-    private func decide(_ r: Request, snap: PolicySnapshot, body: UnsafeRawBufferPointer, peer: PeerCredentials,
-                        into out: inout ByteBuffer, state: inout ConnectionState)
+    private func decide(_ r: Request, snap: PolicySnapshot, handlerStart: Int64, body: UnsafeRawBufferPointer,
+                        peer: PeerCredentials, into out: inout ByteBuffer, state: inout ConnectionState)
     {
-        let handlerStart = Self.monotonicNs()
         let route = route(r, snap)
         let query = snap.policy.map { state.query(route, in: $0) }
         let input: Value?
