@@ -525,7 +525,7 @@ final class Responder: Sendable {
 
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
-        if let sink, let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil) {
+        if let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil), let sink {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
             let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
