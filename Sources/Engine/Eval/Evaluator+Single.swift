@@ -20,6 +20,8 @@ extension Evaluator {
             out = slots[base + i]
         case .input:
             out = input
+        case .inputRef(let r):
+            out = inputRefValue(r)
         case .data(let node, let path):
             return try dataSingle(node, path, &out)
         case .ref(let head, let path):
@@ -60,6 +62,23 @@ extension Evaluator {
             out = first
         }
         return true
+    }
+
+    /// `input.a.b…` (constant keys): walked once per evaluation, then read from the memo
+    /// (a fresh memo is in effect while `with` modifiers apply, so `with input…` is seen).
+    @inline(__always)
+    func inputRefValue(_ r: InputRef) -> Value? {
+        if let m = memo[r.id] { return m }
+        var cur = input
+        for k in r.keys {
+            guard let c = cur?[k] else {
+                cur = nil
+                break
+            }
+            cur = c
+        }
+        memo.store(r.id, cur)
+        return cur
     }
 
     /// The object of `keys[i]: values[i]` (a later equal key replaces an earlier one). Keys

@@ -225,6 +225,8 @@ final class Evaluator {
             if let v = slots[base + i] { try k(v) }
         case .input:
             if let v = input { try k(v) }
+        case .inputRef(let r):
+            if let v = inputRefValue(r) { try k(v) }
         case .data(let node, let path):
             var v: Value?
             if try evalSingle(t, &v) {
