@@ -167,6 +167,11 @@ extension Evaluator {
     /// `evalData` for a path without iteration (and no `with data` overlay in effect).
     private func dataSingle(_ node: DataNode, _ path: [PTerm], _ out: inout Value?) throws -> Bool {
         if !dataOverlays.isEmpty { return false }
+        // A rule referred to by name (`is_sensitive`, `not denied`): its value as is.
+        if path.isEmpty {
+            out = try nodeValue(node)
+            return true
+        }
         var n = node
         var i = 0
         while true {
@@ -232,7 +237,8 @@ extension Evaluator {
             default: a2 = v
             }
         }
-        out = try invoke(call, Arguments(count: n, a0, a1, a2))
+        // Moved into `Arguments` (no copy, and nothing left to destroy here).
+        out = try invoke(call, Arguments(count: n, consume a0, consume a1, consume a2))
         return true
     }
 
