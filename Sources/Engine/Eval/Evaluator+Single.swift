@@ -223,19 +223,26 @@ extension Evaluator {
             return true
         }
         var a0 = Value.null, a1 = Value.null, a2 = Value.null
-        var v: Value?
-        for i in 0..<n {
-            guard try evalSingle(terms[i], &v) else { return false }
-            // Moved out of `v`, not copied (saves a retain/release pair per argument).
-            guard let v = v.take() else {
-                out = nil
-                return true
+        // The argument terms are read in place from the plan's array (borrowed: no
+        // retain/release of each term's box). 0: several values, 1: undefined, 2: all set.
+        let state = try terms.withUnsafeBufferPointer { ts -> Int in
+            var v: Value?
+            for i in 0..<n {
+                guard try evalSingle(ts[i], &v) else { return 0 }
+                // Moved out of `v`, not copied (saves a retain/release pair per argument).
+                guard let v = v.take() else { return 1 }
+                switch i {
+                case 0: a0 = v
+                case 1: a1 = v
+                default: a2 = v
+                }
             }
-            switch i {
-            case 0: a0 = v
-            case 1: a1 = v
-            default: a2 = v
-            }
+            return 2
+        }
+        if state == 0 { return false }
+        if state == 1 {
+            out = nil
+            return true
         }
         // Moved into `Arguments` (no copy, and nothing left to destroy here).
         out = try invoke(call, Arguments(count: n, consume a0, consume a1, consume a2))
