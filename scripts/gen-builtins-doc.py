@@ -71,7 +71,10 @@ def main():
     rows = []
     counts = {"implemented": 0, "refused by design": 0, "missing": 0}
     for n in names:
-        if n in impl:
+        if n in impl and n in refused:
+            # Network builtins: implemented, but the daemon refuses them (policyd eval runs them).
+            status, where = "refused by design", "%s; implemented in %s, runs in `policyd eval`" % (refused[n], impl[n])
+        elif n in impl:
             status, where = "implemented", impl[n]
         elif n in refused:
             status, where = "refused by design", refused[n]
@@ -94,6 +97,19 @@ def main():
     out.append("Deprecated builtins are compile errors (`rego_type_error: deprecated built-in function calls")
     out.append("in expression: NAME`) in Rego v1 modules and in v0 modules that `import rego.v1`, as in OPA;")
     out.append("plain v0 modules and ad-hoc queries may call them.")
+    out.append("")
+    out.append("Refused by design: network builtins. The daemon's compiler rejects policies calling them")
+    out.append("(unless the call is replaced with `with ... as mock`), and they fail at run time unless the")
+    out.append("evaluation allows network access. `policyd eval` runs them, as `opa eval` does")
+    out.append("(`--deny-network-builtins` refuses them there too); `policyd test` refuses them unless")
+    out.append("`--allow-network-builtins`. `providers.aws.sign_req` is a pure function and always allowed.")
+    out.append("")
+    out.append("`http.send` where allowed: HTTP/1.1 over `http://` and `https://` (system libssl, loaded on first")
+    out.append("use; server verification, `tls_ca_cert*`, `tls_server_name`, `tls_insecure_skip_verify`),")
+    out.append("OPA's request validation and response object, `timeout` (default 5s), `raise_error`,")
+    out.append("`enable_redirect`, JSON/YAML body decoding. Not supported: TLS client certificates (a clear")
+    out.append("error), retries, and caching beyond one evaluation (each distinct request is sent once per")
+    out.append("evaluation). Its errors abort evaluation even without strict builtin errors, as in OPA.")
     out.append("")
     out.append("| builtin | status | family / reason | deprecated in OPA |")
     out.append("|---|---|---|---|")

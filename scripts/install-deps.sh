@@ -2,7 +2,7 @@
 # Installs the Debian packages policyd needs to build and test. Safe to run repeatedly.
 set -euo pipefail
 need=()
-for pkg in libsystemd-dev libre2-dev zlib1g-dev libssl-dev tzdata pkg-config systemd python3-yaml; do
+for pkg in libsystemd-dev libre2-dev zlib1g-dev libssl-dev openssl tzdata pkg-config systemd python3-yaml; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

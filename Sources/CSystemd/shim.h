@@ -5,5 +5,14 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+
+// sendmmsg(2) and struct mmsghdr are declared only under _GNU_SOURCE, which Swift's Glibc
+// module is not built with: the same ABI under policyd's own names (decision journal batches).
+struct policyd_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+extern int policyd_sendmmsg(int fd, struct policyd_mmsghdr *vec, unsigned int n, int flags) __asm__("sendmmsg");
 #endif

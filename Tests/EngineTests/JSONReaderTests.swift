@@ -11,6 +11,37 @@ import Testing
         #expect(MemoryLayout<Number>.size <= 9)
     }
 
+    /// A value inside a larger buffer (a request envelope): parsed as its bytes alone would be,
+    /// ending at its own last byte; `compact` reports whitespace between its tokens.
+    @Test func embeddedValueEndsAtItsOwnLastByte() throws {
+        let cases: [(String, String, Bool)] = [
+            (#"{"a":[1,{"b":"x"}],"c":2}"#, #","d":3}"#, true),
+            (#"{"a": [1, 2]}"#, "}", false),
+            ("-12.5e3", ",\"k\":1}", true),
+            ("true", "}", true),
+            (#""s\"t""#, ",", true),
+        ]
+        for (value, after, compact) in cases {
+            let text = #"{"input":"# + value + after
+            var t = text
+            let r = try t.withUTF8 { try JSONReader.parseEmbedded(UnsafeRawBufferPointer($0), at: 9, shape: nil) }
+            #expect(r.value == (try JSONReader.parse(value)), "\(value)")
+            #expect(r.end == 9 + value.utf8.count, "\(value)")
+            #expect(r.compact == compact, "\(value)")
+        }
+        // A number ends where it cannot continue: `01` reads as 0 ending before the `1` (which
+        // the envelope around it then rejects, as the whole-frame parser does).
+        var leadingZero = #"{"input":01}"#
+        let z = try leadingZero.withUTF8 { try JSONReader.parseEmbedded(UnsafeRawBufferPointer($0), at: 9, shape: nil) }
+        #expect(z.value == 0 && z.end == 10)
+        for bad in [#"{"a":1"#, #"{"a":tru}"#, "[1,]", "-"] {
+            var t = #"{"input":"# + bad
+            #expect(throws: JSONParseError.self) {
+                try t.withUTF8 { try JSONReader.parseEmbedded(UnsafeRawBufferPointer($0), at: 9, shape: nil) }
+            }
+        }
+    }
+
     @Test func arraysHaveNoGrowthSlack() throws {
         let v = try JSONReader.parse("[" + (0..<9).map(String.init).joined(separator: ",") + "]")
         let a = try #require(v.arrayValue)

@@ -20,6 +20,10 @@ import Wire
     }
 
     func outcome(_ body: UnsafeRawBufferPointer? = nil, _ f: () throws -> Responder.Request) -> Outcome {
+        outcome(responder, body, f)
+    }
+
+    func outcome(_ responder: Responder, _ body: UnsafeRawBufferPointer? = nil, _ f: () throws -> Responder.Request) -> Outcome {
         do {
             let r = try f()
             // A decision's input is parsed when its entrypoint is known: parse it whole here.
@@ -53,6 +57,22 @@ import Wire
         #"{"input":{"x":"abcdefghijklmno\u0022pq}]"},"kind":"abcdefghijkl"}"#,
         #"{"input":{"x":"abcdefghijklmnop"#,                     // unterminated long string
         #"{"input":{"x":"abcdefghijklmno\"#,                    // escape at the very end
+        // Entrypoint before the input (projected in the scan), after it (parsed again), by kind,
+        // and an op after the input that is no decision (parsed again, whole).
+        #"{"id":12,"op":"decide","path":"a/c","input":{"x":1,"k":[2],"z":{"q":"\u0041"}}}"#,
+        #"{"input":{"x":1,"k":[2],"z":3},"path":"a/c"}"#,
+        #"{"kind":"k","input":{"x":1,"k":[2],"z":3}}"#,
+        #"{"kind":"k\u0021","input":{"x":1,"k":[2]}}"#,
+        #"{"input":{"x":1,"k":[2]},"op":"eval","path":"a"}"#,
+        #"{"op":"eval","input":{"x":1,"k":[2]},"op":"decide"}"#,
+        #"{"input":{"x":1},"path":"a/b","input":{"k":2,"x":[3]}}"#,
+        #"{"input":{"x":1,"k":tru},"path":"a/c"}"#,
+        #"{"input":{"x":1,"k":2} "id":3}"#,
+        #"{"input":-0.5e1,"id":18446744073709551616}"#,
+        #"{"input":12x}"#,
+        #"{"input":01}"#,
+        #"{"id":007,"input":{}}"#,
+        #"{"id":123456789012345678,"input":{}}"#,
         #"{"id":[1],"op":"decide"}"#,                            // bad_request
         #"{"op":5}"#,
         #"{"op":"nope"}"#,
@@ -77,18 +97,59 @@ import Wire
         "{\"k\u{1}\":1}",
     ]
 
-    @Test func fastParserMatchesWholeFrameParser() {
-        var cache = RouteCache()
+    /// A responder serving a policy, so the one-pass parser projects inputs for the entrypoint
+    /// named before them (default `a/b`, kind `k` → `a/c`).
+    static func servingResponder() throws -> Responder {
+        let store = PolicyStore()
+        let rego = """
+            package a
+            b := input.x
+            c := input.k
+            """
+        let policy = try CompiledPolicy.compile(modules: [RegoModule(name: "a.rego", source: rego)])
+        store.activate(policy: policy, bundles: ["a": BundleInfo(name: "a", revision: "1", activatedAtNs: 0)], results: [])
+        var c = Configuration()
+        c.limits.maxJSONDepth = 8
+        c.defaultPath = ["a", "b"]
+        c.entrypoints = [Configuration.Entrypoint(path: ["a", "c"], kinds: ["k"])]
+        return Responder(store: store, config: c, logger: Logger(label: "test"))
+    }
+
+    @Test(arguments: [false, true]) func fastParserMatchesWholeFrameParser(serving: Bool) throws {
+        let responder = serving ? try Self.servingResponder() : responder
+        var state = ConnectionState()
+        let snap = responder.store.snapshot
         for text in Self.frames {
             var t = text
             t.withUTF8 { u in
                 let body = UnsafeRawBufferPointer(u)
-                let reference = outcome { try responder.parse(body) }
+                let reference = outcome(responder) { try responder.parse(body) }
                 // Twice: the second time the path comes from the route cache.
-                #expect(outcome(body) { try responder.parse(body, routes: &cache) } == reference, "\(text)")
-                #expect(outcome(body) { try responder.parse(body, routes: &cache) } == reference, "\(text)")
+                #expect(outcome(responder, body) { try responder.parse(body, state: &state, snap: snap) } == reference, "\(text)")
+                #expect(outcome(responder, body) { try responder.parse(body, state: &state, snap: snap) } == reference, "\(text)")
             }
         }
+    }
+
+    /// The input is parsed in the envelope pass, projected for the entrypoint named before it;
+    /// a path new to the connection defers it to `decide` once, then it comes from the cache.
+    @Test func inputParsedInTheEnvelopePass() throws {
+        let r = try Self.servingResponder()
+        var state = ConnectionState()
+        let snap = r.store.snapshot
+        func parse(_ text: String) throws -> Responder.Request {
+            var t = text
+            return try t.withUTF8 { try r.parse(UnsafeRawBufferPointer($0), state: &state, snap: snap) }
+        }
+        let byDefault = try parse(#"{"id":1,"input":{"x":1,"k":2}}"#)
+        #expect(!byDefault.inputDeferred && byDefault.inputProjection != nil && byDefault.input == ["x": 1])
+        #expect(byDefault.inputIsCompact)
+        let first = try parse(#"{"path":"a/c","input":{"x":1, "k":2}}"#)
+        #expect(first.inputDeferred && first.input == nil && !first.inputIsCompact)
+        let second = try parse(#"{"path":"a/c","input":{"x":1, "k":2}}"#)
+        #expect(!second.inputDeferred && second.input == ["k": 2] && !second.inputIsCompact)
+        let eval = try parse(#"{"op":"eval","input":{"x":1,"k":2}}"#)
+        #expect(eval.inputProjection == nil && eval.input == ["x": 1, "k": 2])
     }
 
     @Test func inputRangeAndCompactness() throws {
@@ -126,6 +187,27 @@ import Wire
         }
         var open = #"{"input":{"x":"abcdefghijklmno\"#
         open.withUTF8 { #expect(RequestEnvelope.scan(UnsafeRawBufferPointer($0), maxDepth: 8) == nil) }
+    }
+
+    /// Every kind of id is echoed as JSONWriter writes it, and the reasons, rules and error
+    /// of a served decision as ResponseWriter's layout has them.
+    @Test func responseEchoesEveryIdKind() throws {
+        let ids = ["7", "-12", "0", "2.5", "1e400", "123456789012345678901234567890", "true", "null",
+                   #""s\"q\u0001é""#, #""""#]
+        let serving = try Self.servingResponder()
+        for id in ids {
+            let expected = String(decoding: JSONWriter.data(try JSONReader.parse(id)), as: UTF8.self)
+            var t = #"{"id":"# + id + #","path":"a/b","input":{"x":"allow"}}"#
+            let body = t.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(text.hasPrefix(#"{"id":"# + expected + #","decision":"deny","reasons":["no policy loaded"#), "\(text)")
+            #expect(text.hasSuffix(#","rules":[],"error":"no_policy"}"#), "\(text)")
+            let served = t.withUTF8 { serving.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            let stext = String(decoding: served, as: UTF8.self)
+            #expect(stext.hasPrefix(#"{"id":"# + expected + #","decision":"allow","reasons":[],"decision_id":""#), "\(stext)")
+            #expect(stext.hasSuffix(#","rules":["a.b"]}"#), "\(stext)")
+            #expect(try JSON.parse(served)["decision_id"]?.stringValue?.utf8.count == 26)
+        }
     }
 
     @Test func responseFrameMatchesResponseWriterLayout() throws {

@@ -1,5 +1,6 @@
 import Engine
 import Logging
+import NIOCore
 import Testing
 import Wire
 @testable import policyd
@@ -20,6 +21,9 @@ import Wire
         package t
         decision := "allow" if input.tool.name == "read"
         decision := "deny" if input.tool.name != "read"
+        other := "allow" if input.x == 1
+        other := "deny" if input.x != 1
+        echo := input
         """
 
     func responder(_ sink: Sink) throws -> Responder {
@@ -62,5 +66,47 @@ import Wire
         // Sinks that read the input get it whole; the others get none rather than a part.
         #expect(full.events.first?.input?["agent"] == ["id": "a"])
         #expect(projected.events.allSatisfy { $0.input == nil })
+    }
+
+    /// The input is parsed in the envelope pass for the entrypoint named before it; fields after
+    /// it that name another entrypoint, or another op, get it parsed again for what they need.
+    @Test func entrypointOrOpAfterTheInput() throws {
+        for usesInput in [false, true] {
+            let r = try responder(Sink(usesInput: usesInput))
+            let input = #"{"tool":{"name":"write"},"x":1}"#
+            for _ in 0..<2 {  // the second time the path comes from the connection's route cache
+                #expect(try ask(r, #"{"input":"# + input + #"}"#)["decision"] == "deny")
+                #expect(try ask(r, #"{"input":"# + input + #","path":"t/other"}"#)["decision"] == "allow")
+                #expect(try ask(r, #"{"path":"t/other","input":"# + input + #"}"#)["decision"] == "allow")
+                #expect(try ask(r, #"{"op":"decide","path":"t/other","input":"# + input + #","path":"t/decision"}"#)["decision"] == "deny")
+                #expect(try ask(r, #"{"input":"# + input + #","op":"eval","path":"t/echo"}"#)["result"] == ["tool": ["name": "write"], "x": 1])
+            }
+        }
+    }
+
+    /// One connection keeps its route cache across requests: decisions on a connection that
+    /// alternates entrypoints, and inputs sent before and after the path, all match.
+    @Test func alternatingEntrypointsOnOneConnection() throws {
+        let r = try responder(Sink(usesInput: false))
+        var state = ConnectionState()
+        var out = ByteBufferAllocator().buffer(capacity: 1024)
+        let frames = [
+            #"{"id":1,"path":"t/other","input":{"x":1,"tool":{"name":"write"}}}"#,
+            #"{"id":2,"path":"t/decision","input":{"x":1,"tool":{"name":"write"}}}"#,
+            #"{"id":3,"path":"t/other","input":{"x":2,"tool":{"name":"read"}}}"#,
+            #"{"id":4,"input":{"x":1,"tool":{"name":"read"}},"path":"t/other"}"#,
+            #"{"id":5,"input":{"x":2,"tool":{"name":"read"}}}"#,
+        ]
+        for f in frames {
+            var t = f
+            t.withUTF8 { r.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false, into: &out, state: &state) }
+        }
+        var verdicts: [String] = []
+        while out.readableBytes > 0 {
+            let n = Int(out.readInteger(as: UInt32.self)!)
+            let body = out.readBytes(length: n)!
+            verdicts.append(try JSON.parse(body)["decision"]?.stringValue ?? "?")
+        }
+        #expect(verdicts == ["allow", "deny", "deny", "allow", "allow"])
     }
 }

@@ -7,4 +7,5 @@
 #include "copenssl_sign.h"
 #include "copenssl_x509.h"
 #include "copenssl_keys.h"
+#include "copenssl_tls.h"
 #endif

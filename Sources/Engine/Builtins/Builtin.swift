@@ -45,10 +45,13 @@ public struct BuiltinError: Error, Sendable {
     public enum Kind: Sendable { case type, builtin }
     public let kind: Kind
     public let message: String
+    /// Aborts evaluation even outside strict mode (OPA's http.send errors do).
+    public let halts: Bool
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, halts: Bool = false) {
         self.kind = kind
         self.message = message
+        self.halts = halts
     }
 
     /// `operand 2 must be string but got number` (OPA's exact wording).

@@ -26,6 +26,8 @@ public enum BuiltinRegistry {
         CryptoBuiltins.builtins,
         JWTBuiltins.builtins,
         NetBuiltins.builtins,
+        ProvidersBuiltins.builtins,
+        NetworkBuiltins.builtins,
         GraphQLBuiltins.builtins,
         RegoBuiltins.builtins,
     ]
@@ -43,12 +45,20 @@ public enum BuiltinRegistry {
 
     public static func lookup(_ name: String) -> Builtin? { byName[name] }
 
-    /// Builtins a sidecar refuses by design: their answers would depend on the network or the
-    /// outside world. The compiler rejects policies that call them unless the operator enables
-    /// them explicitly.
+    /// Builtins a sidecar refuses by design: their answers depend on the network, and they
+    /// block on it. They are implemented (NetworkBuiltins.swift), but the compiler rejects
+    /// policies that call them unless `CompileOptions.allowNetworkBuiltins`, and they fail at
+    /// run time unless `EvalContext.allowNetworkBuiltins` (the daemon sets neither; `policyd
+    /// eval` sets both, as `opa eval` would run them).
     public static let refusedByDesign: [String: String] = [
         "http.send": "makes decisions depend on remote HTTP servers",
         "net.lookup_ip_addr": "makes decisions depend on DNS",
-        "providers.aws.sign_req": "signs requests for remote AWS calls",
     ]
+
+    /// What the refusal messages tell the policy author to do instead.
+    public static let networkBuiltinsHint =
+        "network builtins run only in `policyd eval` and `policyd test --allow-network-builtins`; tests can mock them with `with`"
+
+    /// A registered builtin (for the compiler's name resolution).
+    static func resolve(_ name: String) -> Builtin? { byName[name] }
 }

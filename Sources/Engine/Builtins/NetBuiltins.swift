@@ -1,5 +1,5 @@
 /// The net.cidr_* builtins (IPv4 and IPv6, Go's net.ParseCIDR / ParseIP rules; see
-/// Support/GoIPAddress.swift). net.lookup_ip_addr is refused by design (DNS).
+/// Support/GoIPAddress.swift). net.lookup_ip_addr (DNS) is in NetworkBuiltins.swift.
 enum NetBuiltins {
     static let builtins: [Builtin] = [
         Builtin("net.cidr_contains", arity: 2) { args, _ in

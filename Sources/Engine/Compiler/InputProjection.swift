@@ -94,6 +94,7 @@ struct InputUse {
         switch t {
         case .const, .local: break
         case .input: root.add([])
+        case .inputRef(let r): root.add(Self.staticPrefix(r.path)[...])
         case .data(let n, let rest):
             visit(n)
             terms(rest)
@@ -138,6 +139,9 @@ struct InputUse {
     private static func inputPath(_ t: PTerm) -> [String]? {
         switch t {
         case .input: return []
+        case .inputRef(let r):
+            let keys = staticPrefix(r.path)
+            return keys.count == r.path.count ? keys : nil
         case .ref(.input, let path):
             let keys = staticPrefix(path)
             return keys.count == path.count ? keys : nil

@@ -113,6 +113,7 @@ final class InputRuleIndex {
     private static func inputPath(_ t: PTerm) -> [Value]? {
         switch t {
         case .input: return []
+        case .inputRef(let r): return r.keys
         case .ref(.input, let parts):
             var keys: [Value] = []
             for p in parts {

@@ -12,6 +12,8 @@ indirect enum PTerm {
     /// Frame slot of a local variable.
     case local(Int)
     case input
+    /// `input` followed by constant keys, read once per evaluation (Compiler/InputRefs.swift).
+    case inputRef(InputRef)
     /// A resolved `data` reference: the deepest node reached by constant keys, then the rest.
     case data(DataNode, [PTerm])
     /// Any other reference: base term then path (path locals that are unbound iterate).
@@ -189,6 +191,11 @@ final class DataNode {
     /// (`roles := {...}`): read without entering the rule. `with data…` overlays are applied
     /// before a node's value is asked for, so they still win.
     var constantValue: Value?
+    /// Every rule of this complete rule set or function (else values included, the default
+    /// excluded) has the same constant value, so evaluation stops at the first value: further
+    /// solutions could only repeat it. OPA's early exit, which also means an error a later
+    /// solution would raise is not raised.
+    var earlyExit = false
 
     init(id: Int, path: [String]) {
         self.id = id

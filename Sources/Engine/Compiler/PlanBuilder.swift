@@ -116,12 +116,16 @@ final class PlanBuilder {
         for p in pending { lowerRule(p) }
         for p in pending { errors.append(contentsOf: p.lowerer.errors); p.lowerer.errors = [] }
         buildIndexes(root)
+        var refs = InputRefRewriter(nextID: nextID)
+        refs.rewrite(root)
+        nextID = refs.nextID
         return Plan(root: root, nodeCount: nextID)
     }
 
     private func buildIndexes(_ n: DataNode) {
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)
+        n.earlyExit = Self.earlyExit(n)
         for c in n.children.values { buildIndexes(c) }
     }
 
@@ -140,6 +144,23 @@ final class PlanBuilder {
             }
         }
         return v
+    }
+
+    /// True when `n` is a complete rule set or function whose rules (and else branches) all
+    /// have one and the same constant value (`allow if …`, `deny if …` several times). The
+    /// default rule does not count, as in OPA.
+    static func earlyExit(_ n: DataNode) -> Bool {
+        guard n.kind == .complete || n.kind == .function, !n.rules.isEmpty else { return false }
+        var value: Value?
+        for r in n.rules {
+            guard case .const(let v)? = r.value else { return false }
+            if let value, value != v { return false }
+            value = v
+            for e in r.elseChain {
+                guard case .const(let ev) = e.value, ev == v else { return false }
+            }
+        }
+        return true
     }
 
     private func lowerRule(_ p: Pending) {

@@ -8,7 +8,7 @@ struct VarUse {
 
     mutating func value(_ t: PTerm) {
         switch t {
-        case .const, .input: break
+        case .const, .input, .inputRef: break
         case .local(let s): needs.insert(s)
         case .data(_, let path): path.forEach { pathElem($0) }
         case .ref(let head, let path):

@@ -13,6 +13,10 @@ public final class EvalContext {
     /// Builtin errors abort evaluation (OPA's strict-builtin-errors mode) instead of being
     /// undefined.
     public var strictBuiltinErrors: Bool
+    /// Network builtins (`http.send`, `net.lookup_ip_addr`) may reach the network. Off by
+    /// default: the daemon never enables it (its compiler refuses such policies too); `policyd
+    /// eval` does, as `opa eval` would.
+    public var allowNetworkBuiltins = false
 
     public init(nowNs: Int64? = nil, runtime: Value = .emptyObject, strictBuiltinErrors: Bool = false,
                 printSink: ((String) -> Void)? = nil) {

@@ -261,9 +261,10 @@ extension Evaluator {
         }
     }
 
-    /// A builtin's error: an evaluation error in strict mode, else undefined (as in OPA).
+    /// A builtin's error: an evaluation error in strict mode or when it halts, else undefined
+    /// (as in OPA).
     func builtinFailed(_ b: Builtin, _ e: BuiltinError, _ loc: SourceLocation) throws -> Value? {
-        if ctx.strictBuiltinErrors {
+        if ctx.strictBuiltinErrors || e.halts {
             throw EngineError(e.kind == .type ? .evalTypeError : .evalBuiltinError, "\(b.name): \(e.message)", location: loc)
         }
         return nil

@@ -157,8 +157,10 @@ extension Evaluator {
         switch node.kind {
         case .complete:
             var result: Value?
+            let early = node.earlyExit
             for r in candidateRules(node) {
-                try evalCompleteRule(r, &result)
+                try evalCompleteRule(r, &result, firstOnly: early)
+                if early && result != nil { break }
             }
             if result == nil, let d = node.defaultRule {
                 try evalCompleteRule(d, &result)
@@ -170,8 +172,18 @@ extension Evaluator {
                 rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
                 defer { popFrame(saved) }
-                try evalBody(r.body, 0) {
-                    if let key = r.key { try evalTerm(key) { b.insert($0) } }
+                let mark = trail.count
+                defer { unwindTrail(mark) }
+                // Leading single-solution expressions run directly (as for complete rules);
+                // a body without iteration adds its element without any continuation.
+                guard let stop = try runStraight(r.body) else { continue }
+                guard stop < r.body.count else {
+                    try step()
+                    if let key = r.key { try insertElement(key, &b) }
+                    continue
+                }
+                try evalBody(r.body, stop) {
+                    if let key = r.key { try insertElement(key, &b) }
                 }
             }
             return .set(b.build())
@@ -267,10 +279,22 @@ extension Evaluator {
         throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
     }
 
+    /// A partial set rule's element: the key term's values (one, directly, in the common case).
+    @inline(__always)
+    private func insertElement(_ key: PTerm, _ b: inout SetBuilder) throws {
+        var single: Value?
+        if try evalSingle(key, &single) {
+            if let v = single { b.insert(v) }
+            return
+        }
+        try evalTerm(key) { b.insert($0) }
+    }
+
     /// Runs a complete rule (and its else chain), merging each value it produces into `result`
     /// (a different value is a conflict). A body whose expressions all have at most one
-    /// solution runs without continuations.
-    private func evalCompleteRule(_ r: PRule, _ result: inout Value?) throws {
+    /// solution runs without continuations. `firstOnly` (the rule set's `earlyExit`): stop at
+    /// the first value, since every other solution would produce the same constant.
+    private func evalCompleteRule(_ r: PRule, _ result: inout Value?, firstOnly: Bool = false) throws {
         rulesRun += 1
         let saved = try pushFrame(r.slotCount)
         defer { popFrame(saved) }
@@ -281,6 +305,13 @@ extension Evaluator {
             if stop == r.body.count {
                 try step()
                 if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+            } else if firstOnly {
+                do {
+                    try evalBody(r.body, stop) {
+                        if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                        if produced { throw Evaluator.stop }
+                    }
+                } catch is StopIteration {}
             } else {
                 try evalBody(r.body, stop) {
                     if let vt = r.value { try produceValue(vt, r, &result, &produced) }
@@ -290,7 +321,16 @@ extension Evaluator {
         if produced { return }
         unwindTrail(mark)
         for e in r.elseChain {
-            try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
+            if firstOnly {
+                do {
+                    try evalBody(e.body, 0) {
+                        try produceValue(e.value, r, &result, &produced)
+                        if produced { throw Evaluator.stop }
+                    }
+                } catch is StopIteration {}
+            } else {
+                try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
+            }
             if produced { return }
         }
     }
@@ -322,10 +362,16 @@ extension Evaluator {
             defer { popFrame(saved) }
             var produced = false
             rulesRun += 1
+            // A definition with a constant value stops at its body's first solution (OPA's
+            // early exit): every other solution would give the same value.
+            let firstOnly = r.value?.isConst ?? false
             try bindArgs(r.args, args, 0) {
-                try evalBody(r.body, 0) {
-                    if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
-                }
+                do {
+                    try evalBody(r.body, 0) {
+                        if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
+                        if firstOnly && produced { throw Evaluator.stop }
+                    }
+                } catch is StopIteration {}
                 if !produced {
                     for e in r.elseChain {
                         try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }
@@ -333,6 +379,8 @@ extension Evaluator {
                     }
                 }
             }
+            // Every definition has this same constant value: the others cannot change it.
+            if node.earlyExit && result != nil { break }
         }
         if result == nil, let d = node.defaultRule, let vt = d.value {
             let saved = try pushFrame(d.slotCount)

@@ -20,6 +20,8 @@ extension Evaluator {
             out = slots[base + i]
         case .input:
             out = input
+        case .inputRef(let r):
+            out = inputRefValue(r)
         case .data(let node, let path):
             return try dataSingle(node, path, &out)
         case .ref(let head, let path):
@@ -60,6 +62,23 @@ extension Evaluator {
             out = first
         }
         return true
+    }
+
+    /// `input.a.b…` (constant keys): walked once per evaluation, then read from the memo
+    /// (a fresh memo is in effect while `with` modifiers apply, so `with input…` is seen).
+    @inline(__always)
+    func inputRefValue(_ r: InputRef) -> Value? {
+        if let m = memo[r.id] { return m }
+        var cur = input
+        for k in r.keys {
+            guard let c = cur?[k] else {
+                cur = nil
+                break
+            }
+            cur = c
+        }
+        memo.store(r.id, cur)
+        return cur
     }
 
     /// The object of `keys[i]: values[i]` (a later equal key replaces an earlier one). Keys
@@ -148,6 +167,11 @@ extension Evaluator {
     /// `evalData` for a path without iteration (and no `with data` overlay in effect).
     private func dataSingle(_ node: DataNode, _ path: [PTerm], _ out: inout Value?) throws -> Bool {
         if !dataOverlays.isEmpty { return false }
+        // A rule referred to by name (`is_sensitive`, `not denied`): its value as is.
+        if path.isEmpty {
+            out = try nodeValue(node)
+            return true
+        }
         var n = node
         var i = 0
         while true {
@@ -199,21 +223,29 @@ extension Evaluator {
             return true
         }
         var a0 = Value.null, a1 = Value.null, a2 = Value.null
-        var v: Value?
-        for i in 0..<n {
-            guard try evalSingle(terms[i], &v) else { return false }
-            // Moved out of `v`, not copied (saves a retain/release pair per argument).
-            guard let v = v.take() else {
-                out = nil
-                return true
+        // The argument terms are read in place from the plan's array (borrowed: no
+        // retain/release of each term's box). 0: several values, 1: undefined, 2: all set.
+        let state = try terms.withUnsafeBufferPointer { ts -> Int in
+            var v: Value?
+            for i in 0..<n {
+                guard try evalSingle(ts[i], &v) else { return 0 }
+                // Moved out of `v`, not copied (saves a retain/release pair per argument).
+                guard let v = v.take() else { return 1 }
+                switch i {
+                case 0: a0 = v
+                case 1: a1 = v
+                default: a2 = v
+                }
             }
-            switch i {
-            case 0: a0 = v
-            case 1: a1 = v
-            default: a2 = v
-            }
+            return 2
         }
-        out = try invoke(call, Arguments(count: n, a0, a1, a2))
+        if state == 0 { return false }
+        if state == 1 {
+            out = nil
+            return true
+        }
+        // Moved into `Arguments` (no copy, and nothing left to destroy here).
+        out = try invoke(call, Arguments(count: n, consume a0, consume a1, consume a2))
         return true
     }
 

@@ -90,7 +90,11 @@ final class Evaluator {
 
     @inline(__always)
     func popFrame(_ saved: (Int, Int)) {
-        for i in base..<top { slots[i] = nil }
+        // One uniqueness check for the whole frame, not one per slot.
+        let (lo, hi) = (base, top)
+        slots.withUnsafeMutableBufferPointer { s in
+            for i in lo..<hi { s[i] = nil }
+        }
         base = saved.0
         top = saved.1
     }
@@ -225,6 +229,8 @@ final class Evaluator {
             if let v = slots[base + i] { try k(v) }
         case .input:
             if let v = input { try k(v) }
+        case .inputRef(let r):
+            if let v = inputRefValue(r) { try k(v) }
         case .data(let node, let path):
             var v: Value?
             if try evalSingle(t, &v) {

@@ -21,6 +21,25 @@ extension JSONReader {
         return v
     }
 
+    /// Parses the one JSON value that starts at `start` inside a larger document (a request
+    /// envelope whose reader hands over the value's first byte), keeping only `shape` (nil:
+    /// all of it), and returns it with the offset just past it; nothing after the value is
+    /// read, so the caller goes on from `end`. `compact`: no whitespace between the value's
+    /// tokens. A value is accepted, and parsed, exactly as `parse(_:shape:maxDepth:)` accepts
+    /// and parses its bytes alone (a JSON value ends at its own closing token; a number at
+    /// the first byte that cannot continue it). Error offsets are relative to `bytes`.
+    public static func parseEmbedded(_ bytes: UnsafeRawBufferPointer, at start: Int, shape: InputShape?,
+                                     maxDepth: Int = defaultMaxDepth)
+        throws(JSONParseError) -> (value: Value, end: Int, compact: Bool)
+    {
+        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: false)
+        defer { reader.releaseStack() }
+        reader.pos = start
+        let v: Value
+        if let shape { v = try reader.parseValue(depth: 0, shape: shape) } else { v = try reader.parseValue(depth: 0) }
+        return (v, reader.pos, !reader.sawWhitespace)
+    }
+
     /// `parseValue(depth:)` keeping only `shape` of an object (anything else is kept whole).
     mutating func parseValue(depth: Int, shape: InputShape) throws(JSONParseError) -> Value {
         guard pos < end, base[pos] == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
@@ -42,6 +61,10 @@ extension JSONReader {
                 try skipValue(depth: d)
             }
         } while try nextMember(close: UInt8(ascii: "}"))
+        // Every key of the shape once, in order (the usual request): its keys array is shared.
+        if sorted, stackCount - first == 2 * shape.keyValues.count {
+            return finishObject(first: first, keys: shape.keyValues)
+        }
         return finishObject(first: first, sorted: sorted)
     }
 

@@ -68,6 +68,8 @@ public struct JSONReader {
     let maxDepth: Int
     private let trackNumberSpelling: Bool
     private var numbersAsPrinted = true
+    /// Whitespace was skipped somewhere (the value read is not compact JSON text).
+    var sawWhitespace = false
     private var interner: JSONInterner?
     // Scratch stack: elements of the open arrays (and key, value, key, value… of open objects).
     var stack: UnsafeMutablePointer<Value>
@@ -132,7 +134,12 @@ public struct JSONReader {
     mutating func skipWhitespace() {
         while pos < end {
             let c = base[pos]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                pos += 1
+                sawWhitespace = true
+            } else {
+                return
+            }
         }
     }
 
@@ -222,6 +229,17 @@ public struct JSONReader {
         let values = moveOut(from: first + 1, count: n, step: 2)
         stackCount = first
         if interner != nil { keys = interner!.keys(keys) }
+        return .object(ObjectValue(sortedKeys: keys, values: values))
+    }
+
+    /// Builds the object from the key/value pairs on the stack from `first` whose keys are
+    /// exactly `keys`, in order (a projected object holding every key of its shape): the keys
+    /// array is shared, not built (one allocation less per such object).
+    mutating func finishObject(first: Int, keys: [Value]) -> Value {
+        let n = (stackCount - first) / 2
+        for i in 0..<n { (stack + first + 2 * i).deinitialize(count: 1) }
+        let values = moveOut(from: first + 1, count: n, step: 2)
+        stackCount = first
         return .object(ObjectValue(sortedKeys: keys, values: values))
     }
 

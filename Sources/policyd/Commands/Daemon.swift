@@ -55,8 +55,10 @@ struct Daemon {
         var decisionLogConfig = config.decisionLog
         if config.log.decisions { decisionLogConfig.journalSampleAllow = 0 }
         do {
+            // Logging to the journal: decision entries go to journald's socket as datagrams.
             decisionLog = try DecisionLogWriter(config: decisionLogConfig, stateDirectory: stateDir, logger: logger,
-                                                journal: !config.log.decisions)
+                                                journal: !config.log.decisions,
+                                                journalSocket: target == .journal ? JournalSocket() : nil)
         } catch {
             logger.error("decision log disabled: \(error)")
         }

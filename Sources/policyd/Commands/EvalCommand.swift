@@ -7,7 +7,11 @@ import Yams
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a Rego query (like `opa eval`)."
+        abstract: "Evaluate a Rego query (like `opa eval`).",
+        discussion: """
+            Unlike the daemon, eval runs the network builtins (http.send, net.lookup_ip_addr) \
+            as `opa eval` does; --deny-network-builtins refuses them as the daemon does.
+            """
     )
 
     @Flag(name: .customLong("v0-compatible"), help: "Parse modules as Rego v0.")
@@ -18,6 +22,10 @@ struct EvalCommand: ParsableCommand {
 
     @Flag(name: .customLong("experimental-keywords"), help: "Accepted for compatibility (always on).")
     var experimentalKeywords = false
+
+    @Flag(name: .customLong("deny-network-builtins"),
+          help: "Refuse http.send and net.lookup_ip_addr as the daemon does (by default eval runs them, like `opa eval`).")
+    var denyNetworkBuiltins = false
 
     @Option(name: [.customShort("d"), .customLong("data")], help: "Rego, JSON or YAML file or directory.")
     var data: [String] = []
@@ -68,7 +76,8 @@ struct EvalCommand: ParsableCommand {
         }
         let policy: CompiledPolicy
         do {
-            policy = try CompiledPolicy.compile(modules: modules, data: dataDoc)
+            policy = try CompiledPolicy.compile(modules: modules, data: dataDoc,
+                                                options: CompileOptions(allowNetworkBuiltins: !denyNetworkBuiltins))
         } catch {
             printErrors(error.errors)
             return 1
@@ -77,6 +86,8 @@ struct EvalCommand: ParsableCommand {
         let ctx = EvalContext(strictBuiltinErrors: strictBuiltinErrors) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        // A developer tool, like `opa eval`: network builtins run unless refused explicitly.
+        ctx.allowNetworkBuiltins = !denyNetworkBuiltins
         do {
             let result = try policy.query(query, input: inputValue, context: ctx)
             printResult(result)

@@ -36,6 +36,10 @@ struct TestCommand: ParsableCommand {
     @Option(name: .long, help: "Evaluate with this time (RFC 3339) instead of the wall clock.")
     var now: String?
 
+    @Flag(name: .customLong("allow-network-builtins"),
+          help: "Let http.send and net.lookup_ip_addr run (refused by default, as in the daemon: mock them with `with`).")
+    var allowNetworkBuiltins = false
+
     func run() throws {
         let sources: TestSources
         do {
@@ -53,7 +57,13 @@ struct TestCommand: ParsableCommand {
         // Cases are judged as the daemon would serve them: the config's entrypoint defaults, else
         // the ones the loaded bundles declare in their manifests.
         let entrypoints = EntrypointDefaults(config: configuration, declared: sources.entrypoints)
-        let runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(entrypoints: entrypoints), nowNs: nowNs)
+        var runner = PolicyTestRunner(mapping: DaemonDecisionMapping.mapping(entrypoints: entrypoints), nowNs: nowNs)
+        if allowNetworkBuiltins {
+            runner.allowNetworkBuiltins = true
+            runner.compile = { modules, data in
+                try CompiledPolicy.compile(modules: modules, data: data, options: CompileOptions(allowNetworkBuiltins: true))
+            }
+        }
         let report = runner.run(sources, filter: runPattern)
         if format == "json" {
             print(JSONWriter.string(report.json, options: .init(indent: "  ")))

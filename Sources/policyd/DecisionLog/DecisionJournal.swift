@@ -1,8 +1,10 @@
 import Logging
 
-/// Decision entries for the journal, sent through swift-log so the daemon's journald handler
-/// turns metadata into native fields (POLICYD_DECISION, POLICYD_ENTRYPOINT, POLICYD_REVISION,
-/// POLICYD_LATENCY_US, POLICYD_PEER_PID/UID, POLICYD_DECISION_ID, …).
+/// Decision entries for the journal, with the fields POLICYD_DECISION, POLICYD_ENTRYPOINT,
+/// POLICYD_REVISION, POLICYD_LATENCY_US, POLICYD_PEER_PID/UID, POLICYD_DECISION_ID, …: sent
+/// through swift-log (the daemon's journald handler turns metadata into native fields), or,
+/// when the daemon logs to the journal, encoded straight into native-protocol datagrams
+/// (`DecisionJournalEntry`) with the same fields and sent in batches (`JournalSocket`).
 ///
 /// Every deny and escalate (and every error) is logged; allows are sampled at
 /// `sampleAllow` (0 = none, 1 = all). Sampling is a deterministic stride, not a coin toss, so
@@ -13,24 +15,32 @@ public struct DecisionJournal {
 
     public let logger: Logger
     public let sampleAllow: Double
+    /// Entries beyond this rate are counted, not sent (nil: no limit).
+    let rateLimit: JournalRateLimit?
     private var allowsSeen: UInt64 = 0
 
-    public init(logger: Logger, sampleAllow: Double) {
+    init(logger: Logger, sampleAllow: Double, rateLimit: JournalRateLimit? = nil) {
         self.logger = logger
         self.sampleAllow = min(1, max(0, sampleAllow))
+        self.rateLimit = rateLimit
     }
 
     /// Whether this record goes to the journal (advances the allow sampler).
     public mutating func shouldLog(_ r: DecisionRecord) -> Bool {
         if r.decision != "allow" || r.error != nil { return true }
         guard sampleAllow > 0 else { return false }
-        let before = (Double(allowsSeen) * sampleAllow).rounded(.down)
         allowsSeen &+= 1
-        return (Double(allowsSeen) * sampleAllow).rounded(.down) > before
+        return Self.sampled(allowsSeen, rate: sampleAllow)
+    }
+
+    /// Whether the `n`-th allow (from 1) is logged at `rate`: an exact stride.
+    static func sampled(_ n: UInt64, rate: Double) -> Bool {
+        (Double(n) * rate).rounded(.down) > (Double(n - 1) * rate).rounded(.down)
     }
 
     public mutating func emit(_ r: DecisionRecord) {
-        guard shouldLog(r) else { return }
+        guard shouldLog(r), Self.level(r) >= logger.logLevel else { return }
+        if let rateLimit, !rateLimit.admit(nowNs: r.timestampNs) { return rateLimit.countSuppressed(1) }
         logger.log(level: Self.level(r), Self.message(r), metadata: Self.metadata(r))
     }
 

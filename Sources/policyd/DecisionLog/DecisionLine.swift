@@ -11,23 +11,27 @@ enum DecisionLine {
     static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, labelsJSON: [UInt8], to out: inout [UInt8],
                        cache: inout DecisionBatch.Fragments)
     {
-        out.append(contentsOf: #"{"decision_id":"#.utf8); text(e.decisionID, &out)
-        out.append(contentsOf: #","timestamp":""#.utf8); RFC3339.append(ns: e.timestampNs, to: &out, second: &cache.second)
+        lit(#"{"decision_id":"#, &out); text(e.decisionID, &out)
+        lit(#","timestamp":""#, &out); RFC3339.append(ns: e.timestampNs, to: &out, second: &cache.second)
         out.append(0x22)
-        out.append(contentsOf: #","path":"#.utf8); text(e.path, &out)
-        out.append(contentsOf: #","decision":""#.utf8); out.append(contentsOf: e.outcome.verdict.rawValue.utf8); out.append(0x22)
-        out.append(contentsOf: #","reasons":"#.utf8); texts(e.outcome.reasons, &out)
-        out.append(contentsOf: #","rules":"#.utf8); texts(e.outcome.rules, &out)
+        lit(#","path":"#, &out); text(e.path, &out)
+        switch e.outcome.verdict {
+        case .allow: lit(#","decision":"allow""#, &out)
+        case .deny: lit(#","decision":"deny""#, &out)
+        case .escalate: lit(#","decision":"escalate""#, &out)
+        }
+        lit(#","reasons":"#, &out); texts(e.outcome.reasons, &out)
+        lit(#","rules":"#, &out); texts(e.outcome.rules, &out)
         if let raw = rawInput {
-            out.append(contentsOf: #","input":"#.utf8)
+            lit(#","input":"#, &out)
             if raw.isCompact { out.append(contentsOf: raw.bytes) } else { CompactJSON.append(raw.bytes, to: &out) }
         } else if let inputJSON = e.inputJSON {
-            out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: inputJSON.utf8)
+            lit(#","input":"#, &out); out.append(contentsOf: inputJSON.utf8)
         } else if let input = e.input {
-            out.append(contentsOf: #","input":"#.utf8); out.append(contentsOf: JSONWriter.data(input))
+            lit(#","input":"#, &out); out.append(contentsOf: JSONWriter.data(input))
         }
         if let result = e.result {
-            out.append(contentsOf: #","result":"#.utf8)
+            lit(#","result":"#, &out)
             if case .string(let s) = result { text(s, &out) } else { out.append(contentsOf: JSONWriter.data(result)) }
         }
         if !e.bundles.isEmpty {
@@ -52,16 +56,22 @@ enum DecisionLine {
             cache.peer = p
         }
         out.append(contentsOf: cache.peerJSON)
-        out.append(contentsOf: #","metrics":{"timer_rego_query_eval_ns":"#.utf8); decimal(e.evalNs, &out)
-        if let h = e.handlerNs { out.append(contentsOf: #","timer_server_handler_ns":"#.utf8); decimal(h, &out) }
+        lit(#","metrics":{"timer_rego_query_eval_ns":"#, &out); decimal(e.evalNs, &out)
+        if let h = e.handlerNs { lit(#","timer_server_handler_ns":"#, &out); decimal(h, &out) }
         out.append(UInt8(ascii: "}"))
         if let code = e.outcome.error {
-            out.append(contentsOf: #","error":{"code":"#.utf8); text(code, &out)
-            out.append(contentsOf: #","message":"#.utf8); text(e.errorMessage ?? e.outcome.reasons.first ?? code, &out)
+            lit(#","error":{"code":"#, &out); text(code, &out)
+            lit(#","message":"#, &out); text(e.errorMessage ?? e.outcome.reasons.first ?? code, &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(contentsOf: labelsJSON)
-        out.append(contentsOf: "}\n".utf8)
+        lit("}\n", &out)
+    }
+
+    /// A constant piece of the line (a plain copy: no `String` view to walk).
+    @inline(__always)
+    static func lit(_ s: StaticString, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// `,"labels":{…}` (empty when there are none), computed once per sink.

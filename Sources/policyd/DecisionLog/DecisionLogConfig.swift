@@ -10,6 +10,8 @@ import Engine
 ///   max_files: 5                 # files kept in total: decisions.jsonl + .1 … .4
 ///   mask: [/input/secret, {op: upsert, path: /input/token, value: "***"}]
 ///   journal_sample_allow: 0.01   # share of allows also sent to the journal (denies/escalates: all)
+///   journal_rate_limit_burst: 10000        # at most this many journal entries per interval (0: no limit)
+///   journal_rate_limit_interval_ms: 30000  # (journald's own default limit for a service)
 ///   queue_capacity: 8192         # records waiting for the writer; beyond that they are dropped and counted
 /// ```
 public struct DecisionLogConfig: Sendable, Equatable {
@@ -19,6 +21,9 @@ public struct DecisionLogConfig: Sendable, Equatable {
     public var maxFiles = 5
     public var mask: [MaskRule] = []
     public var journalSampleAllow = 0.0
+    /// Journal entries per interval beyond which they are counted, not sent (0: no limit).
+    public var journalRateLimitBurst = 10_000
+    public var journalRateLimitIntervalMs = 30_000
     public var queueCapacity = 8192
 
     public init() {}
@@ -30,6 +35,7 @@ public struct DecisionLogConfig: Sendable, Equatable {
     /// Keys this section accepts (the daemon's config parser rejects unknown ones).
     public static let keys: Set<String> = [
         "enabled", "path", "max_bytes", "max_files", "mask", "journal_sample_allow", "queue_capacity",
+        "journal_rate_limit_burst", "journal_rate_limit_interval_ms",
     ]
 
     /// Reads the section from its JSON/YAML value; absent keys keep their defaults.
@@ -56,6 +62,14 @@ public struct DecisionLogConfig: Sendable, Equatable {
         maxBytes = try Self.positiveInt(o["max_bytes"], "max_bytes", default: maxBytes)
         maxFiles = try Self.positiveInt(o["max_files"], "max_files", default: maxFiles)
         queueCapacity = try Self.positiveInt(o["queue_capacity"], "queue_capacity", default: queueCapacity)
+        journalRateLimitIntervalMs = try Self.positiveInt(o["journal_rate_limit_interval_ms"],
+                                                          "journal_rate_limit_interval_ms", default: journalRateLimitIntervalMs)
+        if let v = o["journal_rate_limit_burst"] {
+            guard let i = v.numberValue?.exactInt, i >= 0 else {
+                throw Invalid(description: "decision_log.journal_rate_limit_burst must be a non-negative integer")
+            }
+            journalRateLimitBurst = i
+        }
         if let v = o["journal_sample_allow"] {
             guard let d = v.numberValue?.doubleValue, d >= 0, d <= 1 else {
                 throw Invalid(description: "decision_log.journal_sample_allow must be a number from 0 to 1")

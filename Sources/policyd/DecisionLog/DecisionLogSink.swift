@@ -2,7 +2,9 @@ import Engine
 
 /// The daemon's decision sink for the audit log: turns each `DecisionEvent` into a
 /// `DecisionRecord` and queues it on the writer (never blocks the request's event loop).
-struct DecisionLogSink: DecisionSink {
+/// A class: the request path reaches it through an existential, and copying a reference is one
+/// retain where copying the struct retained each of its fields.
+final class DecisionLogSink: DecisionSink {
     let writer: DecisionLogWriter
     /// `labels` in every record (OPA puts the instance id and version there).
     let labels: [(String, String)]
@@ -28,22 +30,50 @@ struct DecisionLogSink: DecisionSink {
     /// into the connection's batch (temporaries freed at once, by the thread that allocated
     /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
+    /// So is the journal entry, when the writer sends entries as datagrams (`encodesJournal`).
     func record(_ e: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
-        guard writer.writesFile && !writer.masks else { return record(e) }
-        DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
-        batch.count += 1
-        if writer.journalWants(allow: e.outcome.verdict == .allow, failed: e.outcome.error != nil) {
+        let toFile = writer.writesFile && !writer.masks
+        guard toFile || (writer.encodesJournal && !writer.writesFile) else { return record(e) }
+        if toFile {
+            DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+            batch.count += 1
+        }
+        let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
+        if writer.encodesJournal {
+            // Refusals by the journal's rate limit are counted in the batch (handed over in
+            // `flush`: no shared counter written per decision); without the file no flush may
+            // follow, so they are handed over at once.
+            guard writer.journalTakes(allow: allow, failed: failed, nowNs: e.timestampNs,
+                                      suppressed: &batch.journalSuppressed) else {
+                if !toFile { writer.countSuppressed(batch.journalSuppressed); batch.journalSuppressed = 0 }
+                return
+            }
+            if batch.fragments.revisionGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
+                batch.fragments.revision = DecisionJournalEntry.revision(e.bundles)
+                batch.fragments.revisionGeneration = e.snapshotGeneration
+            }
+            DecisionJournalEntry.append(e, revision: batch.fragments.revision, to: &batch.datagrams)
+            batch.datagramEnds.append(batch.datagrams.count)
+            if !toFile { batch.count += 1 }
+        } else if writer.journalWants(allow: allow, failed: failed) {
             batch.journal.append(Self.record(from: e, labels: labels))
         }
     }
 
     func flush(_ batch: inout DecisionBatch) {
+        if batch.journalSuppressed > 0 {
+            writer.countSuppressed(batch.journalSuppressed)
+            batch.journalSuppressed = 0
+        }
         guard batch.count > 0 else { return }
-        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal)
-        // Keep a small buffer for the next batch; let one made huge by a big input go.
+        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
+                      ends: batch.datagramEnds)
+        // Keep small buffers for the next batch; let one made huge by a big input go.
         batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)
+        batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)
+        batch.datagramEnds.removeAll(keepingCapacity: true)
     }
 
     func record(_ e: DecisionEvent) {

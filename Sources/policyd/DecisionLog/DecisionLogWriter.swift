@@ -1,3 +1,4 @@
+import Atomics
 import Engine
 import Foundation
 import Logging
@@ -5,7 +6,9 @@ import Logging
 /// The decision log's writer: requests hand records to `record(_:)`, which only appends to a
 /// bounded in-memory queue (never blocks on I/O; when the queue is full the record is dropped and
 /// counted). One dedicated thread drains the queue in batches: masks each record, writes the
-/// batch to the rotating JSON-lines file with one `write`, and sends journal entries.
+/// batch to the rotating JSON-lines file with one `write`, then sends the batch's journal
+/// entries (with a `JournalSocket`: encoded datagrams, one `sendmmsg` per batch, never blocking
+/// the file for long; else through the journal's swift-log logger).
 ///
 /// The request path wakes the writer only when it is idle (waiting with an empty queue) or the
 /// queue reaches half its capacity; once awake, the writer lets records accumulate for
@@ -24,6 +27,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var lineCount = 0
     /// Records that go to the journal only (their file line is in `lines`).
     private var journalOnly: [DecisionRecord] = []
+    /// Journal entries encoded by the request path (`JournalNative` datagrams) and where each ends.
+    private var datagrams: [UInt8] = []
+    private var datagramEnds: [Int] = []
     private var enqueued: UInt64 = 0          // records accepted so far
     private var processed: UInt64 = 0         // records written (or failed) so far
     private var droppedCount: UInt64 = 0
@@ -51,22 +57,39 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private let journalKeepsFailures: Bool
     private let journalKeepsAllows: Bool
     private let journalKeepsDenies: Bool
+    /// Allows seen by the request path's journal sampling (`journalTakes`), across connections.
+    private let allowsSeen = ManagedAtomic<UInt64>(0)
+    /// The journal's rate limit (shared by the request path and the writer thread).
+    private let journalRateLimit: JournalRateLimit?
+    /// Journal entries go out as datagrams (the daemon logs to the journal): the request path
+    /// encodes them (`DecisionJournalEntry`).
+    public let encodesJournal: Bool
     // Owned by the writer thread.
     private let file: RotatingLogFile?
     private var journal: DecisionJournal?
+    private let journalSender: DecisionJournalSender?
     private let errorLogger: Logger?
     private var reportedDrops: UInt64 = 0     // writer thread only
+    private var reportedSuppressed: UInt64 = 0
+    private var suppressedReportedAt = ContinuousClock.now
 
     /// - Parameters:
     ///   - file: where JSON lines go (nil: journal only).
     ///   - journal: journal emission (nil: file only).
     ///   - capacity: queue bound; beyond it records are dropped and counted.
+    ///   - journalSocket: send journal entries as native datagrams here (instead of through
+    ///     the journal's logger, whose handler must then be the journal's too).
     public init(file: RotatingLogFile?, mask: [MaskRule] = [], journal: DecisionJournal? = nil,
-                capacity: Int = 8192, errorLogger: Logger? = nil)
+                capacity: Int = 8192, errorLogger: Logger? = nil, journalSocket: JournalSocket? = nil)
     {
         self.file = file
         self.mask = mask
         self.journal = journal
+        journalSender = journal.flatMap { j in
+            journalSocket.map { DecisionJournalSender(socket: $0, logger: j.logger, errorLogger: errorLogger) }
+        }
+        journalRateLimit = journal?.rateLimit
+        encodesJournal = journalSender != nil
         self.capacity = max(1, capacity)
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
@@ -95,15 +118,18 @@ public final class DecisionLogWriter: @unchecked Sendable {
     }
 
     /// Builds the writer `config` describes (file under `stateDirectory` unless `path` is set).
+    /// `journalSocket`: the daemon logs to the journal, so decision entries are sent there directly.
     public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger,
-                            journal: Bool = true) throws {
+                            journal: Bool = true, journalSocket: JournalSocket? = nil) throws {
         let file = config.enabled
             ? try RotatingLogFile(path: config.resolvedPath(stateDirectory: stateDirectory),
                                   maxBytes: config.maxBytes, maxFiles: config.maxFiles)
             : nil
+        let limit = config.journalRateLimitBurst > 0
+            ? JournalRateLimit(intervalMs: config.journalRateLimitIntervalMs, burst: config.journalRateLimitBurst) : nil
         self.init(file: file, mask: config.mask,
-                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow) : nil,
-                  capacity: config.queueCapacity, errorLogger: logger)
+                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow, rateLimit: limit) : nil,
+                  capacity: config.queueCapacity, errorLogger: logger, journalSocket: journalSocket)
     }
 
     /// Whether a decision with this outcome would be written anywhere: always with the file;
@@ -118,6 +144,28 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public func journalWants(allow: Bool, failed: Bool) -> Bool {
         if failed { return journalKeepsFailures }
         return allow ? journalKeepsAllows : journalKeepsDenies
+    }
+
+    /// Whether the journal logs this decision, for a request path that encodes the entry
+    /// itself (`encodesJournal`): `journalWants`, and for allows the sampling stride (counted
+    /// here, across connections).
+    /// Then the journal's rate limit, by the decision's time `nowNs`; an entry it refuses
+    /// adds one to `suppressed` (the caller hands its count over with `countSuppressed`).
+    public func journalTakes(allow: Bool, failed: Bool, nowNs: Int64, suppressed: inout Int) -> Bool {
+        guard journalWants(allow: allow, failed: failed) else { return false }
+        if allow && !failed, let rate = journal?.sampleAllow, rate < 1,
+            !DecisionJournal.sampled(allowsSeen.loadThenWrappingIncrement(ordering: .relaxed) &+ 1, rate: rate)
+        {
+            return false
+        }
+        guard let journalRateLimit, !journalRateLimit.admit(nowNs: nowNs) else { return true }
+        suppressed += 1
+        return false
+    }
+
+    /// Journal entries the rate limit refused on the request path (counted per connection batch).
+    public func countSuppressed(_ n: Int) {
+        journalRateLimit?.countSuppressed(n)
     }
 
     /// Queues `r` for writing. Returns false (and counts a drop) when the queue is full or the
@@ -141,10 +189,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
         return true
     }
 
-    /// Queues `count` already serialised lines for the file, plus the records among them the
-    /// journal may log. All or nothing: beyond the capacity the whole chunk is dropped and counted.
+    /// Queues `count` decisions: their already serialised lines for the file, the records
+    /// among them the journal may log, and journal entries already encoded (`datagrams`, the
+    /// i-th ending at `ends[i]`; with `encodesJournal`). All or nothing: beyond the capacity
+    /// the whole chunk is dropped and counted.
     @discardableResult
-    public func record(lines chunk: [UInt8], count: Int, journal: [DecisionRecord]) -> Bool {
+    public func record(lines chunk: [UInt8], count: Int, journal: [DecisionRecord],
+                       datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
         cond.lock()
         if closing || queue.count + lineCount + count > capacity {
             droppedCount += UInt64(count)
@@ -154,6 +205,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
         lines.append(contentsOf: chunk)
         lineCount += count
         journalOnly.append(contentsOf: journal)
+        if !ends.isEmpty {
+            let base = self.datagrams.count
+            self.datagrams.append(contentsOf: datagrams)
+            datagramEnds.append(contentsOf: ends.lazy.map { $0 + base })
+        }
         enqueued += UInt64(count)
         startThreadLocked()
         let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
@@ -168,12 +224,15 @@ public final class DecisionLogWriter: @unchecked Sendable {
         public var written: UInt64
         public var dropped: UInt64
         public var writeErrors: UInt64
+        /// Journal entries not sent because journald did not take them in time.
+        public var journalDropped: UInt64 = 0
     }
 
     public var stats: Stats {
         cond.lock()
         defer { cond.unlock() }
-        return Stats(recorded: enqueued, written: processed, dropped: droppedCount, writeErrors: writeErrors)
+        return Stats(recorded: enqueued, written: processed, dropped: droppedCount, writeErrors: writeErrors,
+                     journalDropped: journalSender?.dropped.load(ordering: .relaxed) ?? 0)
     }
 
     /// Waits until every record accepted before this call has been written.
@@ -236,6 +295,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
         var batch: [DecisionRecord] = []
         var batchLines: [UInt8] = []
         var batchJournal: [DecisionRecord] = []
+        var batchDatagrams: [UInt8] = []
+        var batchEnds: [Int] = []
         var buffer = JSONWriter(reserve: 64 * 1024)
         while true {
             cond.lock()
@@ -252,18 +313,25 @@ public final class DecisionLogWriter: @unchecked Sendable {
             swap(&batch, &queue)
             swap(&batchLines, &lines)
             swap(&batchJournal, &journalOnly)
+            swap(&batchDatagrams, &datagrams)
+            swap(&batchEnds, &datagramEnds)
             let chunkLines = lineCount
             lineCount = 0
-            let finishing = closing && batch.isEmpty && chunkLines == 0
+            let finishing = closing && batch.isEmpty && chunkLines == 0 && batchEnds.isEmpty
             cond.unlock()
 
             if finishing { break }
             if !batch.isEmpty { write(batch, &buffer) }
-            if chunkLines > 0 { writeLines(batchLines, journal: batchJournal) }
+            if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchLines, journal: batchJournal) }
+            // The file first: the journal may make the writer wait (a little).
+            if !batchEnds.isEmpty { journalSender?.send(batchDatagrams, ends: batchEnds) }
+            journalSender?.sendBuffered()
             let n = UInt64(batch.count + chunkLines)
             batch.removeAll(keepingCapacity: true)
             batchLines.removeAll(keepingCapacity: true)
             batchJournal.removeAll(keepingCapacity: true)
+            batchDatagrams.removeAll(keepingCapacity: true)
+            batchEnds.removeAll(keepingCapacity: true)
 
             cond.lock()
             processed += n
@@ -274,11 +342,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
             // An audit trail with holes must say so: report new drops (from this thread, not
             // the request path that counted them).
             reportDrops(dropped)
+            reportRateLimited(final: false)
         }
         cond.lock()
         let dropped = droppedCount
         cond.unlock()
         reportDrops(dropped)
+        reportRateLimited(final: true)
         file?.close()
         cond.lock()
         stopped = true
@@ -293,6 +363,33 @@ public final class DecisionLogWriter: @unchecked Sendable {
         errorLogger?.warning("decision log queue full: \(dropped - reportedDrops) decisions dropped (\(dropped) in total)",
                              metadata: ["POLICYD_DECISIONS_DROPPED": .string(String(dropped))])
         reportedDrops = dropped
+    }
+
+    /// Journal entries the rate limit held back: one warning per interval at most (and at close).
+    private func reportRateLimited(final: Bool) {
+        guard let limit = journalRateLimit else { return }
+        let total = limit.suppressedTotal
+        guard total > reportedSuppressed else { return }
+        let now = ContinuousClock.now
+        guard final || now - suppressedReportedAt >= .nanoseconds(limit.intervalNs) else { return }
+        errorLogger?.warning("journal rate limit (\(limit.burst) per \(limit.intervalNs / 1_000_000) ms): \(total - reportedSuppressed) decision entries not journaled (\(total) in total; the decision log file has every decision)",
+                             metadata: ["POLICYD_JOURNAL_SUPPRESSED": .string(String(total))])
+        reportedSuppressed = total
+        suppressedReportedAt = now
+    }
+
+    // MARK: journal (writer thread)
+
+    /// A journal entry for `r` (already masked), sent with the batch: encoded when the writer
+    /// sends datagrams, else logged through the journal's logger.
+    private func emitJournal(_ r: DecisionRecord) {
+        guard journal != nil else { return }
+        guard let journalSender else { return journal!.emit(r) }
+        guard journalWants(allow: r.decision == "allow", failed: r.error != nil), journal!.shouldLog(r) else { return }
+        if let journalRateLimit, !journalRateLimit.admit(nowNs: r.timestampNs) {
+            return journalRateLimit.countSuppressed(1)
+        }
+        journalSender.add(r)
     }
 
     /// Must hold the lock.
@@ -316,7 +413,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
                         records[i].writeJSON(into: &buffer)
                         buffer.appendRaw("\n")
                     }
-                    journal?.emit(records[i])
+                    emitJournal(records[i])
                 }
             }
         } else {
@@ -330,7 +427,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
                     r.writeJSON(into: &buffer)
                     buffer.appendRaw("\n")
                 }
-                journal?.emit(r)
+                emitJournal(r)
             }
         }
         guard let file else { return }
@@ -349,10 +446,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
     }
 
-    /// Lines serialised by the request path: journal entries, then one file write.
+    /// Lines serialised by the request path: one file write, and the journal's records.
     private func writeLines(_ bytes: [UInt8], journal records: [DecisionRecord]) {
-        for r in records { journal?.emit(r) }
-        guard let file else { return }
+        for r in records { emitJournal(r) }
+        guard let file, !bytes.isEmpty else { return }
         do {
             if file.size + bytes.count > file.maxBytes {
                 try writeSplit(bytes, to: file)

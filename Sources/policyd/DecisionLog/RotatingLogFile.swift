@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,14 @@ import Glibc
 /// fresh ones: on this VM that cut the kernel's CPU time per MiB written by about 3x (first
 /// touch of a never-used page is what costs). It never waits for the disk.
 ///
+/// Rotation never makes the writer wait for the disk either: the finished file's
+/// `fdatasync` and page drop, and the freeing of the deleted oldest file's blocks (a synchronous
+/// discard on a filesystem mounted with `discard`), run on a background queue. The writer only
+/// renames, unlinks (the oldest file stays open on that queue, so unlinking frees nothing yet)
+/// and opens. Under load, a rotation every ~0.6 s that synced 64 MiB on the writer thread
+/// stalled it for longer than the queue lasts, and decisions were dropped. `close()` waits for
+/// that work, so a clean stop still leaves every file synced.
+///
 /// Not thread-safe: owned by the decision log's single writer thread.
 public final class RotatingLogFile {
     public let path: String
@@ -28,6 +37,8 @@ public final class RotatingLogFile {
     /// Offset up to which the previous drop-behind call reached.
     private var droppedUpTo = 0
     private var nextDrop = 0
+    /// Syncs and closes rotated-out files, and frees deleted ones (serial, in rotation order).
+    private let retirer = DispatchQueue(label: "policyd-declog-retire", qos: .utility)
 
     public struct IOError: Error, CustomStringConvertible {
         public var description: String
@@ -93,6 +104,7 @@ public final class RotatingLogFile {
     /// Makes everything written so far durable.
     public func sync() {
         if fd >= 0 { _ = fdatasync(fd) }
+        retirer.sync {}
     }
 
     public func close() {
@@ -101,14 +113,14 @@ public final class RotatingLogFile {
             Glibc.close(fd)
             fd = -1
         }
+        retirer.sync {}  // rotated files synced, deleted ones freed
     }
 
     private func rotate() throws(IOError) {
-        _ = fdatasync(fd)
-        // All of it is on disk now: free its pages (nothing reads a rotated file soon).
-        if dropBehind > 0 { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) }
-        Glibc.close(fd)
+        let finished = fd
         fd = -1
+        // Held open until the retirer closes it: unlinking it below then frees nothing.
+        let oldest = maxFiles == 1 ? -1 : Glibc.open("\(path).\(maxFiles - 1)", O_RDONLY | O_CLOEXEC)
         if maxFiles == 1 {
             unlink(path)
         } else {
@@ -119,6 +131,15 @@ public final class RotatingLogFile {
                 i -= 1
             }
             rename(path, "\(path).1")
+        }
+        // After the unlink: closing `oldest` there is what frees its blocks.
+        let drop = dropBehind > 0
+        retirer.async {
+            _ = fdatasync(finished)
+            // All of it is on disk now: free its pages (nothing reads a rotated file soon).
+            if drop { _ = posix_fadvise(finished, 0, 0, POSIX_FADV_DONTNEED) }
+            Glibc.close(finished)
+            if oldest >= 0 { Glibc.close(oldest) }
         }
         rotations += 1
         try open()

@@ -66,6 +66,11 @@ struct DecisionBatch {
     var count = 0
     /// Records among them that the journal may log.
     var journal: [DecisionRecord] = []
+    /// Journal entries encoded as datagrams (a writer with `encodesJournal`), and their ends.
+    var datagrams: [UInt8] = []
+    var datagramEnds: [Int] = []
+    /// Journal entries the journal's rate limit refused, not yet handed to the writer.
+    var journalSuppressed = 0
     /// Buffer capacity a connection keeps between batches.
     static let keptCapacity = 64 * 1024
     /// Line pieces that repeat on a connection.
@@ -75,6 +80,9 @@ struct DecisionBatch {
         var bundlesGeneration = -1
         var bundlesJSON: [UInt8] = []
         var second = RFC3339.Second()
+        /// The journal's POLICYD_REVISION for `revisionGeneration`'s snapshot.
+        var revisionGeneration = -1
+        var revision: [UInt8] = []
     }
     var fragments = Fragments()
 }
@@ -110,8 +118,11 @@ struct WantedOutcomes: Sendable, Equatable {
     }
 }
 
-/// Fans one event out to several sinks. What each sink wants is asked once, here.
-struct DecisionSinks: DecisionSink {
+/// Fans one event out to several sinks. What each sink wants is asked once, here. Sinks are
+/// reached by index, after the wanted check: binding each (existential) sink to a variable
+/// copied it, retaining every field of every sink per decision, wanted or not. A class, so
+/// the request path's copy of it (an existential) is one retain.
+final class DecisionSinks: DecisionSink {
     let sinks: [any DecisionSink]
     private let wanted: [WantedOutcomes]
     private let any: WantedOutcomes
@@ -128,16 +139,16 @@ struct DecisionSinks: DecisionSink {
 
     func record(_ event: DecisionEvent) {
         let failed = event.outcome.error != nil
-        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) { s.record(event) }
+        for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) { sinks[i].record(event) }
     }
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { any.contains(verdict, failed: failed) }
     func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
         let failed = event.outcome.error != nil
-        for (s, w) in zip(sinks, wanted) where w.contains(event.outcome.verdict, failed: failed) {
-            s.record(event, rawInput: rawInput, batch: &batch)
+        for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) {
+            sinks[i].record(event, rawInput: rawInput, batch: &batch)
         }
     }
     func flush(_ batch: inout DecisionBatch) {
-        for s in sinks { s.flush(&batch) }
+        for i in sinks.indices { sinks[i].flush(&batch) }
     }
 }

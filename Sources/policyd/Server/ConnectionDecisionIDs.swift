@@ -76,4 +76,20 @@ struct ConnectionDecisionIDs {
         return start
     }
 
+    /// The same into a response being written through `w` (28 bytes); returns where the id's
+    /// 26 characters start in `w`.
+    mutating func writeNext(ms: UInt64, to w: inout ByteCursor) -> Int {
+        let start = w.count + 1
+        w.append(UInt8(ascii: "\""))
+        if let shared {
+            var id = shared.next()
+            id.withUTF8 { w.append(UnsafeRawBufferPointer($0)) }
+        } else {
+            let (t0, hi, lo) = next(ms: ms)
+            DecisionIDGenerator.write(ms: t0, hi: hi, lo: lo, to: w.base + w.count)
+            w.skip(26)
+        }
+        w.append(UInt8(ascii: "\""))
+        return start
+    }
 }

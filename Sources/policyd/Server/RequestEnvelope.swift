@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// Where the fields of a request frame are: one scan of the top-level object that records the
-/// byte range of each known field's value, without building the outer object.
+/// byte range of each known field's value, without building the outer object. The `input`
+/// value can be parsed by the caller during the scan (see the `input` hook), so its bytes,
+/// most of a request, are read once.
 ///
 /// Only the shape of the envelope is checked here; every value slice is parsed (and so
 /// validated) by `JSONReader` afterwards, unknown fields included, so the set of accepted
@@ -22,6 +24,8 @@ struct RequestEnvelope {
     private var input: Range<Int>?, bundle: Range<Int>?, revision: Range<Int>?
     /// The `input` value has no whitespace between its tokens (its bytes are compact JSON).
     private(set) var inputIsCompact = false
+    /// The (last) `input` value was parsed by the scan's `input` hook.
+    private(set) var inputParsed = false
 
     subscript(_ f: Field) -> Range<Int>? {
         get {
@@ -48,9 +52,28 @@ struct RequestEnvelope {
         }
     }
 
+    /// What the `input` hook of `scan` did with the value it was handed.
+    enum InputStep {
+        /// Not read: the scan passes over it (its range is parsed later).
+        case skip
+        /// Parsed (and so validated) up to `end`; `compact`: no whitespace between its tokens.
+        case parsed(end: Int, compact: Bool)
+        /// Not valid JSON: the scan gives up (the caller's whole-frame parse reports the error).
+        case invalid
+    }
+
     /// Scans `body` (a frame body). `maxDepth` is the request's nesting limit; nested values
     /// are validated one level deeper than they would be on their own.
     static func scan(_ body: UnsafeRawBufferPointer, maxDepth: Int) -> RequestEnvelope? {
+        scan(body, maxDepth: maxDepth) { _, _ in .skip }
+    }
+
+    /// The same, handing each `input` value's first byte (an offset into `body`) to `input`
+    /// with the fields seen so far, so the input can be parsed where it is, in the same pass
+    /// (the bytes of the input are then walked once); the scan goes on where the parse ended.
+    static func scan(_ body: UnsafeRawBufferPointer, maxDepth: Int,
+                     input: (_ seen: RequestEnvelope, _ at: Int) -> InputStep) -> RequestEnvelope?
+    {
         guard maxDepth >= 1, let p = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let n = body.count
         var env = RequestEnvelope()
@@ -77,9 +100,6 @@ struct RequestEnvelope {
             i = skipWhitespace(p, keyEnd, n)
             guard i < n, p[i] == UInt8(ascii: ":") else { return nil }
             i = skipWhitespace(p, i + 1, n)
-            var spaced = false
-            guard let valueEnd = skipValue(p, i, n, &spaced) else { return nil }
-            let value = i..<valueEnd
             let field: Field?
             if plain {
                 field = match(UnsafeBufferPointer(start: p + keyStart + 1, count: keyEnd - keyStart - 2))
@@ -91,11 +111,30 @@ struct RequestEnvelope {
                 var t = s
                 field = t.withUTF8 { match($0) }
             }
+            var step = InputStep.skip
+            if field == .input, i < n { step = input(env, i) }
+            let valueEnd: Int
+            var spaced = false
+            switch step {
+            case .invalid:
+                return nil
+            case .parsed(let end, let compact):
+                valueEnd = end
+                spaced = !compact
+            case .skip:
+                guard let end = skipValue(p, i, n, &spaced) else { return nil }
+                valueEnd = end
+            }
+            let value = i..<valueEnd
             if let field {
-                // A repeated key: the earlier value must still be valid JSON.
-                if let old = env[field], !valid(p, old, maxDepth - 1) { return nil }
+                // A repeated key: the earlier value must still be valid JSON (an input the hook
+                // parsed was validated then).
+                if let old = env[field], !(field == .input && env.inputParsed), !valid(p, old, maxDepth - 1) { return nil }
                 env[field] = value
-                if field == .input { env.inputIsCompact = !spaced }
+                if field == .input {
+                    env.inputIsCompact = !spaced
+                    if case .parsed = step { env.inputParsed = true } else { env.inputParsed = false }
+                }
             } else if !valid(p, value, maxDepth - 1) {
                 return nil
             }

@@ -68,11 +68,11 @@ final class Responder: Sendable {
 
     /// A parsed request (the fields policyd reads; others are ignored).
     struct Request: Sendable {
-        var id: Value?
-        var op: WireOp
-        var path: [String]?
-        var kind: String?
-        var input: Value?
+        var id: Value? = nil
+        var op = WireOp.decide
+        var path: [String]? = nil
+        var kind: String? = nil
+        var input: Value? = nil
         /// The entrypoint `path` names, when resolved by the fast parser (else derived from `path`).
         var route: Route? = nil
         /// Where `input` is in the frame body (fast parser only): the decision log copies these
@@ -83,6 +83,8 @@ final class Responder: Sendable {
         /// `input` is not parsed yet (`input` is nil): `decide` parses `inputRange` for its
         /// entrypoint, keeping only what the policy can observe.
         var inputDeferred = false
+        /// `input` was parsed keeping only what this query observes (nil: parsed whole).
+        var inputProjection: PreparedQuery? = nil
         /// `rollback` to a stored revision: {"op":"rollback","bundle":NAME,"revision":REV}.
         var bundle: String? = nil
         var revision: String? = nil
@@ -130,13 +132,16 @@ final class Responder: Sendable {
                         into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
     {
         counters.requests.wrappingIncrement(ordering: .relaxed)
+        // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here.
+        let handlerStart = Self.monotonicNs()
+        let snap = store.snapshot  // one load; this snapshot serves the whole request
         let request: Request
-        do { request = try parse(body, routes: &state.routes) } catch {
+        do { request = try parse(body, state: &state, snap: snap) } catch {
             writeRequestError(error, peer: peer, into: &out)
             return nil
         }
         if request.op == .decide {
-            decide(request, body: body, peer: peer, into: &out, state: &state)
+            decide(request, snap: snap, handlerStart: handlerStart, body: body, peer: peer, into: &out, state: &state)
             return nil
         }
         if request.op.isAdmin && isAdmin {
@@ -190,35 +195,34 @@ final class Responder: Sendable {
 
     // MARK: - Parsing
 
-    /// The request fields policyd reads, as parsed values (nil: absent).
+    /// The request fields `makeRequest` checks, as parsed values (nil: absent). The input, and
+    /// what the fast parser knows of it and of the route, go into the `Request` directly (moved
+    /// once, not copied from here).
     struct Fields {
-        var id: Value?
-        var op: Value?
+        var id: Value? = nil
+        var op: Value? = nil
         /// `op` was the literal "decide" (no value built).
         var opIsDecide = false
-        var path: Value?
-        /// `path` was resolved from the connection's route cache (no value built).
-        var route: Route?
-        var kind: Value?
-        var input: Value?
-        var bundle: Value?
-        var revision: Value?
+        var path: Value? = nil
+        var kind: Value? = nil
+        var bundle: Value? = nil
+        var revision: Value? = nil
         /// `test` only (read by the whole-frame parser).
         var candidate: Value? = nil
         var unsigned: Value? = nil
-        var inputRange: Range<Int>? = nil
-        var inputIsCompact = false
-        var inputDeferred = false
     }
 
-    /// Parses a frame body: the envelope is scanned without building the outer object, `input`
-    /// is parsed straight into a `Value`, and a `path` the connection sent before is resolved
-    /// from `routes` by its bytes. Anything the scan does not handle takes the full parser.
-    func parse(_ body: UnsafeRawBufferPointer, routes: inout RouteCache) throws -> Request {
+    /// Parses a frame body in one pass over its bytes: the envelope is scanned without building
+    /// the outer object, and `input` is parsed where the scan meets it, for the entrypoint the
+    /// fields before it name (`routeSoFar`), keeping only what that entrypoint's policy in `snap`
+    /// can observe. A `path` the connection sent before is resolved from its route cache by its
+    /// bytes. When the entrypoint is not known yet at the input (a path new to the connection),
+    /// the input is parsed later in `decide`; when the fields after the input name another one
+    /// (or another op), it is parsed again there. Anything unusual, and every error, takes the
+    /// whole-frame parser, so errors are reported exactly as it reports them.
+    func parse(_ body: UnsafeRawBufferPointer, state: inout ConnectionState, snap: PolicySnapshot) throws -> Request {
         let maxDepth = config.limits.maxJSONDepth
-        guard let env = RequestEnvelope.scan(body, maxDepth: maxDepth), let base = body.baseAddress else {
-            return try parse(body)
-        }
+        guard let base = body.baseAddress else { return try parse(body) }
         func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count)
         }
@@ -226,24 +230,54 @@ final class Responder: Sendable {
             guard let r else { return nil }
             return try JSONReader.parse(slice(r), maxDepth: maxDepth - 1)
         }
+        var parsedInput: Value?
+        var inputQuery: PreparedQuery?  // the query `parsedInput` was projected for (nil: whole)
+        let scanned = RequestEnvelope.scan(body, maxDepth: maxDepth) { seen, at in
+            parsedInput = nil
+            inputQuery = nil
+            var shape: InputShape?
+            // Decisions parse for their entrypoint (other ops, and sinks that read the input,
+            // take it whole).
+            if projectInput, let policy = snap.policy, seen[.op].map({ Self.equals(slice($0), Self.decideLiteral) }) ?? true {
+                guard let route = routeSoFar(seen, slice, state.routes) else { return .skip }
+                let query = state.query(route, in: policy)
+                shape = query.inputShape
+                if shape != nil { inputQuery = query }
+            }
+            do {
+                let r = try JSONReader.parseEmbedded(body, at: at, shape: shape, maxDepth: maxDepth - 1)
+                parsedInput = r.value
+                return .parsed(end: r.end, compact: r.compact)
+            } catch {
+                return .invalid
+            }
+        }
+        guard let env = scanned else { return try parse(body) }
         var f = Fields()
+        var request = Request()
         do {
-            f.id = try value(env[.id])
+            f.id = try Self.plainInteger(env[.id].map(slice)) ?? value(env[.id])
             if let r = env[.op] {
                 if Self.equals(slice(r), Self.decideLiteral) { f.opIsDecide = true } else { f.op = try value(r) }
             }
             if let r = env[.path] {
-                if let hit = routes.lookup(slice(r)) { f.route = hit } else { f.path = try value(r) }
+                if let hit = state.routes.lookup(slice(r)) { request.route = hit } else { f.path = try value(r) }
             }
             f.kind = try value(env[.kind])
-            // A decision's input waits for its entrypoint (projected parse in `decide`).
-            if projectInput, env[.input] != nil, f.opIsDecide || f.op == nil || f.op == .string("decide") {
-                f.inputDeferred = true
+            let decides = f.opIsDecide || f.op == nil || f.op == .string("decide")
+            if env.inputParsed, decides || inputQuery == nil {
+                request.input = parsedInput
+                parsedInput = nil
+                request.inputProjection = inputQuery
+            } else if projectInput, env[.input] != nil, decides {
+                // The entrypoint was not known at the input: `decide` parses it for its own.
+                request.inputDeferred = true
             } else {
-                f.input = try value(env[.input])
+                // Not a decision after all (an `op` after the input): parse it whole.
+                request.input = try value(env[.input])
             }
-            f.inputRange = env[.input]
-            f.inputIsCompact = env.inputIsCompact
+            request.inputRange = env[.input]
+            request.inputIsCompact = env.inputIsCompact
             f.bundle = try value(env[.bundle])
             f.revision = try value(env[.revision])
         } catch {
@@ -251,18 +285,47 @@ final class Responder: Sendable {
         }
         // The envelope scan reads only the decision fields; the `test` admin op has its own.
         if f.op == .string("test") { return try parse(body) }
-        var request: Request
-        do { request = try makeRequest(f) } catch {
+        do { try makeRequest(f, &request) } catch {
             // An unparsed input may be bad JSON, which a whole-frame parse reports first.
-            if f.inputDeferred { return try parse(body) }
+            if request.inputDeferred { return try parse(body) }
             throw error
         }
-        if f.route == nil, let p = request.path, let r = env[.path] {
+        if request.route == nil, let p = request.path, let r = env[.path] {
             let route = Route(segments: p, config: config)
-            routes.insert(slice(r), route)
+            state.routes.insert(slice(r), route)
             request.route = route
         }
         return request
+    }
+
+    /// The entrypoint of a decision as far as its envelope has been read (`route(_:_:)` on the
+    /// fields seen so far): its path if this connection sent that path before, else its kind's
+    /// configured entrypoint, else the default. nil when that takes more work than waiting for
+    /// the whole request (a new path, an escaped or manifest-declared kind).
+    private func routeSoFar(_ seen: RequestEnvelope, _ slice: (Range<Int>) -> UnsafeRawBufferPointer,
+                            _ routes: RouteCache) -> Route?
+    {
+        if let r = seen[.path] { return routes.lookup(slice(r)) }
+        if let r = seen[.kind] {
+            let raw = slice(r)
+            guard raw.count >= 2, raw[0] == UInt8(ascii: "\""), raw[raw.count - 1] == UInt8(ascii: "\""),
+                  !raw.contains(UInt8(ascii: "\\"))
+            else { return nil }
+            return kindRoutes[String(decoding: UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - 1)]), as: UTF8.self)]
+        }
+        return defaultRoute
+    }
+
+    /// A request id of plain decimal digits (as agent proxies number their requests), read without
+    /// a JSON parser: the value `JSONReader` gives it. nil for anything else.
+    private static func plainInteger(_ raw: UnsafeRawBufferPointer?) -> Value? {
+        guard let raw, raw.count >= 1, raw.count <= 18, raw[0] != UInt8(ascii: "0") || raw.count == 1 else { return nil }
+        var v = 0
+        for c in raw {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+            v = v * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return .number(.int(v))
     }
 
     private static let decideLiteral: [UInt8] = Array("\"decide\"".utf8)
@@ -280,13 +343,17 @@ final class Responder: Sendable {
         guard case .object(let obj) = doc else {
             throw RequestError.bad(id: nil, code: .badRequest, message: "a request must be a JSON object")
         }
-        return try makeRequest(Fields(id: obj["id"], op: obj["op"], path: obj["path"], kind: obj["kind"],
-                                      input: obj["input"], bundle: obj["bundle"], revision: obj["revision"],
-                                      candidate: obj["candidate"], unsigned: obj["unsigned"]))
+        var request = Request()
+        request.input = obj["input"]
+        try makeRequest(Fields(id: obj["id"], op: obj["op"], path: obj["path"], kind: obj["kind"],
+                               bundle: obj["bundle"], revision: obj["revision"],
+                               candidate: obj["candidate"], unsigned: obj["unsigned"]), &request)
+        return request
     }
 
-    /// Checks the fields' types and builds the request.
-    private func makeRequest(_ f: Fields) throws -> Request {
+    /// Checks the fields' types and fills them into `request` (which already holds the input,
+    /// and the route when the fast parser resolved it).
+    private func makeRequest(_ f: Fields, _ request: inout Request) throws {
         let id = f.id
         switch id {
         case nil, .null?, .bool?, .number?, .string?: break
@@ -303,7 +370,7 @@ final class Responder: Sendable {
             op = known
         }
         var path: [String]?
-        if let route = f.route {
+        if let route = request.route {
             path = route.segments
         } else if let p = f.path {
             guard case .string(let s) = p, let parsed = Configuration.parsePath(s) else {
@@ -316,11 +383,10 @@ final class Responder: Sendable {
             guard case .string(let s) = k else { throw RequestError.bad(id: id, code: .badRequest, message: "kind must be a string") }
             kind = s
         }
-        var request = Request(id: id, op: op, path: path, kind: kind, input: f.input)
-        request.route = f.route
-        request.inputRange = f.inputRange
-        request.inputIsCompact = f.inputIsCompact
-        request.inputDeferred = f.inputDeferred
+        request.id = id
+        request.op = op
+        request.path = path
+        request.kind = kind
         if op == .test {
             if let c = f.candidate {
                 guard case .string(let s) = c, s.hasPrefix("/") else {
@@ -343,7 +409,6 @@ final class Responder: Sendable {
                 request.revision = s
             }
         }
-        return request
     }
 
     private func resolvePath(_ r: Request, _ snap: PolicySnapshot) -> [String] {
@@ -366,11 +431,9 @@ final class Responder: Sendable {
         return defaultRoute
     }
 
-    private func decide(_ r: Request, body: UnsafeRawBufferPointer, peer: PeerCredentials, into out: inout ByteBuffer,
-                        state: inout ConnectionState)
+    private func decide(_ r: Request, snap: PolicySnapshot, handlerStart: Int64, body: UnsafeRawBufferPointer,
+                        peer: PeerCredentials, into out: inout ByteBuffer, state: inout ConnectionState)
     {
-        let handlerStart = Self.monotonicNs()
-        let snap = store.snapshot  // one load; this snapshot serves the whole request
         let route = route(r, snap)
         let query = snap.policy.map { state.query(route, in: $0) }
         let input: Value?
@@ -411,35 +474,61 @@ final class Responder: Sendable {
             state.tailGeneration = snap.generation
             state.tailRoute = route
         }
+        // The id is a JSON scalar: ints and strings are written in place, others rendered first.
+        var idJSON: [UInt8]?
+        var bound = 160 + state.tail.count + ByteCursor.bound(outcome.reasons)
+        switch r.id {
+        case nil, .null?, .bool?, .number(.int)?: bound += 20
+        case .string(let s)?: bound += ByteCursor.bound(s)
+        case let v?:
+            idJSON = JSONWriter.data(v)
+            bound += idJSON!.count
+        }
+        // A plain verdict's rules are the route's own (the same array): its JSON is cached.
+        let ownRules = outcome.rules == route.selfRules
+        bound += ownRules ? route.selfRulesJSON.count : ByteCursor.bound(outcome.rules)
+        if let e = outcome.error { bound += ByteCursor.bound(e) }
         let start = out.writerIndex
-        out.writeInteger(UInt32(0))
-        out.writeStaticString("{\"id\":")
-        out.writeJSON(r.id)
-        switch outcome.verdict {
-        case .allow: out.writeStaticString(",\"decision\":\"allow\",\"reasons\":")
-        case .deny: out.writeStaticString(",\"decision\":\"deny\",\"reasons\":")
-        case .escalate: out.writeStaticString(",\"decision\":\"escalate\",\"reasons\":")
+        var idAt = 0
+        let ms = UInt64(max(now, 0) / 1_000_000)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { raw in
+            var w = ByteCursor(raw)
+            w.skip(Frame.headerBytes)
+            w.append("{\"id\":")
+            switch r.id {
+            case nil, .null?: w.append("null")
+            case .bool(let b)?: w.append(b ? "true" : "false")
+            case .number(.int(let i))?: w.appendDecimal(Int64(i))
+            case .string(let s)?: w.appendJSONString(s)
+            case .some: w.append(idJSON!)
+            }
+            switch outcome.verdict {
+            case .allow: w.append(",\"decision\":\"allow\",\"reasons\":")
+            case .deny: w.append(",\"decision\":\"deny\",\"reasons\":")
+            case .escalate: w.append(",\"decision\":\"escalate\",\"reasons\":")
+            }
+            if outcome.reasons.isEmpty { w.append("[]") } else { w.appendJSONStrings(outcome.reasons) }
+            w.append(",\"decision_id\":")
+            idAt = start + state.ids.writeNext(ms: ms, to: &w)
+            w.append(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
+            w.appendDecimal(evalNs)
+            w.append(",\"rules\":")
+            if ownRules { w.append(route.selfRulesJSON) } else { w.appendJSONStrings(outcome.rules) }
+            if let e = outcome.error {
+                w.append(",\"error\":")
+                w.appendJSONString(e)
+            }
+            w.append(UInt8(ascii: "}"))
+            w.set(UInt32(w.count - Frame.headerBytes), at: 0)
+            return w.count
         }
-        out.writeJSONStrings(outcome.reasons)
-        out.writeStaticString(",\"decision_id\":")
-        let idAt = state.ids.writeNext(ms: UInt64(max(now, 0) / 1_000_000), into: &out)
-        out.writeBytes(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
-        out.writeDecimal(evalNs)
-        out.writeStaticString(",\"rules\":")
-        out.writeJSONStrings(outcome.rules)
-        if let e = outcome.error {
-            out.writeStaticString(",\"error\":")
-            out.writeJSONString(e)
-        }
-        out.writeInteger(UInt8(ascii: "}"))
-        out.setInteger(UInt32(out.writerIndex - start - Frame.headerBytes), at: start)
 
         // Only build the event when some sink keeps it (with the decision log off, allows
         // usually go nowhere).
-        if let sink, let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil) {
+        if let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil), let sink {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
-            let whole = !r.inputDeferred || query?.inputShape == nil
+            let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
@@ -458,11 +547,12 @@ final class Responder: Sendable {
         }
     }
 
-    /// The request's input: as parsed, or (deferred) parsed now for `query`, keeping only what
-    /// it can observe (all of it without a query). Bad JSON throws the `RequestError` a
-    /// whole-frame parse reports (the projected parse rejects exactly what the full one does).
+    /// The request's input for `query`: as parsed (whole, or projected for this query), or
+    /// parsed now for `query`, keeping only what it can observe (all of it without a query).
+    /// Bad JSON throws the `RequestError` a whole-frame parse reports (the projected parse
+    /// rejects exactly what the full one does).
     func input(of r: Request, body: UnsafeRawBufferPointer, for query: PreparedQuery?) throws -> Value? {
-        guard r.inputDeferred, let range = r.inputRange, let base = body.baseAddress else { return r.input }
+        guard Self.parsesAgain(r, for: query), let range = r.inputRange, let base = body.baseAddress else { return r.input }
         let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
         let maxDepth = config.limits.maxJSONDepth - 1
         do {
@@ -472,6 +562,11 @@ final class Responder: Sendable {
             _ = try parse(body)
             throw RequestError.bad(id: r.id, code: .badJSON, message: error.description)
         }
+    }
+
+    /// The input as parsed does not serve `query`: not parsed yet, or projected for another one.
+    private static func parsesAgain(_ r: Request, for query: PreparedQuery?) -> Bool {
+        r.inputDeferred || (r.inputProjection != nil && r.inputProjection !== query)
     }
 
     private func eval(_ r: Request) -> [UInt8] {

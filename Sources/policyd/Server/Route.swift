@@ -21,6 +21,8 @@ final class Route: Sendable {
     /// `[dotted]` and `[dotted + ".allow"]`: the `rules` of a plain verdict and of a package's allow.
     let selfRules: [String]
     let allowRules: [String]
+    /// `selfRules` as a JSON array (a response's `rules` for a plain verdict).
+    let selfRulesJSON: [UInt8]
 
     init(segments: [String], config: Configuration) {
         self.segments = segments
@@ -33,6 +35,7 @@ final class Route: Sendable {
         defaultDecision = configuredDefault ?? .deny
         selfRules = [dotted]
         allowRules = [dotted + ".allow"]
+        selfRulesJSON = JSONWriter.data(.array([.string(dotted)]))
     }
 }
 

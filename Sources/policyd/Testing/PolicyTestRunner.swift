@@ -37,6 +37,9 @@ public struct PolicyTestRunner: Sendable {
     public var limits: EvalLimits
     /// Fixed clock for every evaluation (nil: wall clock), so time-dependent tests are stable.
     public var nowNs: Int64?
+    /// Let http.send / net.lookup_ip_addr reach the network (`policyd test
+    /// --allow-network-builtins`; pair with a `compile` that allows them). Off: tests mock them.
+    public var allowNetworkBuiltins = false
 
     public init(mapping: @escaping DecisionMapping, limits: EvalLimits = .default, nowNs: Int64? = nil,
                 compile: @escaping Compiler = PolicyTestRunner.compileWithEngine)
@@ -104,6 +107,7 @@ public struct PolicyTestRunner: Sendable {
         }
         let prints = PrintCollector()
         let ctx = EvalContext(nowNs: nowNs, printSink: { prints.append($0) })
+        ctx.allowNetworkBuiltins = allowNetworkBuiltins
         let start = DispatchTime.now().uptimeNanoseconds
         do {
             let v = try policy.evaluate(path: t.package + [t.name], input: nil, context: ctx, limits: limits)
@@ -128,6 +132,7 @@ public struct PolicyTestRunner: Sendable {
                                     rules: c.expectRules ?? [])
         let prints = PrintCollector()
         let ctx = EvalContext(nowNs: nowNs, printSink: { prints.append($0) })
+        ctx.allowNetworkBuiltins = allowNetworkBuiltins
         let start = DispatchTime.now().uptimeNanoseconds
         var result: Value?
         var failure: EngineError?

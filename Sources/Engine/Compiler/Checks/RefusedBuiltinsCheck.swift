@@ -18,7 +18,7 @@ enum RefusedBuiltinsCheck {
                     guard let why = BuiltinRegistry.refusedByDesign[name], !mocked.contains(name) else { return }
                     errors.append(EngineError(
                         .typeError,
-                        "\(name): not allowed in the sidecar (\(why)); enable network builtins explicitly to use it",
+                        "\(name): not allowed in the sidecar (\(why)); \(BuiltinRegistry.networkBuiltinsHint)",
                         location: call.location))
                 }
             }
