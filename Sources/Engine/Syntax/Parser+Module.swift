@@ -97,6 +97,22 @@ extension Parser {
 
     // MARK: - Rules
 
+    /// The first part of a default rule's value that is not a constant, named as OPA names it
+    /// ("var", "ref", "call"), or nil for a constant value.
+    static func nonConstantPart(_ t: Term) -> String? {
+        switch t.value {
+        case .scalar: return nil
+        case .variable: return "var"
+        case .ref: return "ref"
+        case .call: return "call"
+        case .array(let xs), .set(let xs): return xs.lazy.compactMap(nonConstantPart).first
+        case .object(let items):
+            for i in items { if let w = nonConstantPart(i.key) ?? nonConstantPart(i.value) { return w } }
+            return nil
+        default: return nil
+        }
+    }
+
     /// One rule statement; v0 `p { a } { b }` yields several rules.
     mutating func parseRules() throws(EngineError) -> [Rule] {
         let startTok = current
@@ -122,6 +138,9 @@ extension Parser {
             let assign = at(.assign)
             advance()
             let value = try parseTermInfixCall(keyVal: false)
+            if let what = Self.nonConstantPart(value) {
+                throw error("illegal default rule (value cannot contain \(what))", at: startTok)
+            }
             let head = RuleHead(kind: args != nil ? .function : (ref.isGroundPath ? .complete : .partialObject),
                                 ref: ref, args: args, value: value, assign: assign, location: headLoc)
             return [Rule(isDefault: true, head: head, body: [generatedTrue(at: value.location)], location: startTok.location)]
@@ -169,6 +188,7 @@ extension Parser {
             }
         }
 
+        if atKeyword("with") { throw error("expressions using with keyword cannot be used for rule head", at: startTok) }
         var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true)
         if missingContains {
             softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
