@@ -51,5 +51,11 @@ import Testing
         #expect(parseError("package p\ndefault a := count([1])") == "illegal default rule (value cannot contain call)")
         #expect(parseError("package p\ndefault a := {\"k\": [1, null]}") == nil)
         #expect(parseError("package p\na := input.x with input.x as 1") == "expressions using with keyword cannot be used for rule head")
+        // `default a` alone means true; a multi-value default has no value.
+        #expect(parseError("package p\ndefault a") == nil)
+        #expect(parseError("package p\ndefault s contains 1") == "illegal default rule (must have a value)")
+        #expect(parseError("package p\ndefault a := 0, 1 in [1]") == "illegal default rule (value cannot contain call)")
+        // `k, v in xs` is a value in every head position.
+        #expect(parseError("package p\na := 2, 1 in [1, 2]\ns contains 0, 1 in [1]\nf(x) := 0, x in [1]\nb := 1 if false\nelse := 0, 1 in [1]") == nil)
     }
 }

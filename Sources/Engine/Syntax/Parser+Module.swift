@@ -134,10 +134,18 @@ extension Parser {
         }
 
         if isDefault {
-            guard at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
-            let assign = at(.assign)
-            advance()
-            let value = try parseTermInfixCall(keyVal: false)
+            if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
+            // `default a` alone is `default a := true`, as in OPA.
+            let valueless = at(.eof) || current.newlineBefore
+            guard valueless || at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
+            let assign = !valueless && at(.assign)
+            let value: Term
+            if valueless {
+                value = Term.bool(true, headLoc)
+            } else {
+                advance()
+                value = try parseTermInfixCall()
+            }
             if let what = Self.nonConstantPart(value) {
                 throw error("illegal default rule (value cannot contain \(what))", at: startTok)
             }
@@ -151,12 +159,12 @@ extension Parser {
         if atKeyword("contains") {
             if args != nil { throw unexpected("function rules cannot use contains") }
             advance()
-            let key = try parseTermInfixCall(keyVal: false)
+            let key = try parseTermInfixCall()
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
             advance()
-            let value = try parseTermInfixCall(keyVal: false)
+            let value = try parseTermInfixCall()
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
             } else if ref.isGroundPath {
@@ -271,7 +279,7 @@ extension Parser {
             if at(.assign) || at(.unify) {
                 assign = at(.assign)
                 advance()
-                value = try parseTermInfixCall(keyVal: false)
+                value = try parseTermInfixCall()
                 generated = false
             }
             let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true)
