@@ -178,7 +178,13 @@ enum GraphQLValidator {
                 if fname == "__typename" { continue }
                 if fname == "__schema" || fname == "__type" { continue }
                 if pt.kind == "UNION" { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
-                guard let fdef = pt.fields[fname] else { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
+                guard let fdef = pt.fields[fname] else {
+                    // gqlparser suggests close field names of objects and interfaces.
+                    let close = suggestions(fname, pt.fieldOrder)
+                    // OPA's text has the period only when a suggestion follows.
+                    let hint = close.isEmpty ? "" : ". Did you mean \(quotedOrList(close))?\n"
+                    return err("Cannot query field \"\(fname)\" on type \"\(parent)\"\(hint)", at: s)
+                }
                 let argDefs = list(fdef, "Arguments")
                 let given = list(s, "Arguments")
                 for a in given where !argDefs.contains(where: { str($0, "Name") == str(a, "Name") }) {
@@ -230,6 +236,41 @@ enum GraphQLValidator {
         }
         for c in list(v, "Children") { if let e = checkVariables(c["Value"], vars) { return e } }
         return nil
+    }
+
+    /// gqlparser's SuggestionList as OPA shows it: options within floor(0.4·len)+1 edits (a
+    /// case change counts one), in definition order.
+    static func suggestions(_ input: String, _ options: [String]) -> [String] {
+        let threshold = max(1, Int((Double(input.utf8.count) * 0.4).rounded(.down)) + 1)
+        return options.filter { lexicalDistance(input, $0) <= threshold }
+    }
+
+    static func lexicalDistance(_ a: String, _ b: String) -> Int {
+        if a == b { return 0 }
+        let la = Array(a.lowercased().unicodeScalars), lb = Array(b.lowercased().unicodeScalars)
+        if la == lb { return 1 }
+        // Levenshtein distance over runes.
+        var prev = Array(0...lb.count)
+        for i in 1...max(la.count, 1) where !la.isEmpty {
+            var cur = [i] + Array(repeating: 0, count: lb.count)
+            for j in stride(from: 1, through: lb.count, by: 1) {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (la[i - 1] == lb[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return la.isEmpty ? lb.count : prev[lb.count]
+    }
+
+    /// `"a"`, `"a" or "b"`, `"a", "b", or "c"` (at most five).
+    static func quotedOrList(_ items: [String]) -> String {
+        let q = items.prefix(5).map { "\"\($0)\"" }
+        if q.count == 2 { return q[0] + " or " + q[1] }
+        var out = ""
+        for (i, x) in q.enumerated() {
+            if i != 0 { out += i == q.count - 1 ? ", or " : ", " }
+            out += x
+        }
+        return out
     }
 
     static func typeString(_ t: Value?) -> String {
