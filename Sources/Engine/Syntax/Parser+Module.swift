@@ -58,7 +58,7 @@ extension Parser {
         let path = try parseStaticPath()
         let root = path.headVariable ?? ""
         guard ["data", "input", "future", "rego"].contains(root) else {
-            throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root)", at: pathTok)
+            throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root) (hint: if this is unexpected, try updating OPA)", at: pathTok)
         }
         var alias: String?
         if atKeyword("as") {
@@ -79,7 +79,7 @@ extension Parser {
             } else {
                 let kw = keys[1]
                 guard Parser.futureKeywords.contains(kw) || kw == "and" || kw == "or" || kw == "not" else {
-                    throw error("unexpected keyword, must be one of [contains every if in]", at: pathTok)
+                    throw error("unexpected keyword, must be one of [and contains every if in not or]", at: pathTok)
                 }
                 keywords.insert(kw)
             }
