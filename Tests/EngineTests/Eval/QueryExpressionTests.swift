@@ -34,6 +34,8 @@ import Testing
         let arity = errors("x := sprintf(\"a\")")
         #expect(arity.first?.code == .typeError)
         #expect(arity.first?.message.hasPrefix("sprintf: arity mismatch") == true)
+        // OPA lists only the arguments (no result) under `want` for arity mismatches.
+        #expect(errors("x := time.now_ns(1)").first?.message == "time.now_ns: arity mismatch\n\thave: (number, ???)\n\twant: ()")
         #expect(errors("x := union({1})").first?.message.hasPrefix("union: invalid argument(s)") == true)
     }
 }

@@ -35,7 +35,7 @@ enum FunctionCallCheck {
             let k = decl.args.count
             if n == k || (exprLevel && n == k + 1 && decl.result != nil) { return nil }
             let have = BuiltinTypeCheck.haveList(call, exprLevel: exprLevel)
-            return EngineError(.typeError, "\(name): arity mismatch\n\thave: \(have)\n\twant: \(BuiltinTypeCheck.wantList(decl))",
+            return EngineError(.typeError, "\(name): arity mismatch\n\thave: \(have)\n\twant: \(BuiltinTypeCheck.wantArgs(decl))",
                                location: call.location)
         }
     }

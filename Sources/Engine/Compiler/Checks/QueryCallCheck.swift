@@ -10,7 +10,7 @@ enum QueryCallCheck {
             guard n == k || (exprLevel && n == k + 1 && decl.result != nil) else {
                 errors.append(EngineError(
                     .typeError,
-                    "\(call.name): arity mismatch\n\thave: \(BuiltinTypeCheck.haveList(call, exprLevel: exprLevel))\n\twant: \(BuiltinTypeCheck.wantList(decl))",
+                    "\(call.name): arity mismatch\n\thave: \(BuiltinTypeCheck.haveList(call, exprLevel: exprLevel))\n\twant: \(BuiltinTypeCheck.wantArgs(decl))",
                     location: call.location))
                 return
             }
