@@ -149,6 +149,8 @@ public final class CompiledPolicy: Sendable {
                       limits: EvalLimits = .default) throws(EngineErrors) -> QueryResult
     {
         let (body, texts) = try ParserBridge.parseQuery(text)
+        let callErrors = QueryCallCheck.run(body)
+        if !callErrors.isEmpty { throw EngineErrors(callErrors) }
         let q = try QueryCompiler.compile(body, plan: plan)
         let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
         var rows: [QueryResult.Row] = []
@@ -157,9 +159,10 @@ public final class CompiledPolicy: Sendable {
             defer { ev.popFrame(saved) }
             try ev.evalBody(q.body, 0) {
                 var exprs: [Value] = []
-                for t in q.expressionTerms {
+                for (i, t) in q.expressionTerms.enumerated() {
                     var v: Value = .true
                     if let t { try ev.evalTerm(t) { x in v = x } }
+                    if case .bool(false) = v, q.falseRejecting.contains(i) { return }
                     exprs.append(v)
                 }
                 let bindings = q.variables.compactMap { name, slot in ev.slots[ev.base + slot].map { (name, $0) } }

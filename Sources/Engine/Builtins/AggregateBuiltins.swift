@@ -32,14 +32,18 @@ enum AggregateBuiltins {
         switch a[0] {
         case .array(let x): return x
         case .set(let s): return s.elements
-        default: throw BuiltinError(.type, "operand 1 must be one of {array, set} but got \(a[0].typeName)")
+        default:
+            // OPA lists the kinds in this order for all but the deprecated any/all.
+            let kinds = name == "any" || name == "all" ? "{array, set}" : "{set, array}"
+            throw BuiltinError(.type, "operand 1 must be one of \(kinds) but got \(a[0].typeName)")
         }
     }
 
     private static func numbers(_ a: Arguments) throws -> [Number] {
-        try collection(a, "").map { v in
+        let kind = if case .set = a[0] { "set" } else { "array" }
+        return try collection(a, "").map { v in
             guard case .number(let n) = v else {
-                throw BuiltinError(.type, "operand 1 must be one of {set, array} containing numbers but got \(v.typeName)")
+                throw BuiltinError(.type, "operand 1 must be \(kind) of numbers but got \(kind) containing \(v.typeName)")
             }
             return n
         }

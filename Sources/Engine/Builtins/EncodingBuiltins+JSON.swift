@@ -34,6 +34,10 @@ extension EncodingBuiltins {
         Builtin("json.unmarshal", arity: 1) { args, _ in
             let s = try args.string(0)
             do { return try JSONReader.parse(s) } catch let e as JSONParseError {
+                if e.message == "unexpected data after JSON value" { return try afterTopLevelValue(s, e.offset) }
+                if s.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                    throw BuiltinError(.builtin, "EOF")
+                }
                 throw BuiltinError(.builtin, goJSONMessage(e, s))
             }
         },
@@ -42,6 +46,36 @@ extension EncodingBuiltins {
             return .bool((try? JSONReader.parse(s)) != nil)
         },
     ]
+
+    /// OPA decodes the first JSON value, then reads exactly one more token: none (or `null`, a
+    /// nil token) leaves the value standing; another token is reported with Go's `%s` of it; a
+    /// character that starts no token is a syntax error.
+    static func afterTopLevelValue(_ s: String, _ offset: Int) throws -> Value {
+        let bytes = Array(s.utf8)
+        let rest = bytes[offset...]
+        guard let c = rest.first else { return try JSONReader.parse(bytes: Array(bytes[..<offset])) }
+        func tokenError(_ shown: String) -> BuiltinError {
+            BuiltinError(.builtin, "error: invalid character '\(shown)' after top-level value")
+        }
+        switch c {
+        case UInt8(ascii: "{"), UInt8(ascii: "["): throw tokenError(String(UnicodeScalar(c)))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let lit = rest.prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x45 || $0 == 0x65 }
+            if (try? JSONReader.parse(bytes: Array(lit))) != nil { throw tokenError(String(decoding: lit, as: UTF8.self)) }
+        case UInt8(ascii: "\""):
+            var i = rest.startIndex + 1
+            while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+            if i < bytes.count, case .string(let str)? = try? JSONReader.parse(bytes: Array(bytes[rest.startIndex...i])) {
+                throw tokenError(str)
+            }
+        case UInt8(ascii: "t") where rest.starts(with: Array("true".utf8)): throw tokenError("%!s(bool=true)")
+        case UInt8(ascii: "f") where rest.starts(with: Array("false".utf8)): throw tokenError("%!s(bool=false)")
+        case UInt8(ascii: "n") where rest.starts(with: Array("null".utf8)):
+            return try JSONReader.parse(bytes: Array(bytes[..<offset]))
+        default: break
+        }
+        throw BuiltinError(.builtin, goJSONMessage(JSONParseError(message: "looking for beginning of value", offset: offset), s))
+    }
 
     /// Approximates Go's encoding/json error text ("unexpected EOF" when the input ends early).
     static func goJSONMessage(_ e: JSONParseError, _ text: String) -> String {

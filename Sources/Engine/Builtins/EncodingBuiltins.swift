@@ -22,11 +22,20 @@ enum EncodingBuiltins {
             .string(GoBase64.encode(Array(try args.string(0).utf8), alphabet: GoBase64.url, pad: false))
         },
         Builtin("base64url.decode", arity: 1) { args, _ in
-            // Padded input is decoded as such; unpadded input without padding (as OPA does).
-            let src = Array(try args.string(0).utf8)
-            let padded = src.count % 4 == 0
+            // As OPA (RFC 7515 appendix C): input not ending in "=" gets its padding restored,
+            // then everything is decoded as padded base64url.
+            let text = try args.string(0)
+            var src = Array(text.utf8)
+            if src.last != UInt8(ascii: "=") {
+                switch src.count % 4 {
+                case 2: src += [61, 61]
+                case 3: src += [61]
+                case 1: throw BuiltinError(.builtin, "illegal base64url string: \(text)")
+                default: break
+                }
+            }
             do {
-                return .string(bytes: try GoBase64.decode(src, alphabet: GoBase64.url, pad: padded))
+                return .string(bytes: try GoBase64.decode(src, alphabet: GoBase64.url, pad: true))
             } catch let e as GoBase64.CorruptInput {
                 throw BuiltinError(.builtin, "illegal base64 data at input byte \(e.offset)")
             }

@@ -9,10 +9,19 @@ enum GraphBuiltins {
         }
     }
 
+    /// OPA's text for this operand says "must be {array, set}" (no "one of").
+    static func startNodes(_ args: Arguments) throws -> [Value] {
+        switch args[1] {
+        case .array(let a): return a
+        case .set(let s): return s.elements
+        default: throw BuiltinError(.type, "operand 2 must be {array, set} but got \(args[1].typeName)")
+        }
+    }
+
     static let builtins: [Builtin] = [
         Builtin("graph.reachable", arity: 2) { args, _ in
             let g = try args.object(0)
-            let start = try args.arrayOrSet(1)
+            let start = try startNodes(args)
             var seen = SetBuilder()
             var queue: [Value] = []
             for s in start where g[s] != nil { queue.append(s) }
@@ -24,7 +33,7 @@ enum GraphBuiltins {
         },
         Builtin("graph.reachable_paths", arity: 2) { args, _ in
             let g = try args.object(0)
-            let start = try args.arrayOrSet(1)
+            let start = try startNodes(args)
             var out = SetBuilder()
             func walk(_ node: Value, _ path: [Value]) {
                 let p = path + [node]

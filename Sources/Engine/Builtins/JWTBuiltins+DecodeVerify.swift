@@ -29,7 +29,7 @@ extension JWTBuiltins {
             case "iss": c.iss = try str()
             case "aud": c.aud = try str()
             case "time":
-                guard case .number(let n) = v else { throw BuiltinError(.builtin, "time constraint: must be a number") }
+                guard case .number(let n) = v else { throw BuiltinError(.builtin, "token time constraint: must be a number") }
                 c.time = n.doubleValue
             default:
                 throw BuiltinError(.builtin, "unknown token validation constraint: \(name)")

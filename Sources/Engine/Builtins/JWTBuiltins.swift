@@ -48,10 +48,17 @@ enum JWTBuiltins {
         }
     }
 
+    /// The verify_* builtins report a bad signature encoding without naming the segment.
+    static func signatureBytes(_ s: Substring) throws -> [UInt8] {
+        do { return try JWS.base64URLDecodeOPA(String(s)) } catch let e as JWS.Base64Error {
+            throw BuiltinError(.builtin, e.message)
+        }
+    }
+
     static func jsonObject(_ bytes: [UInt8]) throws -> ObjectValue {
         let v: Value
         do { v = try JSONReader.parse(bytes: bytes) } catch { throw BuiltinError(.builtin, "\(error)") }
-        guard case .object(let o) = v else { throw BuiltinError(.builtin, "decoded JSON type is not an object") }
+        guard case .object(let o) = v else { throw BuiltinError(.builtin, "decoded JSON type was not an Object") }
         return o
     }
 
@@ -91,7 +98,7 @@ enum JWTBuiltins {
         Builtin(name, arity: 2) { args, _ in
             let t = try split(try args.string(0))
             let secret = try args.string(1)
-            let sig = try b64(t.signature, "signature")
+            let sig = try signatureBytes(t.signature)
             return .bool(JWS.verify(signingInput: t.signingInput, signature: sig, key: .secret(Array(secret.utf8)), alg: alg))
         }
     }
@@ -104,7 +111,7 @@ enum JWTBuiltins {
         Builtin(name, arity: 2) { args, _ in
             let t = try split(try args.string(0))
             let ks = try keys(try args.string(1))
-            let sig = try b64(t.signature, "signature")
+            let sig = try signatureBytes(t.signature)
             let h = try header(t)
             let kid = h["kid"]?.stringValue ?? "", headerAlg = h["alg"]?.stringValue ?? ""
             return .bool(verifyWithKeys(ks, kid: kid, headerAlg: headerAlg, alg: alg, input: t.signingInput, sig: sig))
@@ -159,7 +166,7 @@ enum JWTBuiltins {
             throw BuiltinError(.builtin, e.message)
         } catch { throw BuiltinError(.builtin, "\(error)") }
         let alg = try headerAlg(header)
-        guard JWS.algorithms.contains(alg) else { throw BuiltinError(.builtin, "unknown signature algorithm") }
+        guard JWS.algorithms.contains(alg) else { throw BuiltinError(.builtin, "unknown JWS algorithm: \(alg)") }
         let typ = (try? JSONReader.parse(header))?["typ"]?.stringValue ?? ""
         if typ.isEmpty || typ == "JWT" {
             if (try? JSONReader.parse(payload)) == nil { throw BuiltinError(.builtin, "type is JWT but payload is not JSON") }

@@ -82,7 +82,7 @@ enum NetBuiltins {
         case .set(let s): for x in s.elements { try body(try cidrOf(x), x) }
         case .object(let o): for (k, x) in o.pairs { try body(try cidrOf(x), k) }
         default:
-            throw BuiltinError(.builtin, "operand \(position): must be string, array, set, or object")
+            break  // OPA matches nothing against other operand types (no error).
         }
     }
 

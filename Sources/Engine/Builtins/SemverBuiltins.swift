@@ -1,44 +1,61 @@
-import BigInt
-
 /// semver.is_valid and semver.compare (Semantic Versioning 2.0.0; build metadata ignored in
 /// comparisons; a leading `v` accepted by compare as OPA does).
 enum SemverBuiltins {
     struct Version {
-        var core: [BigInt]
+        var core: [Int64]
         var pre: [Substring]
     }
 
+    /// Parsing as OPA's semver package: metadata split off at the first `+`, pre-release at the
+    /// first `-` of the rest; each part may be empty ("1.0.0-" is valid) or dot-separated
+    /// [0-9A-Za-z-] identifiers (leading zeros allowed); the core is three int64s.
     static func parse(_ s: Substring) -> Version? {
         var text = s
-        var build: Substring? = nil
+        var build: Substring = ""
         if let plus = text.firstIndex(of: "+") {
             build = text[text.index(after: plus)...]
             text = text[..<plus]
         }
-        var pre: [Substring] = []
+        var preText: Substring = ""
         if let dash = text.firstIndex(of: "-") {
-            pre = text[text.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false)
+            preText = text[text.index(after: dash)...]
             text = text[..<dash]
-            for id in pre {
-                guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
-                if id.allSatisfy({ $0.isNumber }) && id.count > 1 && id.first == "0" { return nil }
-            }
         }
-        if let b = build {
-            for id in b.split(separator: ".", omittingEmptySubsequences: false) {
-                guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
-            }
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var core: [BigInt] = []
+        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, validIdentifiers(preText), validIdentifiers(build) else { return nil }
+        var core: [Int64] = []
         for p in parts {
-            // Leading zeros are tolerated, as by OPA's semver package.
-            guard !p.isEmpty, p.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let n = BigInt(String(p)) else { return nil }
+            guard let n = parseInt64(p) else { return nil }
             core.append(n)
         }
+        let pre = preText.isEmpty ? [] : preText.split(separator: ".", omittingEmptySubsequences: false)
         return Version(core: core, pre: pre)
+    }
+
+    static func validIdentifiers(_ s: Substring) -> Bool {
+        if s.isEmpty { return true }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { id in
+            !id.isEmpty && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
+        }
+    }
+
+    static func isAlnum(_ c: UInt8) -> Bool {
+        (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+    }
+
+    /// Go's strconv.ParseInt(s, 10, 64): optional sign, decimal digits, int64 range.
+    static func parseInt64(_ s: Substring) -> Int64? {
+        var digits = s
+        var negative = false
+        if let f = digits.first, f == "+" || f == "-" { negative = f == "-"; digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int64(String(negative ? "-" + digits : digits))
+    }
+
+    /// The digits of an all-digit identifier without leading zeros (so longer means larger).
+    static func numeric(_ s: Substring) -> [UInt8]? {
+        guard s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Array(s.utf8.drop { $0 == 48 })
     }
 
     static func compare(_ a: Version, _ b: Version) -> Int {
@@ -49,13 +66,13 @@ enum SemverBuiltins {
         }
         for i in 0..<min(a.pre.count, b.pre.count) {
             let x = a.pre[i], y = b.pre[i]
-            let xn = x.allSatisfy { $0.isNumber }, yn = y.allSatisfy { $0.isNumber }
-            switch (xn, yn) {
-            case (true, true):
-                let bx = BigInt(String(x))!, by = BigInt(String(y))!
-                if bx != by { return bx < by ? -1 : 1 }
-            case (true, false): return -1
-            case (false, true): return 1
+            // All-digit identifiers are numeric, compared by value at any length.
+            switch (numeric(x), numeric(y)) {
+            case (let nx?, let ny?):
+                if nx.count != ny.count { return nx.count < ny.count ? -1 : 1 }
+                if nx != ny { return nx.lexicographicallyPrecedes(ny) ? -1 : 1 }
+            case (.some, nil): return -1
+            case (nil, .some): return 1
             default:
                 let c = regoStringsCompare(String(x), String(y))
                 if c != 0 { return c }

@@ -18,7 +18,7 @@ enum UnitsBuiltins {
             text = text[..<e]
         }
         var neg = false
-        if text.hasPrefix("-") { neg = true; text = text.dropFirst() }
+        if text.hasPrefix("-") { neg = true; text = text.dropFirst() } else if text.hasPrefix("+") { text = text.dropFirst() }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, !text.isEmpty else { return nil }
         let intPart = parts[0], frac = parts.count == 2 ? parts[1] : ""
@@ -41,13 +41,13 @@ enum UnitsBuiltins {
     /// Splits "1.5Ki" into amount and unit (the unit starts at the first letter that cannot
     /// belong to the number).
     static func split(_ raw: String, _ name: String, what: String = "amount") throws -> (Decimal, String) {
-        var s = raw
-        if s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") { s = String(s.dropFirst().dropLast()) }
+        // OPA drops every double quote, wherever it stands.
+        let s = raw.contains("\"") ? raw.replacingOccurrences(of: "\"", with: "") : raw
         if s.contains(" ") { throw BuiltinError(.builtin, "\(name): spaces not allowed in resource strings") }
         var idx = s.startIndex
         while idx < s.endIndex {
             let c = s[idx]
-            if c.isNumber || c == "." || c == "-" { idx = s.index(after: idx); continue }
+            if (c.isASCII && c.isNumber) || c == "." || c == "-" || c == "+" { idx = s.index(after: idx); continue }
             // An exponent: e/E followed by a digit or sign+digit.
             if c == "e" || c == "E" {
                 let n = s.index(after: idx)
@@ -70,6 +70,15 @@ enum UnitsBuiltins {
         return (d, String(s[idx...]))
     }
 
+    /// The unit as OPA's message shows it: first byte kept, the rest lowercased. A non-ASCII first
+    /// character is thus split mid-sequence, each of its bytes printing as U+FFFD.
+    static func messageUnit(_ unit: String) -> String {
+        guard let first = unit.unicodeScalars.first else { return unit }
+        let rest = String(unit.unicodeScalars.dropFirst()).lowercased()
+        if first.isASCII { return String(first) + rest }
+        return String(repeating: "\u{FFFD}", count: String(first).utf8.count) + rest
+    }
+
     /// Suffixes compare case-insensitively, except that a lone `m` is milli and `M` mega.
     static let decimal: [String: Int] = ["k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6]
     static let binary: [String: Int] = ["ki": 1, "mi": 2, "gi": 3, "ti": 4, "pi": 5, "ei": 6]
@@ -82,7 +91,7 @@ enum UnitsBuiltins {
             let lower = unit.lowercased()
             if let p = decimal[lower] { return .number(number(d, times: BigInt(1000).power(p), truncate: false)) }
             if let p = binary[lower] { return .number(number(d, times: BigInt(1024).power(p), truncate: false)) }
-            throw BuiltinError(.builtin, "units.parse: unit \(unit) not recognized")
+            throw BuiltinError(.builtin, "units.parse: unit \(messageUnit(unit)) not recognized")
         },
         Builtin("units.parse_bytes", arity: 1) { args, _ in
             let (d, unitRaw) = try split(try args.string(0), "units.parse_bytes", what: "byte amount")

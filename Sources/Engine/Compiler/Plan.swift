@@ -234,4 +234,6 @@ struct PQuery {
     /// Per top-level expression (in source order): the term whose value is reported, if any.
     var expressionTerms: [PTerm?]
     var expressionTexts: [String]
+    /// Expressions (term-with-`with`, captured by unification) whose `false` value fails the row.
+    var falseRejecting: Set<Int> = []
 }

@@ -58,7 +58,7 @@ extension Parser {
         let path = try parseStaticPath()
         let root = path.headVariable ?? ""
         guard ["data", "input", "future", "rego"].contains(root) else {
-            throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root)", at: pathTok)
+            throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root) (hint: if this is unexpected, try updating OPA)", at: pathTok)
         }
         var alias: String?
         if atKeyword("as") {
@@ -79,7 +79,7 @@ extension Parser {
             } else {
                 let kw = keys[1]
                 guard Parser.futureKeywords.contains(kw) || kw == "and" || kw == "or" || kw == "not" else {
-                    throw error("unexpected keyword, must be one of [contains every if in]", at: pathTok)
+                    throw error("unexpected keyword, must be one of [and contains every if in not or]", at: pathTok)
                 }
                 keywords.insert(kw)
             }
@@ -96,6 +96,22 @@ extension Parser {
     }
 
     // MARK: - Rules
+
+    /// The first part of a default rule's value that is not a constant, named as OPA names it
+    /// ("var", "ref", "call"), or nil for a constant value.
+    static func nonConstantPart(_ t: Term) -> String? {
+        switch t.value {
+        case .scalar: return nil
+        case .variable: return "var"
+        case .ref: return "ref"
+        case .call: return "call"
+        case .array(let xs), .set(let xs): return xs.lazy.compactMap(nonConstantPart).first
+        case .object(let items):
+            for i in items { if let w = nonConstantPart(i.key) ?? nonConstantPart(i.value) { return w } }
+            return nil
+        default: return nil
+        }
+    }
 
     /// One rule statement; v0 `p { a } { b }` yields several rules.
     mutating func parseRules() throws(EngineError) -> [Rule] {
@@ -118,10 +134,21 @@ extension Parser {
         }
 
         if isDefault {
-            guard at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
-            let assign = at(.assign)
-            advance()
-            let value = try parseTermInfixCall(keyVal: false)
+            if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
+            // `default a` alone is `default a := true`, as in OPA.
+            let valueless = at(.eof) || current.newlineBefore
+            guard valueless || at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
+            let assign = !valueless && at(.assign)
+            let value: Term
+            if valueless {
+                value = Term.bool(true, headLoc)
+            } else {
+                advance()
+                value = try parseTermInfixCall()
+            }
+            if let what = Self.nonConstantPart(value) {
+                throw error("illegal default rule (value cannot contain \(what))", at: startTok)
+            }
             let head = RuleHead(kind: args != nil ? .function : (ref.isGroundPath ? .complete : .partialObject),
                                 ref: ref, args: args, value: value, assign: assign, location: headLoc)
             return [Rule(isDefault: true, head: head, body: [generatedTrue(at: value.location)], location: startTok.location)]
@@ -132,12 +159,12 @@ extension Parser {
         if atKeyword("contains") {
             if args != nil { throw unexpected("function rules cannot use contains") }
             advance()
-            let key = try parseTermInfixCall(keyVal: false)
+            let key = try parseTermInfixCall()
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
             advance()
-            let value = try parseTermInfixCall(keyVal: false)
+            let value = try parseTermInfixCall()
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
             } else if ref.isGroundPath {
@@ -169,6 +196,7 @@ extension Parser {
             }
         }
 
+        if atKeyword("with") { throw error("expressions using with keyword cannot be used for rule head", at: startTok) }
         var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true)
         if missingContains {
             softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
@@ -251,7 +279,7 @@ extension Parser {
             if at(.assign) || at(.unify) {
                 assign = at(.assign)
                 advance()
-                value = try parseTermInfixCall(keyVal: false)
+                value = try parseTermInfixCall()
                 generated = false
             }
             let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true)

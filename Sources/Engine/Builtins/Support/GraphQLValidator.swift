@@ -178,11 +178,21 @@ enum GraphQLValidator {
                 if fname == "__typename" { continue }
                 if fname == "__schema" || fname == "__type" { continue }
                 if pt.kind == "UNION" { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
-                guard let fdef = pt.fields[fname] else { return err("Cannot query field \"\(fname)\" on type \"\(parent)\".", at: s) }
+                guard let fdef = pt.fields[fname] else {
+                    // gqlparser suggests close field names of objects and interfaces.
+                    let close = suggestions(fname, pt.fieldOrder)
+                    // OPA's text has the period only when a suggestion follows.
+                    let hint = close.isEmpty ? "" : ". Did you mean \(quotedOrList(close))?\n"
+                    return err("Cannot query field \"\(fname)\" on type \"\(parent)\"\(hint)", at: s)
+                }
                 let argDefs = list(fdef, "Arguments")
                 let given = list(s, "Arguments")
                 for a in given where !argDefs.contains(where: { str($0, "Name") == str(a, "Name") }) {
                     return err("Unknown argument \"\(str(a, "Name"))\" on field \"\(parent).\(fname)\".", at: s)
+                }
+                for a in given {
+                    guard let def = argDefs.first(where: { str($0, "Name") == str(a, "Name") }) else { continue }
+                    if let m = valueProblem(a["Value"], type: def["Type"], types: types) { return err(m, at: s) }
                 }
                 for a in argDefs where a["Type"]?["NonNull"] == .true && a["DefaultValue"] == nil {
                     if !given.contains(where: { str($0, "Name") == str(a, "Name") }) {
@@ -230,6 +240,93 @@ enum GraphQLValidator {
         }
         for c in list(v, "Children") { if let e = checkVariables(c["Value"], vars) { return e } }
         return nil
+    }
+
+    /// gqlparser's ValuesOfCorrectType for literal argument values against built-in scalars and
+    /// enums (variables, input objects and custom scalars are not checked here).
+    static func valueProblem(_ v: Value?, type t: Value?, types: [String: TypeDef]) -> String? {
+        guard let v, let t, let kind = v["Kind"]?.numberValue?.exactInt else { return nil }
+        if kind == 0 { return nil }
+        if kind == 6 {
+            return t["NonNull"] == .true ? "Expected value of type \"\(typeString(t))\", found null" : nil
+        }
+        if let elem = t["Elem"] {
+            if kind == 8 {
+                for c in list(v, "Children") { if let m = valueProblem(c["Value"], type: elem, types: types) { return m } }
+                return nil
+            }
+            return valueProblem(v, type: elem, types: types)
+        }
+        guard let shown = literalText(v) else { return nil }
+        let name = str(t, "NamedType")
+        switch name {
+        case "Int": return kind == 1 ? nil : "Int cannot represent non-integer value: \(shown)"
+        case "Float": return kind == 1 || kind == 2 ? nil : "Float cannot represent non numeric value: \(shown)"
+        case "String": return kind == 3 || kind == 4 ? nil : "String cannot represent a non string value: \(shown)"
+        case "Boolean": return kind == 5 ? nil : "Boolean cannot represent a non boolean value: \(shown)"
+        case "ID": return kind == 1 || kind == 3 || kind == 4 ? nil : "ID cannot represent a non-string and non-integer value: \(shown)"
+        default:
+            guard let def = types[name], def.kind == "ENUM" else { return nil }
+            let raw = str(v, "Raw")
+            if kind == 7 && def.enumValues.contains(raw) { return nil }
+            let close = suggestions(raw, def.enumValues)
+            let hint = close.isEmpty ? "" : " Did you mean the enum value \(quotedOrList(close))?"
+            if kind == 7 { return "Value \"\(raw)\" does not exist in \"\(name)\" enum.\(hint)" }
+            return "Enum \"\(name)\" cannot represent non-enum value: \(shown).\(hint)"
+        }
+    }
+
+    /// A literal as gqlparser prints it (strings quoted, lists bracketed); nil for objects.
+    static func literalText(_ v: Value) -> String? {
+        guard let kind = v["Kind"]?.numberValue?.exactInt else { return nil }
+        switch kind {
+        case 3, 4: return GoQuote.quote(str(v, "Raw"))
+        case 8:
+            var parts: [String] = []
+            for c in list(v, "Children") {
+                guard let cv = c["Value"], let text = literalText(cv) else { return nil }
+                parts.append(text)
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
+        case 9: return nil
+        case 0: return "$" + str(v, "Raw")
+        default: return str(v, "Raw")
+        }
+    }
+
+    /// gqlparser's SuggestionList as OPA shows it: options within floor(0.4·len)+1 edits (a
+    /// case change counts one), in definition order.
+    static func suggestions(_ input: String, _ options: [String]) -> [String] {
+        let threshold = max(1, Int((Double(input.utf8.count) * 0.4).rounded(.down)) + 1)
+        return options.filter { lexicalDistance(input, $0) <= threshold }
+    }
+
+    static func lexicalDistance(_ a: String, _ b: String) -> Int {
+        if a == b { return 0 }
+        let la = Array(a.lowercased().unicodeScalars), lb = Array(b.lowercased().unicodeScalars)
+        if la == lb { return 1 }
+        // Levenshtein distance over runes.
+        var prev = Array(0...lb.count)
+        for i in 1...max(la.count, 1) where !la.isEmpty {
+            var cur = [i] + Array(repeating: 0, count: lb.count)
+            for j in stride(from: 1, through: lb.count, by: 1) {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (la[i - 1] == lb[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return la.isEmpty ? lb.count : prev[lb.count]
+    }
+
+    /// `"a"`, `"a" or "b"`, `"a", "b", or "c"` (at most five).
+    static func quotedOrList(_ items: [String]) -> String {
+        let q = items.prefix(5).map { "\"\($0)\"" }
+        if q.count == 2 { return q[0] + " or " + q[1] }
+        var out = ""
+        for (i, x) in q.enumerated() {
+            if i != 0 { out += i == q.count - 1 ? ", or " : ", " }
+            out += x
+        }
+        return out
     }
 
     static func typeString(_ t: Value?) -> String {

@@ -27,18 +27,71 @@ final class Regex: @unchecked Sendable {
     /// Go's `error parsing regexp: …` text for a pattern RE2 rejects.
     struct SyntaxError: Error { let message: String }
 
-    static func compile(_ pattern: String) throws(SyntaxError) -> Regex {
+    static func compile(_ written: String) throws(SyntaxError) -> Regex {
+        let pattern = written
+        let source = try goSyntax(written)
         var code: Int32 = 0
         var arg: UnsafeMutablePointer<CChar>? = nil
-        let compiled: OpaquePointer? = pattern.utf8.withContiguousStorageIfAvailable { buf in
+        let compiled: OpaquePointer? = source.utf8.withContiguousStorageIfAvailable { buf in
             buf.withMemoryRebound(to: CChar.self) { policyd_re2_compile_detailed($0.baseAddress, $0.count, &code, &arg) }
-        } ?? Array(pattern.utf8).withUnsafeBufferPointer { buf in
+        } ?? Array(source.utf8).withUnsafeBufferPointer { buf in
             buf.withMemoryRebound(to: CChar.self) { policyd_re2_compile_detailed($0.baseAddress, $0.count, &code, &arg) }
         }
         if let compiled { return Regex(pattern: pattern, re: compiled) }
         let fragment = arg.map { String(cString: $0) } ?? pattern
         if let arg { policyd_re2_free_string(arg) }
         throw SyntaxError(message: goMessage(code: Int(code), fragment: fragment, pattern: pattern))
+    }
+
+    /// Where Go's syntax differs from this RE2's: Go rejects `\C` (any byte) and accepts
+    /// `(?<name>…)` as a named group (RE2 here knows only `(?P<name>…)`).
+    static func goSyntax(_ pattern: String) throws(SyntaxError) -> String {
+        guard pattern.utf8.contains(UInt8(ascii: "\\")) || pattern.contains("(?<") else { return pattern }
+        let b = Array(pattern.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count + 4)
+        var i = 0
+        var inClass = false
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\\"), i + 1 < b.count {
+                if b[i + 1] == UInt8(ascii: "C") { throw SyntaxError(message: "error parsing regexp: invalid escape sequence: `\\C`") }
+                out += [c, b[i + 1]]
+                i += 2
+                continue
+            }
+            if inClass {
+                if c == UInt8(ascii: "]") { inClass = false }
+            } else if c == UInt8(ascii: "[") {
+                inClass = true
+                out.append(c)
+                i += 1
+                // A `]` first in the class (after an optional `^`) is literal.
+                if i < b.count && b[i] == UInt8(ascii: "^") { out.append(b[i]); i += 1 }
+                if i < b.count && b[i] == UInt8(ascii: "]") { out.append(b[i]); i += 1 }
+                continue
+            } else if c == UInt8(ascii: "("), i + 3 < b.count, b[i + 1] == UInt8(ascii: "?"), b[i + 2] == UInt8(ascii: "<") {
+                // Go reads `(?<` as a named group whatever follows (so `(?<=` is a bad name).
+                let rest = b[i...]
+                guard let end = rest.firstIndex(of: UInt8(ascii: ">")) else {
+                    throw SyntaxError(message: "error parsing regexp: invalid named capture: `\(String(decoding: rest, as: UTF8.self))`")
+                }
+                let name = b[(i + 3)..<end]
+                guard !name.isEmpty, name.allSatisfy({ isWordByte($0) }) else {
+                    throw SyntaxError(message: "error parsing regexp: invalid named capture: `\(String(decoding: b[i...end], as: UTF8.self))`")
+                }
+                out += Array("(?P<".utf8)
+                i += 3
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isWordByte(_ c: UInt8) -> Bool {
+        (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
     }
 
     /// Maps RE2's error codes to Go's regexp/syntax wording.

@@ -36,6 +36,11 @@ enum BuiltinTypeCheck {
         "(" + (decl.args + (decl.result.map { [$0] } ?? [])).map(\.description).joined(separator: ", ") + ")"
     }
 
+    /// OPA's `want` for arity mismatches lists the arguments only (no result).
+    static func wantArgs(_ decl: FunctionDecl) -> String {
+        "(" + decl.args.map(\.description).joined(separator: ", ") + ")"
+    }
+
     static func typeText(_ t: Term) -> String {
         if case .variable = t.value { return "???" }
         return staticType(t).description

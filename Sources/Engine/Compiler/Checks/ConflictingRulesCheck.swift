@@ -27,8 +27,11 @@ enum ConflictingRulesCheck {
                 errors.append(EngineError(.typeError, "conflicting rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
                 continue
             }
-            if group.filter({ $0.rule.isDefault }).count > 1 {
-                errors.append(EngineError(.typeError, "multiple default rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
+            let defaults = group.filter { $0.rule.isDefault }
+            if defaults.count > 1 {
+                let places = defaults.map { "\($0.rule.location.file):\($0.rule.location.row)" }.joined(separator: ", ")
+                errors.append(EngineError(.typeError, "multiple default rules \(RuleIndex.display(e.path)) found at \(places)",
+                                          location: group[0].rule.location))
             }
         }
         // A rule with a fully constant ref cannot have rules below its path.

@@ -9,6 +9,7 @@ public enum StaticChecks {
         let index = RuleIndex(modules)
         var errors = AnnotationsCheck.run(modules)
         errors += ConflictingRulesCheck.run(index)
+        errors += LocalVarCheck.run(modules)
         errors += FunctionCallCheck.run(modules, index: index)
         errors += RefusedBuiltinsCheck.run(modules, options: options)
         errors += DeprecatedBuiltinsCheck.run(modules, index: index)

@@ -1,0 +1,27 @@
+/// The builtin arity and static argument checks of FunctionCallCheck / BuiltinTypeCheck, applied
+/// to an ad-hoc query (`policyd eval 'x := sprintf("a")'`): OPA type-checks queries too, and an
+/// unchecked wrong-arity call would reach the builtin with missing operands.
+enum QueryCallCheck {
+    static func run(_ body: Body) -> [EngineError] {
+        var errors: [EngineError] = []
+        ASTWalk.calls(in: body) { call, exprLevel in
+            guard let decl = BuiltinDeclarations.lookup(call.name), decl.variadic == nil else { return }
+            let n = call.args.count, k = decl.args.count
+            guard n == k || (exprLevel && n == k + 1 && decl.result != nil) else {
+                errors.append(EngineError(
+                    .typeError,
+                    "\(call.name): arity mismatch\n\thave: \(BuiltinTypeCheck.haveList(call, exprLevel: exprLevel))\n\twant: \(BuiltinTypeCheck.wantArgs(decl))",
+                    location: call.location))
+                return
+            }
+            for (i, arg) in call.args.prefix(k).enumerated() where !BuiltinTypeCheck.staticType(arg).fits(decl.args[i]) {
+                errors.append(EngineError(
+                    .typeError,
+                    "\(call.name): invalid argument(s)\n\thave: \(BuiltinTypeCheck.haveList(call, exprLevel: exprLevel))\n\twant: \(BuiltinTypeCheck.wantList(decl))",
+                    location: call.location))
+                return
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,41 @@
+import Testing
+@testable import Engine
+
+/// Ad-hoc query semantics checked against `opa eval` (answers recorded with the OPA oracle).
+@Suite struct QueryExpressionTests {
+    func policy() throws -> CompiledPolicy {
+        try CompiledPolicy.compile(modules: [RegoModule(name: "t.rego", source: "package p\na := input.x", regoVersion: .v1)],
+                                   data: .emptyObject)
+    }
+
+    func errors(_ q: String) -> [EngineError] {
+        do { _ = try policy().query(q, input: nil, context: EvalContext()); return [] } catch let e as EngineErrors {
+            return e.errors
+        } catch { return [] }
+    }
+
+    func values(_ q: String, input: Value? = nil) throws -> [[Value]] {
+        try policy().query(q, input: input, context: EvalContext()).rows.map(\.expressions)
+    }
+
+    @Test func termWithModifiersReportsItsValue() throws {
+        // OPA: 3 (the value under `with`), not true.
+        #expect(try values("data.p.a with input.x as 3") == [[3]])
+        #expect(try values("data.p.a with input.x as 3; true") == [[3, true]])
+        // A lone expression reports false; among several, false fails the row.
+        #expect(try values("data.p.a with input.x as false") == [[false]])
+        #expect(try values("data.p.a with input.x as false; y := 1").isEmpty)
+        #expect(try values("data.p.a", input: ["x": false]) == [[false]])
+        #expect(try values("false") == [[false]])
+    }
+
+    @Test func builtinCallsInQueriesAreChecked() throws {
+        // Was a crash (missing operand); OPA: sprintf: arity mismatch.
+        let arity = errors("x := sprintf(\"a\")")
+        #expect(arity.first?.code == .typeError)
+        #expect(arity.first?.message.hasPrefix("sprintf: arity mismatch") == true)
+        // OPA lists only the arguments (no result) under `want` for arity mismatches.
+        #expect(errors("x := time.now_ns(1)").first?.message == "time.now_ns: arity mismatch\n\thave: (number, ???)\n\twant: ()")
+        #expect(errors("x := union({1})").first?.message.hasPrefix("union: invalid argument(s)") == true)
+    }
+}
