@@ -187,15 +187,6 @@ struct GoHTTPURL {
         return true
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
-
     /// Percent-decodes; nil on a malformed escape or (host mode) a character a host may not hold.
     static func unescape(_ s: ArraySlice<UInt8>, mode: Mode) -> String? {
         var out: [UInt8] = []
@@ -204,7 +195,7 @@ struct GoHTTPURL {
         while i < s.endIndex {
             let c = s[i]
             if c == UInt8(ascii: "%") {
-                guard i + 2 < s.endIndex, let hi = hexValue(s[i + 1]), let lo = hexValue(s[i + 2]) else { return nil }
+                guard i + 2 < s.endIndex, let hi = HexDigit.value(s[i + 1]), let lo = HexDigit.value(s[i + 2]) else { return nil }
                 // In a host, escapes are only allowed for non-ASCII bytes and `%25` (zones).
                 if mode == .host && hi < 8 && !(hi == 2 && lo == 5) { return nil }
                 out.append(hi << 4 | lo)
@@ -226,7 +217,7 @@ struct GoHTTPURL {
             if c == UInt8(ascii: "%") {
                 let end = min(i + 3, s.endIndex)
                 let bad = String(decoding: s[i..<end], as: UTF8.self)
-                guard i + 2 < s.endIndex, let hi = hexValue(s[i + 1]), let lo = hexValue(s[i + 2]) else {
+                guard i + 2 < s.endIndex, let hi = HexDigit.value(s[i + 1]), let lo = HexDigit.value(s[i + 2]) else {
                     return "invalid URL escape \(GoQuote.quote(bad))"
                 }
                 if mode == .host && hi < 8 && !(hi == 2 && lo == 5) { return "invalid URL escape \(GoQuote.quote(bad))" }
