@@ -20,6 +20,13 @@ import Testing
                ("PRIORITY", String(JournalLogHandler.priority(DecisionJournal.level(r))))]
     }
 
+    /// A request-path event for the sink tests (peer and timings fixed).
+    func event(_ id: String, _ v: Verdict, timestampNs: Int64 = 1) -> DecisionEvent {
+        DecisionEvent(decisionID: id, requestID: 1, path: "a/b", input: nil,
+                      outcome: DecisionOutcome(verdict: v, reasons: v == .allow ? [] : ["no"], rules: [], error: nil),
+                      bundles: [:], timestampNs: timestampNs, evalNs: 1000, peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
+    }
+
     func records() -> [DecisionRecord] {
         var failed = sampleRecord("01KAB5X0000000000000000001", decision: "deny")
         failed.error = .init(code: "eval_error", message: "evaluation failed: x")
@@ -164,10 +171,7 @@ import Testing
         let sink = DecisionLogSink(writer: writer)
         var batch = DecisionBatch()
         for (i, v) in [Verdict.allow, .allow, .allow, .allow, .deny, .escalate].enumerated() {
-            let e = DecisionEvent(decisionID: "ID\(i)", requestID: 1, path: "a/b", input: nil,
-                                  outcome: DecisionOutcome(verdict: v, reasons: v == .allow ? [] : ["no"], rules: [], error: nil),
-                                  bundles: [:], timestampNs: 1, evalNs: 1000, peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
-            sink.record(e, rawInput: nil, batch: &batch)
+            sink.record(event("ID\(i)", v), rawInput: nil, batch: &batch)
         }
         sink.flush(&batch)
         writer.record(sampleRecord("R1", decision: "deny"))
@@ -219,11 +223,7 @@ import Testing
         let sink = DecisionLogSink(writer: writer)
         var batch = DecisionBatch()
         for i in 0..<3 {
-            let e = DecisionEvent(decisionID: "ID\(i)", requestID: 1, path: "a/b", input: nil,
-                                  outcome: DecisionOutcome(verdict: .deny, reasons: ["no"], rules: [], error: nil),
-                                  bundles: [:], timestampNs: 1_000_000_000 + Int64(i), evalNs: 1000,
-                                  peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
-            sink.record(e, rawInput: nil, batch: &batch)
+            sink.record(event("ID\(i)", .deny, timestampNs: 1_000_000_000 + Int64(i)), rawInput: nil, batch: &batch)
         }
         sink.flush(&batch)
         await writer.close()
@@ -245,10 +245,7 @@ import Testing
         #expect(!sink.wants(.allow, failed: false) && sink.wants(.deny, failed: false))
         var batch = DecisionBatch()
         for (i, v) in [Verdict.deny, .escalate, .deny].enumerated() {
-            let e = DecisionEvent(decisionID: "J\(i)", requestID: 1, path: "a/b", input: nil,
-                                  outcome: DecisionOutcome(verdict: v, reasons: ["no"], rules: [], error: nil),
-                                  bundles: [:], timestampNs: 1, evalNs: 1000, peer: PeerCredentials(pid: 1, uid: 2, gid: 3))
-            sink.record(e, rawInput: nil, batch: &batch)
+            sink.record(event("J\(i)", v), rawInput: nil, batch: &batch)
         }
         #expect(batch.count == 3 && batch.lines.isEmpty)
         sink.flush(&batch)
