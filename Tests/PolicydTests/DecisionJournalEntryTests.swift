@@ -162,8 +162,7 @@ import Testing
         let dir = DecisionsTempDir()
         let journald = try FakeJournald(dir)
         let logs = DecisionsCapturedLogs()
-        var logger = logs.logger
-        logger.logLevel = .info
+        let logger = logs.infoLogger
         let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 20, maxFiles: 2),
                                        journal: DecisionJournal(logger: logger, sampleAllow: 0.5),
                                        journalSocket: JournalSocket(path: journald.path))
@@ -197,8 +196,7 @@ import Testing
     /// Beyond the limit, entries are counted and reported (at close at the latest), not sent.
     @Test func writerReportsRateLimitedEntries() async throws {
         let logs = DecisionsCapturedLogs()
-        var logger = logs.logger
-        logger.logLevel = .info
+        let logger = logs.infoLogger
         let writer = DecisionLogWriter(file: nil, journal: DecisionJournal(logger: logger, sampleAllow: 0,
                                                                            rateLimit: JournalRateLimit(intervalMs: 60_000, burst: 2)),
                                        errorLogger: logger)
@@ -214,8 +212,7 @@ import Testing
         let dir = DecisionsTempDir()
         let journald = try FakeJournald(dir)
         let logs = DecisionsCapturedLogs()
-        var logger = logs.logger
-        logger.logLevel = .info
+        let logger = logs.infoLogger
         let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 20, maxFiles: 2),
                                        journal: DecisionJournal(logger: logger, sampleAllow: 0,
                                                                 rateLimit: JournalRateLimit(intervalMs: 60_000, burst: 1)),
@@ -237,8 +234,7 @@ import Testing
         let dir = DecisionsTempDir()
         let journald = try FakeJournald(dir)
         let logs = DecisionsCapturedLogs()
-        var logger = logs.logger
-        logger.logLevel = .info
+        let logger = logs.infoLogger
         let writer = DecisionLogWriter(file: nil, journal: DecisionJournal(logger: logger, sampleAllow: 0),
                                        journalSocket: JournalSocket(path: journald.path))
         let sink = DecisionLogSink(writer: writer)

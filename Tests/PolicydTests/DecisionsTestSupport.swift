@@ -30,6 +30,13 @@ final class DecisionsCapturedLogs: Sendable {
         Logger(label: "test") { _ in Handler(sink: self) }
     }
 
+    /// `logger` at level info (the journal's decision entries are info).
+    var infoLogger: Logger {
+        var l = logger
+        l.logLevel = .info
+        return l
+    }
+
     struct Handler: LogHandler {
         let sink: DecisionsCapturedLogs
         var metadata: Logger.Metadata = [:]
