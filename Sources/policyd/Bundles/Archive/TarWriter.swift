@@ -61,12 +61,13 @@ struct TarWriter {
     }
 
     /// gzip (deflate, default level) of `data`.
-    static func gzip(_ data: [UInt8]) -> [UInt8] {
+    /// `level`: zlib's 0–9 (`Z_DEFAULT_COMPRESSION` is 6).
+    static func gzip(_ data: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) -> [UInt8] {
         // Heap-allocated: zlib keeps a back-pointer to the stream, so it must not move.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer { stream.deallocate() }
-        guard policyd_deflate_init_gzip(stream, Z_DEFAULT_COMPRESSION) == Z_OK else { return [] }
+        guard policyd_deflate_init_gzip(stream, level) == Z_OK else { return [] }
         defer { deflateEnd(stream) }
         var input = data
         var out = [UInt8](repeating: 0, count: Int(deflateBound(stream, UInt(data.count))) + 64)
