@@ -18,6 +18,7 @@ import Testing
         #expect(pthread_equal(thread, caller) == 0)
         #expect(nice == min(19, callerNice + BackgroundThread.niceIncrement))
         #expect(policy == BackgroundThread.schedBatch)
+        #expect(BackgroundThread.loweringError.load(ordering: .relaxed) == 0)  // nothing for the Reloader to warn about
         // The caller's own priority is untouched.
         #expect(getpriority(BackgroundThread.prioProcess, 0) == callerNice)
     }

@@ -152,6 +152,10 @@ def test_unit_files_verify_cleanly(tmp):
                 "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes"]:
         assert key in service
     assert not any(l.startswith("RuntimeDirectory=") for l in service.splitlines())
+    # The reload thread's setpriority/sched_setscheduler must survive the @resources deny list:
+    # systemd applies SystemCallFilter= lines in order, so the allow line comes after it.
+    lines = service.splitlines()
+    assert lines.index("SystemCallFilter=setpriority sched_setscheduler") > lines.index("SystemCallFilter=~@privileged @resources")
     sock = (ROOT / "systemd" / "policyd.socket").read_text()
     assert "ListenStream=/run/policyd/policyd.sock" in sock and "SocketMode=0660" in sock
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Atomics
 import Foundation
 
 /// Runs a reload's work (read, verify, compile and test bundles, activate) on a thread of its
@@ -54,17 +55,27 @@ enum BackgroundThread {
         return result!
     }
 
-    /// Makes the calling thread a background one (best effort: failures leave it as it was).
+    /// errno of the last reload thread's failed attempt to lower its priority (0: lowered). A
+    /// seccomp filter denying `setpriority`/`sched_setscheduler` (systemd's `@resources` set)
+    /// makes reloads compete with the event loops as equals; the Reloader says so once.
+    static let loweringError = ManagedAtomic<Int32>(0)
+
+    /// Makes the calling thread a background one (best effort: failures leave it as it was and
+    /// are recorded in `loweringError`).
     static func lowerPriority() {
         Thread.current.name = "policyd-reload"
+        var failure: Int32 = 0
         var param = sched_param(sched_priority: 0)
-        _ = sched_setscheduler(0, schedBatch, &param)
+        if sched_setscheduler(0, schedBatch, &param) != 0 { failure = errno }
         // Linux keeps the nice value per thread; `who` 0 is the calling thread.
         errno = 0
         let current = getpriority(prioProcess, 0)
         if errno == 0 {
-            _ = setpriority(prioProcess, 0, min(19, current + niceIncrement))
+            if setpriority(prioProcess, 0, min(19, current + niceIncrement)) != 0, failure == 0 { failure = errno }
+        } else if failure == 0 {
+            failure = errno
         }
+        loweringError.store(failure, ordering: .relaxed)
     }
 
     /// Linux's SCHED_BATCH (not exported by Swift's Glibc module: a GNU extension).

@@ -1,3 +1,5 @@
+import Atomics
+import Glibc
 import Logging
 import NIOConcurrencyHelpers
 
@@ -11,6 +13,7 @@ final class Reloader: AdminActions, Sendable {
     let counters: ServerCounters
     private let lock = NIOLock()
     private let lastSummary = NIOLockedValueBox<String>("not loaded")
+    private let warnedPriority = ManagedAtomic(false)
 
     init(source: any BundleSource, store: PolicyStore, notifier: SystemdNotifier, logger: Logger, counters: ServerCounters) {
         self.source = source
@@ -31,6 +34,7 @@ final class Reloader: AdminActions, Sendable {
             notifier.reloading()
             let outcome = BackgroundThread.run { load() }
             notifier.ready(status: statusLine())
+            warnIfPriorityNotLowered()
             return outcome
         }
     }
@@ -68,6 +72,13 @@ final class Reloader: AdminActions, Sendable {
             notifier.ready(status: statusLine())
             return result.map { _ in store.snapshot }
         }
+    }
+
+    /// Once: the reload thread could not lower its priority, so compiles take CPU from serving.
+    private func warnIfPriorityNotLowered() {
+        let e = BackgroundThread.loweringError.load(ordering: .relaxed)
+        guard e != 0, !warnedPriority.exchange(true, ordering: .relaxed) else { return }
+        logger.warning("reload thread priority not lowered (\(String(cString: strerror(e)))): reloads compete with the event loops for the CPU; a seccomp filter denying setpriority/sched_setscheduler (systemd @resources) does this")
     }
 
     private func load() -> ReloadOutcome {
