@@ -23,6 +23,24 @@ import Testing
         #expect(getpriority(BackgroundThread.prioProcess, 0) == callerNice)
     }
 
+    @Test func idleReloadsRunAtSchedIdleAndAreRaisedToBatchWhenSlow() {
+        errno = 0
+        let callerNice = getpriority(BackgroundThread.prioProcess, 0)
+        let (policy, nice) = BackgroundThread.run(priority: .idle) { (sched_getscheduler(0), getpriority(BackgroundThread.prioProcess, 0)) }
+        #expect(policy == BackgroundThread.schedIdle)
+        #expect(nice == min(19, callerNice + BackgroundThread.niceIncrement))
+        // Still running after the escalation delay: raised to batch (leaving SCHED_IDLE needs
+        // RLIMIT_NICE >= 15 or CAP_SYS_NICE, which a non-root test run may lack).
+        let later = BackgroundThread.run(priority: .idle, escalateAfterMs: 10) { () -> Int32 in
+            usleep(200_000)
+            return sched_getscheduler(0)
+        }
+        if getuid() == 0 {
+            #expect(later == BackgroundThread.schedBatch)
+            #expect(BackgroundThread.escalationError.load(ordering: .relaxed) == 0)
+        }
+    }
+
     @Test func connectionLetsGoOfASwappedOutPolicy() async throws {
         func compile(_ v: Int) throws -> CompiledPolicy {
             try CompiledPolicy.compile(modules: [RegoModule(name: "t.rego", source: "package t\np := \(v)\n")])

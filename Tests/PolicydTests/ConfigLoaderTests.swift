@@ -41,10 +41,12 @@ import Testing
         }
     }
 
-    @Test func badValuesAreErrors() {
+    @Test func badValuesAreErrors() throws {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("entrypoints:\n  a/b:\n    default: maybe\n") }
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("log:\n  target: syslog\n") }
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("keys:\n  k:\n    algorithm: ES256\n") }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("bundles:\n  reload_priority: low\n") }
+        #expect(try ConfigLoader.parse("bundles:\n  reload_priority: idle\n").bundles.reloadPriority == .idle)
     }
 
     @Test func emptyFileMeansDefaults() throws {

@@ -41,7 +41,8 @@ struct Daemon {
         let source = SignedBundleSource(settings: .init(dropDirectory: config.bundles.dir, stateDirectory: stateDir,
                                                         bundle: bundleSettings, history: config.bundles.history,
                                                         entrypoints: EntrypointDefaults(config: config)))
-        let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters)
+        let reloader = Reloader(source: source, store: store, notifier: notifier, logger: logger, counters: counters,
+                                priority: config.bundles.reloadPriority)
         reloader.initialLoad()
         // Drops in the bundle directory (inotify) reload like SIGHUP does.
         let watcher = try BundleWatcher(directory: config.bundles.dir, debounceMs: config.bundles.debounceMs) {

@@ -73,6 +73,11 @@ enum ConfigLoader {
             if v < 1 { problems.append("bundles.history\(line(n)): must be at least 1") }
             config.bundles.history = max(1, v)
         }
+        if let n = node("bundles", "reload_priority"), let v = n.string {
+            if let p = BackgroundThread.Priority(rawValue: v) { config.bundles.reloadPriority = p } else {
+                problems.append("bundles.reload_priority\(line(n)): must be batch or idle")
+            }
+        }
         for (k, v) in node("keys")?.mapping.map(Array.init) ?? [] {
             guard let name = k.string else { continue }
             func field(_ key: String) -> Node? { ConfigYAML.child(v, key) }

@@ -35,6 +35,7 @@ indirect enum ConfigSchema: Sendable {
             "debounce_ms": .int, "keep_last_good": .bool,
             "signing": .object(["keyid": .string, "scope": .string, "exclude_files": .stringList]),
             "max_compressed_bytes": .int, "max_file_bytes": .int, "max_path_length": .int, "history": .int,
+            "reload_priority": .string,
         ]),
         "keys": .map(.object(["algorithm": .string, "key_file": .string, "key": .string, "scope": .string])),
         "default_path": .string,

@@ -27,6 +27,8 @@ struct Configuration: Sendable, Equatable {
         var maxPathLength = 1_024
         /// Activations kept per bundle name in the state directory (for rollback).
         var history = 5
+        /// The reload thread's CPU class (BackgroundThread.Priority).
+        var reloadPriority = BackgroundThread.Priority.batch
     }
 
     struct Key: Sendable, Equatable {

@@ -11,11 +11,17 @@ final class Reloader: AdminActions, Sendable {
     let notifier: SystemdNotifier
     let logger: Logger
     let counters: ServerCounters
+    /// The reload thread's CPU class (`bundles.reload_priority`).
+    let priority: BackgroundThread.Priority
     private let lock = NIOLock()
     private let lastSummary = NIOLockedValueBox<String>("not loaded")
     private let warnedPriority = ManagedAtomic(false)
+    private let warnedEscalation = ManagedAtomic(false)
 
-    init(source: any BundleSource, store: PolicyStore, notifier: SystemdNotifier, logger: Logger, counters: ServerCounters) {
+    init(source: any BundleSource, store: PolicyStore, notifier: SystemdNotifier, logger: Logger, counters: ServerCounters,
+         priority: BackgroundThread.Priority = .batch)
+    {
+        self.priority = priority
         self.source = source
         self.store = store
         self.notifier = notifier
@@ -32,9 +38,10 @@ final class Reloader: AdminActions, Sendable {
     func reload() -> ReloadOutcome {
         lock.withLock {
             notifier.reloading()
-            let outcome = BackgroundThread.run { load() }
+            let outcome = BackgroundThread.run(priority: priority) { load() }
             notifier.ready(status: statusLine())
             warnIfPriorityNotLowered()
+            warnIfNotEscalated()
             return outcome
         }
     }
@@ -60,7 +67,7 @@ final class Reloader: AdminActions, Sendable {
             }
             notifier.reloading()
             // Revalidates and compiles the stored revision: in the background, as a reload.
-            let result = BackgroundThread.run { signed.rollback(name: bundle, revision: revision, store: store) }
+            let result = BackgroundThread.run(priority: priority) { signed.rollback(name: bundle, revision: revision, store: store) }
             switch result {
             case .success(let r):
                 lastSummary.withLockedValue { $0 = "rolled back \(bundle) to \(revision)" }
@@ -79,6 +86,13 @@ final class Reloader: AdminActions, Sendable {
         let e = BackgroundThread.loweringError.load(ordering: .relaxed)
         guard e != 0, !warnedPriority.exchange(true, ordering: .relaxed) else { return }
         logger.warning("reload thread priority not lowered (\(String(cString: strerror(e)))): reloads compete with the event loops for the CPU; a seccomp filter denying setpriority/sched_setscheduler (systemd @resources) does this")
+    }
+
+    /// Once: an idle-class reload could not be raised to batch (it waits for idle CPU).
+    private func warnIfNotEscalated() {
+        let e = BackgroundThread.escalationError.load(ordering: .relaxed)
+        guard e != 0, !warnedEscalation.exchange(true, ordering: .relaxed) else { return }
+        logger.warning("reload_priority idle: a reload still running after \(BackgroundThread.escalateAfterMs) ms could not be raised to batch (\(String(cString: strerror(e)))): reloads wait for idle CPU; allow it with LimitNICE=+5 or use reload_priority: batch")
     }
 
     private func load() -> ReloadOutcome {
