@@ -207,7 +207,7 @@ import Testing
     @Test func dropBehindKeepsEveryByte() throws {
         let dir = DecisionsTempDir()
         let path = dir.file("d.jsonl")
-        let file = try RotatingLogFile(path: path, maxBytes: 64 << 10, maxFiles: 10, dropBehind: 4096)
+        let file = try RotatingLogFile(path: path, maxBytes: 64 << 10, maxFiles: 10, dropBehind: 4096, directIO: false)
         var all: [UInt8] = []
         for i in 0..<3_000 {
             let line = Array("{\"n\":\(i),\"pad\":\"\(String(repeating: "x", count: i % 97))\"}\n".utf8)
@@ -233,7 +233,7 @@ import Testing
             return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) ?? "")
                 .hasPrefix(path) }.count
         }
-        let file = try RotatingLogFile(path: path, maxBytes: 4096, maxFiles: 3, dropBehind: 1024)
+        let file = try RotatingLogFile(path: path, maxBytes: 4096, maxFiles: 3, dropBehind: 1024, directIO: false)
         var all: [UInt8] = []
         for i in 0..<10_000 {
             let line = Array("{\"n\":\(i)}\n".utf8)

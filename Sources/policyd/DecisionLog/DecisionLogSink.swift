@@ -35,7 +35,7 @@ final class DecisionLogSink: DecisionSink {
         let toFile = writer.writesFile && !writer.masks
         guard toFile || (writer.encodesJournal && !writer.writesFile) else { return record(e) }
         if toFile {
-            DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+            DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: batch.lines, cache: &batch.fragments)
             batch.count += 1
         }
         let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
@@ -66,10 +66,9 @@ final class DecisionLogSink: DecisionSink {
             batch.journalSuppressed = 0
         }
         guard batch.count > 0 else { return }
-        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
+        // The lines' buffer goes to the writer as it is (a spare one comes back).
+        writer.record(lines: &batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
                       ends: batch.datagramEnds)
-        // Keep small buffers for the next batch; let one made huge by a big input go.
-        batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)
         batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)

@@ -61,8 +61,9 @@ protocol DecisionSink: Sendable {
 
 /// Per-connection staging for sinks (owned by the connection, used on its event loop only).
 struct DecisionBatch {
-    /// Serialised decision-log lines (each ending in a newline) and how many.
-    var lines: [UInt8] = []
+    /// Serialised decision-log lines (each ending in a newline), handed to the writer whole.
+    var lines = LineBuffer()
+    /// Decisions staged (lines, or journal entries without the file).
     var count = 0
     /// Records among them that the journal may log.
     var journal: [DecisionRecord] = []
