@@ -114,6 +114,7 @@ import Testing
             max_bytes: 1048576
             max_files: 3
             journal_sample_allow: 0.25
+            direct_io: false
             mask:
               - /input/secret
               - {op: upsert, path: /input/token, value: "***"}
@@ -121,6 +122,8 @@ import Testing
         let c = try DecisionLogConfig(value: doc)
         #expect(c.path == "/var/log/policyd/decisions.jsonl")
         #expect(c.maxBytes == 1_048_576 && c.maxFiles == 3 && c.journalSampleAllow == 0.25)
+        #expect(!c.directIO && DecisionLogConfig().directIO)
+        #expect(throws: DecisionLogConfig.Invalid.self) { try DecisionLogConfig(value: ["direct_io": "yes"]) }
         #expect(c.mask.map(\.pointer) == ["/input/secret", "/input/token"])
         #expect(c.mask[1].op == .upsert && c.mask[1].value == "***")
         #expect(DecisionLogConfig().resolvedPath(stateDirectory: "/var/lib/policyd") == "/var/lib/policyd/decisions.jsonl")
