@@ -14,9 +14,10 @@ enum DecisionLine {
     static let fixedBound = 384
 
     /// `rawInput`, when given, is the input's JSON as the request held it (copied, whitespace
-    /// dropped, instead of `inputJSON` or serialising `input`).
-    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, labelsJSON: [UInt8], to out: LineBuffer,
-                       cache: inout DecisionBatch.Fragments)
+    /// dropped, instead of `inputJSON` or serialising `input`); `encoded`, the id, reasons and
+    /// rules as the response encoded them (copied instead of encoding those strings again).
+    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, encoded: EncodedDecision? = nil,
+                       labelsJSON: [UInt8], to out: LineBuffer, cache: inout DecisionBatch.Fragments)
     {
         refresh(&cache, for: e)
         // Values without their JSON text at hand are serialised first (not the daemon's path
@@ -39,13 +40,18 @@ enum DecisionLine {
                 resultCount = resultData!.count
             }
         }
-        var bound = fixedBound + ByteCursor.bound(e.decisionID) + ByteCursor.bound(e.path)
-            + ByteCursor.bound(e.outcome.reasons) + ByteCursor.bound(e.outcome.rules) + inputCount + resultCount
+        var bound = fixedBound + ByteCursor.bound(e.path) + inputCount + resultCount
             + cache.bundlesJSON.count + cache.peerJSON.count + labelsJSON.count
+        if let encoded {
+            bound += encoded.id.count + encoded.reasons.count + encoded.rules.count
+        } else {
+            bound += ByteCursor.bound(e.decisionID) + ByteCursor.bound(e.outcome.reasons) + ByteCursor.bound(e.outcome.rules)
+        }
         if let code = e.outcome.error { bound += ByteCursor.bound(code) + ByteCursor.bound(errorMessage(e, code)) }
 
         var w = ByteCursor(out.reserve(bound))
-        w.append(#"{"decision_id":"#); w.appendJSONString(e.decisionID)
+        w.append(#"{"decision_id":"#)
+        if let encoded { w.append(encoded.id) } else { w.appendJSONString(e.decisionID) }
         w.append(#","timestamp":""#); RFC3339.write(ns: e.timestampNs, to: &w, second: &cache.second)
         w.append(UInt8(ascii: "\""))
         w.append(#","path":"#); w.appendJSONString(e.path)
@@ -54,8 +60,10 @@ enum DecisionLine {
         case .deny: w.append(#","decision":"deny""#)
         case .escalate: w.append(#","decision":"escalate""#)
         }
-        w.append(#","reasons":"#); w.appendJSONStrings(e.outcome.reasons)
-        w.append(#","rules":"#); w.appendJSONStrings(e.outcome.rules)
+        w.append(#","reasons":"#)
+        if let encoded { w.append(encoded.reasons) } else { w.appendJSONStrings(e.outcome.reasons) }
+        w.append(#","rules":"#)
+        if let encoded { w.append(encoded.rules) } else { w.appendJSONStrings(e.outcome.rules) }
         if let raw = rawInput {
             w.append(#","input":"#)
             if raw.isCompact { w.append(raw.bytes) } else { w.skip(CompactJSON.copy(raw.bytes, to: w.base + w.count)) }
@@ -86,11 +94,11 @@ enum DecisionLine {
     }
 
     /// The same line appended to an array (tests, tools).
-    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, labelsJSON: [UInt8], to out: inout [UInt8],
-                       cache: inout DecisionBatch.Fragments)
+    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, encoded: EncodedDecision? = nil,
+                       labelsJSON: [UInt8], to out: inout [UInt8], cache: inout DecisionBatch.Fragments)
     {
         let buffer = LineBuffer()
-        append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: buffer, cache: &cache)
+        append(e, rawInput: rawInput, encoded: encoded, labelsJSON: labelsJSON, to: buffer, cache: &cache)
         out.append(contentsOf: buffer.bytes)
     }
 
