@@ -12,7 +12,7 @@ import Engine
 ///   journal_sample_allow: 0.01   # share of allows also sent to the journal (denies/escalates: all)
 ///   journal_rate_limit_burst: 10000        # at most this many journal entries per interval (0: no limit)
 ///   journal_rate_limit_interval_ms: 30000  # (journald's own default limit for a service)
-///   queue_capacity: 8192         # records waiting for the writer; beyond that they are dropped and counted
+///   queue_capacity: 65536        # records waiting for the writer; beyond that they are dropped and counted
 ///   direct_io: true              # write the file with O_DIRECT (falls back to buffered where unsupported)
 /// ```
 public struct DecisionLogConfig: Sendable, Equatable {
@@ -25,7 +25,8 @@ public struct DecisionLogConfig: Sendable, Equatable {
     /// Journal entries per interval beyond which they are counted, not sent (0: no limit).
     public var journalRateLimitBurst = 10_000
     public var journalRateLimitIntervalMs = 30_000
-    public var queueCapacity = 8192
+    /// Outlasts the disk stalls seen under machine load (up to ~0.35 s; docs/performance.md).
+    public var queueCapacity = 65536
     /// Write whole blocks of the file with `O_DIRECT` (RotatingLogFile, DirectAppend).
     public var directIO = true
 
