@@ -5,10 +5,12 @@ import Logging
 
 /// The decision log's writer: requests hand records to `record(_:)`, which only appends to a
 /// bounded in-memory queue (never blocks on I/O; when the queue is full the record is dropped and
-/// counted). One dedicated thread drains the queue in batches: masks each record, writes the
-/// batch to the rotating JSON-lines file with one `write`, then sends the batch's journal
-/// entries (with a `JournalSocket`: encoded datagrams, one `sendmmsg` per batch, never blocking
-/// the file for long; else through the journal's swift-log logger).
+/// counted). Lines the request path serialised come as whole buffers (`record(lines:)`), queued
+/// without a copy. One dedicated thread drains the queue in batches: masks each record, writes
+/// the batch to the rotating JSON-lines file with one write (`O_DIRECT` by default), then
+/// sends the batch's journal entries (with a `JournalSocket`: encoded datagrams, one
+/// `sendmmsg` per batch, never blocking the file for long; else through the journal's
+/// swift-log logger).
 ///
 /// The request path wakes the writer only when it is idle (waiting with an empty queue) or the
 /// queue reaches half its capacity; once awake, the writer lets records accumulate for
@@ -120,21 +122,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Builds the writer `config` describes (file under `stateDirectory` unless `path` is set).
-    /// `journalSocket`: the daemon logs to the journal, so decision entries are sent there directly.
-    public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger,
-                            journal: Bool = true, journalSocket: JournalSocket? = nil) throws {
-        let file = config.enabled
-            ? try RotatingLogFile(path: config.resolvedPath(stateDirectory: stateDirectory),
-                                  maxBytes: config.maxBytes, maxFiles: config.maxFiles, directIO: config.directIO)
-            : nil
-        let limit = config.journalRateLimitBurst > 0
-            ? JournalRateLimit(intervalMs: config.journalRateLimitIntervalMs, burst: config.journalRateLimitBurst) : nil
-        self.init(file: file, mask: config.mask,
-                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow, rateLimit: limit) : nil,
-                  capacity: config.queueCapacity, errorLogger: logger, journalSocket: journalSocket)
-    }
-
     /// Whether a decision with this outcome would be written anywhere: always with the file;
     /// journal only, when the journal's level and allow sampling keep it. Lets the request path
     /// skip building records nobody keeps.
@@ -239,15 +226,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
         if handed { chunk = spare ?? LineBuffer() }
         if wake { cond.signal() }
         return true
-    }
-
-    public struct Stats: Sendable, Equatable {
-        public var recorded: UInt64
-        public var written: UInt64
-        public var dropped: UInt64
-        public var writeErrors: UInt64
-        /// Journal entries not sent because journald did not take them in time.
-        public var journalDropped: UInt64 = 0
     }
 
     public var stats: Stats {
@@ -473,7 +451,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         do {
             // One entry per rotation unit: rotate between entries, never inside one.
             if file.size + buffer.bytes.count > file.maxBytes {
-                try buffer.bytes.withUnsafeBytes { b in try writeSplit(b, to: file) }
+                try buffer.bytes.withUnsafeBytes { b in try file.appendSplitting(b) }
             } else {
                 try file.append(buffer.bytes)
             }
@@ -493,7 +471,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         for chunk in chunks where !chunk.isEmpty {
             do {
                 if file.size + chunk.count > file.maxBytes {
-                    try writeSplit(chunk.bytes, to: file)
+                    try file.appendSplitting(chunk.bytes)
                 } else {
                     try file.append(chunk.bytes)
                 }
@@ -513,27 +491,5 @@ public final class DecisionLogWriter: @unchecked Sendable {
         spares.append(contentsOf: written.prefix(max(0, Self.maxSpares - spares.count)))
         cond.unlock()
         written.removeAll(keepingCapacity: true)
-    }
-
-    /// Writes the batch in chunks that fit, so rotation happens at entry boundaries.
-    private func writeSplit(_ all: UnsafeRawBufferPointer, to file: RotatingLogFile) throws {
-        func put(_ r: Range<Int>) throws {
-            if !r.isEmpty { try file.append(UnsafeRawBufferPointer(rebasing: all[r])) }
-        }
-        var chunkStart = 0
-        var lineStart = 0
-        for i in 0..<all.count where all[i] == 0x0A {
-            let lineEnd = i + 1
-            if file.size + (lineEnd - chunkStart) > file.maxBytes {
-                try put(chunkStart..<lineStart)   // what fits so far
-                chunkStart = lineStart
-                if file.size + (lineEnd - lineStart) > file.maxBytes {
-                    try put(lineStart..<lineEnd)  // rotates first; alone in its file if huge
-                    chunkStart = lineEnd
-                }
-            }
-            lineStart = lineEnd
-        }
-        try put(chunkStart..<all.count)
     }
 }

@@ -172,6 +172,29 @@ public final class RotatingLogFile {
         try open()
     }
 
+    /// Appends a batch of lines that would take the file past `maxBytes` in pieces that fit,
+    /// so that rotation happens between lines.
+    func appendSplitting(_ all: UnsafeRawBufferPointer) throws(IOError) {
+        func put(_ r: Range<Int>) throws(IOError) {
+            if !r.isEmpty { try append(UnsafeRawBufferPointer(rebasing: all[r])) }
+        }
+        var chunkStart = 0
+        var lineStart = 0
+        for i in 0..<all.count where all[i] == 0x0A {
+            let lineEnd = i + 1
+            if size + (lineEnd - chunkStart) > maxBytes {
+                try put(chunkStart..<lineStart)   // what fits so far
+                chunkStart = lineStart
+                if size + (lineEnd - lineStart) > maxBytes {
+                    try put(lineStart..<lineEnd)  // rotates first; alone in its file if huge
+                    chunkStart = lineEnd
+                }
+            }
+            lineStart = lineEnd
+        }
+        try put(chunkStart..<all.count)
+    }
+
     /// The live file then the rotated ones, newest first, that exist on disk.
     public static func existingFiles(path: String, maxFiles: Int = 1000) -> [String] {
         var files: [String] = []
