@@ -59,6 +59,30 @@ import Testing
         }
     }
 
+    /// The id, reasons and rules copied as the response encoded them give the same line.
+    @Test func responseEncodedPiecesGiveTheSameLine() {
+        let one = ["b1": BundleInfo(name: "b1", revision: "r1", activatedAtNs: 0)]
+        for e in [event(.deny, bundles: one), event(.allow, error: "eval_error", bundles: [:])] {
+            var plain: [UInt8] = []
+            var cache = DecisionBatch.Fragments()
+            DecisionLine.append(e, labelsJSON: [], to: &plain, cache: &cache)
+            let id = JSONWriter.data(.string(e.decisionID))
+            let reasons = JSONWriter.data(.array(e.outcome.reasons.map { .string($0) }))
+            let rules = JSONWriter.data(.array(e.outcome.rules.map { .string($0) }))
+            var copied: [UInt8] = []
+            var cache2 = DecisionBatch.Fragments()
+            id.withUnsafeBytes { i in
+                reasons.withUnsafeBytes { rs in
+                    rules.withUnsafeBytes { ru in
+                        DecisionLine.append(e, encoded: EncodedDecision(id: i, reasons: rs, rules: ru), labelsJSON: [],
+                                            to: &copied, cache: &cache2)
+                    }
+                }
+            }
+            #expect(String(decoding: copied, as: UTF8.self) == String(decoding: plain, as: UTF8.self))
+        }
+    }
+
     @Test func decimalsMatchStringDescription() {
         for v: Int64 in [0, 7, -7, 10, 1234, -1_000_000, Int64.max, Int64.min] {
             var out: [UInt8] = []

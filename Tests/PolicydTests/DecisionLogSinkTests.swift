@@ -63,15 +63,23 @@ extension DecisionLogSinkTests {
                                   sink: DecisionLogSink(writer: writer), logger: Logger(label: "test"))
         let inputs = [#"{"tool":"fs.write","args":{"path":"/tmp/x","n":[1,2.5,-3e2]},"s":"a \"b\"\n"}"#,
                       "{ \"b\" :\n [ true , null ] ,\t\"a\" : \"x y\" }"]
+        var responses: [JSON] = []
         for (i, input) in inputs.enumerated() {
             var text = #"{"id":\#(i),"input":"# + input + "}"
-            _ = text.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            let bytes = text.withUTF8 { responder.respond(to: UnsafeRawBufferPointer($0), peer: .unknown, isAdmin: false) }
+            responses.append(try JSON.parse(bytes))
         }
         await writer.close()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
-        for (line, input) in zip(lines, inputs) {
-            #expect(try DecisionRecord(json: String(line)).input == JSONReader.parse(input))
+        for (line, (input, response)) in zip(lines, zip(inputs, responses)) {
+            let r = try DecisionRecord(json: String(line))
+            #expect(r.input == (try JSONReader.parse(input)))
+            // The id, reasons and rules the line copied from the response.
+            #expect(r.decisionID == response["decision_id"]?.stringValue)
+            #expect(r.reasons == response["reasons"]?.arrayValue?.compactMap(\.stringValue))
+            #expect(r.rules == response["rules"]?.arrayValue?.compactMap(\.stringValue))
+            #expect(!r.reasons.isEmpty)
         }
         #expect(lines[1].contains(#""input":{"b":[true,null],"a":"x y"}"#))
     }

@@ -114,6 +114,7 @@ import Testing
             max_bytes: 1048576
             max_files: 3
             journal_sample_allow: 0.25
+            direct_io: false
             mask:
               - /input/secret
               - {op: upsert, path: /input/token, value: "***"}
@@ -121,6 +122,8 @@ import Testing
         let c = try DecisionLogConfig(value: doc)
         #expect(c.path == "/var/log/policyd/decisions.jsonl")
         #expect(c.maxBytes == 1_048_576 && c.maxFiles == 3 && c.journalSampleAllow == 0.25)
+        #expect(!c.directIO && DecisionLogConfig().directIO)
+        #expect(throws: DecisionLogConfig.Invalid.self) { try DecisionLogConfig(value: ["direct_io": "yes"]) }
         #expect(c.mask.map(\.pointer) == ["/input/secret", "/input/token"])
         #expect(c.mask[1].op == .upsert && c.mask[1].value == "***")
         #expect(DecisionLogConfig().resolvedPath(stateDirectory: "/var/lib/policyd") == "/var/lib/policyd/decisions.jsonl")
@@ -207,7 +210,7 @@ import Testing
     @Test func dropBehindKeepsEveryByte() throws {
         let dir = DecisionsTempDir()
         let path = dir.file("d.jsonl")
-        let file = try RotatingLogFile(path: path, maxBytes: 64 << 10, maxFiles: 10, dropBehind: 4096)
+        let file = try RotatingLogFile(path: path, maxBytes: 64 << 10, maxFiles: 10, dropBehind: 4096, directIO: false)
         var all: [UInt8] = []
         for i in 0..<3_000 {
             let line = Array("{\"n\":\(i),\"pad\":\"\(String(repeating: "x", count: i % 97))\"}\n".utf8)
@@ -233,7 +236,7 @@ import Testing
             return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) ?? "")
                 .hasPrefix(path) }.count
         }
-        let file = try RotatingLogFile(path: path, maxBytes: 4096, maxFiles: 3, dropBehind: 1024)
+        let file = try RotatingLogFile(path: path, maxBytes: 4096, maxFiles: 3, dropBehind: 1024, directIO: false)
         var all: [UInt8] = []
         for i in 0..<10_000 {
             let line = Array("{\"n\":\(i)}\n".utf8)

@@ -5,49 +5,120 @@ import Engine
 /// the record or intermediate strings (DecisionLineTests holds the two to the same output).
 /// Fragments that repeat on a connection (its peer, the bundles of a snapshot) are cached in
 /// the connection's `DecisionBatch`.
+///
+/// The line's size is bounded first and the line written through one raw pointer
+/// (`ByteCursor`): one capacity check per line instead of one per piece.
 enum DecisionLine {
+    /// Bytes of the line besides its variable parts: keys and punctuation (~210), the
+    /// timestamp (≤ 30), two integers (≤ 20 each), with room to spare.
+    static let fixedBound = 384
+
     /// `rawInput`, when given, is the input's JSON as the request held it (copied, whitespace
-    /// dropped, instead of `inputJSON` or serialising `input`).
-    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, labelsJSON: [UInt8], to out: inout [UInt8],
-                       cache: inout DecisionBatch.Fragments)
+    /// dropped, instead of `inputJSON` or serialising `input`); `encoded`, the id, reasons and
+    /// rules as the response encoded them (copied instead of encoding those strings again).
+    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, encoded: EncodedDecision? = nil,
+                       labelsJSON: [UInt8], to out: LineBuffer, cache: inout DecisionBatch.Fragments)
     {
-        lit(#"{"decision_id":"#, &out); text(e.decisionID, &out)
-        lit(#","timestamp":""#, &out); RFC3339.append(ns: e.timestampNs, to: &out, second: &cache.second)
-        out.append(0x22)
-        lit(#","path":"#, &out); text(e.path, &out)
-        switch e.outcome.verdict {
-        case .allow: lit(#","decision":"allow""#, &out)
-        case .deny: lit(#","decision":"deny""#, &out)
-        case .escalate: lit(#","decision":"escalate""#, &out)
-        }
-        lit(#","reasons":"#, &out); texts(e.outcome.reasons, &out)
-        lit(#","rules":"#, &out); texts(e.outcome.rules, &out)
+        refresh(&cache, for: e)
+        // Values without their JSON text at hand are serialised first (not the daemon's path
+        // for the input: it passes the request's bytes).
+        var inputData: [UInt8]?
+        var inputCount = 0
         if let raw = rawInput {
-            lit(#","input":"#, &out)
-            if raw.isCompact { out.append(contentsOf: raw.bytes) } else { CompactJSON.append(raw.bytes, to: &out) }
+            inputCount = raw.bytes.count  // compacting never grows it
         } else if let inputJSON = e.inputJSON {
-            lit(#","input":"#, &out); out.append(contentsOf: inputJSON.utf8)
+            inputCount = inputJSON.utf8.count
         } else if let input = e.input {
-            lit(#","input":"#, &out); out.append(contentsOf: JSONWriter.data(input))
+            inputData = JSONWriter.data(input)
+            inputCount = inputData!.count
+        }
+        var resultData: [UInt8]?
+        var resultCount = 0
+        if let result = e.result {
+            if case .string(let s) = result { resultCount = ByteCursor.bound(s) } else {
+                resultData = JSONWriter.data(result)
+                resultCount = resultData!.count
+            }
+        }
+        var bound = fixedBound + ByteCursor.bound(e.path) + inputCount + resultCount
+            + cache.bundlesJSON.count + cache.peerJSON.count + labelsJSON.count
+        if let encoded {
+            bound += encoded.id.count + encoded.reasons.count + encoded.rules.count
+        } else {
+            bound += ByteCursor.bound(e.decisionID) + ByteCursor.bound(e.outcome.reasons) + ByteCursor.bound(e.outcome.rules)
+        }
+        if let code = e.outcome.error { bound += ByteCursor.bound(code) + ByteCursor.bound(errorMessage(e, code)) }
+
+        var w = ByteCursor(out.reserve(bound))
+        w.append(#"{"decision_id":"#)
+        if let encoded { w.append(encoded.id) } else { w.appendJSONString(e.decisionID) }
+        w.append(#","timestamp":""#); RFC3339.write(ns: e.timestampNs, to: &w, second: &cache.second)
+        w.append(UInt8(ascii: "\""))
+        w.append(#","path":"#); w.appendJSONString(e.path)
+        switch e.outcome.verdict {
+        case .allow: w.append(#","decision":"allow""#)
+        case .deny: w.append(#","decision":"deny""#)
+        case .escalate: w.append(#","decision":"escalate""#)
+        }
+        w.append(#","reasons":"#)
+        if let encoded { w.append(encoded.reasons) } else { w.appendJSONStrings(e.outcome.reasons) }
+        w.append(#","rules":"#)
+        if let encoded { w.append(encoded.rules) } else { w.appendJSONStrings(e.outcome.rules) }
+        if let raw = rawInput {
+            w.append(#","input":"#)
+            if raw.isCompact { w.append(raw.bytes) } else { w.skip(CompactJSON.copy(raw.bytes, to: w.base + w.count)) }
+        } else if let inputJSON = e.inputJSON {
+            w.append(#","input":"#)
+            var s = inputJSON
+            s.withUTF8 { w.append(UnsafeRawBufferPointer($0)) }
+        } else if let inputData {
+            w.append(#","input":"#); w.append(inputData)
         }
         if let result = e.result {
-            lit(#","result":"#, &out)
-            if case .string(let s) = result { text(s, &out) } else { out.append(contentsOf: JSONWriter.data(result)) }
+            w.append(#","result":"#)
+            if case .string(let s) = result { w.appendJSONString(s) } else if let resultData { w.append(resultData) }
         }
-        if !e.bundles.isEmpty {
-            if cache.bundlesGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
-                var b: [UInt8] = Array(#","bundles":{"#.utf8)
-                let sorted = e.bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
-                for (i, info) in sorted.enumerated() {
-                    if i > 0 { b.append(UInt8(ascii: ",")) }
-                    text(info.name, &b)
-                    b.append(contentsOf: #":{"revision":"#.utf8); text(info.revision, &b); b.append(UInt8(ascii: "}"))
-                }
-                b.append(UInt8(ascii: "}"))
-                cache.bundlesJSON = b
-                cache.bundlesGeneration = e.snapshotGeneration
+        if !e.bundles.isEmpty { w.append(cache.bundlesJSON) }
+        w.append(cache.peerJSON)
+        w.append(#","metrics":{"timer_rego_query_eval_ns":"#); w.appendDecimal(e.evalNs)
+        if let h = e.handlerNs { w.append(#","timer_server_handler_ns":"#); w.appendDecimal(h) }
+        w.append(UInt8(ascii: "}"))
+        if let code = e.outcome.error {
+            w.append(#","error":{"code":"#); w.appendJSONString(code)
+            w.append(#","message":"#); w.appendJSONString(errorMessage(e, code))
+            w.append(UInt8(ascii: "}"))
+        }
+        w.append(labelsJSON)
+        w.append("}\n")
+        out.commit(w.count)
+    }
+
+    /// The same line appended to an array (tests, tools).
+    static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, encoded: EncodedDecision? = nil,
+                       labelsJSON: [UInt8], to out: inout [UInt8], cache: inout DecisionBatch.Fragments)
+    {
+        let buffer = LineBuffer()
+        append(e, rawInput: rawInput, encoded: encoded, labelsJSON: labelsJSON, to: buffer, cache: &cache)
+        out.append(contentsOf: buffer.bytes)
+    }
+
+    private static func errorMessage(_ e: DecisionEvent, _ code: String) -> String {
+        e.errorMessage ?? e.outcome.reasons.first ?? code
+    }
+
+    /// The connection's cached `,"bundles":{…}` (per snapshot generation) and peer fields.
+    private static func refresh(_ cache: inout DecisionBatch.Fragments, for e: DecisionEvent) {
+        if !e.bundles.isEmpty && (cache.bundlesGeneration != e.snapshotGeneration || e.snapshotGeneration < 0) {
+            var b: [UInt8] = Array(#","bundles":{"#.utf8)
+            let sorted = e.bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
+            for (i, info) in sorted.enumerated() {
+                if i > 0 { b.append(UInt8(ascii: ",")) }
+                text(info.name, &b)
+                b.append(contentsOf: #":{"revision":"#.utf8); text(info.revision, &b); b.append(UInt8(ascii: "}"))
             }
-            out.append(contentsOf: cache.bundlesJSON)
+            b.append(UInt8(ascii: "}"))
+            cache.bundlesJSON = b
+            cache.bundlesGeneration = e.snapshotGeneration
         }
         let p = e.peer
         if cache.peer != p || cache.peerJSON.isEmpty {
@@ -55,23 +126,6 @@ enum DecisionLine {
             cache.peerJSON = Array(",\"requested_by\":\"pid=\(pid),uid=\(uid),gid=\(gid)\",\"peer\":{\"pid\":\(pid),\"uid\":\(uid),\"gid\":\(gid)}".utf8)
             cache.peer = p
         }
-        out.append(contentsOf: cache.peerJSON)
-        lit(#","metrics":{"timer_rego_query_eval_ns":"#, &out); decimal(e.evalNs, &out)
-        if let h = e.handlerNs { lit(#","timer_server_handler_ns":"#, &out); decimal(h, &out) }
-        out.append(UInt8(ascii: "}"))
-        if let code = e.outcome.error {
-            lit(#","error":{"code":"#, &out); text(code, &out)
-            lit(#","message":"#, &out); text(e.errorMessage ?? e.outcome.reasons.first ?? code, &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(contentsOf: labelsJSON)
-        lit("}\n", &out)
-    }
-
-    /// A constant piece of the line (a plain copy: no `String` view to walk).
-    @inline(__always)
-    static func lit(_ s: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// `,"labels":{…}` (empty when there are none), computed once per sink.
@@ -86,28 +140,11 @@ enum DecisionLine {
         return b
     }
 
-    /// A JSON string literal, copied whole when nothing needs escaping (as `JSONWriter.writeText`).
+    /// A JSON string literal (as `JSONWriter.writeString`), for the cached fragments.
     static func text(_ s: String, _ out: inout [UInt8]) {
-        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
-            for c in u where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
-            out.append(0x22)
-            out.append(contentsOf: u)
-            out.append(0x22)
-            return true
-        }
-        if copied == true { return }
         var w = JSONWriter(reserve: s.utf8.count + 8)
         w.writeString(s)
         out.append(contentsOf: w.bytes)
-    }
-
-    static func texts(_ list: [String], _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        for (i, s) in list.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            text(s, &out)
-        }
-        out.append(UInt8(ascii: "]"))
     }
 
     /// `String(v)`'s digits, without the string.

@@ -9,11 +9,19 @@ final class DecisionLogSink: DecisionSink {
     /// `labels` in every record (OPA puts the instance id and version there).
     let labels: [(String, String)]
     private let labelsJSON: [UInt8]
+    /// The writer's configuration, fixed at init (read per decision without going through
+    /// the writer, an object every connection shares).
+    private let linesToFile: Bool
+    private let encodesJournal: Bool
+    private let journalOnly: Bool
 
     init(writer: DecisionLogWriter, labels: [(String, String)] = []) {
         self.writer = writer
         self.labels = labels
         labelsJSON = DecisionLine.labelsJSON(labels)
+        linesToFile = writer.writesFile && !writer.masks
+        encodesJournal = writer.encodesJournal
+        journalOnly = writer.encodesJournal && !writer.writesFile
     }
 
     func wants(_ verdict: Verdict, failed: Bool) -> Bool {
@@ -31,15 +39,16 @@ final class DecisionLogSink: DecisionSink {
     /// them); `flush` hands the batch's lines to the writer as one chunk, so the writer thread
     /// only writes, and no per-decision record crosses threads except those the journal keeps.
     /// So is the journal entry, when the writer sends entries as datagrams (`encodesJournal`).
-    func record(_ e: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
-        let toFile = writer.writesFile && !writer.masks
-        guard toFile || (writer.encodesJournal && !writer.writesFile) else { return record(e) }
+    func record(_ e: DecisionEvent, rawInput: RawInput?, encoded: EncodedDecision?, batch: inout DecisionBatch) {
+        let toFile = linesToFile
+        guard toFile || journalOnly else { return record(e) }
         if toFile {
-            DecisionLine.append(e, rawInput: rawInput, labelsJSON: labelsJSON, to: &batch.lines, cache: &batch.fragments)
+            DecisionLine.append(e, rawInput: rawInput, encoded: encoded, labelsJSON: labelsJSON, to: batch.lines,
+                                cache: &batch.fragments)
             batch.count += 1
         }
         let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
-        if writer.encodesJournal {
+        if encodesJournal {
             // Refusals by the journal's rate limit are counted in the batch (handed over in
             // `flush`: no shared counter written per decision); without the file no flush may
             // follow, so they are handed over at once.
@@ -66,10 +75,9 @@ final class DecisionLogSink: DecisionSink {
             batch.journalSuppressed = 0
         }
         guard batch.count > 0 else { return }
-        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
+        // The lines' buffer goes to the writer as it is (a spare one comes back).
+        writer.record(lines: &batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
                       ends: batch.datagramEnds)
-        // Keep small buffers for the next batch; let one made huge by a big input go.
-        batch.lines.removeAll(keepingCapacity: batch.lines.capacity <= DecisionBatch.keptCapacity)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)
         batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)

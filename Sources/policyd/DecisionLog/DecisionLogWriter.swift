@@ -5,10 +5,12 @@ import Logging
 
 /// The decision log's writer: requests hand records to `record(_:)`, which only appends to a
 /// bounded in-memory queue (never blocks on I/O; when the queue is full the record is dropped and
-/// counted). One dedicated thread drains the queue in batches: masks each record, writes the
-/// batch to the rotating JSON-lines file with one `write`, then sends the batch's journal
-/// entries (with a `JournalSocket`: encoded datagrams, one `sendmmsg` per batch, never blocking
-/// the file for long; else through the journal's swift-log logger).
+/// counted). Lines the request path serialised come as whole buffers (`record(lines:)`), queued
+/// without a copy. One dedicated thread drains the queue in batches: masks each record, writes
+/// the batch to the rotating JSON-lines file with one write (`O_DIRECT` by default), then
+/// sends the batch's journal entries (with a `JournalSocket`: encoded datagrams, one
+/// `sendmmsg` per batch, never blocking the file for long; else through the journal's
+/// swift-log logger).
 ///
 /// The request path wakes the writer only when it is idle (waiting with an empty queue) or the
 /// queue reaches half its capacity; once awake, the writer lets records accumulate for
@@ -22,9 +24,12 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // All mutable state below is guarded by `cond` (its lock).
     private let cond = NSCondition()
     private var queue: [DecisionRecord] = []
-    /// Serialised lines (each ending in a newline) handed over by `record(lines:)`, and how many.
-    private var lines: [UInt8] = []
+    /// Buffers of serialised lines (each ending in a newline) handed over by `record(lines:)`,
+    /// and how many lines; buffers written and emptied, for `record(lines:)` to hand back.
+    private var chunks: [LineBuffer] = []
     private var lineCount = 0
+    private var spares: [LineBuffer] = []
+    private static let maxSpares = 64
     /// Records that go to the journal only (their file line is in `lines`).
     private var journalOnly: [DecisionRecord] = []
     /// Journal entries encoded by the request path (`JournalNative` datagrams) and where each ends.
@@ -117,21 +122,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Builds the writer `config` describes (file under `stateDirectory` unless `path` is set).
-    /// `journalSocket`: the daemon logs to the journal, so decision entries are sent there directly.
-    public convenience init(config: DecisionLogConfig, stateDirectory: String, logger: Logger,
-                            journal: Bool = true, journalSocket: JournalSocket? = nil) throws {
-        let file = config.enabled
-            ? try RotatingLogFile(path: config.resolvedPath(stateDirectory: stateDirectory),
-                                  maxBytes: config.maxBytes, maxFiles: config.maxFiles)
-            : nil
-        let limit = config.journalRateLimitBurst > 0
-            ? JournalRateLimit(intervalMs: config.journalRateLimitIntervalMs, burst: config.journalRateLimitBurst) : nil
-        self.init(file: file, mask: config.mask,
-                  journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow, rateLimit: limit) : nil,
-                  capacity: config.queueCapacity, errorLogger: logger, journalSocket: journalSocket)
-    }
-
     /// Whether a decision with this outcome would be written anywhere: always with the file;
     /// journal only, when the journal's level and allow sampling keep it. Lets the request path
     /// skip building records nobody keeps.
@@ -189,20 +179,38 @@ public final class DecisionLogWriter: @unchecked Sendable {
         return true
     }
 
+    /// `record(lines:…)` for lines in an array (tests, tools).
+    @discardableResult
+    public func record(lines bytes: [UInt8], count: Int, journal: [DecisionRecord],
+                       datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
+        var chunk = LineBuffer()
+        bytes.withUnsafeBytes { chunk.append($0) }
+        return record(lines: &chunk, count: count, journal: journal, datagrams: datagrams, ends: ends)
+    }
+
     /// Queues `count` decisions: their already serialised lines for the file, the records
     /// among them the journal may log, and journal entries already encoded (`datagrams`, the
     /// i-th ending at `ends[i]`; with `encodesJournal`). All or nothing: beyond the capacity
     /// the whole chunk is dropped and counted.
+    ///
+    /// The lines' buffer itself is queued (no copy on the caller's thread) and `chunk`
+    /// replaced by an empty one, recycled from those the writer has written.
     @discardableResult
-    public func record(lines chunk: [UInt8], count: Int, journal: [DecisionRecord],
-                       datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
+    func record(lines chunk: inout LineBuffer, count: Int, journal: [DecisionRecord],
+                datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
         cond.lock()
         if closing || queue.count + lineCount + count > capacity {
             droppedCount += UInt64(count)
             cond.unlock()
+            chunk.reset(keep: DecisionBatch.keptCapacity)
             return false
         }
-        lines.append(contentsOf: chunk)
+        var spare: LineBuffer?
+        let handed = !chunk.isEmpty
+        if handed {
+            chunks.append(chunk)
+            spare = spares.popLast()
+        }
         lineCount += count
         journalOnly.append(contentsOf: journal)
         if !ends.isEmpty {
@@ -215,17 +223,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
         let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
         writerIdle = false
         cond.unlock()
+        if handed { chunk = spare ?? LineBuffer() }
         if wake { cond.signal() }
         return true
-    }
-
-    public struct Stats: Sendable, Equatable {
-        public var recorded: UInt64
-        public var written: UInt64
-        public var dropped: UInt64
-        public var writeErrors: UInt64
-        /// Journal entries not sent because journald did not take them in time.
-        public var journalDropped: UInt64 = 0
     }
 
     public var stats: Stats {
@@ -293,7 +293,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         // Set from the thread itself so the kernel's name (top, perf) is this, not the creator's.
         Thread.current.name = "policyd-declog"
         var batch: [DecisionRecord] = []
-        var batchLines: [UInt8] = []
+        var batchChunks: [LineBuffer] = []
         var batchJournal: [DecisionRecord] = []
         var batchDatagrams: [UInt8] = []
         var batchEnds: [Int] = []
@@ -311,7 +311,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 _ = cond.wait(until: Date(timeIntervalSinceNow: Self.batchDelay))
             }
             swap(&batch, &queue)
-            swap(&batchLines, &lines)
+            swap(&batchChunks, &chunks)
             swap(&batchJournal, &journalOnly)
             swap(&batchDatagrams, &datagrams)
             swap(&batchEnds, &datagramEnds)
@@ -322,17 +322,24 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
             if finishing { break }
             if !batch.isEmpty { write(batch, &buffer) }
-            if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchLines, journal: batchJournal) }
+            if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchChunks, journal: batchJournal) }
             // The file first: the journal may make the writer wait (a little).
             if !batchEnds.isEmpty { journalSender?.send(batchDatagrams, ends: batchEnds) }
             journalSender?.sendBuffered()
             let n = UInt64(batch.count + chunkLines)
             batch.removeAll(keepingCapacity: true)
-            batchLines.removeAll(keepingCapacity: true)
+            if !batchChunks.isEmpty { recycle(&batchChunks) }
             batchJournal.removeAll(keepingCapacity: true)
             batchDatagrams.removeAll(keepingCapacity: true)
             batchEnds.removeAll(keepingCapacity: true)
 
+            // The batch was staged: one write now. Direct writes hold back the file's last
+            // partial block; it goes in before the writer sleeps or tells a flush that its
+            // records are written.
+            cond.lock()
+            let settle = (queue.isEmpty && lineCount == 0) || !waiters.isEmpty
+            cond.unlock()
+            finishFileBatch(settle: settle)
             cond.lock()
             processed += n
             let ready = takeWaiters(upTo: processed)
@@ -392,6 +399,16 @@ public final class DecisionLogWriter: @unchecked Sendable {
         journalSender.add(r)
     }
 
+    private func finishFileBatch(settle: Bool) {
+        guard let file else { return }
+        do { if settle { try file.settle() } else { try file.commit() } } catch {
+            cond.lock()
+            writeErrors += 1
+            cond.unlock()
+            errorLogger?.error("decision log write failed: \(error)")
+        }
+    }
+
     /// Must hold the lock.
     private func takeWaiters(upTo seq: UInt64) -> [CheckedContinuation<Void, Never>] {
         guard !waiters.isEmpty else { return [] }
@@ -434,7 +451,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         do {
             // One entry per rotation unit: rotate between entries, never inside one.
             if file.size + buffer.bytes.count > file.maxBytes {
-                try writeSplit(buffer.bytes, to: file)
+                try buffer.bytes.withUnsafeBytes { b in try file.appendSplitting(b) }
             } else {
                 try file.append(buffer.bytes)
             }
@@ -446,45 +463,33 @@ public final class DecisionLogWriter: @unchecked Sendable {
         }
     }
 
-    /// Lines serialised by the request path: one file write, and the journal's records.
-    private func writeLines(_ bytes: [UInt8], journal records: [DecisionRecord]) {
+    /// Lines serialised by the request path (staged in the file, written with the batch), and
+    /// the journal's records.
+    private func writeLines(_ chunks: [LineBuffer], journal records: [DecisionRecord]) {
         for r in records { emitJournal(r) }
-        guard let file, !bytes.isEmpty else { return }
-        do {
-            if file.size + bytes.count > file.maxBytes {
-                try writeSplit(bytes, to: file)
-            } else {
-                try file.append(bytes)
+        guard let file else { return }
+        for chunk in chunks where !chunk.isEmpty {
+            do {
+                if file.size + chunk.count > file.maxBytes {
+                    try file.appendSplitting(chunk.bytes)
+                } else {
+                    try file.append(chunk.bytes)
+                }
+            } catch {
+                cond.lock()
+                writeErrors += 1
+                cond.unlock()
+                errorLogger?.error("decision log write failed: \(error)")
             }
-        } catch {
-            cond.lock()
-            writeErrors += 1
-            cond.unlock()
-            errorLogger?.error("decision log write failed: \(error)")
         }
     }
 
-    /// Writes the batch in chunks that fit, so rotation happens at entry boundaries.
-    private func writeSplit(_ bytes: [UInt8], to file: RotatingLogFile) throws {
-        try bytes.withUnsafeBytes { all in
-            func put(_ r: Range<Int>) throws {
-                if !r.isEmpty { try file.append(UnsafeRawBufferPointer(rebasing: all[r])) }
-            }
-            var chunkStart = 0
-            var lineStart = 0
-            for i in 0..<all.count where all[i] == 0x0A {
-                let lineEnd = i + 1
-                if file.size + (lineEnd - chunkStart) > file.maxBytes {
-                    try put(chunkStart..<lineStart)   // what fits so far
-                    chunkStart = lineStart
-                    if file.size + (lineEnd - lineStart) > file.maxBytes {
-                        try put(lineStart..<lineEnd)  // rotates first; alone in its file if huge
-                        chunkStart = lineEnd
-                    }
-                }
-                lineStart = lineEnd
-            }
-            try put(chunkStart..<all.count)
-        }
+    /// Empties written line buffers and keeps some for `record(lines:)` to hand back.
+    private func recycle(_ written: inout [LineBuffer]) {
+        for chunk in written { chunk.reset(keep: DecisionBatch.keptCapacity) }
+        cond.lock()
+        spares.append(contentsOf: written.prefix(max(0, Self.maxSpares - spares.count)))
+        cond.unlock()
+        written.removeAll(keepingCapacity: true)
     }
 }

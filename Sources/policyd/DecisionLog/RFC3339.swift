@@ -88,28 +88,50 @@ enum RFC3339 {
 
     /// Same bytes as `append(ns:to:)`, with the date and time of day reused from `second`.
     static func append(ns: Int64, to out: inout [UInt8], second: inout Second) {
+        withUnsafeTemporaryAllocation(byteCount: maxLength, alignment: 1) { buf in
+            var w = ByteCursor(buf)
+            write(ns: ns, to: &w, second: &second)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[0..<w.count]))
+        }
+    }
+
+    /// Longest text `append(ns:to:)` writes for an Int64 (years 1677–2262, nine fraction digits).
+    static let maxLength = 40
+
+    /// `append(ns:to:second:)` through a cursor with room for `maxLength` bytes (the decision
+    /// log's line writer).
+    static func write(ns: Int64, to w: inout ByteCursor, second: inout Second) {
         var secs = ns / 1_000_000_000
         var frac = Int(ns % 1_000_000_000)
         if frac < 0 { frac += 1_000_000_000; secs -= 1 }
         if secs != second.secs {
             // Only the fixed-width form is cached (where secs × 10⁹ fits in an Int64).
-            let (whole, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
-            guard !overflow else { return append(ns: ns, to: &out) }
             var t: [UInt8] = []
-            append(ns: whole, to: &t)
-            guard t.count == 20 else { return append(ns: ns, to: &out) }
+            let (whole, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+            if !overflow { append(ns: whole, to: &t) }
+            guard !overflow, t.count == 20 else {
+                t.removeAll()
+                append(ns: ns, to: &t)
+                return w.append(t)
+            }
             t.removeLast()  // the "Z"
             second.text = t
             second.secs = secs
         }
-        out.append(contentsOf: second.text)
+        w.append(second.text)
         if frac != 0 {
-            out.append(UInt8(ascii: "."))
+            w.append(UInt8(ascii: "."))
             var digits = 9
             while frac % 10 == 0 { frac /= 10; digits -= 1 }
-            appendDigits(frac, width: digits, to: &out)
+            var k = digits - 1
+            while k >= 0 {
+                w.base[w.count + k] = UInt8(48 + frac % 10)
+                frac /= 10
+                k -= 1
+            }
+            w.skip(digits)
         }
-        out.append(UInt8(ascii: "Z"))
+        w.append(UInt8(ascii: "Z"))
     }
 
     /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.

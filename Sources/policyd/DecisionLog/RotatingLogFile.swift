@@ -24,6 +24,11 @@ import Glibc
 /// stalled it for longer than the queue lasts, and decisions were dropped. `close()` waits for
 /// that work, so a clean stop still leaves every file synced.
 ///
+/// Appends are staged and written per batch (`commit`, one write), with `O_DIRECT` when
+/// `directIO` is set (the daemon's default) and the file system takes it (`StagedAppend`: a
+/// fraction of the kernel CPU per byte, no page cache); the last partial block reaches the
+/// file with the next batch or at `settle()`. Buffered writes use the drop-behind below.
+///
 /// Not thread-safe: owned by the decision log's single writer thread.
 public final class RotatingLogFile {
     public let path: String
@@ -37,6 +42,9 @@ public final class RotatingLogFile {
     /// Offset up to which the previous drop-behind call reached.
     private var droppedUpTo = 0
     private var nextDrop = 0
+    /// The live file's staged appends.
+    private let stage: StagedAppend
+    private var closed = false
     /// Syncs and closes rotated-out files, and frees deleted ones (serial, in rotation order).
     private let retirer = DispatchQueue(label: "policyd-declog-retire", qos: .utility)
 
@@ -44,8 +52,10 @@ public final class RotatingLogFile {
         public var description: String
     }
 
-    public init(path: String, maxBytes: Int, maxFiles: Int, dropBehind: Int = 4 << 20) throws(IOError) {
+    public init(path: String, maxBytes: Int, maxFiles: Int, dropBehind: Int = 4 << 20,
+                directIO: Bool = true) throws(IOError) {
         self.path = path
+        stage = StagedAppend(direct: directIO)
         self.maxBytes = max(1, maxBytes)
         self.maxFiles = max(1, maxFiles)
         self.dropBehind = max(0, dropBehind)
@@ -61,23 +71,34 @@ public final class RotatingLogFile {
         size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
         droppedUpTo = 0
         nextDrop = size + dropBehind
+        stage.attach(path: path, fd: fd, size: size)
     }
 
-    /// Appends `bytes` (whole entries), rotating first if they would not fit.
+    /// Whether the live file is written with `O_DIRECT`.
+    public var writesDirect: Bool { stage.writesDirect }
+
+    /// Appends `bytes` (whole entries), rotating first if they would not fit. They are in the
+    /// file after the next `commit()` (direct writes: but for the last partial block, which
+    /// `settle()` writes).
     public func append(_ bytes: UnsafeRawBufferPointer) throws(IOError) {
         guard !bytes.isEmpty else { return }
         if size > 0 && size + bytes.count > maxBytes { try rotate() }
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError(description: "cannot write decision log \(path): \(errnoText())")
-            }
-            done += n
-        }
+        guard !closed else { throw IOError(description: "decision log \(path) is closed") }
+        try stage.append(bytes)
         size += bytes.count
-        if dropBehind > 0 && size >= nextDrop { dropWritten() }
+    }
+
+    /// Writes what `append` staged (the end of a batch).
+    public func commit() throws(IOError) {
+        try stage.commit()
+        if !writesDirect && dropBehind > 0 && size >= nextDrop { dropWritten() }
+    }
+
+    /// Commits, and puts in the file the partial block direct writes hold back: the writer
+    /// calls it before it goes idle or reports a flush done.
+    public func settle() throws(IOError) {
+        try stage.settle()
+        if !writesDirect && dropBehind > 0 && size >= nextDrop { dropWritten() }
     }
 
     /// Drops from the page cache what was written up to one window ago: pages written back
@@ -101,13 +122,17 @@ public final class RotatingLogFile {
         if let failure { throw failure }
     }
 
-    /// Makes everything written so far durable.
+    /// Makes everything appended so far durable.
     public func sync() {
+        try? settle()
         if fd >= 0 { _ = fdatasync(fd) }
         retirer.sync {}
     }
 
     public func close() {
+        try? settle()
+        stage.detach(release: true)
+        closed = true
         if fd >= 0 {
             _ = fdatasync(fd)
             Glibc.close(fd)
@@ -117,6 +142,8 @@ public final class RotatingLogFile {
     }
 
     private func rotate() throws(IOError) {
+        try settle()
+        stage.detach()
         let finished = fd
         fd = -1
         // Held open until the retirer closes it: unlinking it below then frees nothing.
@@ -143,6 +170,29 @@ public final class RotatingLogFile {
         }
         rotations += 1
         try open()
+    }
+
+    /// Appends a batch of lines that would take the file past `maxBytes` in pieces that fit,
+    /// so that rotation happens between lines.
+    func appendSplitting(_ all: UnsafeRawBufferPointer) throws(IOError) {
+        func put(_ r: Range<Int>) throws(IOError) {
+            if !r.isEmpty { try append(UnsafeRawBufferPointer(rebasing: all[r])) }
+        }
+        var chunkStart = 0
+        var lineStart = 0
+        for i in 0..<all.count where all[i] == 0x0A {
+            let lineEnd = i + 1
+            if size + (lineEnd - chunkStart) > maxBytes {
+                try put(chunkStart..<lineStart)   // what fits so far
+                chunkStart = lineStart
+                if size + (lineEnd - lineStart) > maxBytes {
+                    try put(lineStart..<lineEnd)  // rotates first; alone in its file if huge
+                    chunkStart = lineEnd
+                }
+            }
+            lineStart = lineEnd
+        }
+        try put(chunkStart..<all.count)
     }
 
     /// The live file then the rotated ones, newest first, that exist on disk.

@@ -37,6 +37,15 @@ struct RawInput {
     let isCompact: Bool
 }
 
+/// Pieces of a decision as its response encoded them (JSON, the bytes a decision-log line
+/// holds for them): the decision id (a string literal), the reasons and the rules (arrays).
+/// Valid only during the `record` call they are passed to.
+struct EncodedDecision {
+    let id: UnsafeRawBufferPointer
+    let reasons: UnsafeRawBufferPointer
+    let rules: UnsafeRawBufferPointer
+}
+
 /// Where decision events go. `record` is called on the request's event loop: it must not
 /// block (queue and return).
 protocol DecisionSink: Sendable {
@@ -55,14 +64,16 @@ protocol DecisionSink: Sendable {
     /// `record` on behalf of a connection: a sink may stage its work in the connection's
     /// `batch` (e.g. serialised lines) and hand it on in `flush`, once per read batch.
     /// `rawInput` (when given) is the event's input as JSON bytes, valid during the call only.
-    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch)
+    /// `encoded`: the event's id, reasons and rules as the response encoded them.
+    func record(_ event: DecisionEvent, rawInput: RawInput?, encoded: EncodedDecision?, batch: inout DecisionBatch)
     func flush(_ batch: inout DecisionBatch)
 }
 
 /// Per-connection staging for sinks (owned by the connection, used on its event loop only).
 struct DecisionBatch {
-    /// Serialised decision-log lines (each ending in a newline) and how many.
-    var lines: [UInt8] = []
+    /// Serialised decision-log lines (each ending in a newline), handed to the writer whole.
+    var lines = LineBuffer()
+    /// Decisions staged (lines, or journal entries without the file).
     var count = 0
     /// Records among them that the journal may log.
     var journal: [DecisionRecord] = []
@@ -91,8 +102,14 @@ extension DecisionSink {
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { true }
     var wantsInputJSON: Bool { false }
     var usesInputValue: Bool { true }
-    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) { record(event) }
+    func record(_ event: DecisionEvent, rawInput: RawInput?, encoded: EncodedDecision?, batch: inout DecisionBatch) {
+        record(event)
+    }
     func flush(_ batch: inout DecisionBatch) {}
+    /// Without the response's encoded pieces (tests, tools).
+    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
+        record(event, rawInput: rawInput, encoded: nil, batch: &batch)
+    }
 }
 
 /// A sink's `wants` answers for every (verdict, failed) pair, asked once: one bit each, so the
@@ -142,10 +159,10 @@ final class DecisionSinks: DecisionSink {
         for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) { sinks[i].record(event) }
     }
     func wants(_ verdict: Verdict, failed: Bool) -> Bool { any.contains(verdict, failed: failed) }
-    func record(_ event: DecisionEvent, rawInput: RawInput?, batch: inout DecisionBatch) {
+    func record(_ event: DecisionEvent, rawInput: RawInput?, encoded: EncodedDecision?, batch: inout DecisionBatch) {
         let failed = event.outcome.error != nil
         for i in sinks.indices where wanted[i].contains(event.outcome.verdict, failed: failed) {
-            sinks[i].record(event, rawInput: rawInput, batch: &batch)
+            sinks[i].record(event, rawInput: rawInput, encoded: encoded, batch: &batch)
         }
     }
     func flush(_ batch: inout DecisionBatch) {

@@ -8,6 +8,16 @@ enum CompactJSON {
         forEachKept(src) { out.append($0) }
     }
 
+    /// The compact bytes written at `dst` (room for `src.count`); returns how many.
+    static func copy(_ src: UnsafeRawBufferPointer, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        var k = 0
+        forEachKept(src) { c in
+            dst[k] = c
+            k += 1
+        }
+        return k
+    }
+
     static func text(_ src: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: src.count) { out in
             var k = 0

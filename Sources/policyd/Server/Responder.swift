@@ -490,6 +490,9 @@ final class Responder: Sendable {
         if let e = outcome.error { bound += ByteCursor.bound(e) }
         let start = out.writerIndex
         var idAt = 0
+        // Where the reasons' and rules' JSON land in the response (relative to `start`): the
+        // decision log copies them instead of encoding the strings again.
+        var reasonsAt = 0, reasonsEnd = 0, rulesAt = 0, rulesEnd = 0
         let ms = UInt64(max(now, 0) / 1_000_000)
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { raw in
             var w = ByteCursor(raw)
@@ -507,13 +510,17 @@ final class Responder: Sendable {
             case .deny: w.append(",\"decision\":\"deny\",\"reasons\":")
             case .escalate: w.append(",\"decision\":\"escalate\",\"reasons\":")
             }
+            reasonsAt = w.count
             if outcome.reasons.isEmpty { w.append("[]") } else { w.appendJSONStrings(outcome.reasons) }
+            reasonsEnd = w.count
             w.append(",\"decision_id\":")
             idAt = start + state.ids.writeNext(ms: ms, to: &w)
             w.append(state.tail)  // ,"bundles":{…},"path":"…","eval_ns":
             w.appendDecimal(evalNs)
             w.append(",\"rules\":")
+            rulesAt = w.count
             if ownRules { w.append(route.selfRulesJSON) } else { w.appendJSONStrings(outcome.rules) }
+            rulesEnd = w.count
             if let e = outcome.error {
                 w.append(",\"error\":")
                 w.appendJSONString(e)
@@ -541,8 +548,16 @@ final class Responder: Sendable {
                                isCompact: r.inputIsCompact)
             }
             // Sinks stage their work in the connection's batch, handed on per read batch
-            // (`flushDecisions`), not per decision.
-            sink.record(event, rawInput: raw, batch: &state.batch)
+            // (`flushDecisions`), not per decision. The response's bytes are valid during the call.
+            let readerIndex = out.readerIndex
+            out.withUnsafeReadableBytes { buf in
+                func piece(_ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: buf[(from - readerIndex)..<(to - readerIndex)])
+                }
+                let encoded = EncodedDecision(id: piece(idAt - 1, idAt + 27), reasons: piece(start + reasonsAt, start + reasonsEnd),
+                                              rules: piece(start + rulesAt, start + rulesEnd))
+                sink.record(event, rawInput: raw, encoded: encoded, batch: &state.batch)
+            }
             if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
         }
     }
