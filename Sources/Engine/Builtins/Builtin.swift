@@ -15,12 +15,27 @@ public struct Builtin: Sendable {
     public let isDeterministic: Bool
     public let implementation: Implementation
 
-    /// Given a call's constant arguments (nil where an argument is not a constant), returns an
+    /// Given what the compiler knows of a call's arguments (`CallSite`), returns an
     /// implementation specialised for them, or nil. The compiler asks once per call site, so
-    /// work that depends only on constants (parsing a `sprintf` format) is not repeated per
-    /// call. The result must answer exactly as `implementation` does for those constants.
-    public typealias Specializer = @Sendable (_ constants: [Value?]) -> Specialization?
+    /// work that depends only on constants (parsing a `sprintf` format, compiling a regex
+    /// pattern) is not repeated per call. The result must answer exactly as `implementation`
+    /// does for every argument list (candidates are a hint, not a promise).
+    public typealias Specializer = @Sendable (_ site: CallSite) -> Specialization?
     public let specializer: Specializer?
+
+    /// What the compiler knows of one call site's arguments, by position.
+    public struct CallSite: Sendable {
+        /// The argument's value when it is a constant, else nil.
+        public let constants: [Value?]
+        /// Values the argument is likely to take, as far as the compiler can see (a constant;
+        /// the elements of a constant collection a variable iterates over), else nil. At run
+        /// time the argument may still be any other value.
+        public let candidates: [[Value]?]
+        public init(constants: [Value?], candidates: [[Value]?]? = nil) {
+            self.constants = constants
+            self.candidates = candidates ?? constants.map { $0.map { [$0] } }
+        }
+    }
 
     /// A specialised implementation. A struct rather than an optional closure: a closure held
     /// in an `Optional` is stored at the most general abstraction, and calling it goes through

@@ -1,26 +1,28 @@
 /// The regex builtins, on RE2 (Go's regexp syntax, linear time) with compiled patterns cached
-/// across evaluations (Support/Regex.swift). regex.globs_match is in RegexBuiltins+Globs.swift.
+/// across evaluations (Support/Regex.swift), or compiled per call site at plan build time
+/// (Support/RegexTable.swift). regex.globs_match is in RegexBuiltins+Globs.swift.
 enum RegexBuiltins {
     static let builtins: [Builtin] = [
-        Builtin("regex.match", arity: 2) { args, _ in try match(args) },
-        Builtin("re_match", arity: 2) { args, _ in try match(args) },
-        Builtin("regex.is_valid", arity: 1) { args, _ in
+        patternBuiltin("regex.match", arity: 2, pattern: 0) { args, t in try match(args, t) },
+        patternBuiltin("re_match", arity: 2, pattern: 0) { args, t in try match(args, t) },
+        patternBuiltin("regex.is_valid", arity: 1, pattern: 0) { args, t in
             guard case .string(let p) = args[0] else { return .false }
+            if let t, t.lookup(p) != nil { return .true }
             return .bool((try? RegexCache.get(p)) != nil)
         },
-        Builtin("regex.split", arity: 2) { args, _ in
+        patternBuiltin("regex.split", arity: 2, pattern: 0) { args, t in
             let p = try args.string(0), s = try args.string(1)
-            return .array(try RegexCache.builtinGet(p).split(s).map { .string($0) })
+            return .array(try RegexTable.regex(t, p).split(s).map { .string($0) })
         },
-        Builtin("regex.find_n", arity: 3) { args, _ in
+        patternBuiltin("regex.find_n", arity: 3, pattern: 0) { args, t in
             let p = try args.string(0), s = try args.string(1), n = try args.int(2)
-            let re = try RegexCache.builtinGet(p)
+            let re = try RegexTable.regex(t, p)
             let bytes = Array(s.utf8)
             return .array(re.findAll(s, limit: n).map { .string(bytes: bytes[$0[0]..<$0[1]]) })
         },
-        Builtin("regex.find_all_string_submatch_n", arity: 3) { args, _ in
+        patternBuiltin("regex.find_all_string_submatch_n", arity: 3, pattern: 0) { args, t in
             let p = try args.string(0), s = try args.string(1), n = try args.int(2)
-            let re = try RegexCache.builtinGet(p)
+            let re = try RegexTable.regex(t, p)
             let bytes = Array(s.utf8)
             return .array(re.findAll(s, limit: n).map { m in
                 .array(stride(from: 0, to: m.count, by: 2).map { i in
@@ -28,9 +30,9 @@ enum RegexBuiltins {
                 })
             })
         },
-        Builtin("regex.replace", arity: 3) { args, _ in
+        patternBuiltin("regex.replace", arity: 3, pattern: 1) { args, t in
             let s = try args.string(0), p = try args.string(1), repl = try args.string(2)
-            return .string(try RegexCache.builtinGet(p).replaceAll(s, template: repl))
+            return .string(try RegexTable.regex(t, p).replaceAll(s, template: repl))
         },
         Builtin("regex.template_match", arity: 4) { args, _ in
             let tpl = try args.string(0), s = try args.string(1)
@@ -44,9 +46,21 @@ enum RegexBuiltins {
         },
     ]
 
-    static func match(_ args: Arguments) throws -> Value {
+    /// A builtin whose argument `pattern` is a regex. The general implementation finds
+    /// compiled patterns in the shared cache; a call site whose pattern the compiler can see
+    /// (a constant, or the strings of a constant collection it iterates over) gets them
+    /// compiled once, when the plan is built (`RegexTable`).
+    static func patternBuiltin(_ name: String, arity: Int, pattern: Int,
+                               _ body: @escaping @Sendable (Arguments, RegexTable?) throws -> Value?) -> Builtin {
+        Builtin(name, arity: arity, specialize: { site in
+            guard pattern < site.candidates.count, let table = RegexTable(site.candidates[pattern]) else { return nil }
+            return Builtin.Specialization { args, _ in try body(args, table) }
+        }) { args, _ in try body(args, nil) }
+    }
+
+    static func match(_ args: Arguments, _ table: RegexTable?) throws -> Value {
         let p = try args.string(0), s = try args.string(1)
-        return .bool(try RegexCache.builtinGet(p).matches(s))
+        return .bool(try RegexTable.regex(table, p).matches(s))
     }
 
     /// Turns `urn:{[a-z]+}:x` into `^urn:([a-z]+):x$`: text outside the delimiters is literal.

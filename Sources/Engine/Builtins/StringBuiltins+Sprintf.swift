@@ -2,8 +2,8 @@ extension StringBuiltins {
     /// sprintf(format, values): Go's fmt.Sprintf over OPA's Go conversions of the values.
     /// A constant format is parsed once per call site (`GoFormatter.CompiledFormat`).
     static let sprintfBuiltins: [Builtin] = [
-        Builtin("sprintf", arity: 2, specialize: { constants in
-            guard constants.count == 2, case .string(let text)? = constants[0],
+        Builtin("sprintf", arity: 2, specialize: { site in
+            guard site.constants.count == 2, case .string(let text)? = site.constants[0],
                   let format = GoFormatter.CompiledFormat(text) else { return nil }
             return Builtin.Specialization { args, _ in
                 let values = try args.array(1)

@@ -23,9 +23,14 @@ final class InputRef {
 /// Rewrites the rules below a node, replacing `.ref(.input, constant keys)` with `.inputRef`.
 /// Only terms are replaced: rules keep their identity (rule indexes refer to them), and
 /// expressions, calls and comprehensions are rebuilt only when something inside changed.
+///
+/// The same pass gives builtin calls with a specialiser the candidate values of their
+/// arguments (Compiler/CallSiteCandidates.swift), since both need the finished plan.
 struct InputRefRewriter {
     private(set) var nextID: Int
     private var refs: [[Value]: InputRef] = [:]
+    /// The current rule's slot candidates.
+    private var candidates = SlotCandidates()
 
     init(nextID: Int) { self.nextID = nextID }
 
@@ -36,6 +41,7 @@ struct InputRefRewriter {
     }
 
     private mutating func rule(_ r: PRule) {
+        candidates = SlotCandidates(r)
         r.keyPath = r.keyPath.map { term($0) }
         r.key = r.key.map { term($0) }
         r.value = r.value.map { term($0) }
@@ -68,11 +74,17 @@ struct InputRefRewriter {
         return PExpr(kind: kind, negated: e.negated, withs: withs, location: e.location)
     }
 
-    /// A call is rebuilt (its specialisation asked again) only when an argument changed.
+    /// A call is rebuilt (its specialisation asked again) only when an argument changed or a
+    /// specialiser can use candidate values of a non-constant argument.
     private mutating func call(_ c: PCall) -> PCall {
         let args = c.args.map { term($0) }
-        guard args.contains(where: \.containsInputRef) else { return c }
-        return PCall(target: c.target, name: c.name, args: args, location: c.location)
+        var hints: [[Value]?]?
+        if case .builtin(let b) = c.target, b.specializer != nil {
+            let h = args.map { candidates.of($0) }
+            if zip(args, h).contains(where: { !$0.isConst && $1 != nil }) { hints = h }
+        }
+        guard hints != nil || args.contains(where: \.containsInputRef) else { return c }
+        return PCall(target: c.target, name: c.name, args: args, location: c.location, candidates: hints)
     }
 
     mutating func term(_ t: PTerm) -> PTerm {

@@ -64,13 +64,17 @@ final class PCall {
     let location: SourceLocation
     /// `walk`: a relation that produces many results (evaluated by the evaluator itself).
     let isWalk: Bool
-    /// For a builtin: its implementation, specialised for this call's constant arguments when
-    /// the builtin offers that (`Builtin.specializer`). Not optional (see `Builtin.Specialization`).
+    /// For a builtin: its implementation, specialised for this call's constant (or candidate)
+    /// arguments when the builtin offers that (`Builtin.specializer`). Not optional (see `Builtin.Specialization`).
     let implementation: Builtin.Implementation
     let isBuiltin: Bool
+    /// `implementation` is a specialisation (for tests and plan dumps).
+    let isSpecialized: Bool
     /// For a builtin: `Builtin.isDeterministic`.
     let isDeterministic: Bool
-    init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation) {
+    /// `candidates`: per argument, values it is likely to take (`Builtin.CallSite`); nil
+    /// means just the constant arguments.
+    init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation, candidates: [[Value]?]? = nil) {
         self.target = target
         self.name = name
         self.args = args
@@ -78,16 +82,19 @@ final class PCall {
         if case .builtin(let b) = target {
             isWalk = b.name == "walk"
             isBuiltin = true
-            if let s = b.specializer?(args.map(\.constValue)) {
+            if let s = b.specializer?(Builtin.CallSite(constants: args.map(\.constValue), candidates: candidates)) {
                 implementation = s.implementation
+                isSpecialized = true
             } else {
                 implementation = b.implementation
+                isSpecialized = false
             }
             isDeterministic = b.isDeterministic
         } else {
             isWalk = false
             isBuiltin = false
             implementation = PCall.notABuiltin
+            isSpecialized = false
             isDeterministic = true
         }
     }

@@ -1,6 +1,7 @@
 /// A Rego object: keys are any values, stored sorted in Rego's value order so iteration and
 /// output are deterministic. Small objects are searched linearly or by bisection; large ones
-/// (data documents with thousands of keys) also carry a hash index built once at construction.
+/// (data documents with thousands of keys) also carry a hash index built once at construction
+/// (`ValueIndex`).
 ///
 /// The storage is an immutable box: copying an object is one reference, and objects are
 /// shared freely across threads (bundle data is read by every request).
@@ -11,19 +12,13 @@ public struct ObjectValue: Sendable {
     final class Storage: Sendable {
         @usableFromInline let keys: [Value]
         @usableFromInline let values: [Value]
-        @usableFromInline let index: [Value: Int]?
+        @usableFromInline let index: ValueIndex?
 
         @usableFromInline
         init(sortedKeys: [Value], values: [Value]) {
             self.keys = sortedKeys
             self.values = values
-            if sortedKeys.count > ObjectValue.indexThreshold {
-                var idx = [Value: Int](minimumCapacity: sortedKeys.count)
-                for (i, k) in sortedKeys.enumerated() { idx[k] = i }
-                self.index = idx
-            } else {
-                self.index = nil
-            }
+            index = sortedKeys.count > ObjectValue.indexThreshold ? ValueIndex(sortedKeys) : nil
         }
     }
 
@@ -62,7 +57,7 @@ public struct ObjectValue: Sendable {
 
     @inlinable
     public func indexOf(_ key: Value) -> Int? {
-        if let idx = storage.index { return idx[key] }
+        if let idx = storage.index { return idx.find(key, in: storage.keys) }
         let keys = storage.keys
         if keys.count <= 8 {
             for i in 0..<keys.count where keys[i] == key { return i }

@@ -6,12 +6,12 @@ public struct SetValue: Sendable {
     @usableFromInline
     final class Storage: Sendable {
         @usableFromInline let elements: [Value]
-        @usableFromInline let index: Set<Value>?
+        @usableFromInline let index: ValueIndex?
 
         @usableFromInline
         init(sorted: [Value]) {
             elements = sorted
-            index = sorted.count > SetValue.indexThreshold ? Set(sorted) : nil
+            index = sorted.count > SetValue.indexThreshold ? ValueIndex(sorted) : nil
         }
     }
 
@@ -38,7 +38,7 @@ public struct SetValue: Sendable {
 
     @inlinable
     public func contains(_ v: Value) -> Bool {
-        if let idx = storage.index { return idx.contains(v) }
+        if let idx = storage.index { return idx.find(v, in: storage.elements) != nil }
         let e = storage.elements
         if e.count <= 8 {
             for x in e where x == v { return true }
