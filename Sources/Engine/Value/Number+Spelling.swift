@@ -36,7 +36,7 @@ extension Number {
     }
 
     /// The value as OPA's `Number.Int64` reads the text: an integer written without an exponent
-    /// (`5`, `5.0`, `-0.0`; not `1e0`), within 64 bits. Integer operands of builtins
+    /// (`5`, `5.0`, `-0.0`; not `1e0`; with a fraction, 18 digits at most), within 64 bits. Integer operands of builtins
     /// (`substring`, `array.slice`), sprintf's int64 arguments and `sign_req`'s time use it.
     @inlinable
     public var writtenInt: Int? {
@@ -49,7 +49,12 @@ extension Number {
         switch self {
         case .int(let i): return i
         case .spelled(let s):
-            return s.text.utf8.contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ? nil : s.value.exactInt
+            // No exponent; with a fraction, at most 18 digits (`1.00000000000000000` is an
+            // integer to OPA, `1.000000000000000000` is not).
+            let t = s.text.utf8
+            if t.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) { return nil }
+            if t.contains(UInt8(ascii: ".")), t.count - (t.first == UInt8(ascii: "-") ? 1 : 0) > 19 { return nil }
+            return s.value.exactInt
         default: return textHasExponent ? nil : exactInt
         }
     }
