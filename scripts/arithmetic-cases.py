@@ -7,6 +7,7 @@ Tests/EngineTests/Fixtures/arithmetic-opa.json as a list of
 {case, rego, marshal | undefined | error}.
 
     python3 scripts/arithmetic-cases.py [--engine PATH]   # --engine: compare a policyd instead
+    python3 scripts/arithmetic-cases.py --set spelling     # spelling-cases.txt → spelling-opa.json
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -17,8 +18,8 @@ if not os.path.exists(ORACLE):
     ORACLE = "/work/shared/oracles/opa_eval.py"
 
 
-def cases():
-    with open(os.path.join(FIX, "arithmetic-cases.txt")) as f:
+def cases(name):
+    with open(os.path.join(FIX, name + "-cases.txt")) as f:
         return [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
 
 
@@ -52,9 +53,10 @@ def answer(cmd, rego):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", help="policyd binary to compare against the recorded answers")
+    ap.add_argument("--set", default="arithmetic", help="fixture set: arithmetic (default) or spelling")
     args = ap.parse_args()
     if args.engine:
-        with open(os.path.join(FIX, "arithmetic-opa.json")) as f:
+        with open(os.path.join(FIX, args.set + "-opa.json")) as f:
             recorded = json.load(f)
         bad = 0
         for rec in recorded:
@@ -66,12 +68,12 @@ def main():
         print(f"{len(recorded) - bad} passed, {bad} failed")
         sys.exit(1 if bad else 0)
     out = []
-    for c in cases():
+    for c in cases(args.set):
         rego = rego_for(c)
         rec = {"case": c, "rego": rego}
         rec.update(answer([sys.executable, ORACLE], rego))
         out.append(rec)
-    with open(os.path.join(FIX, "arithmetic-opa.json"), "w") as f:
+    with open(os.path.join(FIX, args.set + "-opa.json"), "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")
     print(f"recorded {len(out)} cases")

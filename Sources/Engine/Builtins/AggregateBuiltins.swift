@@ -14,12 +14,13 @@ enum AggregateBuiltins {
             .number(NumberMath.product(try numbers(a)))
         },
         Builtin("max", arity: 1) { a, _ in
+            // Of equal maxima OPA returns the last (`max([1, 1.0])` is 1.0).
             let items = try collection(a, "max")
-            return items.max { Value.compare($0, $1) < 0 }
+            return items.reduce(nil) { best, e in best.map { Value.compare(e, $0) >= 0 ? e : $0 } ?? e }
         },
         Builtin("min", arity: 1) { a, _ in
             let items = try collection(a, "min")
-            return items.min { Value.compare($0, $1) < 0 }
+            return items.reduce(nil) { best, e in best.map { Value.compare(e, $0) <= 0 ? e : $0 } ?? e }
         },
         Builtin("sort", arity: 1) { a, _ in
             .array(try collection(a, "sort").sorted { Value.compare($0, $1) < 0 })

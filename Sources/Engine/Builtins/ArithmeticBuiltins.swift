@@ -24,7 +24,7 @@ enum ArithmeticBuiltins {
             try range(a, step: 1)
         },
         Builtin("numbers.range_step", arity: 3) { a, _ in
-            let step = try a.int(2)
+            let step = try a.integerValue(2)
             // OPA's message repeats the builtin name.
             if step <= 0 { throw BuiltinError.failure("numbers.range_step: step must be a positive integer") }
             return try range(a, step: step)
@@ -36,7 +36,8 @@ enum ArithmeticBuiltins {
     }
 
     private static func range(_ a: Arguments, step: Int) throws -> Value {
-        let lo = try a.int(0), hi = try a.int(1)
+        // By value, unlike most integer operands: `numbers.range(1e0, 3)` is [1, 2, 3] in OPA.
+        let lo = try a.integerValue(0), hi = try a.integerValue(1)
         var out: [Value] = []
         if lo <= hi {
             var i = lo

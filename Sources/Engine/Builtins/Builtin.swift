@@ -142,6 +142,13 @@ public struct Arguments: Sendable {
     }
     public func int(_ i: Int) throws -> Int {
         let n = try number(i)
+        // OPA's integer operands read the text: `1.0` is an integer, `1e0` is not.
+        guard let v = n.writtenInt else { throw BuiltinError(.type, "operand \(i + 1) must be integer number but got floating-point number") }
+        return v
+    }
+    /// An integer operand by value, whatever its spelling (`1e0` included).
+    public func integerValue(_ i: Int) throws -> Int {
+        let n = try number(i)
         guard let v = n.exactInt else { throw BuiltinError(.type, "operand \(i + 1) must be integer number but got floating-point number") }
         return v
     }

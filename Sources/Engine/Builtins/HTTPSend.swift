@@ -162,7 +162,7 @@ enum HTTPSend {
                 throw BuiltinError(.builtin, "invalid timeout value \(GoQuote.quote(s)): \(e.message)")
             }
         case .number(let n):
-            guard case .int(let i) = n else { throw BuiltinError(.builtin, "invalid timeout number value \(v.description), must be int64") }
+            guard let i = n.writtenInt else { throw BuiltinError(.builtin, "invalid timeout number value \(v.description), must be int64") }
             return Int64(i)
         default:
             return defaultTimeoutNs

@@ -79,13 +79,12 @@ enum ProvidersBuiltins {
         return .object(result.build())
     }
 
-    /// The time operand as nanoseconds: an integer that fits in 64 bits (OPA reads it with
-    /// Go's ParseInt, so non-integers and out-of-range values are refused).
+    /// The time operand as nanoseconds: an integer written without an exponent that fits in
+    /// 64 bits (OPA's `Number.Int64`: `1000000000.0` is accepted, `-1e9` and `1.5` refused).
     static func unixNanos(_ n: Number) throws -> Int64 {
-        switch n {
-        case .int(let i): return Int64(i)
-        case .big, .float, .wide:
+        guard let i = n.writtenInt else {
             throw BuiltinError(.type, "operand 3 could not convert time_ns value into a unix timestamp")
         }
+        return Int64(i)
     }
 }

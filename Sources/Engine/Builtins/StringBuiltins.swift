@@ -45,7 +45,8 @@ enum StringBuiltins {
         Builtin("format_int", arity: 2) { args, _ in
             let n = try args.number(0)
             let base = try args.number(1)
-            guard let b = base.exactInt, [2, 8, 10, 16].contains(b) else {
+            // OPA matches the base's text: `16.0` is refused.
+            guard base.writtenInt != nil, !base.description.contains("."), let b = base.exactInt, [2, 8, 10, 16].contains(b) else {
                 throw BuiltinError(.type, "operand 2 must be one of {2, 8, 10, 16}")
             }
             // Go truncates toward zero (big.Float.Int).

@@ -96,6 +96,7 @@ enum TimeBuiltins {
         switch n {
         case .int(let i): return Int64(i)
         case .big: return nil
+        case .spelled(let s): return exactInt64(s.value)
         case .wide(let box):
             let w = box.value
             guard w.isFinite, w.rounded(.towardZero) == w, w >= -9.223372036854775808e18, w < 9.223372036854775808e18 else { return nil }

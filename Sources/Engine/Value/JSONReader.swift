@@ -335,7 +335,8 @@ public struct JSONReader {
     /// it is `-0` (JSON forbids leading zeros); other literals are compared with the printed form.
     private static func spelledAsPrinted(_ n: Number, _ text: UnsafeBufferPointer<UInt8>, isInteger: Bool) -> Bool {
         if isInteger { return !(text.count == 2 && text[0] == UInt8(ascii: "-") && text[1] == UInt8(ascii: "0")) }
-        return n.description.utf8.elementsEqual(text)
+        // `.spelled` numbers print as written too; this reports the canonical spelling.
+        return n.unspelled.description.utf8.elementsEqual(text)
     }
 
     /// From just inside a string literal: passes over plain content (validating UTF-8). True
@@ -511,7 +512,8 @@ func appendUTF8(_ bytes: inout [UInt8], _ scalar: Unicode.Scalar) {
 
 extension Number {
     /// Parses a JSON/Rego number literal (already validated). Integers are exact at any size;
-    /// other literals follow `parseDecimal`.
+    /// other literals follow `parseDecimal`. Text that does not print back as written (`5.0`,
+    /// `1e2`, `-0`) is kept (`.spelled`).
     public static func parse(_ text: UnsafeBufferPointer<UInt8>, isInteger: Bool) -> Number {
         if isInteger {
             if text.count <= 18 {
@@ -521,6 +523,8 @@ extension Number {
                     if i == 0 && c == UInt8(ascii: "-") { neg = true; continue }
                     v = v &* 10 &+ Int(c &- 0x30)
                 }
+                // `-0` is the only integer text that does not print as written.
+                if neg && v == 0 { return .spelling(.int(0), text) }
                 return .int(neg ? -v : v)
             }
             let s = String(decoding: text, as: UTF8.self)

@@ -1,5 +1,6 @@
 /// Writes `Value`s as JSON bytes. Sets become arrays in Rego order; object keys that are not
-/// strings are written as their JSON text (as OPA does: `{1: "a"}` → `{"1":"a"}`).
+/// strings are written as their JSON text (as OPA does: `{1: "a"}` → `{"1":"a"}`), members then
+/// ordered by that text as Go's encoding/json orders map keys.
 public struct JSONWriter {
     public struct Options: Sendable {
         /// Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029; `json.marshal` does too.
@@ -60,23 +61,44 @@ public struct JSONWriter {
                 return
             }
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, val) in o.pairs {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                newline(level + 1)
-                if case .string(let ks) = k {
-                    writeString(ks)
-                } else {
-                    writeString(JSONWriter.string(k))
+            // Keys sort in Rego order, where strings sit between scalars and composites: with a
+            // string first and last key, every key is a string and Rego order is byte order.
+            if case .string? = o.keys.first, case .string? = o.keys.last {
+                var first = true
+                for (k, val) in o.pairs {
+                    if case .string(let ks) = k { writeMember(ks, val, level: level, first: first) }
+                    first = false
                 }
-                bytes.append(UInt8(ascii: ":"))
-                if options.indent != nil { bytes.append(0x20) }
-                write(val, level: level + 1)
+            } else {
+                writeMembersByKeyText(o, level: level)
             }
             newline(level)
             bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// An object with non-string keys: OPA writes each key as its JSON text and, like Go's
+    /// encoding/json, orders members by that text (`{10: "a", 9: "b"}` → `{"10":"a","9":"b"}`,
+    /// `{1e2: "a", 3: "b"}` → `{"1e2":"a","3":"b"}`).
+    private mutating func writeMembersByKeyText(_ o: ObjectValue, level: Int) {
+        let members = o.pairs.map { pair -> (String, Value) in
+            if case .string(let ks) = pair.0 { return (ks, pair.1) }
+            return (JSONWriter.string(pair.0), pair.1)
+        }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        var first = true
+        for (k, v) in members {
+            writeMember(k, v, level: level, first: first)
+            first = false
+        }
+    }
+
+    private mutating func writeMember(_ key: String, _ value: Value, level: Int, first: Bool) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        newline(level + 1)
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+        if options.indent != nil { bytes.append(0x20) }
+        write(value, level: level + 1)
     }
 
     private mutating func writeSequence(_ items: [Value], level: Int) {

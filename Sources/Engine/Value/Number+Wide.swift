@@ -58,6 +58,7 @@ extension Number {
             return d
             #endif
         case .wide(let w): return w.value
+        case .spelled(let s): return s.value.wideValue
         }
     }
 
@@ -121,22 +122,29 @@ extension Number {
             if expNegative { exponent = -exponent }
         }
         let count = significant - trailingZeros
-        if count == 0 { return .int(0) }
+        if count == 0 { return .spelling(.int(0), text) }
         point += exponent
         let string = { String(decoding: text, as: UTF8.self) }
         if point >= count {
             // Integral. Short spellings stay doubles (which print `1e+21` back as written);
             // the rest are exact, bounded so 1e999999999 cannot allocate a huge integer.
-            if count <= 15, point <= 308, let d = Double(string()) { return Number(d) }
+            // Integral text always has a fraction or an exponent here: keep it unless it is how
+            // the value prints (`1e+21`).
+            if count <= 15, point <= 308, let d = Double(string()) { return .spelling(Number(d), text) }
             guard point <= 5000 else { return .wide(WideNumber(result: negative ? -.infinity : .infinity)) }
             var digits = String(decoding: text[..<mantissaEnd].filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
             while digits.hasPrefix("0") { digits.removeFirst() }
             digits = String(digits.prefix(count))
             var b = BigInt(digits)!
             if point > count { b *= BigInt(10).power(point - count) }
-            return Number(negative ? -b : b)
+            return .spelling(Number(negative ? -b : b), text)
         }
-        if count <= 15, point > -300, point < 300, let d = Double(string()) { return .float(d) }
+        if count <= 15, point > -300, point < 300, let d = Double(string()) {
+            // The double prints its (at most 15) digits back; the text differs only with an
+            // exponent, trailing fraction zeros (`1.50`) or below 1e-4 (printed `1e-05`).
+            if mantissaEnd == text.count, text[text.count - 1] != 0x30, point >= -3 { return .float(d) }
+            return .spelling(.float(d), text)
+        }
         return .wide(WideNumber(literal: string()))
     }
 }

@@ -22,6 +22,11 @@ public enum Number: Sendable {
     case float(Double)
     /// Boxed like `.big` (`Float80` is 16 bytes with 16-byte alignment).
     indirect case wide(WideNumber)
+    /// A literal or JSON number written other than as its value prints (`5.0`, `1e2`, `-0`,
+    /// `1.50`): the value in one of the other cases plus the text, which OPA keeps until
+    /// arithmetic touches the number. Boxed and rare; every operation but printing (and the
+    /// few builtins that read the text) sees `value`. See Number+Spelling.swift.
+    indirect case spelled(SpelledNumber)
 
     /// A float (from a short literal or a builtin); integral values up to 2^53 become `.int`
     /// so results print as OPA prints them (`1.5 * 2` is `3`, not `3.0`).
@@ -48,6 +53,7 @@ public enum Number: Sendable {
             guard d.rounded(.towardZero) == d, abs(d) < 9.2e18 else { return nil }
             if abs(d) <= 9_007_199_254_740_992 { return Int(d) }
             return Number.spelledInt(d)
+        case .spelled(let s): return s.value.exactInt
         }
     }
 
@@ -66,6 +72,7 @@ public enum Number: Sendable {
             // Beyond 2^53 the value is the integer the text spells: 1e23 is 10^23 exactly.
             return WideFloat.integerFromShortestText(d.description)
         case .wide: return nil
+        case .spelled(let s): return s.value.exactBigInt
         }
     }
 
@@ -74,6 +81,7 @@ public enum Number: Sendable {
         case .int, .big: return true
         case .float(let d): return d.isFinite && d.rounded(.towardZero) == d
         case .wide: return false
+        case .spelled(let s): return s.value.isInteger
         }
     }
 
@@ -83,6 +91,7 @@ public enum Number: Sendable {
         case .big(let b): return Double(b)
         case .float(let d): return d
         case .wide(let w): return Double(w.value)
+        case .spelled(let s): return s.value.doubleValue
         }
     }
 
@@ -98,6 +107,9 @@ public enum Number: Sendable {
 
     @usableFromInline
     static func compareSlow(_ a: Number, _ b: Number) -> Int {
+        // The spelling never matters: `1.0 == 1`, `1e2 == 100`.
+        if case .spelled(let s) = a { return compare(s.value, b) }
+        if case .spelled(let s) = b { return compare(a, s.value) }
         // Exact when both are integral; with a wide operand, exact on the decimal texts (as
         // OPA compares); otherwise through Double (a non-integral `.float` is below 2^52, so a
         // big integer's rounding cannot reorder).
@@ -128,6 +140,7 @@ extension Number: Equatable, Hashable, Comparable {
             if let i = exactInt { hasher.combine(i) } else { hasher.combine(d) }
         // Equal to a `.float` only with the same decimal text, which parses to that double.
         case .wide(let w): hasher.combine(Double(w.text) ?? Double(w.value))
+        case .spelled(let s): s.value.hash(into: &hasher)
         }
     }
 }
@@ -142,6 +155,7 @@ extension Number: CustomStringConvertible {
         case .big(let b): return b.description
         case .float(let d): return Number.formatFloat(d)
         case .wide(let w): return w.text
+        case .spelled(let s): return s.text
         }
     }
 

@@ -77,13 +77,14 @@ extension Value {
     }
 
     /// Looks up `key` in an object (by key), array (by integer index) or set (membership → the
-    /// element itself). Nil means undefined.
+    /// element itself). Nil means undefined. An array index is an integer written without an
+    /// exponent (`a[1.0]` is `a[1]`, `a[1e0]` is undefined, as in OPA).
     @inlinable
     public subscript(key: Value) -> Value? {
         switch self {
         case .object(let o): return o[key]
         case .array(let a):
-            guard case .number(let n) = key, let i = n.exactInt, i >= 0, i < a.count else { return nil }
+            guard case .number(let n) = key, let i = n.writtenInt, i >= 0, i < a.count else { return nil }
             return a[i]
         case .set(let s): return s.contains(key) ? key : Optional<Value>.none
         default: return nil

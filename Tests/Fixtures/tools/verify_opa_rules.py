@@ -13,7 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 def b64(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
+class Num(str):
+    """A JSON number's literal text (OPA hashes Go json.Number text: `1.50` stays `1.50`)."""
+
 def canon(v):
+    if isinstance(v, Num):
+        return str(v)
     if isinstance(v, dict):
         keys = sorted(v, key=lambda k: k.encode())
         return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canon(v[k]) for k in keys) + "}"
@@ -48,7 +53,7 @@ def main(path, pub, alg):
         entry = listed.pop(name)
         assert entry["algorithm"] == "SHA-256", entry
         structured = name.split("/")[-1] in ("data.json", ".manifest", "data.yaml")
-        body = canon(json.loads(data)).encode() if structured else data
+        body = canon(json.loads(data, parse_float=Num, parse_int=Num)).encode() if structured else data
         assert hashlib.sha256(body).hexdigest() == entry["hash"].lower(), name
     assert not listed, "signed but missing: %s" % sorted(listed)
     print("ok")

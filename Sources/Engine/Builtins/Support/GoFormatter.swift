@@ -25,10 +25,26 @@ struct GoFormatter {
             case .string(let s): self = .string(s)
             case .number(.int(let i)): self = .int(i)
             case .number(.big(let b)): self = .big(b)
-            case .number(.float(let d)): self = .float(d)
-            // OPA hands sprintf a float64 of the number.
-            case .number(.wide(let w)): self = .float(Double(w.value))
+            case .number(let n): self = Arg(number: n)
             default: self = .string(RegoFormatter.format(v))
+            }
+        }
+
+        /// OPA's reading of a number's text: an int64 if it is an integer written without an
+        /// exponent (`5.0`), a *big.Int if plain digits, a float64 if it has a fraction
+        /// (`1.5e2`), and otherwise the text itself (`1e2`, `1e-07`, `1e400`).
+        init(number n: Number) {
+            if let i = n.writtenInt { self = .int(i); return }
+            let text = n.description
+            if text.utf8.contains(UInt8(ascii: ".")) {
+                let d = Double(text) ?? n.doubleValue
+                self = d.isFinite ? .float(d) : .string(text)
+            } else if n.textHasExponent {
+                self = .string(text)
+            } else if let b = n.exactBigInt {
+                self = .big(b)
+            } else {
+                self = .float(n.doubleValue)
             }
         }
     }

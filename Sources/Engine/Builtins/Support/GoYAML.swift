@@ -198,7 +198,8 @@ enum GoYAML {
         case .null: return Node.scalar(.init("null", Tag.implicit, .plain))
         case .bool(let b): return Node.scalar(.init(b ? "true" : "false", Tag.implicit, .plain))
         case .number(let n):
-            switch n {
+            // go-yaml gets numbers through float64 (`5.0` is marshalled as 5).
+            switch n.unspelled {
             case .wide(let w): return node(.number(.float(Double(w.value))))
             case .float(let d):
                 let text: String
@@ -206,7 +207,7 @@ enum GoYAML {
                     text = GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d)
                 }
                 return Node.scalar(.init(text, Tag.implicit, .plain))
-            default: return Node.scalar(.init(n.description, Tag.implicit, .plain))
+            default: return Node.scalar(.init(n.unspelled.description, Tag.implicit, .plain))
             }
         case .string(let s): return Node.scalar(.init(s, Tag.implicit, stringStyle(s)))
         case .array(let a): return Node.sequence(.init(a.map(node), Tag(.seq)))

@@ -11,6 +11,11 @@ struct BigIntText {
         case .big(let b): value = b
         case .float(let d): value = d.isFinite ? BigInt(d.rounded(.towardZero)) : 0
         case .wide(let w): value = w.value.isFinite ? BigInt(exactly: w.value.rounded(.towardZero)) ?? 0 : 0
+        // OPA reads the text at 64 bits (`format_int(1e400, 16)` shows that float's digits;
+        // only plain integer text is exact).
+        case .spelled(let s):
+            let w = WideFloat(s.text) ?? 0
+            value = w.isFinite ? BigInt(exactly: w.rounded(.towardZero)) ?? 0 : 0
         }
     }
 
