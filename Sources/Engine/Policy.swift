@@ -90,21 +90,33 @@ public final class CompiledPolicy: Sendable {
     public static func compile(modules: [RegoModule], data: Value = .emptyObject,
                                options: CompileOptions = CompileOptions()) throws(EngineErrors) -> CompiledPolicy
     {
+        try compile(parsed: parse(modules), data: data, options: options)
+    }
+
+    /// Parses every module, reporting the syntax errors of all of them (up to OPA's limit of 10).
+    /// With `compile(parsed:)`, for callers that read the syntax tree themselves (test discovery
+    /// at bundle activation), so each module is parsed once.
+    public static func parse(_ modules: [RegoModule]) throws(EngineErrors) -> [Module] {
         var parsed: [Module] = []
+        parsed.reserveCapacity(modules.count)
         var errors: [EngineError] = []
-        var warnings: [String] = []
         for m in modules {
             do {
-                let mod = try ParserBridge.parseModule(m)
-                warnings.append(contentsOf: mod.warnings.map(\.description))
-                parsed.append(mod)
+                parsed.append(try ParserBridge.parseModule(m))
             } catch {
                 errors.append(contentsOf: error.errors)
             }
         }
-        if errors.isEmpty {
-            errors.append(contentsOf: ParserBridge.check(parsed, options: options))
-        }
+        if !errors.isEmpty { throw EngineErrors(Array(errors.prefix(10))) }
+        return parsed
+    }
+
+    /// Checks and compiles modules from `parse(_:)` (or `Parser.parseModule`) against `data`.
+    public static func compile(parsed: [Module], data: Value = .emptyObject,
+                               options: CompileOptions = CompileOptions()) throws(EngineErrors) -> CompiledPolicy
+    {
+        let warnings = parsed.flatMap { $0.warnings.map(\.description) }
+        let errors = ParserBridge.check(parsed, options: options)
         if !errors.isEmpty { throw EngineErrors(Array(errors.prefix(10))) }
         let builder = PlanBuilder(data: data)
         let plan = builder.build(modules: parsed)

@@ -16,26 +16,31 @@ extension Evaluator {
             return try evalPlain(e, k)
         }
         // `with` applies to this expression only: the continuation runs with the outer state.
-        let inner = try applyWiths(e.withs)
-        let outer = swapState(inner)
-        do {
-            if e.negated {
-                let ok = try !exprSucceeds(e)
-                _ = swapState(outer)
-                if ok { try k() }
-                return
+        // The states are exchanged in place (never copied), so the memo table in effect always
+        // has one owner and storing into it never copies it.
+        var other = try applyWiths(e.withs)
+        exchangeState(&other)
+        if e.negated {
+            let ok: Bool
+            do { ok = try !exprSucceeds(e) } catch {
+                leaveWith(&other)
+                throw error
             }
-            var current = inner
+            leaveWith(&other)
+            if ok { try k() }
+            return
+        }
+        do {
             try evalPlain(e) {
-                current = swapState(outer)
-                defer { _ = swapState(current) }
+                exchangeState(&other)
+                defer { exchangeState(&other) }
                 try k()
             }
-            _ = swapState(outer)
         } catch {
-            _ = swapState(outer)
+            leaveWith(&other)
             throw error
         }
+        leaveWith(&other)
     }
 
     private func exprSucceeds(_ e: PExpr) throws -> Bool {
@@ -133,7 +138,7 @@ extension Evaluator {
     }
 
     private func applyWiths(_ withs: [PWith]) throws -> WithState {
-        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: MemoTable())
+        var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: spareMemos.popLast() ?? MemoTable())
         for w in withs {
             var val: Value?
             var target: CallTarget?
@@ -157,14 +162,24 @@ extension Evaluator {
         return st
     }
 
-    /// Installs `st`, returning the state it replaced.
-    func swapState(_ st: WithState) -> WithState {
-        let old = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: memo)
-        input = st.input
-        dataOverlays = st.overlays
-        replacements = st.replacements
-        memo = st.memo
-        return old
+    /// Exchanges the evaluator's `with`-dependent state with `st`.
+    @inline(__always)
+    func exchangeState(_ st: inout WithState) {
+        swap(&input, &st.input)
+        swap(&dataOverlays, &st.overlays)
+        swap(&replacements, &st.replacements)
+        swap(&memo, &st.memo)
+    }
+
+    /// Ends a `with` scope entered by `exchangeState(&st)`: restores the outer state and keeps
+    /// the scope's memo table (cleared) for the next `with`. A fresh table per `with` cost a
+    /// table as large as the plan's highest node id, allocated, filled and destroyed each time
+    /// (most of the time of a bundle's `test_*` rules, which all use `with input as`).
+    private func leaveWith(_ st: inout WithState) {
+        exchangeState(&st)
+        st.memo.reset()
+        if spareMemos.count < 8 { spareMemos.append(st.memo) }
+        st.memo = MemoTable()
     }
 
     /// `doc` with `path[i...]` set to `v` (creating objects on the way).

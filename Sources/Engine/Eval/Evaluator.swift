@@ -18,6 +18,8 @@ final class Evaluator {
     /// Rule-set and package values computed in this evaluation, by node id. `.some(nil)`
     /// records "undefined".
     var memo = MemoTable()
+    /// Cleared memo tables of ended `with` scopes, reused by the next ones (Evaluator+Exprs).
+    var spareMemos: [MemoTable] = []
     /// `with data.x as v` overlays in effect (path under data, value).
     var dataOverlays: [([Value], Value)] = []
     /// `with f as g` replacements in effect, keyed by builtin name or node path.

@@ -15,11 +15,16 @@ struct MemoTable {
 
     /// Records `v` (nil: undefined) for node `id`.
     mutating func store(_ id: Int, _ v: Value?) {
-        if id >= entries.count {
-            entries.append(contentsOf: repeatElement(nil, count: id + 1 - entries.count))
-        }
+        if id >= entries.count { grow(id) }
         if entries[id] == nil { touched.append(id) }
         entries[id] = .some(v)
+    }
+
+    /// Geometric growth: ids arrive in no particular order, so growing to each new highest id
+    /// would copy the table again and again.
+    @inline(never)
+    private mutating func grow(_ id: Int) {
+        entries.append(contentsOf: repeatElement(nil, count: max(id + 1, 2 * entries.count) - entries.count))
     }
 
     mutating func reset() {

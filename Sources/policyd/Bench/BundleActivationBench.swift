@@ -90,13 +90,18 @@ enum BundleActivationBench {
         let t0 = benchNowNs()
         let bundle = try BundleReader.load(path: path, name: "bench", config: config)
         let t1 = benchNowNs()
+        // As PolicyAssembler does: each module parsed once, for the compiler and test discovery.
         let policy: CompiledPolicy
-        do { policy = try CompiledPolicy.compile(modules: bundle.modules, data: bundle.data) } catch {
+        let parsed: [Module]
+        do {
+            parsed = try CompiledPolicy.parse(bundle.modules)
+            policy = try CompiledPolicy.compile(parsed: parsed, data: bundle.data)
+        } catch {
             throw BenchCaseError.bad("compile: \(error.errors.prefix(3).map(\.description).joined(separator: "; "))")
         }
         let t2 = benchNowNs()
         let runner = PolicyTestRunner(mapping: { _, _, _ in MappedDecision(decision: "deny") })
-        for m in bundle.modules {
+        for m in parsed {
             for test in RegoTest.discover(in: m) {
                 t.tests += 1
                 if runner.runTest(test, policy).status != .pass { t.testsFailed += 1 }

@@ -4,7 +4,10 @@ extension TestSources {
     /// A verified bundle's own tests: its modules and data as activation compiles them, its
     /// `test_*` rules, and its decision case files (YAML/JSON members with a `cases` list).
     /// Activation gates run these against the assembled policy (PolicyAssembler.runTests).
-    init(bundle: LoadedBundle) throws {
+    /// `parsed`: the syntax trees of the bundle's modules by module name (`<bundle>/<path>`),
+    /// when the caller parsed them already (activation, for the compiler); modules not in it
+    /// are parsed here.
+    init(bundle: LoadedBundle, parsed: [String: Module] = [:]) throws {
         self.init()
         // Named `<bundle>/<path>` as activation compiles them, so failures point at the bundle's file.
         modules = bundle.modules.map { RegoModule(name: bundle.name + "/" + $0.name, source: $0.source, regoVersion: $0.regoVersion) }
@@ -12,7 +15,7 @@ extension TestSources {
         do { entrypoints = try DeclaredEntrypoint.parse(bundle.manifest, bundle: bundle.name) } catch {
             throw LoadError(description: "\(bundle.name)/.manifest: \(error)")
         }
-        for m in modules { tests.append(contentsOf: RegoTest.discover(in: m)) }
+        for m in modules { tests.append(contentsOf: parsed[m.name].map { RegoTest.discover(in: $0) } ?? RegoTest.discover(in: m)) }
         for f in bundle.files where Self.mayHoldCases(f.name) {
             let text = String(decoding: f.bytes, as: UTF8.self)
             let doc: Value

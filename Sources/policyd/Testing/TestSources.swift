@@ -191,6 +191,12 @@ public struct RegoTest: Sendable, Equatable {
                                                     version: module.regoVersion) else {
             return scan(module)
         }
+        return discover(in: parsed)
+    }
+
+    /// The tests of a module already parsed (bundle activation parses each module once, for
+    /// both the compiler and this).
+    public static func discover(in parsed: Module) -> [RegoTest] {
         let package = parsed.package.segments
         var index: [String: Int] = [:]
         var out: [RegoTest] = []
@@ -204,7 +210,7 @@ public struct RegoTest: Sendable, Equatable {
                 continue
             }
             index[name] = out.count
-            out.append(RegoTest(package: package, name: name, file: module.name, line: rule.location.row, skip: skip,
+            out.append(RegoTest(package: package, name: name, file: parsed.file, line: rule.location.row, skip: skip,
                                 inputs: inputs))
         }
         return out

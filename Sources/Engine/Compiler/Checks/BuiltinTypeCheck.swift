@@ -3,23 +3,19 @@
 /// `concat: invalid argument(s)\n\thave: (number, array<string>)\n\twant: (string, any<array[string], set[string]>, string)`.
 /// Variables and refs have unknown types here and are never rejected.
 enum BuiltinTypeCheck {
-    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+    static func run(_ calls: CallSites) -> [EngineError] {
         var errors: [EngineError] = []
-        for m in modules {
-            let resolver = NameResolver(module: m, index: index)
-            for rule in m.rules {
-                ASTWalk.calls(in: rule) { call, exprLevel in
-                    guard case .builtin(let name, let decl?) = resolver.callee(call), decl.variadic == nil else { return }
-                    let k = decl.args.count
-                    guard call.args.count == k || (exprLevel && call.args.count == k + 1) else { return }
-                    for (i, arg) in call.args.prefix(k).enumerated() where !staticType(arg).fits(decl.args[i]) {
-                        errors.append(EngineError(
-                            .typeError,
-                            "\(name): invalid argument(s)\n\thave: \(haveList(call, exprLevel: exprLevel))\n\twant: \(wantList(decl))",
-                            location: call.location))
-                        return
-                    }
-                }
+        for site in calls.sites {
+            guard case .builtin(let name, let decl?) = site.callee, decl.variadic == nil else { continue }
+            let call = site.call, exprLevel = site.exprLevel
+            let k = decl.args.count
+            guard call.args.count == k || (exprLevel && call.args.count == k + 1) else { continue }
+            for (i, arg) in call.args.prefix(k).enumerated() where !staticType(arg).fits(decl.args[i]) {
+                errors.append(EngineError(
+                    .typeError,
+                    "\(name): invalid argument(s)\n\thave: \(haveList(call, exprLevel: exprLevel))\n\twant: \(wantList(decl))",
+                    location: call.location))
+                break
             }
         }
         return errors

@@ -23,7 +23,7 @@ enum ConflictingRulesCheck {
             // Complete `p := 1` and partial object `p[k] := v` share a path but not a kind.
             let mixesValueKinds = group.contains { $0.rule.kind == .complete }
                 && group.contains { $0.rule.kind == .partialObject }
-            if Set(cats.map { "\($0)" }).count > 1 || mixesValueKinds {
+            if cats.contains(where: { $0 != cats[0] }) || mixesValueKinds {
                 errors.append(EngineError(.typeError, "conflicting rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
                 continue
             }

@@ -3,22 +3,19 @@
 /// `undefined function foo`, `function data.x.f has arity 1, got 2 arguments`,
 /// `count: arity mismatch\n\thave: (…)\n\twant: (…)` — all rego_type_error.
 enum FunctionCallCheck {
-    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+    static func run(_ calls: CallSites, resolvers: [NameResolver]) -> [EngineError] {
         var errors: [EngineError] = []
-        for m in modules {
-            let resolver = NameResolver(module: m, index: index)
-            for rule in m.rules {
-                ASTWalk.calls(in: rule) { call, exprLevel in
-                    if let e = check(call, exprLevel: exprLevel, resolver: resolver) { errors.append(e) }
-                }
+        for site in calls.sites {
+            if let e = check(site.call, exprLevel: site.exprLevel, callee: site.callee, resolver: resolvers[site.module]) {
+                errors.append(e)
             }
         }
         return errors
     }
 
-    static func check(_ call: Call, exprLevel: Bool, resolver: NameResolver) -> EngineError? {
+    static func check(_ call: Call, exprLevel: Bool, callee: NameResolver.Callee, resolver: NameResolver) -> EngineError? {
         let n = call.args.count
-        switch resolver.callee(call) {
+        switch callee {
         case .undefined(let path):
             // Calling a rule that is not a function: OPA counts it as arity 0.
             if let path, !resolver.index.rules(at: path).isEmpty {

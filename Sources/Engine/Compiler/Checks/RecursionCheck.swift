@@ -2,7 +2,7 @@
 /// `rule data.x.p is recursive: data.x.p -> data.x.q -> data.x.p` (rego_recursion_error), one
 /// error per rule on the cycle.
 enum RecursionCheck {
-    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+    static func run(_ modules: [Module], index: RuleIndex, resolvers: [NameResolver]) -> [EngineError] {
         // Dependencies per rule path (joined key → set of joined keys).
         var deps: [String: Set<String>] = [:]
         var pathOf: [String: [String]] = [:]
@@ -15,7 +15,7 @@ enum RecursionCheck {
                 firstRule[key] = entry.rule
                 order.append(key)
             }
-            let resolver = NameResolver(module: modules[entry.module], index: index)
+            let resolver = resolvers[entry.module]
             let locals = ASTWalk.localNames(in: entry.rule)
             var out = deps[key] ?? []
             func add(_ r: Ref) {

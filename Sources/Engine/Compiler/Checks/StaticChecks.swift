@@ -7,14 +7,17 @@ public enum StaticChecks {
     /// builtin argument types, recursion. Returns at most OPA's limit of 10 errors.
     public static func run(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [EngineError] {
         let index = RuleIndex(modules)
-        var errors = AnnotationsCheck.run(modules)
+        // One name resolver per module and one walk for every call, shared by the checks.
+        let resolvers = modules.map { NameResolver(module: $0, index: index) }
+        let calls = CallSites(modules, resolvers: resolvers)
+        var errors = AnnotationsCheck.run(modules, calls: calls)
         errors += ConflictingRulesCheck.run(index)
         errors += LocalVarCheck.run(modules)
-        errors += FunctionCallCheck.run(modules, index: index)
-        errors += RefusedBuiltinsCheck.run(modules, options: options)
-        errors += DeprecatedBuiltinsCheck.run(modules, index: index)
-        errors += BuiltinTypeCheck.run(modules, index: index)
-        errors += RecursionCheck.run(modules, index: index)
+        errors += FunctionCallCheck.run(calls, resolvers: resolvers)
+        errors += RefusedBuiltinsCheck.run(modules, calls: calls, options: options)
+        errors += DeprecatedBuiltinsCheck.run(modules, calls: calls)
+        errors += BuiltinTypeCheck.run(calls)
+        errors += RecursionCheck.run(modules, index: index, resolvers: resolvers)
         return Array(errors.prefix(10))
     }
 }

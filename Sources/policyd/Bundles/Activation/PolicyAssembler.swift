@@ -28,11 +28,18 @@ enum PolicyAssembler {
         // OPA exposes manifests (and metadata) at data.system.bundles.<name>.manifest.
         data = try BundleReader.insert(["bundles": .object(system.build())], at: ["system"][...], into: data, file: "system")
 
+        // Parsed once: the compiler and test discovery share the syntax trees.
         let policy: CompiledPolicy
-        do { policy = try CompiledPolicy.compile(modules: modules, data: data, options: options) } catch {
+        var parsedByName: [String: Module] = [:]
+        do {
+            let parsed = try CompiledPolicy.parse(modules)
+            policy = try CompiledPolicy.compile(parsed: parsed, data: data, options: options)
+            parsedByName.reserveCapacity(parsed.count)
+            for (m, p) in zip(modules, parsed) { parsedByName[m.name] = p }
+        } catch {
             throw compileError(error, bundles: bundles)
         }
-        for b in bundles { try runTests(b, policy: policy, mapping: mapping) }
+        for b in bundles { try runTests(b, policy: policy, mapping: mapping, parsed: parsedByName) }
         for b in bundles { try runSmoke(b, policy: policy) }
         return policy
     }
@@ -47,9 +54,10 @@ enum PolicyAssembler {
     /// A bundle's own tests (its `test_*` rules and decision case files, found and run by the
     /// same PolicyTestRunner as `policyd test`) against the assembled policy; the first failure
     /// refuses the set, with its file:line.
-    static func runTests(_ b: LoadedBundle, policy: CompiledPolicy, mapping: @escaping DecisionMapping) throws(BundleError) {
+    static func runTests(_ b: LoadedBundle, policy: CompiledPolicy, mapping: @escaping DecisionMapping,
+                         parsed: [String: Module] = [:]) throws(BundleError) {
         let sources: TestSources
-        do { sources = try TestSources(bundle: b) } catch {
+        do { sources = try TestSources(bundle: b, parsed: parsed) } catch {
             throw BundleError(.tests, .testFailed, "cannot load tests: \(error)", file: b.name)
         }
         if sources.tests.isEmpty && sources.cases.isEmpty { return }
