@@ -84,6 +84,8 @@ class Daemon:
             cmd = serve + ["--socket", self.sock_path]
             env = {**os.environ, "NOTIFY_SOCKET": self.notify_path, **self.extra_env}
         self.log = open(self.log_path, "wb")
+        # Wall clock (µs) before the process exists: its journal entries are at or after it.
+        self.started_realtime_us = time.time_ns() // 1000
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while not os.path.exists(self.sock_path):

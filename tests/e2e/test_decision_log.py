@@ -136,7 +136,7 @@ def test_journal_gets_denies_escalates_and_sampled_allows(journald, tmp):
     import time
     deadline = time.monotonic() + 10
     while True:
-        es = [e for e in entries(d.pid) if e.get("MESSAGE_ID") == IDS["decision"]]
+        es = [e for e in entries(d) if e.get("MESSAGE_ID") == IDS["decision"]]
         if len(es) >= 4 or time.monotonic() > deadline:
             break
         time.sleep(0.2)

@@ -51,11 +51,14 @@ def journald():
         proc.wait(10)
 
 
-def entries(pid: int) -> list[dict]:
+def entries(d: Daemon) -> list[dict]:
+    """The daemon's journal entries. By _PID and from its start on: the journal outlives test
+    runs and PIDs wrap (pid_max is 32768 here), so an earlier process may have had this PID."""
     subprocess.run(["journalctl", "--sync"], check=False, capture_output=True, timeout=30)
-    out = subprocess.run(["journalctl", "-o", "json", "--no-pager", f"_PID={pid}"], capture_output=True,
+    out = subprocess.run(["journalctl", "-o", "json", "--no-pager", f"_PID={d.pid}"], capture_output=True,
                          text=True, timeout=30)
-    return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+    es = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+    return [e for e in es if int(e.get("__REALTIME_TIMESTAMP", "0")) >= d.started_realtime_us]
 
 
 def test_entries_with_fields(journald, tmp):
@@ -69,7 +72,7 @@ def test_entries_with_fields(journald, tmp):
         assert rc == 0
         deadline = time.monotonic() + 10
         while True:
-            es = entries(d.pid)
+            es = entries(d)
             by_id = {}
             for e in es:
                 by_id.setdefault(e.get("MESSAGE_ID"), []).append(e)
