@@ -59,6 +59,20 @@ import Testing
         #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == all)
     }
 
+    /// A log left ending inside a line (a daemon killed mid-batch) gets that line ended first:
+    /// the torn entry stays alone on its line and every new entry is whole.
+    @Test(arguments: [true, false]) func endsATornLastLineBeforeAppending(direct: Bool) throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("d.jsonl")
+        let before = Array("{\"old\":1}\n{\"torn\":".utf8)
+        FileManager.default.createFile(atPath: path, contents: Data(before))
+        let file = try RotatingLogFile(path: path, maxBytes: 1 << 30, maxFiles: 2, directIO: direct)
+        let line = Array("{\"new\":1}\n".utf8)
+        try file.append(line)
+        file.close()
+        #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == before + Array("\n".utf8) + line)
+    }
+
     /// tmpfs (which refuses `O_DIRECT` before Linux 6.6, takes it after): the same bytes.
     @Test func sameBytesOnTmpfs() throws {
         guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }

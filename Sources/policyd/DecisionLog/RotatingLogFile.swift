@@ -69,9 +69,28 @@ public final class RotatingLogFile {
         guard fd >= 0 else { throw IOError(description: "cannot open decision log \(path): \(errnoText())") }
         var st = stat()
         size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        try endTornLine()
         droppedUpTo = 0
         nextDrop = size + dropBehind
         stage.attach(path: path, fd: fd, size: size)
+    }
+
+    /// A file left by a daemon that died mid-batch can end inside a line (direct writes commit
+    /// whole blocks, not whole lines). Ending that line keeps the torn entry on its own line,
+    /// so the first entry written now stays readable.
+    private func endTornLine() throws(IOError) {
+        guard size > 0 else { return }
+        let rfd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard rfd >= 0 else { return }
+        var last: UInt8 = 0
+        let n = pread(rfd, &last, 1, off_t(size - 1))
+        Glibc.close(rfd)
+        guard n == 1, last != UInt8(ascii: "\n") else { return }
+        var newline = UInt8(ascii: "\n")
+        guard Glibc.write(fd, &newline, 1) == 1 else {
+            throw IOError(description: "cannot write decision log \(path): \(errnoText())")
+        }
+        size += 1
     }
 
     /// Whether the live file is written with `O_DIRECT`.
