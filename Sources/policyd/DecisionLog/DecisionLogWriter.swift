@@ -447,14 +447,14 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 emitJournal(r)
             }
         }
-        guard let file else { return }
+        buffer.bytes.withUnsafeBytes { appendToFile($0) }
+    }
+
+    /// Appends whole lines to the file (rotating between lines); a failure is counted and logged.
+    private func appendToFile(_ lines: UnsafeRawBufferPointer) {
+        guard let file, !lines.isEmpty else { return }
         do {
-            // One entry per rotation unit: rotate between entries, never inside one.
-            if file.size + buffer.bytes.count > file.maxBytes {
-                try buffer.bytes.withUnsafeBytes { b in try file.appendSplitting(b) }
-            } else {
-                try file.append(buffer.bytes)
-            }
+            try file.appendLines(lines)
         } catch {
             cond.lock()
             writeErrors += 1
@@ -467,21 +467,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// the journal's records.
     private func writeLines(_ chunks: [LineBuffer], journal records: [DecisionRecord]) {
         for r in records { emitJournal(r) }
-        guard let file else { return }
-        for chunk in chunks where !chunk.isEmpty {
-            do {
-                if file.size + chunk.count > file.maxBytes {
-                    try file.appendSplitting(chunk.bytes)
-                } else {
-                    try file.append(chunk.bytes)
-                }
-            } catch {
-                cond.lock()
-                writeErrors += 1
-                cond.unlock()
-                errorLogger?.error("decision log write failed: \(error)")
-            }
-        }
+        for chunk in chunks { appendToFile(chunk.bytes) }
     }
 
     /// Empties written line buffers and keeps some for `record(lines:)` to hand back.

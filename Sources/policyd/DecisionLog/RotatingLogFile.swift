@@ -191,9 +191,10 @@ public final class RotatingLogFile {
         try open()
     }
 
-    /// Appends a batch of lines that would take the file past `maxBytes` in pieces that fit,
-    /// so that rotation happens between lines.
-    func appendSplitting(_ all: UnsafeRawBufferPointer) throws(IOError) {
+    /// Appends a batch of whole lines; one that would take the file past `maxBytes` goes in
+    /// pieces that fit, so that rotation happens between lines.
+    func appendLines(_ all: UnsafeRawBufferPointer) throws(IOError) {
+        guard size + all.count > maxBytes else { return try append(all) }
         func put(_ r: Range<Int>) throws(IOError) {
             if !r.isEmpty { try append(UnsafeRawBufferPointer(rebasing: all[r])) }
         }
