@@ -27,9 +27,8 @@ final class Regex: @unchecked Sendable {
     /// Go's `error parsing regexp: …` text for a pattern RE2 rejects.
     struct SyntaxError: Error { let message: String }
 
-    static func compile(_ written: String) throws(SyntaxError) -> Regex {
-        let pattern = written
-        let source = try goSyntax(written)
+    static func compile(_ pattern: String) throws(SyntaxError) -> Regex {
+        let source = try goSyntax(pattern)
         var code: Int32 = 0
         var arg: UnsafeMutablePointer<CChar>? = nil
         let compiled: OpaquePointer? = source.utf8.withContiguousStorageIfAvailable { buf in
