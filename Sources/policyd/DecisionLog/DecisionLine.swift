@@ -16,76 +16,102 @@ enum DecisionLine {
     /// `rawInput`, when given, is the input's JSON as the request held it (copied, whitespace
     /// dropped, instead of `inputJSON` or serialising `input`); `encoded`, the id, reasons and
     /// rules as the response encoded them (copied instead of encoding those strings again).
+    /// Without `encoded` (tests, tools) those pieces are encoded here first.
     static func append(_ e: DecisionEvent, rawInput: RawInput? = nil, encoded: EncodedDecision? = nil,
                        labelsJSON: [UInt8], to out: LineBuffer, cache: inout DecisionBatch.Fragments)
     {
-        refresh(&cache, for: e)
+        var error: (code: String, message: String)?
+        if let code = e.outcome.error { error = (code, errorMessage(e, code)) }
+        func write(_ encoded: EncodedDecision, _ pathJSON: UnsafeRawBufferPointer) {
+            let f = DecisionFacts(encoded: encoded, pathJSON: pathJSON, rawInput: rawInput, verdict: e.outcome.verdict,
+                                  timestampNs: e.timestampNs, evalNs: e.evalNs, handlerNs: e.handlerNs, peer: e.peer,
+                                  snapshotGeneration: e.snapshotGeneration)
+            append(f, input: e.input, inputJSON: e.inputJSON, result: e.result, error: error, bundles: e.bundles,
+                   labelsJSON: labelsJSON, to: out, cache: &cache)
+        }
+        let pathJSON = JSONWriter.data(.string(e.path))
+        pathJSON.withUnsafeBytes { path in
+            if let encoded { return write(encoded, path) }
+            let id = JSONWriter.data(.string(e.decisionID))
+            let reasons = JSONWriter.data(.array(e.outcome.reasons.map { .string($0) }))
+            let rules = JSONWriter.data(.array(e.outcome.rules.map { .string($0) }))
+            id.withUnsafeBytes { i in
+                reasons.withUnsafeBytes { rs in
+                    rules.withUnsafeBytes { ru in write(EncodedDecision(id: i, reasons: rs, rules: ru), path) }
+                }
+            }
+        }
+    }
+
+    /// The line of a decision the request path describes without an event (`DecisionFacts`:
+    /// the id, reasons, rules and path already encoded, the input's bytes); the values are
+    /// borrowed for the call (no copies, no retains). `input`/`inputJSON` serve only when
+    /// `f.rawInput` is nil. `error`: the failure's code and message (`DecisionRecord.Failure`).
+    static func append(_ f: DecisionFacts, input: Value?, inputJSON: String?, result: Value?,
+                       error: (code: String, message: String)?, bundles: [String: BundleInfo],
+                       labelsJSON: [UInt8], to out: LineBuffer, cache: inout DecisionBatch.Fragments)
+    {
+        refresh(&cache, bundles: bundles, generation: f.snapshotGeneration, peer: f.peer)
         // Values without their JSON text at hand are serialised first (not the daemon's path
         // for the input: it passes the request's bytes).
         var inputData: [UInt8]?
         var inputCount = 0
-        if let raw = rawInput {
+        if let raw = f.rawInput {
             inputCount = raw.bytes.count  // compacting never grows it
-        } else if let inputJSON = e.inputJSON {
+        } else if let inputJSON {
             inputCount = inputJSON.utf8.count
-        } else if let input = e.input {
+        } else if let input {
             inputData = JSONWriter.data(input)
             inputCount = inputData!.count
         }
         var resultData: [UInt8]?
         var resultCount = 0
-        if let result = e.result {
+        if let result {
             if case .string(let s) = result { resultCount = ByteCursor.bound(s) } else {
                 resultData = JSONWriter.data(result)
                 resultCount = resultData!.count
             }
         }
-        var bound = fixedBound + ByteCursor.bound(e.path) + inputCount + resultCount
+        var bound = fixedBound + f.pathJSON.count + inputCount + resultCount
             + cache.bundlesJSON.count + cache.peerJSON.count + labelsJSON.count
-        if let encoded {
-            bound += encoded.id.count + encoded.reasons.count + encoded.rules.count
-        } else {
-            bound += ByteCursor.bound(e.decisionID) + ByteCursor.bound(e.outcome.reasons) + ByteCursor.bound(e.outcome.rules)
-        }
-        if let code = e.outcome.error { bound += ByteCursor.bound(code) + ByteCursor.bound(errorMessage(e, code)) }
+            + f.encoded.id.count + f.encoded.reasons.count + f.encoded.rules.count
+        if let error { bound += ByteCursor.bound(error.code) + ByteCursor.bound(error.message) }
 
         var w = ByteCursor(out.reserve(bound))
         w.append(#"{"decision_id":"#)
-        if let encoded { w.append(encoded.id) } else { w.appendJSONString(e.decisionID) }
-        w.append(#","timestamp":""#); RFC3339.write(ns: e.timestampNs, to: &w, second: &cache.second)
+        w.append(f.encoded.id)
+        w.append(#","timestamp":""#); RFC3339.write(ns: f.timestampNs, to: &w, second: &cache.second)
         w.append(UInt8(ascii: "\""))
-        w.append(#","path":"#); w.appendJSONString(e.path)
-        switch e.outcome.verdict {
+        w.append(#","path":"#); w.append(f.pathJSON)
+        switch f.verdict {
         case .allow: w.append(#","decision":"allow""#)
         case .deny: w.append(#","decision":"deny""#)
         case .escalate: w.append(#","decision":"escalate""#)
         }
-        w.append(#","reasons":"#)
-        if let encoded { w.append(encoded.reasons) } else { w.appendJSONStrings(e.outcome.reasons) }
-        w.append(#","rules":"#)
-        if let encoded { w.append(encoded.rules) } else { w.appendJSONStrings(e.outcome.rules) }
-        if let raw = rawInput {
+        w.append(#","reasons":"#); w.append(f.encoded.reasons)
+        w.append(#","rules":"#); w.append(f.encoded.rules)
+        if let raw = f.rawInput {
             w.append(#","input":"#)
             if raw.isCompact { w.append(raw.bytes) } else { w.skip(CompactJSON.copy(raw.bytes, to: w.base + w.count)) }
-        } else if let inputJSON = e.inputJSON {
+        } else if let inputJSON {
             w.append(#","input":"#)
             var s = inputJSON
             s.withUTF8 { w.append(UnsafeRawBufferPointer($0)) }
         } else if let inputData {
             w.append(#","input":"#); w.append(inputData)
         }
-        if let result = e.result {
+        if let result {
             w.append(#","result":"#)
             if case .string(let s) = result { w.appendJSONString(s) } else if let resultData { w.append(resultData) }
         }
-        if !e.bundles.isEmpty { w.append(cache.bundlesJSON) }
+        if !bundles.isEmpty { w.append(cache.bundlesJSON) }
         w.append(cache.peerJSON)
-        w.append(#","metrics":{"timer_rego_query_eval_ns":"#); w.appendDecimal(e.evalNs)
-        if let h = e.handlerNs { w.append(#","timer_server_handler_ns":"#); w.appendDecimal(h) }
+        w.append(#","metrics":{"timer_rego_query_eval_ns":"#); w.appendDecimal(f.evalNs)
+        if let h = f.handlerNs { w.append(#","timer_server_handler_ns":"#); w.appendDecimal(h) }
         w.append(UInt8(ascii: "}"))
-        if let code = e.outcome.error {
-            w.append(#","error":{"code":"#); w.appendJSONString(code)
-            w.append(#","message":"#); w.appendJSONString(errorMessage(e, code))
+        if let error {
+            w.append(#","error":{"code":"#); w.appendJSONString(error.code)
+            w.append(#","message":"#); w.appendJSONString(error.message)
             w.append(UInt8(ascii: "}"))
         }
         w.append(labelsJSON)
@@ -107,10 +133,11 @@ enum DecisionLine {
     }
 
     /// The connection's cached `,"bundles":{…}` (per snapshot generation) and peer fields.
-    private static func refresh(_ cache: inout DecisionBatch.Fragments, for e: DecisionEvent) {
-        if !e.bundles.isEmpty && (cache.bundlesGeneration != e.snapshotGeneration || e.snapshotGeneration < 0) {
+    private static func refresh(_ cache: inout DecisionBatch.Fragments, bundles: [String: BundleInfo], generation: Int,
+                                peer p: PeerCredentials) {
+        if !bundles.isEmpty && (cache.bundlesGeneration != generation || generation < 0) {
             var b: [UInt8] = Array(#","bundles":{"#.utf8)
-            let sorted = e.bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
+            let sorted = bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
             for (i, info) in sorted.enumerated() {
                 if i > 0 { b.append(UInt8(ascii: ",")) }
                 text(info.name, &b)
@@ -118,9 +145,8 @@ enum DecisionLine {
             }
             b.append(UInt8(ascii: "}"))
             cache.bundlesJSON = b
-            cache.bundlesGeneration = e.snapshotGeneration
+            cache.bundlesGeneration = generation
         }
-        let p = e.peer
         if cache.peer != p || cache.peerJSON.isEmpty {
             let pid = String(p.pid), uid = String(p.uid), gid = String(p.gid)
             cache.peerJSON = Array(",\"requested_by\":\"pid=\(pid),uid=\(uid),gid=\(gid)\",\"peer\":{\"pid\":\(pid),\"uid\":\(uid),\"gid\":\(gid)}".utf8)

@@ -14,6 +14,9 @@ final class DecisionLogSink: DecisionSink {
     private let linesToFile: Bool
     private let encodesJournal: Bool
     private let journalOnly: Bool
+    /// The request path may hand decisions over as `DecisionFacts` (no event): unmasked lines,
+    /// and journal entries encoded here (or no journal).
+    let takesFacts: Bool
 
     init(writer: DecisionLogWriter, labels: [(String, String)] = []) {
         self.writer = writer
@@ -22,6 +25,7 @@ final class DecisionLogSink: DecisionSink {
         linesToFile = writer.writesFile && !writer.masks
         encodesJournal = writer.encodesJournal
         journalOnly = writer.encodesJournal && !writer.writesFile
+        takesFacts = (linesToFile || journalOnly) && (writer.encodesJournal || !writer.hasJournal)
     }
 
     func wants(_ verdict: Verdict, failed: Bool) -> Bool {
@@ -67,6 +71,38 @@ final class DecisionLogSink: DecisionSink {
         } else if writer.journalWants(allow: allow, failed: failed) {
             batch.journal.append(Self.record(from: e, labels: labels))
         }
+    }
+
+    /// `record` for a decision the request path describes without an event (`takesFacts`):
+    /// the same line and journal entry, written from the response's bytes and borrowed values.
+    /// `input` serves only when `f.rawInput` is nil; `errorMessage` is the evaluation's error text.
+    func record(_ f: DecisionFacts, path: String, outcome: DecisionOutcome, errorMessage: String?, input: Value?,
+                result: Value?, bundles: [String: BundleInfo], batch: inout DecisionBatch) {
+        var error: (code: String, message: String)?
+        if let code = outcome.error { error = (code, errorMessage ?? outcome.reasons.first ?? code) }
+        if linesToFile {
+            DecisionLine.append(f, input: input, inputJSON: nil, result: result, error: error, bundles: bundles,
+                                labelsJSON: labelsJSON, to: batch.lines, cache: &batch.fragments)
+            batch.count += 1
+        }
+        guard encodesJournal else { return }
+        guard writer.journalTakes(allow: f.verdict == .allow, failed: error != nil, nowNs: f.timestampNs,
+                                  suppressed: &batch.journalSuppressed) else {
+            if !linesToFile { writer.countSuppressed(batch.journalSuppressed); batch.journalSuppressed = 0 }
+            return
+        }
+        if batch.fragments.revisionGeneration != f.snapshotGeneration || f.snapshotGeneration < 0 {
+            batch.fragments.revision = DecisionJournalEntry.revision(bundles)
+            batch.fragments.revisionGeneration = f.snapshotGeneration
+        }
+        // The journal keeps what `DecisionJournalEntry.append(_ e:…)` gives for the event.
+        let fields = DecisionJournalEntry.Fields(
+            decision: f.verdict.rawValue, path: path, decisionID: String(decoding: f.idText, as: UTF8.self),
+            latencyUs: (f.handlerNs ?? f.evalNs) / 1000, peer: (f.peer.pid, f.peer.uid), reasons: outcome.reasons,
+            rules: outcome.rules, error: error)
+        DecisionJournalEntry.append(fields, revision: batch.fragments.revision, to: &batch.datagrams)
+        batch.datagramEnds.append(batch.datagrams.count)
+        if !linesToFile { batch.count += 1 }
     }
 
     func flush(_ batch: inout DecisionBatch) {

@@ -55,6 +55,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private let mask: [MaskRule]
     /// What the journal keeps (immutable copies; `journal` itself belongs to the writer thread).
     let writesFile: Bool
+    /// A journal is configured (entries through the logger unless `encodesJournal`).
+    let hasJournal: Bool
     /// Mask rules apply (records need their input as a value).
     var masks: Bool { !mask.isEmpty }
     /// What the journal keeps, by outcome: fixed at init (the writer's logger copy cannot
@@ -99,6 +101,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
         writesFile = file != nil
+        hasJournal = journal != nil
         let level = journal?.logger.logLevel
         journalKeepsFailures = level.map { $0 <= .warning } ?? false
         journalKeepsAllows = (journal?.sampleAllow ?? 0) > 0 && level.map { $0 <= .info } ?? false

@@ -26,10 +26,13 @@ final class StagedAppend {
     /// Offset and length alignment for `O_DIRECT` (the logical block size of common devices
     /// is 512 or 4096; 4096 satisfies both).
     static let alignment = 4096
-    /// Staging kept between batches (a batch at full load is ~1 MB).
-    static let keptCapacity = 4 << 20
-    /// Staged bytes beyond which `append` commits by itself (bounds the buffer).
+    /// Staged bytes beyond which `append` commits first (bounds the buffer). A batch at full
+    /// load is ~1 MB; one from a writer held up for a while, tens of MB.
     static let commitAt = 4 << 20
+    /// Staging allocated once and kept: `commitAt` and the partial block held back. Appends
+    /// commit before they would outgrow it, so the buffer is never grown (copied) and freed
+    /// again per large batch; only an entry larger than it grows it, for that entry.
+    static let keptCapacity = commitAt + alignment
 
     /// The `O_DIRECT` descriptor (-1: buffered writes).
     private var directFD: Int32 = -1
@@ -98,10 +101,10 @@ final class StagedAppend {
 
     /// Stages `bytes` (whole lines); commits when much is staged.
     func append(_ bytes: UnsafeRawBufferPointer) throws(RotatingLogFile.IOError) {
+        if count + bytes.count > Self.commitAt && count > inFile { try commit() }
         reserve(count + bytes.count)
         memcpy(buffer! + count, bytes.baseAddress!, bytes.count)
         count += bytes.count
-        if count >= Self.commitAt { try commit() }
     }
 
     /// Writes what is staged: whole blocks directly (the partial last one stays staged), or
@@ -192,7 +195,7 @@ final class StagedAppend {
     private func reserve(_ total: Int) {
         guard total > capacity else { return }
         let a = Self.alignment
-        let newCapacity = (max(total, capacity * 2, 1 << 20) + a - 1) / a * a
+        let newCapacity = (max(total, capacity * 2, Self.keptCapacity) + a - 1) / a * a
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, a, newCapacity) == 0, let p else {
             fatalError("decision log: out of memory for a \(newCapacity)-byte buffer")

@@ -46,6 +46,32 @@ struct EncodedDecision {
     let rules: UnsafeRawBufferPointer
 }
 
+/// A decision as the request path holds it right after writing the response, for the decision
+/// log to write its line and journal entry without a `DecisionEvent` (no id string, no copies
+/// or retains of the outcome, bundles and route per decision). Only trivial values: pointers
+/// into the response and the request, valid only during the call they are passed to.
+struct DecisionFacts {
+    /// The decision id (a JSON string literal), reasons and rules as the response encoded them.
+    var encoded: EncodedDecision
+    /// The entrypoint's path as a JSON string literal.
+    var pathJSON: UnsafeRawBufferPointer
+    /// The request's input bytes (nil: no input, or none at hand as JSON).
+    var rawInput: RawInput?
+    var verdict: Verdict
+    var timestampNs: Int64
+    var evalNs: Int64
+    var handlerNs: Int64?
+    var peer: PeerCredentials
+    /// Generation of the snapshot that decided (-1: unknown), for per-snapshot fragments.
+    var snapshotGeneration: Int
+
+    /// The decision id's characters (the string literal without its quotes; ids need no escapes).
+    var idText: UnsafeRawBufferPointer {
+        guard encoded.id.count >= 2 else { return encoded.id }
+        return UnsafeRawBufferPointer(rebasing: encoded.id[1..<(encoded.id.count - 1)])
+    }
+}
+
 /// Where decision events go. `record` is called on the request's event loop: it must not
 /// block (queue and return).
 protocol DecisionSink: Sendable {
@@ -167,5 +193,19 @@ final class DecisionSinks: DecisionSink {
     }
     func flush(_ batch: inout DecisionBatch) {
         for i in sinks.indices { sinks[i].flush(&batch) }
+    }
+}
+
+extension DecisionSinks {
+    /// `sink` split for the request path: the decision log when it takes `DecisionFacts` (no
+    /// event per decision), and the sinks that take events (nil: none).
+    static func split(_ sink: (any DecisionSink)?) -> (facts: DecisionLogSink?, events: (any DecisionSink)?) {
+        if let log = sink as? DecisionLogSink, log.takesFacts { return (log, nil) }
+        guard let all = sink as? DecisionSinks,
+              let i = all.sinks.firstIndex(where: { ($0 as? DecisionLogSink)?.takesFacts == true })
+        else { return (nil, sink) }
+        var others = all.sinks
+        let log = others.remove(at: i) as? DecisionLogSink
+        return (log, others.isEmpty ? nil : others.count == 1 ? others[0] : DecisionSinks(sinks: others))
     }
 }

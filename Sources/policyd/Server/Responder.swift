@@ -39,6 +39,10 @@ final class Responder: Sendable {
     private let sinkWantsInputJSON: Bool
     /// The outcomes some sink keeps (the sink's `wants`, asked once).
     private let sinkWants: WantedOutcomes?
+    /// The decision log, when it takes decisions without an event (`DecisionFacts`), and the
+    /// outcomes it keeps; `sink` holds the other sinks then.
+    private let factsSink: DecisionLogSink?
+    private let factsWants: WantedOutcomes?
     /// No sink reads the parsed input: a decision parses only what its policy can observe.
     private let projectInput: Bool
 
@@ -48,7 +52,8 @@ final class Responder: Sendable {
         self.store = store
         self.config = config
         self.counters = counters
-        self.sink = sink
+        // The decision log writes from the response's bytes (no event); other sinks get events.
+        (factsSink, self.sink) = DecisionSinks.split(sink)
         self.admin = admin
         self.logger = logger
         startedAtNs = EvalContext.wallClockNs()
@@ -62,7 +67,8 @@ final class Responder: Sendable {
         }
         kindRoutes = kinds
         sinkWantsInputJSON = sink?.wantsInputJSON ?? false
-        sinkWants = sink.map { WantedOutcomes($0) }
+        sinkWants = self.sink.map { WantedOutcomes($0) }
+        factsWants = factsSink.map { WantedOutcomes($0) }
         projectInput = !(sink?.usesInputValue ?? false)
     }
 
@@ -173,6 +179,7 @@ final class Responder: Sendable {
     /// before the connection closes).
     func flushDecisions(_ state: inout ConnectionState) {
         guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
+        factsSink?.flush(&state.batch)
         sink?.flush(&state.batch)
     }
 
@@ -530,12 +537,38 @@ final class Responder: Sendable {
             return w.count
         }
 
-        // Only build the event when some sink keeps it (with the decision log off, allows
-        // usually go nowhere).
+        // The decision log: its line and journal entry straight from the response's bytes.
+        let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
+        if let factsWants, factsWants.contains(outcome.verdict, failed: outcome.error != nil), let factsSink {
+            var raw: RawInput?
+            if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
+                raw = RawInput(bytes: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
+                               isCompact: r.inputIsCompact)
+            }
+            let handlerNs = Self.monotonicNs() - handlerStart
+            let readerIndex = out.readerIndex
+            out.withUnsafeReadableBytes { buf in
+                func piece(_ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: buf[(from - readerIndex)..<(to - readerIndex)])
+                }
+                route.textJSON.withUnsafeBytes { pathJSON in
+                    let f = DecisionFacts(
+                        encoded: EncodedDecision(id: piece(idAt - 1, idAt + 27), reasons: piece(start + reasonsAt, start + reasonsEnd),
+                                                 rules: piece(start + rulesAt, start + rulesEnd)),
+                        pathJSON: pathJSON, rawInput: raw, verdict: outcome.verdict, timestampNs: now, evalNs: evalNs,
+                        handlerNs: handlerNs, peer: peer, snapshotGeneration: snap.generation)
+                    factsSink.record(f, path: route.text, outcome: outcome, errorMessage: evalError,
+                                     input: raw == nil && whole ? input : nil, result: result, bundles: snap.bundles,
+                                     batch: &state.batch)
+                }
+            }
+            if state.batch.count >= Self.maxPendingEvents { flushDecisions(&state) }
+        }
+        // Only build the event when some other sink keeps it (with the decision log off,
+        // allows usually go nowhere).
         if let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil), let sink {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
             // A projected input is no audit record: sinks get it only when parsed whole.
-            let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
