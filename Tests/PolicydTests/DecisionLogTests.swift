@@ -272,6 +272,26 @@ import Testing
         await writer.close()           // idempotent
     }
 
+    /// The queue is bounded in bytes too: lines beyond `maxQueuedBytes` are dropped and counted
+    /// (all or nothing per chunk); a chunk larger than the bound is taken when nothing waits.
+    @Test func queueBoundInBytesDropsAndCounts() async throws {
+        let dir = DecisionsTempDir()
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: dir.file("d.jsonl"), maxBytes: 1 << 30, maxFiles: 2),
+                                       capacity: 1 << 20, maxQueuedBytes: 2000)
+        let line = Array(String(repeating: "x", count: 1499).utf8) + [0x0A]
+        #expect(writer.record(lines: line + line + line, count: 3, journal: []))  // 4500 B: alone in the queue
+        var accepted: UInt64 = 3
+        for _ in 0..<2000 where writer.record(lines: line, count: 1, journal: []) { accepted += 1 }
+        await writer.close()
+        let s = writer.stats
+        #expect(s.dropped > 0 && s.recorded == accepted && s.written == accepted)
+        #expect(s.recorded + s.dropped == 2003)
+        #expect(try lines(dir.file("d.jsonl")).count == Int(accepted))
+        #expect(try DecisionLogConfig(value: ["queue_max_bytes": 4096]).queueMaxBytes == 4096)
+        #expect(DecisionLogConfig().queueMaxBytes == 64 << 20)
+        #expect(throws: DecisionLogConfig.Invalid.self) { try DecisionLogConfig(value: ["queue_max_bytes": 0]) }
+    }
+
     @Test func fullQueueDropsAndCountsWithoutBlocking() async throws {
         let dir = DecisionsTempDir()
         let logs = DecisionsCapturedLogs()

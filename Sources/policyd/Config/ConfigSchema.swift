@@ -50,7 +50,7 @@ indirect enum ConfigSchema: Sendable {
         "log": .object(["target": .string, "level": .string, "decisions": .bool]),
         "decision_log": .object([
             "enabled": .bool, "path": .string, "max_bytes": .int, "max_files": .int, "mask": .any,
-            "journal_sample_allow": .any, "queue_capacity": .int,
+            "journal_sample_allow": .any, "queue_capacity": .int, "queue_max_bytes": .int,
             "journal_rate_limit_burst": .int, "journal_rate_limit_interval_ms": .int, "direct_io": .bool,
         ]),
     ])

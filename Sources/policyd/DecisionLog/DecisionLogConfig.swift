@@ -13,6 +13,7 @@ import Engine
 ///   journal_rate_limit_burst: 10000        # at most this many journal entries per interval (0: no limit)
 ///   journal_rate_limit_interval_ms: 30000  # (journald's own default limit for a service)
 ///   queue_capacity: 65536        # records waiting for the writer; beyond that they are dropped and counted
+///   queue_max_bytes: 67108864    # and at most this many bytes of their lines and journal entries
 ///   direct_io: true              # write the file with O_DIRECT (falls back to buffered where unsupported)
 /// ```
 public struct DecisionLogConfig: Sendable, Equatable {
@@ -27,6 +28,9 @@ public struct DecisionLogConfig: Sendable, Equatable {
     public var journalRateLimitIntervalMs = 30_000
     /// Outlasts the disk stalls seen under machine load (up to ~0.35 s; docs/performance.md).
     public var queueCapacity = 65536
+    /// Bytes of serialised lines and journal entries waiting for the writer: bounds the queue's
+    /// memory whatever the inputs' size (65536 decisions of 64 KiB inputs would be 4 GiB).
+    public var queueMaxBytes = 64 << 20
     /// Write whole blocks of the file with `O_DIRECT` (RotatingLogFile, DirectAppend).
     public var directIO = true
 
@@ -38,7 +42,7 @@ public struct DecisionLogConfig: Sendable, Equatable {
 
     /// Keys this section accepts (the daemon's config parser rejects unknown ones).
     public static let keys: Set<String> = [
-        "enabled", "path", "max_bytes", "max_files", "mask", "journal_sample_allow", "queue_capacity",
+        "enabled", "path", "max_bytes", "max_files", "mask", "journal_sample_allow", "queue_capacity", "queue_max_bytes",
         "journal_rate_limit_burst", "journal_rate_limit_interval_ms", "direct_io",
     ]
 
@@ -66,6 +70,7 @@ public struct DecisionLogConfig: Sendable, Equatable {
         maxBytes = try Self.positiveInt(o["max_bytes"], "max_bytes", default: maxBytes)
         maxFiles = try Self.positiveInt(o["max_files"], "max_files", default: maxFiles)
         queueCapacity = try Self.positiveInt(o["queue_capacity"], "queue_capacity", default: queueCapacity)
+        queueMaxBytes = try Self.positiveInt(o["queue_max_bytes"], "queue_max_bytes", default: queueMaxBytes)
         journalRateLimitIntervalMs = try Self.positiveInt(o["journal_rate_limit_interval_ms"],
                                                           "journal_rate_limit_interval_ms", default: journalRateLimitIntervalMs)
         if let v = o["direct_io"] {

@@ -13,7 +13,7 @@ extension DecisionLogWriter {
             ? JournalRateLimit(intervalMs: config.journalRateLimitIntervalMs, burst: config.journalRateLimitBurst) : nil
         self.init(file: file, mask: config.mask,
                   journal: journal ? DecisionJournal(logger: logger, sampleAllow: config.journalSampleAllow, rateLimit: limit) : nil,
-                  capacity: config.queueCapacity, errorLogger: logger, journalSocket: journalSocket)
+                  capacity: config.queueCapacity, maxQueuedBytes: config.queueMaxBytes, errorLogger: logger, journalSocket: journalSocket)
     }
 
     public struct Stats: Sendable, Equatable {

@@ -28,6 +28,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// and how many lines; buffers written and emptied, for `record(lines:)` to hand back.
     private var chunks: [LineBuffer] = []
     private var lineCount = 0
+    /// Bytes of the queued line buffers and journal datagrams (bounded by `maxQueuedBytes`).
+    private var queuedBytes = 0
     private var spares: [LineBuffer] = []
     private static let maxSpares = 64
     /// Records that go to the journal only (their file line is in `lines`).
@@ -48,6 +50,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
 
     public let capacity: Int
+    /// Bound on `queuedBytes`: past it, chunks are dropped and counted like a full queue.
+    public let maxQueuedBytes: Int
     /// Queue length at which `record` wakes a batching writer early.
     private let highWater: Int
     /// How long the writer lets a batch fill once woken.
@@ -84,10 +88,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
     ///   - file: where JSON lines go (nil: journal only).
     ///   - journal: journal emission (nil: file only).
     ///   - capacity: queue bound; beyond it records are dropped and counted.
+    ///   - maxQueuedBytes: bound on the bytes of queued lines and journal entries (a chunk is
+    ///     still taken when nothing is queued); beyond it they are dropped and counted.
     ///   - journalSocket: send journal entries as native datagrams here (instead of through
     ///     the journal's logger, whose handler must then be the journal's too).
     public init(file: RotatingLogFile?, mask: [MaskRule] = [], journal: DecisionJournal? = nil,
-                capacity: Int = 8192, errorLogger: Logger? = nil, journalSocket: JournalSocket? = nil)
+                capacity: Int = 8192, maxQueuedBytes: Int = 64 << 20, errorLogger: Logger? = nil,
+                journalSocket: JournalSocket? = nil)
     {
         self.file = file
         self.mask = mask
@@ -98,6 +105,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         journalRateLimit = journal?.rateLimit
         encodesJournal = journalSender != nil
         self.capacity = max(1, capacity)
+        self.maxQueuedBytes = max(1, maxQueuedBytes)
         highWater = max(1, self.capacity / 2)
         self.errorLogger = errorLogger
         writesFile = file != nil
@@ -194,15 +202,19 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Queues `count` decisions: their already serialised lines for the file, the records
     /// among them the journal may log, and journal entries already encoded (`datagrams`, the
     /// i-th ending at `ends[i]`; with `encodesJournal`). All or nothing: beyond the capacity
-    /// the whole chunk is dropped and counted.
+    /// (decisions, or `maxQueuedBytes` of lines and entries; a chunk is taken whenever nothing
+    /// is queued) the whole chunk is dropped and counted.
     ///
     /// The lines' buffer itself is queued (no copy on the caller's thread) and `chunk`
     /// replaced by an empty one, recycled from those the writer has written.
     @discardableResult
     func record(lines chunk: inout LineBuffer, count: Int, journal: [DecisionRecord],
                 datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
+        let bytes = chunk.count + datagrams.count
         cond.lock()
-        if closing || queue.count + lineCount + count > capacity {
+        if closing || queue.count + lineCount + count > capacity
+            || (queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes)
+        {
             droppedCount += UInt64(count)
             cond.unlock()
             chunk.reset(keep: DecisionBatch.keptCapacity)
@@ -215,6 +227,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
             spare = spares.popLast()
         }
         lineCount += count
+        queuedBytes += bytes
         journalOnly.append(contentsOf: journal)
         if !ends.isEmpty {
             let base = self.datagrams.count
@@ -320,6 +333,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
             swap(&batchEnds, &datagramEnds)
             let chunkLines = lineCount
             lineCount = 0
+            queuedBytes = 0
             let finishing = closing && batch.isEmpty && chunkLines == 0 && batchEnds.isEmpty
             cond.unlock()
 

@@ -180,7 +180,7 @@ final class Responder: Sendable {
     func flushDecisions(_ state: inout ConnectionState) {
         guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
         factsSink?.flush(&state.batch)
-        sink?.flush(&state.batch)
+        if sinkWants?.isEmpty == false { sink?.flush(&state.batch) }
     }
 
     private func respondOther(_ request: Request, peer: PeerCredentials, isAdmin: Bool) -> [UInt8] {
