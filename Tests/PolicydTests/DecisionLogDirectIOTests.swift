@@ -109,4 +109,24 @@ import Testing
         #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == all)
         #expect(writer.stats.dropped == 0)
     }
+
+    /// Without a flush, the held-back partial block reaches the file once the writer has had
+    /// no lines for `settleDelay`: an idle log's file is complete soon after the last decision.
+    @Test func idleWriterSettlesTheLastBlock() async throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("d.jsonl")
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: path, maxBytes: 1 << 30, maxFiles: 2, directIO: true),
+                                       capacity: 100_000)
+        var chunk: [UInt8] = []
+        for i in 0..<300 { chunk += Array("{\"i\":\(i),\"pad\":\"xxxxxxxxxx\"}\n".utf8) }  // ~9.6 KB: not whole blocks
+        #expect(writer.record(lines: chunk, count: 300, journal: []))
+        var complete = false
+        for _ in 0..<200 where !complete {
+            try await Task.sleep(for: .milliseconds(10))
+            complete = FileManager.default.contents(atPath: path).map { [UInt8]($0) } == chunk
+        }
+        #expect(complete)
+        await writer.close()
+        #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == chunk)
+    }
 }

@@ -47,6 +47,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var started = false
     /// The writer waits with no deadline for the queue to become non-empty: `record` must wake it.
     private var writerIdle = false
+    /// Direct writes hold back the file's last partial block (`RotatingLogFile.hasUnwritten`):
+    /// flushes wait for it, and the writer settles it once no lines came for `settleDelay`.
+    private var unsettled = false
     private var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
 
     public let capacity: Int
@@ -56,6 +59,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private let highWater: Int
     /// How long the writer lets a batch fill once woken.
     public static let batchDelay: Double = 0.005
+    /// How long the writer waits for more lines before it writes a held-back partial block
+    /// through the page cache. Under load lines come sooner, so the file is written in whole
+    /// direct blocks only (no small buffered write and later page write-back per batch).
+    public static let settleDelay: Double = 0.01
     private let mask: [MaskRule]
     /// What the journal keeps (immutable copies; `journal` itself belongs to the writer thread).
     let writesFile: Bool
@@ -255,7 +262,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public func flush() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             cond.lock()
-            if processed >= enqueued || stopped {
+            if (processed >= enqueued && !unsettled) || stopped {
                 cond.unlock()
                 c.resume()
                 return
@@ -318,7 +325,23 @@ public final class DecisionLogWriter: @unchecked Sendable {
             cond.lock()
             while queue.isEmpty && lineCount == 0 && !closing {
                 writerIdle = true
-                cond.wait()
+                if !unsettled {
+                    cond.wait()
+                    continue
+                }
+                // A partial block is held back: wait a little for lines that complete it,
+                // then (idle, or a flush waiting) write it through the page cache.
+                if waiters.isEmpty { _ = cond.wait(until: Date(timeIntervalSinceNow: Self.settleDelay)) }
+                guard queue.isEmpty && lineCount == 0 && !closing else { break }
+                writerIdle = false
+                cond.unlock()
+                finishFileBatch(settle: true)
+                cond.lock()
+                unsettled = false
+                let ready = takeWaiters(upTo: processed)
+                cond.unlock()
+                for c in ready { c.resume() }
+                cond.lock()
             }
             writerIdle = false
             // Let the batch fill; records arriving meanwhile need no wake-up. A flush, close or
@@ -351,15 +374,17 @@ public final class DecisionLogWriter: @unchecked Sendable {
             batchEnds.removeAll(keepingCapacity: true)
 
             // The batch was staged: one write now. Direct writes hold back the file's last
-            // partial block; it goes in before the writer sleeps or tells a flush that its
-            // records are written.
+            // partial block; it goes in before a flush is told its records are written, or
+            // once the writer has been idle for `settleDelay` (above).
             cond.lock()
-            let settle = (queue.isEmpty && lineCount == 0) || !waiters.isEmpty
+            let settle = !waiters.isEmpty
             cond.unlock()
             finishFileBatch(settle: settle)
+            let held = file?.hasUnwritten ?? false
             cond.lock()
             processed += n
-            let ready = takeWaiters(upTo: processed)
+            unsettled = held
+            let ready = held ? [] : takeWaiters(upTo: processed)
             let dropped = droppedCount
             cond.unlock()
             for c in ready { c.resume() }

@@ -96,6 +96,10 @@ public final class RotatingLogFile {
     /// Whether the live file is written with `O_DIRECT`.
     public var writesDirect: Bool { stage.writesDirect }
 
+    /// Whether bytes appended are not in the file yet (after `commit`: the partial last block
+    /// direct writes hold back; `settle` writes it).
+    public var hasUnwritten: Bool { stage.pending > 0 }
+
     /// Appends `bytes` (whole entries), rotating first if they would not fit. They are in the
     /// file after the next `commit()` (direct writes: but for the last partial block, which
     /// `settle()` writes).
