@@ -36,10 +36,9 @@ final class Lowerer {
             if let pe = lowerExpr(e, scope: scope) { out.append(pe) }
         }
         let (ordered, endBound, unsafe) = SafetyOrder.order(out, bound: bound, wildcards: scope.frame.wildcards)
-        if let (slot, loc) = unsafe {
+        for (slot, loc) in unsafe {
             let name = scope.frame.names[slot]
             error(.unsafeVarError, "var \(name.hasPrefix("$") ? "_" : name) is unsafe", loc)
-            return (ordered, endBound)
         }
         return (ordered, endBound)
     }
