@@ -2,7 +2,8 @@
 """Random Rego programs through policyd eval and the real OPA; reports every disagreement.
 
     scripts/rego-fuzz.py [--seed S] [--count N] [--engine .build/debug/policyd] [--out DIR]
-                         [--jobs J] [--v0-share F] [--show N] [--print-only]
+                         [--jobs J] [--v0-share F] [--show N] [--print-only] [--second-opinion]
+                         [--compile-errors] [--non-strict-too]
     scripts/rego-fuzz.py --record Tests/EngineTests/Eval/Fixtures/fuzz-regressions.json
 
 Programs come from scripts/rego_fuzz_gen.py (a small grammar: complete/partial/default rules,
@@ -68,14 +69,14 @@ class OPA:
             self.lib.OpaDestroy(b.handle)
 
 
-def run_policyd(engine, prog, workdir):
+def run_policyd(engine, prog, workdir, strict=True):
     d = os.path.join(workdir, "mod")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "test-0.rego"), "w") as f:
         f.write(prog.v0 if prog.v0mode else prog.v1)
     with open(os.path.join(d, "data.json"), "w") as f:
         json.dump(prog.data, f)
-    cmd = [engine, "eval", "--strict-builtin-errors"] + (["--v0-compatible"] if prog.v0mode else [])
+    cmd = [engine, "eval"] + (["--strict-builtin-errors"] if strict else []) + (["--v0-compatible"] if prog.v0mode else [])
     cmd += ["-d", d]
     if prog.input is not None:
         ip = os.path.join(workdir, "input.json")
@@ -149,6 +150,37 @@ def compare(ours, theirs):
     return None if rows(ours) == rows(theirs) else "wrong_result"
 
 
+def regorus(prog, workdir):
+    """regorus's answer for the v1 text (a second opinion where OPA's bridge is suspect)."""
+    d = os.path.join(workdir, "rg")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "test-0.rego"), "w") as f:
+        f.write(prog.v1)
+    with open(os.path.join(d, "data.json"), "w") as f:
+        json.dump(prog.data, f)
+    cmd = [sys.executable, os.path.join(SHARED, "oracles/regorus_eval.py"), "eval", "--strict-builtin-errors", "-d", d]
+    if prog.input is not None:
+        ip = os.path.join(workdir, "rg-input.json")
+        with open(ip, "w") as f:
+            json.dump(prog.input, f)
+        cmd += ["-i", ip]
+    p = subprocess.run(cmd + ["--format", "json", prog.query], capture_output=True, text=True, timeout=60)
+    try:
+        out = json.loads(p.stdout, parse_float=Decimal)
+    except json.JSONDecodeError:
+        return {"crash": p.stdout + p.stderr}
+    return {"errors": out["errors"]} if out.get("errors") else {"result": out.get("result") or []}
+
+
+def agrees_with_policyd(ours, rg):
+    """regorus and policyd give the same rows, or both fail with an error."""
+    if "crash" in rg or "crash" in ours:
+        return False
+    if "errors" in rg or "errors" in ours:
+        return "errors" in rg and "errors" in ours
+    return rows(rg) == rows(ours)
+
+
 def short(out):
     if "errors" in out:
         return " | ".join(error_text(e) for e in out["errors"])[:600]
@@ -196,6 +228,10 @@ def main():
     ap.add_argument("--print-only", action="store_true", help="print the programs, evaluate nothing")
     ap.add_argument("--compile-errors", action="store_true",
                     help="also report programs both reject at compile time with different errors")
+    ap.add_argument("--non-strict-too", action="store_true",
+                    help="also run policyd without --strict-builtin-errors where OPA raised no error")
+    ap.add_argument("--second-opinion", action="store_true",
+                    help="run regorus on each disagreement; when it sides with policyd the category gets opa_only_")
     ap.add_argument("--record", metavar="FILE", help="write OPA's answers into a regression fixture")
     args = ap.parse_args()
     if args.record:
@@ -217,7 +253,12 @@ def main():
         i, p = ip
         w = os.path.join(tmp, str(i))
         os.makedirs(w)
-        return i, run_policyd(args.engine, p, w)
+        out = run_policyd(args.engine, p, w)
+        if args.non_strict_too:
+            # Without strict mode builtin errors are undefined; where OPA (strict) raised none,
+            # the answer must not change.
+            out["lenient"] = run_policyd(args.engine, p, w, strict=False)
+        return i, out
 
     with ThreadPoolExecutor(args.jobs) as ex:
         ours = dict(ex.map(ours_of, progs))
@@ -231,6 +272,8 @@ def main():
         stats["compile error" if compile_error else "eval error" if "errors" in t else
               ("result" if t["result"] else "undefined")] += 1
         c = compare(ours[i], t)
+        if not c and "lenient" in ours[i] and "errors" not in t and compare(ours[i]["lenient"], t):
+            c = "non_strict_" + compare(ours[i]["lenient"], t)
         if c and compile_error and not args.compile_errors:
             # OPA's test cases expect results or eval_* errors only: a program OPA rejects at
             # compile time matters when policyd runs it anyway (counted) or with --compile-errors.
@@ -238,6 +281,12 @@ def main():
                 skipped += 1
                 continue
             c = "compile_" + c
+        # regorus's error texts are not OPA's: it can only judge results against errors.
+        if c in ("wrong_result", "unexpected_error", "missing_error") and args.second_opinion:
+            w = tempfile.mkdtemp(prefix="rego-fuzz-rg-")
+            if agrees_with_policyd(ours[i], regorus(p, w)):
+                c = "opa_only_" + c  # regorus sides with policyd: look at OPA's answer first
+            shutil.rmtree(w, ignore_errors=True)
         if c:
             cats[c] = cats.get(c, 0) + 1
             bad.append((i, p, c))
