@@ -94,6 +94,10 @@ class Gen:
                 (0.5, lambda: "object.get(%s, %s, 0)" % (t("obj"), self.str_lit())),
                 (0.5, lambda: "%s[%s]" % (r.choice(["data.d.tags", "input.obj"]), json.dumps(r.choice(KEYS)))),
                 (0.4, lambda: "bits.and(%s, %s)" % (t("num"), t("num"))),
+                (0.5, lambda: "object.get(%s, %s, 0)" % (t("obj"), r.choice(['["a", "b"]', '["users", "bob", "age"]', "[]", '["k"]']))),
+                (0.5, lambda: "count(numbers.range(%s, %s))" % (r.choice(["0", "1", "-2"]), r.choice(["3", "0", "-1"]))),
+                (0.4, lambda: "count(indexof_n(%s, %s))" % (t("str"), self.str_lit())),
+                (0.4, lambda: "max(%s)" % r.choice(["[1, \"a\", [2]]", "{2, 1}", "[]", "data.d.mixed"])),
             )
         if ty == "str":
             return self.pick(
@@ -111,6 +115,10 @@ class Gen:
                 (0.5, lambda: "type_name(%s)" % t(r.choice(["num", "arr", "set", "obj", "str"]))),
                 (0.5, lambda: "strings.reverse(%s)" % t("str")),
                 (0.5, lambda: "%s(%s, %s)" % (r.choice(["trim_prefix", "trim_suffix", "trim_left", "trim_right"]), t("str"), self.str_lit())),
+                (0.5, lambda: "strings.replace_n(%s, %s)" % (r.choice(['{"a": "b", "b": "a"}', '{"": "x"}', '{"o": "0"}']), t("str"))),
+                (0.5, lambda: 'sprintf(%s, [%s])' % (r.choice(['"%s"', '"%d"', '"%v"', '"%q"', '"%x"', '"[%v]"']), t(r.choice(["str", "num", "arr", "set", "obj"])))),
+                (0.3, lambda: "json.marshal(json.filter(%s, %s))" % (t("obj"), r.choice(['["a"]', '{"a/b"}', '["users/bob"]']))),
+                (0.3, lambda: "json.marshal(json.remove(%s, %s))" % (t("obj"), r.choice(['["a"]', '{"a/b"}', '["users/bob/age"]']))),
             )
         if ty == "bool":
             return self.pick(
@@ -122,6 +130,9 @@ class Gen:
                 (1, lambda: "%s in %s" % (t("any"), t(r.choice(["arr", "set", "obj"])))),
                 (0.5, lambda: "regex.match(%s, %s)" % (r.choice(['"^a"', '"b+"', '"[a-c]$"', '"("']), t("str"))),
                 (0.5, lambda: "object.keys(%s) == %s" % (t("obj"), t("set"))),
+                (0.5, lambda: "object.subset(%s, %s)" % (t("obj"), t("obj"))),
+                (0.5, lambda: "%s in %s" % (self.str_lit(), t("obj")) if False else "%s, %s in %s" % (self.str_lit(), self.num_lit(), t(r.choice(["obj", "arr"])))),
+                (0.5, lambda: "%s %s %s" % (t(r.choice(["arr", "set", "obj", "str"])), r.choice(["<", ">", "=="]), t(r.choice(["arr", "set", "obj", "num"])))),
             )
         if ty == "arr":
             return self.pick(
@@ -134,6 +145,9 @@ class Gen:
                 (1, lambda: "sort(%s)" % r.choice(["data.d.nums", "input.xs", '["b", "a"]', '{3, 1}', '[1, "a"]'])),
                 (2, lambda: self.array_compr(c, d)),
                 (0.5, lambda: "array.reverse(%s)" % t("arr")),
+                (0.5, lambda: "numbers.range(%s, %s)" % (r.choice(["0", "2", "-1"]), r.choice(["3", "0", "1"]))),
+                (0.5, lambda: "[%s < %s, %s == %s]" % (t("any"), t("any"), t("any"), t("any"))),
+                (0.3, lambda: "strings.split_n(%s, \",\", %s)" % (t("str"), r.choice(["1", "2", "-1", "0"])) if False else "split(%s, \",\")" % t("str")),
             )
         if ty == "set":
             return self.pick(
@@ -154,6 +168,8 @@ class Gen:
                 (1, lambda: "object.filter(%s, %s)" % (t("obj"), r.choice(['["a"]', '{"b", "k"}']))),
                 (2, lambda: self.obj_compr(c, d)),
                 (0.5, lambda: "json.unmarshal(%s)" % r.choice(["`{\"a\": 1}`", '"{}"', '"[1"', "input.s"])),
+                (0.5, lambda: "object.union_n([%s, %s])" % (t("obj"), t("obj"))),
+                (0.5, lambda: 'json.patch(%s, [{"op": "add", "path": %s, "value": %s}])' % (t("obj"), r.choice(['"/a"', '"/z/q"', '"/users/dave"', '"/k"']), self.num_lit())),
             )
         # any
         return t(r.choice(["num", "str", "arr", "set", "obj", "bool"]))
