@@ -3,7 +3,7 @@
 
     scripts/rego-fuzz.py [--seed S] [--count N] [--engine .build/debug/policyd] [--out DIR]
                          [--jobs J] [--v0-share F] [--show N] [--print-only] [--second-opinion]
-                         [--compile-errors] [--non-strict-too]
+                         [--compile-errors] [--non-strict-too] [--repeat]
     scripts/rego-fuzz.py --record Tests/EngineTests/Eval/Fixtures/fuzz-regressions.json
 
 Programs come from scripts/rego_fuzz_gen.py (a small grammar: complete/partial/default rules,
@@ -228,6 +228,7 @@ def main():
     ap.add_argument("--print-only", action="store_true", help="print the programs, evaluate nothing")
     ap.add_argument("--compile-errors", action="store_true",
                     help="also report programs both reject at compile time with different errors")
+    ap.add_argument("--repeat", action="store_true", help="run policyd twice per program; differing answers are reported")
     ap.add_argument("--non-strict-too", action="store_true",
                     help="also run policyd without --strict-builtin-errors where OPA raised no error")
     ap.add_argument("--second-opinion", action="store_true",
@@ -254,6 +255,8 @@ def main():
         w = os.path.join(tmp, str(i))
         os.makedirs(w)
         out = run_policyd(args.engine, p, w)
+        if args.repeat and short(run_policyd(args.engine, p, w)) != short(out):
+            out["nondeterministic"] = True  # a second run answered differently
         if args.non_strict_too:
             # Without strict mode builtin errors are undefined; where OPA (strict) raised none,
             # the answer must not change.
@@ -271,7 +274,7 @@ def main():
         compile_error = "errors" in t and not t["errors"][0].get("code", "").startswith("eval_")
         stats["compile error" if compile_error else "eval error" if "errors" in t else
               ("result" if t["result"] else "undefined")] += 1
-        c = compare(ours[i], t)
+        c = "nondeterministic" if ours[i].get("nondeterministic") else compare(ours[i], t)
         if not c and "lenient" in ours[i] and "errors" not in t and compare(ours[i]["lenient"], t):
             c = "non_strict_" + compare(ours[i]["lenient"], t)
         if c and compile_error and not args.compile_errors:

@@ -456,11 +456,55 @@ class Gen:
             self.emit(head1 + (" if " + b if b else ""), head0 + (" " + b if b else ""))
         self.rules.append((name, "fn%d" % arity))
 
+    def rule_ref_head(self, name):
+        """Rules whose head is a ref: `r.a.b := v`, `r[k].x := v`, `r.s contains x` (v1 only in
+        OPA's v0 too, with `import rego.v1`-free syntax: `r.a.b = v { … }`)."""
+        r = self.r
+        c = Ctx(self)
+        lits = self.body(c, r.randint(0, 2))
+        b = self.braces(lits) if lits else "{ true }"
+        form = r.randrange(3)
+        if form == 0:
+            key = r.choice(["a.b", "a.c", "b"])
+            val = self.term(r.choice(["num", "str"]), c)
+            self.emit("%s.%s := %s if %s" % (name, key, val, b), "%s.%s = %s %s" % (name, key, val, b))
+            if r.random() < 0.5:
+                key2 = r.choice(["a.d", "a.b", "c"])
+                n = self.num_lit()
+                self.emit("%s.%s := %s" % (name, key2, n), "%s.%s = %s" % (name, key2, n))
+        elif form == 1:
+            text, bound = self.coll_iter(c, 0)
+            lits2 = lits + [text]
+            k = list(bound)[0]
+            b2 = self.braces(lits2)
+            self.emit("%s[%s].v := %s if %s" % (name, k, list(bound)[-1], b2), "%s[%s].v = %s %s" % (name, k, list(bound)[-1], b2))
+        else:
+            text, bound = self.coll_iter(c, 0)
+            b2 = self.braces(lits + [text])
+            x = list(bound)[-1]
+            self.emit("%s.s contains %s if %s" % (name, x, b2), None)
+            self.out0[-1] = None  # v0 has no `contains`: the program runs in v1 only
+            self.v0 = False
+        self.rules.append((name, "obj"))
+
+    def rule_fn_mock(self, name):
+        """A rule calling a function with that function replaced by `with`."""
+        fns = [(n, k) for n, k in self.rules if k.startswith("fn")]
+        if not fns:
+            return self.rule_complete(name)
+        n, k = self.r.choice(fns)
+        c = Ctx(self)
+        args = ", ".join(self.term(ty, c, 1) for ty in self.fn_params[n])
+        mock = self.r.choice(["mockf", "7", '"m"']) if k == "fn1" else self.r.choice(["7", "concat"]) if False else "7"
+        self.emit("%s := %s(%s) with %s as %s" % (name, n, args, n, mock), "%s = %s(%s) with %s as %s" % (name, n, args, n, mock))
+        self.rules.append((name, "any"))
+
     def program(self, idx):
         r = self.r
         self.emit("mockf(x) := 7", "mockf(x) = 7")
         kinds = [self.rule_complete, self.rule_complete, self.rule_else, self.rule_partial_set,
-                 self.rule_partial_obj, self.rule_function]
+                 self.rule_partial_obj, self.rule_function, self.rule_function, self.rule_ref_head,
+                 self.rule_fn_mock]
         for i in range(r.randint(2, 6)):
             r.choice(kinds)("r%d" % i)
         # a final rule that gathers the others (keeps undefinedness visible)
@@ -490,8 +534,8 @@ class Gen:
         head1 = "package fz\n# (v0 imports)\n#\n"  # same line numbers as the v0 text
         head0 = "package fz\nimport future.keywords.in\nimport future.keywords.every\n"
         v1 = head1 + "\n".join(self.out1) + "\n"
-        v0 = head0 + "\n".join(self.out0) + "\n"
-        return Program(v1, v0, data, inp, query, self.v0)
+        v0 = head0 + "\n".join(x for x in self.out0 if x is not None) + "\n"
+        return Program(v1, v0, data, inp, query, self.v0 and None not in self.out0)
 
 
 def generate(seed, index, v0_share=0.3):

@@ -48,12 +48,15 @@ final class PCompr {
     let body: PBody
     /// Outer slots the comprehension reads (they must be bound before it runs).
     let captured: [Int]
-    init(kind: Kind, head: PTerm, value: PTerm?, body: PBody, captured: [Int]) {
+    /// Where the comprehension is written (an object comprehension's key conflict reports it).
+    let location: SourceLocation?
+    init(kind: Kind, head: PTerm, value: PTerm?, body: PBody, captured: [Int], location: SourceLocation? = nil) {
         self.kind = kind
         self.head = head
         self.value = value
         self.body = body
         self.captured = captured
+        self.location = location
     }
 }
 

@@ -12,6 +12,7 @@ import Testing
         let source: String
         let query: String
         let input: Value?
+        let data: Value
         let v0: Bool
         let want: Value
         var description: String { name }
@@ -27,7 +28,8 @@ import Testing
             guard case .string(let name)? = item["name"], case .string(let source)? = item["source"],
                   case .string(let query)? = item["query"], let want = item["want"] else { return nil }
             let input = item["input"].flatMap { $0 == .null ? nil : $0 }
-            return Case(name: name, source: source, query: query, input: input, v0: item["v0"] == .bool(true), want: want)
+            return Case(name: name, source: source, query: query, input: input, data: item["data"] ?? .emptyObject,
+                        v0: item["v0"] == .bool(true), want: want)
         }
     }()
 
@@ -43,7 +45,7 @@ import Testing
         let policy: CompiledPolicy
         do {
             policy = try CompiledPolicy.compile(
-                modules: [RegoModule(name: "test-0.rego", source: c.source, regoVersion: c.v0 ? .v0 : .v1)])
+                modules: [RegoModule(name: "test-0.rego", source: c.source, regoVersion: c.v0 ? .v0 : .v1)], data: c.data)
         } catch {
             return .failure(error)
         }
