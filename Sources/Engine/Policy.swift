@@ -117,7 +117,17 @@ public final class CompiledPolicy: Sendable {
     {
         let warnings = parsed.flatMap { $0.warnings.map(\.description) }
         let errors = ParserBridge.check(parsed, options: options)
-        if !errors.isEmpty { throw EngineErrors(Array(errors.prefix(10))) }
+        if !errors.isEmpty {
+            // OPA checks safety before types and stops at the first failing stage: a program
+            // with unsafe variables reports those, not its type errors.
+            if errors.allSatisfy({ $0.code == .typeError }) {
+                let builder = PlanBuilder(data: data)
+                _ = builder.build(modules: parsed)
+                let unsafe = builder.errors.filter { $0.code == .unsafeVarError }
+                if !unsafe.isEmpty { throw EngineErrors(Array(unsafe.prefix(10))) }
+            }
+            throw EngineErrors(Array(errors.prefix(10)))
+        }
         let builder = PlanBuilder(data: data)
         let plan = builder.build(modules: parsed)
         if !builder.errors.isEmpty { throw EngineErrors(Array(builder.errors.prefix(10))) }

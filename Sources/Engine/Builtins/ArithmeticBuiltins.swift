@@ -8,8 +8,10 @@ enum ArithmeticBuiltins {
             switch (a[0], a[1]) {
             case (.number(let x), .number(let y)): return .number(NumberMath.sub(x, y))
             case (.set(let x), .set(let y)): return .set(x.subtracting(y))
-            case (.number, _): throw BuiltinError.operandType(2, expected: "number", got: a[1])
-            case (.set, _): throw BuiltinError.operandType(2, expected: "set", got: a[1])
+            // OPA asks for a set only when the second operand is a number: `{1} - "a"` says
+            // "operand 2 must be number".
+            case (.set, .number): throw BuiltinError.operandType(2, expected: "set", got: a[1])
+            case (.number, _), (.set, _): throw BuiltinError.operandType(2, expected: "number", got: a[1])
             default: throw BuiltinError(.type, "operand 1 must be one of {number, set} but got \(a[0].typeName)")
             }
         },

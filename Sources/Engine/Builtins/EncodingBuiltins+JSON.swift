@@ -79,10 +79,25 @@ extension EncodingBuiltins {
 
     /// Approximates Go's encoding/json error text ("unexpected EOF" when the input ends early).
     static func goJSONMessage(_ e: JSONParseError, _ text: String) -> String {
-        if e.offset >= text.utf8.count { return "unexpected EOF" }
-        let b = Array(text.utf8)[e.offset]
-        let c = b < 0x80 ? String(Character(Unicode.Scalar(b))) : "\\x" + GoQuote.hex(UInt32(b), 2)
+        let bytes = Array(text.utf8)
+        if e.offset >= bytes.count { return "unexpected EOF" }
+        func shown(_ b: UInt8) -> String { b < 0x80 ? String(Character(Unicode.Scalar(b))) : "\\x" + GoQuote.hex(UInt32(b), 2) }
+        if e.message == "invalid literal" {
+            // Go scans true/false/null byte by byte: the first wrong byte, or EOF inside.
+            let lit: String = switch bytes[e.offset] { case UInt8(ascii: "t"): "true"; case UInt8(ascii: "f"): "false"; default: "null" }
+            for (i, want) in lit.utf8.enumerated() {
+                let at = e.offset + i
+                if at >= bytes.count { return "unexpected EOF" }
+                if bytes[at] != want {
+                    return "invalid character '\(shown(bytes[at]))' in literal \(lit) (expecting '\(Character(Unicode.Scalar(want)))')"
+                }
+            }
+        }
+        let c = shown(bytes[e.offset])
         switch e.message {
+        case "invalid number": return "invalid character '\(c)' in numeric literal"
+        case "invalid number: expected digit after '.'": return "invalid character '\(c)' after decimal point in numeric literal"
+        case "invalid number: expected exponent digits": return "invalid character '\(c)' in exponent of numeric literal"
         case "unexpected data after JSON value": return "error: invalid character '\(c)' after top-level value"
         case "expected ':' after object key": return "invalid character '\(c)' after object key"
         case "expected ',' or '}' in object": return "invalid character '\(c)' after object key:value pair"

@@ -68,22 +68,53 @@ enum JSONPatch {
         }
     }
 
-    static func arrayIndex(_ seg: Value, _ count: Int, allowEnd: Bool) throws -> Int {
-        if allowEnd && seg == "-" { return count }
-        let idx: Int? = {
-            switch seg {
-            case .string(let s):
-                // Decimal digits only, no leading zeros (RFC 6901).
-                guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), s == "0" || !s.hasPrefix("0") else { return nil }
-                return Int(s)
-            case .number(let n): return n.exactInt
-            default: return nil
+    /// How an array index is used: where a path goes on (or a value is read), at the end of an
+    /// `add`, or at the end of a `remove`; OPA words the out-of-bounds error for each.
+    enum IndexUse { case lookup, insert, delete }
+
+    static func arrayIndex(_ seg: Value, _ a: [Value], _ use: IndexUse) throws -> Int {
+        let count = a.count
+        var idx: Int?
+        switch seg {
+        case .string(let s):
+            if s == "-" {
+                idx = count  // past the end for every use, as OPA
+            } else {
+                let digits = s.hasPrefix("-") || s.hasPrefix("+") ? s.dropFirst() : Substring(s)
+                guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    throw fail("invalid string for indexing")
+                }
+                if digits.count > 1 && digits.hasPrefix("0") { throw fail("leading zeros are not allowed in JSON paths") }
+                idx = Int(s)
             }
-        }()
-        guard let i = idx, i >= 0, i <= (allowEnd ? count : count - 1) else {
-            throw fail(allowEnd ? "index for array insertion out of bounds" : "index out of bounds")
+        case .number(let n): idx = n.exactInt
+        default: break
         }
-        return i
+        switch use {
+        case .insert:
+            guard let i = idx, i >= 0, i <= count else { throw fail("index for array insertion out of bounds") }
+            return i
+        case .delete:
+            guard let i = idx, i >= 0, i < count else { throw fail("index for array delete out of bounds") }
+            return i
+        case .lookup:
+            guard let i = idx, i >= 0, i < count else {
+                throw fail("path \(idx.map(String.init) ?? text(seg)) does not exist in array term \(RegoFormatter.format(.array(a)))")
+            }
+            return i
+        }
+    }
+
+    /// OPA's error for a path that goes on below a scalar (`for path` names the next key).
+    static func scalarParent(_ doc: Value, next seg: Value?) -> BuiltinError {
+        let type: String = switch doc {
+        case .number: "ast.Number"
+        case .string: "ast.String"
+        case .bool: "ast.Boolean"
+        default: "ast.Null"
+        }
+        let path = seg.map { " for path \(GoQuote.quote(text($0)))" } ?? ""
+        return fail("expected composite type\(path), found value: \(RegoFormatter.format(doc)) (type: \(type))")
     }
 
     static func setMember(_ s: SetValue, _ seg: Value) -> Value? {
@@ -99,12 +130,12 @@ enum JSONPatch {
             guard let v = o[seg] else { throw fail("cannot get child key \(GoQuote.quote(text(seg))) that does not exist") }
             return try get(v, path.dropFirst())
         case .array(let a):
-            return try get(a[try arrayIndex(seg, a.count, allowEnd: false)], path.dropFirst())
+            return try get(a[try arrayIndex(seg, a, .lookup)], path.dropFirst())
         case .set(let s):
             guard let v = setMember(s, seg) else { throw fail("cannot get child key \(GoQuote.quote(text(seg))) that does not exist") }
             return try get(v, path.dropFirst())
         default:
-            throw fail("cannot get child of scalar value")
+            throw scalarParent(doc, next: seg)
         }
     }
 
@@ -120,10 +151,10 @@ enum JSONPatch {
             return .object(o.inserting(seg, try add(child, rest, value)))
         case .array(var a):
             if rest.isEmpty {
-                a.insert(value, at: try arrayIndex(seg, a.count, allowEnd: true))
+                a.insert(value, at: try arrayIndex(seg, a, .insert))
                 return .array(a)
             }
-            let i = try arrayIndex(seg, a.count, allowEnd: false)
+            let i = try arrayIndex(seg, a, .lookup)
             a[i] = try add(a[i], rest, value)
             return .array(a)
         case .set(let s):
@@ -140,7 +171,7 @@ enum JSONPatch {
             b.insert(updated)
             return .set(b.build())
         default:
-            throw fail("cannot add child to scalar value")
+            throw scalarParent(doc, next: rest.isEmpty ? Value?.none : seg)
         }
     }
 
@@ -155,7 +186,7 @@ enum JSONPatch {
             let (c, v) = try remove(child, rest)
             return (.object(o.inserting(seg, c)), v)
         case .array(var a):
-            let i = try arrayIndex(seg, a.count, allowEnd: false)
+            let i = try arrayIndex(seg, a, rest.isEmpty ? .delete : .lookup)
             if rest.isEmpty { let v = a.remove(at: i); return (.array(a), v) }
             let (c, v) = try remove(a[i], rest)
             a[i] = c
@@ -169,7 +200,7 @@ enum JSONPatch {
             b.insert(c)
             return (.set(b.build()), v)
         default:
-            throw fail("cannot delete child of scalar value")
+            throw scalarParent(doc, next: rest.isEmpty ? Value?.none : seg)
         }
     }
 }

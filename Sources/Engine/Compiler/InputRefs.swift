@@ -131,7 +131,7 @@ struct InputRefRewriter {
         case .call(let c): return .call(call(c))
         case .compr(let c):
             return .compr(PCompr(kind: c.kind, head: term(c.head), value: c.value.map { term($0) },
-                                 body: body(c.body), captured: c.captured))
+                                 body: body(c.body), captured: c.captured, location: c.location))
         }
     }
 

@@ -36,10 +36,9 @@ final class Lowerer {
             if let pe = lowerExpr(e, scope: scope) { out.append(pe) }
         }
         let (ordered, endBound, unsafe) = SafetyOrder.order(out, bound: bound, wildcards: scope.frame.wildcards)
-        if let (slot, loc) = unsafe {
+        for (slot, loc) in unsafe {
             let name = scope.frame.names[slot]
             error(.unsafeVarError, "var \(name.hasPrefix("$") ? "_" : name) is unsafe", loc)
-            return (ordered, endBound)
         }
         return (ordered, endBound)
     }
@@ -336,11 +335,11 @@ final class Lowerer {
             }
             return .object(ks, vs)
         case .arrayComprehension(let head, let body):
-            return lowerCompr(.array, head, nil, body, scope: scope)
+            return lowerCompr(.array, head, nil, body, scope: scope, location: t.location)
         case .setComprehension(let head, let body):
-            return lowerCompr(.set, head, nil, body, scope: scope)
+            return lowerCompr(.set, head, nil, body, scope: scope, location: t.location)
         case .objectComprehension(let key, let value, let body):
-            return lowerCompr(.object, key, value, body, scope: scope)
+            return lowerCompr(.object, key, value, body, scope: scope, location: t.location)
         case .call(let c):
             if let v = metadataConstant(c.name, argCount: c.args.count) { return .const(v) }
             guard let (target, _) = resolveFunction(c.function, location: c.location) else { return .const(.null) }
@@ -374,7 +373,8 @@ final class Lowerer {
         }
     }
 
-    private func lowerCompr(_ kind: PCompr.Kind, _ head: Term, _ value: Term?, _ body: Body, scope: Scope) -> PTerm {
+    private func lowerCompr(_ kind: PCompr.Kind, _ head: Term, _ value: Term?, _ body: Body, scope: Scope,
+                            location: SourceLocation) -> PTerm {
         let inner = Scope(parent: scope, frame: scope.frame)
         let start = scope.frame.count
         var names: [String] = []
@@ -387,7 +387,7 @@ final class Lowerer {
         let pv = value.map { lowerTerm($0, scope: inner) }
         let end = scope.frame.count
         let captured = capturedSlots(body: pbody, extra: [ph] + (pv.map { [$0] } ?? []), start: start, end: end)
-        return .compr(PCompr(kind: kind, head: ph, value: pv, body: pbody, captured: captured))
+        return .compr(PCompr(kind: kind, head: ph, value: pv, body: pbody, captured: captured, location: location))
     }
 
     func lowerRef(_ r: Ref, scope: Scope) -> PTerm {

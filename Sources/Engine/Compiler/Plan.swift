@@ -48,12 +48,15 @@ final class PCompr {
     let body: PBody
     /// Outer slots the comprehension reads (they must be bound before it runs).
     let captured: [Int]
-    init(kind: Kind, head: PTerm, value: PTerm?, body: PBody, captured: [Int]) {
+    /// Where the comprehension is written (an object comprehension's key conflict reports it).
+    let location: SourceLocation?
+    init(kind: Kind, head: PTerm, value: PTerm?, body: PBody, captured: [Int], location: SourceLocation? = nil) {
         self.kind = kind
         self.head = head
         self.value = value
         self.body = body
         self.captured = captured
+        self.location = location
     }
 }
 
@@ -187,7 +190,6 @@ final class DataNode {
     let id: Int
     let path: [String]
     var children: [String: DataNode] = [:]
-    /// Child names in order, for deterministic iteration.
     var base: Value?
     var rules: [PRule] = []
     var defaultRule: PRule?
@@ -210,6 +212,11 @@ final class DataNode {
     }
 
     var hasRules: Bool { kind != .package }
+    /// Children in key order: a document built from them evaluates its rules in OPA's order, so
+    /// which error comes first does not depend on the dictionary's per-process hash order.
+    var orderedChildren: [(name: String, node: DataNode)] {
+        children.sorted { regoStringsCompare($0.key, $1.key) < 0 }.map { ($0.key, $0.value) }
+    }
     var dottedPath: String { (["data"] + path).joined(separator: ".") }
 }
 

@@ -168,11 +168,15 @@ final class PlanBuilder {
         low.currentRule = p.rule
         defer { low.currentRule = nil }
         let frame = FrameAlloc()
-        let scope = Scope(parent: nil, frame: frame)
+        // Arguments are visible to the body and to every else body; each body has its own
+        // variables (a name in the first body is another variable in an else body, also inside
+        // the else body's comprehensions).
+        let argScope = Scope(parent: nil, frame: frame)
+        let scope = Scope(parent: argScope, frame: frame)
         var bound = Set<Int>()
         if let args = r.head.args {
-            for a in args { low.declarePattern(a, scope: scope) }
-            pr.args = args.map { low.lowerTerm($0, scope: scope) }
+            for a in args { low.declarePattern(a, scope: argScope) }
+            pr.args = args.map { low.lowerTerm($0, scope: argScope) }
             var u = VarUse()
             pr.args.forEach { u.pattern($0) }
             bound = u.provides
@@ -197,8 +201,9 @@ final class PlanBuilder {
             low.error(.unsafeVarError, "var \(frame.names[missing]) is unsafe", r.head.location)
         }
         for e in r.elseChain {
-            let (eb, _) = low.lowerBody(e.body, scope: scope, bound: bound)
-            pr.elseChain.append((value: low.lowerTerm(e.value, scope: scope), body: eb))
+            let elseScope = Scope(parent: argScope, frame: frame)
+            let (eb, _) = low.lowerBody(e.body, scope: elseScope, bound: bound)
+            pr.elseChain.append((value: low.lowerTerm(e.value, scope: elseScope), body: eb))
         }
         pr.slotCount = frame.count
     }

@@ -7,7 +7,9 @@ enum QueryCompiler {
         var body = written
         var captured: [Int: (name: String, location: SourceLocation)] = [:]
         // A query of one term expression likewise reports `false` as its value, as OPA does;
-        // among several expressions a `false` term fails the row.
+        // among several expressions, or when the term iterates (`data.s[x]`), a `false` term
+        // fails the row.
+        let single = body.count == 1 && !body.contains(where: { if case .term(let t) = $0.kind { return iterates(t) }; return false })
         for (i, e) in body.enumerated() where (!e.with.isEmpty || body.count == 1) && !e.negated {
             guard case .term(let t) = e.kind else { continue }
             let name = "__withval\(i)"
@@ -36,7 +38,26 @@ enum QueryCompiler {
             return nil
         }
         return PQuery(body: pbody, slotCount: frame.count, variables: vars, expressionTerms: terms,
-                      expressionTexts: [], falseRejecting: body.count > 1 ? Set(captured.keys) : [])
+                      expressionTexts: [], falseRejecting: single ? [] : Set(captured.keys))
+    }
+
+    /// Whether a term holds a ref with a variable key (OPA's "iteration" test for queries).
+    private static func iterates(_ t: Term) -> Bool {
+        switch t.value {
+        // A template or comprehension is never `false` itself.
+        case .scalar, .variable, .arrayComprehension, .setComprehension, .objectComprehension, .template: return false
+        case .ref(let r):
+            for p in r.parts {
+                if case .bracket(let bt) = p {
+                    if case .variable = bt.value { return true }
+                    if iterates(bt) { return true }
+                }
+            }
+            return iterates(r.head)
+        case .array(let xs), .set(let xs): return xs.contains(where: iterates)
+        case .object(let items): return items.contains { iterates($0.key) || iterates($0.value) }
+        case .call(let c): return c.args.contains(where: iterates)
+        }
     }
 
     private static func collectUserVars(_ e: Expr, _ low: Lowerer, _ out: inout [String]) {

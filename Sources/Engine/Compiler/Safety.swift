@@ -87,29 +87,49 @@ struct VarUse {
 }
 
 enum SafetyOrder {
-    /// Reorders `body` given the slots bound on entry. Returns the ordered body and the slots
-    /// bound at the end, or the first unsafe slot.
-    static func order(_ body: PBody, bound initial: Set<Int>, wildcards: Set<Int>) -> (PBody, Set<Int>, unsafe: (Int, SourceLocation)?) {
+    /// Reorders `body` given the slots bound on entry. Returns the ordered body, the slots
+    /// bound at the end, and, when no order works, every unsafe slot of the expressions left
+    /// (in body order), as OPA reports them.
+    static func order(_ body: PBody, bound initial: Set<Int>, wildcards: Set<Int>) -> (PBody, Set<Int>, unsafe: [(Int, SourceLocation)]) {
         var bound = initial
         var remaining = Array(body.indices)
         var out: PBody = []
         out.reserveCapacity(body.count)
         let uses = body.map { VarUse.of($0, wildcards: wildcards) }
+        // What a unification binds depends on what is bound before it (UnifySafety).
+        func use(_ i: Int) -> VarUse {
+            guard !body[i].negated, case .unify(let a, let b) = body[i].kind else { return uses[i] }
+            var all = VarUse()
+            all.value(a)
+            all.value(b)
+            let out = UnifySafety.outputs(a, b, bound: bound, extra: all.provides)
+            var u = uses[i]
+            u.needs = uses[i].needs.union(all.needs).subtracting(out)
+            u.provides = out.union(all.provides)
+            return u
+        }
         while !remaining.isEmpty {
-            var picked: Int?
-            for (pos, i) in remaining.enumerated() where uses[i].needs.isSubset(of: bound) {
-                picked = pos
-                break
+            var picked: (Int, VarUse)?
+            for (pos, i) in remaining.enumerated() {
+                let u = use(i)
+                if u.needs.isSubset(of: bound) {
+                    picked = (pos, u)
+                    break
+                }
             }
-            guard let pos = picked else {
-                let i = remaining[0]
-                let missing = uses[i].needs.subtracting(bound).sorted()
-                return (out, bound, (missing.first ?? 0, body[i].location))
+            guard let (pos, u) = picked else {
+                var unsafe: [(Int, SourceLocation)] = []
+                for i in remaining {
+                    for slot in use(i).needs.subtracting(bound).sorted() where !unsafe.contains(where: { $0.0 == slot }) {
+                        unsafe.append((slot, body[i].location))
+                    }
+                }
+                return (out, bound, unsafe)
             }
             let i = remaining.remove(at: pos)
             out.append(body[i])
-            bound.formUnion(uses[i].provides)
+            bound.formUnion(u.provides)
         }
-        return (out, bound, nil)
+        return (out, bound, [])
     }
 }

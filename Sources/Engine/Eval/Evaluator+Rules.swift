@@ -118,7 +118,7 @@ extension Evaluator {
             if case .object(let o)? = node.base {
                 for (key, val) in o.pairs { b[key] = val }
             }
-            for (name, child) in node.children {
+            for (name, child) in node.orderedChildren {
                 if child.kind == .function { continue }
                 if let cv = try nodeValue(child) {
                     if let existing = b[.string(name)] {
@@ -214,7 +214,7 @@ extension Evaluator {
                 }
             }
             // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
-            for (name, child) in node.children where child.kind != .function {
+            for (name, child) in node.orderedChildren where child.kind != .function {
                 if let cv = try nodeValue(child) {
                     obj = try Evaluator.mergeChild(obj, [], .string(name), cv, leaves: leaves,
                                                    child.rules.first?.location ?? SourceLocation(file: "", row: 0, col: 0))

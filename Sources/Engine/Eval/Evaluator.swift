@@ -291,7 +291,7 @@ final class Evaluator {
                     try evalTerm(c.head) { key in
                         try evalTerm(c.value!) { val in
                             if let old = out[key], old != val {
-                                throw EngineError(.evalConflictError, "object keys must be unique")
+                                throw EngineError(.evalConflictError, "object keys must be unique", location: c.location)
                             }
                             out[key] = val
                         }
