@@ -106,7 +106,10 @@ enum UnitsBuiltins {
                 "e": BigInt(1000).power(6), "eb": BigInt(1000).power(6), "ei": BigInt(1024).power(6), "eib": BigInt(1024).power(6),
             ]
             guard let mult = table[unit] else { throw BuiltinError(.builtin, "units.parse_bytes: byte unit \(unit) not recognized") }
-            return .number(number(d, times: mult, truncate: true))
+            // OPA reads the amount as a 64-bit big.Float, multiplies at that precision and
+            // truncates (`12345678901234567890123` → 12345678901234567889920).
+            let amount = ExtendedFloat.decimal(d.num.magnitude, exponent: -d.scale, negative: d.num.sign == .minus)
+            return .number(Number((amount * ExtendedFloat.decimal(mult.magnitude, exponent: 0, negative: false)).truncated))
         },
     ]
 }
