@@ -35,7 +35,41 @@ def arr(k=None):
     return "[" + ", ".join(num() for _ in range(k or random.randint(0, 4))) + "]"
 
 
+def nested(depth=2):
+    if depth == 0 or random.random() < 0.3:
+        return num()
+    return "(%s %s %s)" % (nested(depth - 1), random.choice(["+", "-", "*", "/"]), nested(depth - 1))
+
+
+def extra():
+    """Second family: nesting, sets/objects of equal numbers, bits, json round trips."""
+    r = random.random()
+    a, b = num(), num()
+    if r < 0.25:
+        return nested(3)
+    if r < 0.35:
+        return "{%s, %s, %s}" % (a, b, a)
+    if r < 0.45:
+        return "{%s: 1, %s: 2}" % (a, b)
+    if r < 0.55:
+        return "%s(%s, %s)" % (random.choice(["bits.and", "bits.or", "bits.xor", "bits.lsh", "bits.rsh"]),
+                               random.choice(SMALL + ["255", "-7", "9223372036854775807", "1e2"]), random.choice(SMALL))
+    if r < 0.65:
+        return "json.unmarshal(%s)" % json.dumps("[%s, %s]" % (a, b) if "(" not in a + b else "[1.0, 1e2]")
+    if r < 0.72:
+        return "numbers.range_step(%s, %s, %s)" % (random.choice(SMALL), random.choice(SMALL), random.choice(["1", "2", "3", "0", "-1", "1.0", "0.5"]))
+    if r < 0.80:
+        return "[x | some x in %s; x > %s]" % (arr(4), a)
+    if r < 0.88:
+        return "%s(%s)" % (random.choice(["round", "ceil", "floor", "abs"]), nested(2))
+    if r < 0.94:
+        return "to_number(%s)" % random.choice([a, "true", "false", "null", json.dumps(random.choice(STRINGS))])
+    return "strings.render_template(\"{{.a}} {{.b}}\", {\"a\": %s, \"b\": %s})" % (a, b)
+
+
 def expr():
+    if random.random() < 0.4:
+        return extra()
     r = random.random()
     a, b = num(), num()
     if r < 0.30:

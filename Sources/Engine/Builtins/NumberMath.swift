@@ -56,8 +56,9 @@ enum NumberMath {
     }
 
     static func div(_ a: Number, _ b: Number) throws -> Number {
-        if case .int(let x) = a, case .int(let y) = b, y != 0, y != -1, x % y == 0 {
-            // Exact and below 2^63: the 64-bit float quotient is this integer too.
+        if case .int(let x) = a, case .int(let y) = b, y != 0, y != -1, x % y == 0, x != 0 || y > 0 {
+            // Exact and below 2^63: the 64-bit float quotient is this integer too (0 divided
+            // by a negative is the float -0, printed `-0`, so it takes the float path).
             return .int(x / y)
         }
         let d = b.wideValue

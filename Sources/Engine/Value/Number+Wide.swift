@@ -58,7 +58,11 @@ extension Number {
             return d
             #endif
         case .wide(let w): return w.value
-        case .spelled(let s): return s.value.wideValue
+        case .spelled(let s):
+            // OPA reads the text: `-0` and `-0.0` are a negative zero to float arithmetic
+            // (`-0 / 3.5` is -0).
+            let w = s.value.wideValue
+            return w == 0 && s.text.utf8.first == UInt8(ascii: "-") ? -w : w
         }
     }
 

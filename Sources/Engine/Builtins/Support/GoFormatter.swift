@@ -219,6 +219,7 @@ struct GoFormatter {
             case "v": fmtFloat(d, "g", flags.prec ?? -1)
             case "g", "G": fmtFloat(d, Character(verb), flags.prec ?? -1)
             case "e", "E", "f", "F": fmtFloat(d, Character(verb), flags.prec ?? 6)
+            case "x", "X": fmtFloat(d, Character(verb), flags.prec ?? -1)
             default: badVerb(a, verb)
             }
         case .string(let s):
