@@ -8,6 +8,7 @@ Tests/EngineTests/Fixtures/arithmetic-opa.json as a list of
 
     python3 scripts/arithmetic-cases.py [--engine PATH]   # --engine: compare a policyd instead
     python3 scripts/arithmetic-cases.py --set spelling     # spelling-cases.txt → spelling-opa.json
+    python3 scripts/arithmetic-cases.py --set fidelity     # fidelity-cases.txt → fidelity-opa.json
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -43,7 +44,8 @@ def answer(cmd, rego):
     except ValueError:
         return {"oracle_failure": (p.stdout + p.stderr)[:300]}
     if d.get("errors"):
-        return {"error": d["errors"][0].get("message", "")}
+        # Parse errors carry a source excerpt after a newline: keep the message only.
+        return {"error": d["errors"][0].get("message", "").split("\n")[0]}
     res = d.get("result") or []
     if not res:
         return {"undefined": True}
@@ -53,7 +55,7 @@ def answer(cmd, rego):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", help="policyd binary to compare against the recorded answers")
-    ap.add_argument("--set", default="arithmetic", help="fixture set: arithmetic (default) or spelling")
+    ap.add_argument("--set", default="arithmetic", help="fixture set: arithmetic (default), spelling or fidelity")
     args = ap.parse_args()
     if args.engine:
         with open(os.path.join(FIX, args.set + "-opa.json")) as f:

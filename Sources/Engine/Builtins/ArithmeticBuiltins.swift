@@ -26,7 +26,7 @@ enum ArithmeticBuiltins {
             try range(a, step: 1)
         },
         Builtin("numbers.range_step", arity: 3) { a, _ in
-            let step = try a.integerValue(2)
+            let step = try bigInteger(a, 2)
             // OPA's message repeats the builtin name.
             if step <= 0 { throw BuiltinError.failure("numbers.range_step: step must be a positive integer") }
             return try range(a, step: step)
@@ -37,16 +37,34 @@ enum ArithmeticBuiltins {
         .number(NumberMath.round(n, rule))
     }
 
-    private static func range(_ a: Arguments, step: Int) throws -> Value {
-        // By value, unlike most integer operands: `numbers.range(1e0, 3)` is [1, 2, 3] in OPA.
-        let lo = try a.integerValue(0), hi = try a.integerValue(1)
+    /// An integer operand by value and exact at any size (`numbers.range(1e0, 3)` and
+    /// `numbers.range(1e30, 1e30 + 2)` count as OPA does).
+    private static func bigInteger(_ a: Arguments, _ i: Int) throws -> BigInt {
+        guard let v = try a.number(i).exactBigInt else {
+            throw BuiltinError(.type, "operand \(i + 1) must be integer number but got floating-point number")
+        }
+        return v
+    }
+
+    private static func range(_ a: Arguments, step: BigInt) throws -> Value {
+        let lo = try bigInteger(a, 0), hi = try bigInteger(a, 1)
         var out: [Value] = []
+        // Machine integers when the counter cannot overflow past the end.
+        if let l = Int(exactly: lo), let h = Int(exactly: hi), let s = Int(exactly: step),
+           !(l <= h ? h.addingReportingOverflow(s) : h.subtractingReportingOverflow(s)).overflow {
+            var i = l
+            if l <= h {
+                while i <= h { out.append(.int(i)); i += s }
+            } else {
+                while i >= h { out.append(.int(i)); i -= s }
+            }
+            return .array(out)
+        }
+        var i = lo
         if lo <= hi {
-            var i = lo
-            while i <= hi { out.append(.int(i)); i += step }
+            while i <= hi { out.append(.number(Number(i))); i += step }
         } else {
-            var i = lo
-            while i >= hi { out.append(.int(i)); i -= step }
+            while i >= hi { out.append(.number(Number(i))); i -= step }
         }
         return .array(out)
     }

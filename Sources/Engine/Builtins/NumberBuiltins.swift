@@ -31,6 +31,9 @@ enum NumberBuiltins {
         },
         Builtin("bits.rsh", arity: 2) { args, _ in
             let (a, n) = try shift(args)
+            // Arithmetic shift, rounding toward -∞ like Go's big.Int.Rsh (`bits.rsh(-7, 1)` is
+            // -4); BigInt's `>>` shifts the magnitude.
+            if a.sign == .minus { return .number(Number(-((-a - 1) >> n) - 1)) }
             return .number(Number(a >> n))
         },
         Builtin("rand.intn", arity: 2, deterministic: false) { args, ctx in

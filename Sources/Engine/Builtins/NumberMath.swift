@@ -16,7 +16,10 @@ enum NumberMath {
 
     static func addSlow(_ a: Number, _ b: Number) -> Number {
         if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x + y) }
-        return .fromWide(a.wideValue + b.wideValue)
+        let r = a.wideValue + b.wideValue
+        // Out of Float80's range (an operand or the result): the extended path (rare).
+        if r.isNormal || (r == 0 && a.wideInRange && b.wideInRange) { return .fromWide(r) }
+        return .fromExtended(a.extendedValue + b.extendedValue)
     }
 
     @inline(__always)
@@ -30,7 +33,9 @@ enum NumberMath {
 
     static func subSlow(_ a: Number, _ b: Number) -> Number {
         if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x - y) }
-        return .fromWide(a.wideValue - b.wideValue)
+        let r = a.wideValue - b.wideValue
+        if r.isNormal || (r == 0 && a.wideInRange && b.wideInRange) { return .fromWide(r) }
+        return .fromExtended(a.extendedValue + -b.extendedValue)
     }
 
     @inline(__always)
@@ -44,17 +49,23 @@ enum NumberMath {
 
     static func mulSlow(_ a: Number, _ b: Number) -> Number {
         if let x = a.exactBigInt, let y = b.exactBigInt { return Number(x * y) }
-        return .fromWide(a.wideValue * b.wideValue)
+        let x = a.wideValue, y = b.wideValue, r = x * y
+        // A zero product of nonzero operands underflowed.
+        if r.isNormal || (r == 0 && (x == 0 || y == 0) && a.wideInRange && b.wideInRange) { return .fromWide(r) }
+        return .fromExtended(a.extendedValue * b.extendedValue)
     }
 
     static func div(_ a: Number, _ b: Number) throws -> Number {
-        if case .int(let x) = a, case .int(let y) = b, y != 0, y != -1, x % y == 0 {
-            // Exact and below 2^63: the 64-bit float quotient is this integer too.
+        if case .int(let x) = a, case .int(let y) = b, y != 0, y != -1, x % y == 0, x != 0 || y > 0 {
+            // Exact and below 2^63: the 64-bit float quotient is this integer too (0 divided
+            // by a negative is the float -0, printed `-0`, so it takes the float path).
             return .int(x / y)
         }
         let d = b.wideValue
-        if d == 0 { throw BuiltinError.failure("divide by zero") }
-        return .fromWide(a.wideValue / d)
+        if d == 0 && b.wideInRange { throw BuiltinError.failure("divide by zero") }
+        let x = a.wideValue, r = x / d
+        if r.isNormal || (r == 0 && x == 0 && a.wideInRange) { return .fromWide(r) }
+        return .fromExtended(a.extendedValue / b.extendedValue)
     }
 
     static func rem(_ a: Number, _ b: Number) throws -> Number {
@@ -84,7 +95,10 @@ enum NumberMath {
         if items.allSatisfy({ $0.exactBigInt != nil }) {
             return Number(items.reduce(BigInt(0)) { $0 + $1.exactBigInt! })
         }
-        return .fromWide(items.reduce(WideFloat(0)) { $0 + $1.wideValue })
+        let r = items.reduce(WideFloat(0)) { $0 + $1.wideValue }
+        // Out of Float80's range (an element or the sum): the extended path (rare).
+        if r.isNormal || (r == 0 && items.allSatisfy(\.wideInRange)) { return .fromWide(r) }
+        return .fromExtended(items.reduce(ExtendedFloat(0)) { $0 + $1.extendedValue })
     }
 
     /// `product`: exact when every element is an integer; otherwise OPA's accumulator is a
@@ -105,14 +119,27 @@ enum NumberMath {
         if items.allSatisfy({ $0.exactBigInt != nil }) {
             return Number(items.reduce(BigInt(1)) { $0 * $1.exactBigInt! })
         }
-        return .fromDouble(items.reduce(1.0) { Double(WideFloat($0) * $1.wideValue) })
+        let r = items.reduce(1.0) { Double(WideFloat($0) * $1.wideValue) }
+        // A zero product is exact only with a zero factor.
+        if r.isNormal || (r == 0 && items.contains { $0.wideValue == 0 && $0.wideInRange }) { return .fromDouble(r) }
+        // Beyond double's range: the 53-bit accumulator keeps its exponent (Go's big.Float).
+        let ext = items.reduce(ExtendedFloat(1)) { partial, x in
+            let p = partial * x.extendedValue
+            return ExtendedFloat(WideFloat(Double(p.f)), scale: p.scale)
+        }
+        if ext.isZero { return .fromDouble(0) }
+        let (m, e) = ext.mantissa
+        return .fromDigits(GoDigits.shortest(mantissa: m >> 11, exponent: e + 11), negative: ext.f.sign == .minus, integral: e >= 0)
     }
 
     /// `abs`: exact on `Int`, otherwise at 64-bit precision like the other operators
     /// (`abs(-123456789012345678901234567890)` keeps 20 digits, as OPA's does).
     static func abs(_ n: Number) -> Number {
         if case .int(let i) = n, i != Int.min { return .int(Swift.abs(i)) }
-        return .fromWide(Swift.abs(n.wideValue))
+        let w = n.wideValue
+        if w.isNormal || (w == 0 && n.wideInRange) { return .fromWide(Swift.abs(w)) }
+        let x = n.extendedValue
+        return .fromExtended(ExtendedFloat(Swift.abs(x.f), scale: x.scale))
     }
 
     /// round/ceil/floor: the 64-bit float rounded, as its exact integer value. OPA derives
@@ -120,7 +147,18 @@ enum NumberMath {
     /// reproduce that (`ceil(-0.5)` is 1 in OPA).
     static func round(_ n: Number, _ rule: FloatingPointRoundingRule) -> Number {
         if case .int = n { return n }
-        let w = n.wideValue
+        var w = n.wideValue
+        if !w.isNormal && !(w == 0 && n.wideInRange) {
+            // Beyond Float80's range: huge values are integers already (the 64-bit float's own
+            // digits), tiny ones round like any value in (-1, 1).
+            let x = n.extendedValue
+            let (m, e) = x.mantissa
+            if !x.isZero && e >= 0 {
+                let b = BigInt(m) << e
+                return Number(x.f.sign == .minus ? -b : b)
+            }
+            w = x.isZero ? 0 : (x.f.sign == .minus ? -WideFloat.leastNonzeroMagnitude : WideFloat.leastNonzeroMagnitude)
+        }
         switch rule {
         case .down, .up:
             let t = w.rounded(.towardZero)

@@ -35,7 +35,22 @@ enum UnitsBuiltins {
         let den = BigInt(10).power(d.scale) * div
         let (q, r) = num.quotientAndRemainder(dividingBy: den)
         if r == 0 || truncate { return Number(q) }
-        return Number(Double(num) / Double(den))
+        return fixed10(num, den)
+    }
+
+    /// A fraction as OPA prints it (Go's `big.Rat.FloatString(10)`): exactly 10 decimals, the
+    /// last rounded half away from zero (`0.12345678905` → 0.1234567891, `1.5` → 1.5000000000).
+    static func fixed10(_ num: BigInt, _ den: BigInt) -> Number {
+        let scale = BigInt(10).power(10)
+        let whole = num.magnitude.quotientAndRemainder(dividingBy: den.magnitude)
+        let fraction = (whole.remainder * scale.magnitude).quotientAndRemainder(dividingBy: den.magnitude)
+        var q = whole.quotient, f = fraction.quotient
+        if fraction.remainder * 2 >= den.magnitude { f += 1 }
+        if f == scale.magnitude { q += 1; f = 0 }
+        let digits = String(f)
+        let negative = (num.sign == .minus) != (den.sign == .minus)
+        let text = (negative ? "-" : "") + String(q) + "." + String(repeating: "0", count: 10 - digits.count) + digits
+        return Number.parse(text) ?? Number(Double(num) / Double(den))
     }
 
     /// Splits "1.5Ki" into amount and unit (the unit starts at the first letter that cannot
@@ -106,7 +121,10 @@ enum UnitsBuiltins {
                 "e": BigInt(1000).power(6), "eb": BigInt(1000).power(6), "ei": BigInt(1024).power(6), "eib": BigInt(1024).power(6),
             ]
             guard let mult = table[unit] else { throw BuiltinError(.builtin, "units.parse_bytes: byte unit \(unit) not recognized") }
-            return .number(number(d, times: mult, truncate: true))
+            // OPA reads the amount as a 64-bit big.Float, multiplies at that precision and
+            // truncates (`12345678901234567890123` → 12345678901234567889920).
+            let amount = ExtendedFloat.decimal(d.num.magnitude, exponent: -d.scale, negative: d.num.sign == .minus)
+            return .number(Number((amount * ExtendedFloat.decimal(mult.magnitude, exponent: 0, negative: false)).truncated))
         },
     ]
 }

@@ -197,7 +197,8 @@ extension Parser {
     private func numberTerm(_ text: String, at t: Token) throws(EngineError) -> Term {
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         if digits.count > 1 && digits.hasPrefix("00") { throw error("unexpected number token: expected number", at: t) }
-        guard let n = Number.parse(text) else { throw error("invalid number", at: t) }
+        if let message = Number.literalRangeError(text) { throw error(message, at: t) }
+        guard let n = Number.literal(text) else { throw error("invalid number", at: t) }
         return Term(.scalar(.number(n)), location: t.location)
     }
 

@@ -124,7 +124,8 @@ public struct JSONWriter {
         case .float(let d) where !d.isFinite:
             // JSON has no NaN/Inf; OPA cannot produce them either. Keep output parseable.
             bytes.append(contentsOf: "null".utf8)
-        case .wide(let w) where !w.value.isFinite:
+        case .wide(let w) where !w.value.isFinite && !w.text.utf8.allSatisfy({ $0 < 0x41 || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }):
+            // An overflowed result ("+Inf"); literal text beyond the float's range is written as is.
             bytes.append(contentsOf: "null".utf8)
         default: bytes.append(contentsOf: n.description.utf8)
         }

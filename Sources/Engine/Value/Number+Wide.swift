@@ -58,7 +58,11 @@ extension Number {
             return d
             #endif
         case .wide(let w): return w.value
-        case .spelled(let s): return s.value.wideValue
+        case .spelled(let s):
+            // OPA reads the text: `-0` and `-0.0` are a negative zero to float arithmetic
+            // (`-0 / 3.5` is -0).
+            let w = s.value.wideValue
+            return w == 0 && s.text.utf8.first == UInt8(ascii: "-") ? -w : w
         }
     }
 
@@ -127,17 +131,20 @@ extension Number {
         let string = { String(decoding: text, as: UTF8.self) }
         if point >= count {
             // Integral. Short spellings stay doubles (which print `1e+21` back as written);
-            // the rest are exact, bounded so 1e999999999 cannot allocate a huge integer.
+            // the rest are exact, bounded so 1e999999999 cannot allocate a huge integer (beyond
+            // the bound the text stays, exact in comparison and printing; Number+Range.swift).
             // Integral text always has a fraction or an exponent here: keep it unless it is how
             // the value prints (`1e+21`).
             if count <= 15, point <= 308, let d = Double(string()) { return .spelling(Number(d), text) }
-            guard point <= 5000 else { return .wide(WideNumber(result: negative ? -.infinity : .infinity)) }
+            guard point <= expansionLimit else { return .wide(WideNumber(literal: string())) }
             var digits = String(decoding: text[..<mantissaEnd].filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
             while digits.hasPrefix("0") { digits.removeFirst() }
             digits = String(digits.prefix(count))
             var b = BigInt(digits)!
             if point > count { b *= BigInt(10).power(point - count) }
-            return .spelling(Number(negative ? -b : b), text)
+            // Plain digits never reach here, so the text differs from how `b` prints (and
+            // printing a big integer to check would cost more than building it).
+            return .spelled(SpelledNumber(value: Number(negative ? -b : b), text: string()))
         }
         if count <= 15, point > -300, point < 300, let d = Double(string()) {
             // The double prints its (at most 15) digits back; the text differs only with an

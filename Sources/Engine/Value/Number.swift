@@ -116,6 +116,10 @@ public enum Number: Sendable {
         if let x = a.exactBigInt, let y = b.exactBigInt { return x < y ? -1 : (x == y ? 0 : 1) }
         if case .wide = a { return compareDecimal(a.description, b.description) }
         if case .wide = b { return compareDecimal(a.description, b.description) }
+        // A big integer against a fraction: beyond double's range the double is ±Inf, so the
+        // decimal texts decide (rare).
+        if case .big = a { return compareDecimal(a.description, b.description) }
+        if case .big = b { return compareDecimal(a.description, b.description) }
         let x = a.doubleValue, y = b.doubleValue
         return x < y ? -1 : (x == y ? 0 : 1)
     }

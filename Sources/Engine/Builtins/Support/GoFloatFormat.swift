@@ -46,6 +46,9 @@ enum GoFloatFormat {
     static func format(_ d: Double, verb: Character, prec: Int) -> String {
         let a = abs(d)
         switch verb {
+        case "x", "X":
+            let s = hex(a, prec: prec)
+            return verb == "X" ? s.uppercased() : s
         case "f", "F":
             return cFormat(a, "%.*f", prec < 0 ? 6 : prec)
         case "e", "E":
@@ -121,5 +124,42 @@ enum GoFloatFormat {
             }
         }
         return out
+    }
+
+    /// Go's `%x` of a float64 magnitude: `0x1.3333333333333p-02` (shortest hex digits, or
+    /// `prec` of them rounded half to even), exponent with at least two digits.
+    static func hex(_ a: Double, prec: Int) -> String {
+        var mant: UInt64 = 0
+        var exp = 0
+        if a != 0 {
+            // Leading 1 at bit 60.
+            mant = UInt64(a.significandBitPattern) | (UInt64(1) << 52)
+            exp = Int(a.exponent)
+            if !a.isNormal { mant = UInt64(a.significandBitPattern); exp = Int(Double.leastNormalMagnitude.exponent) }
+            mant <<= 8
+            while mant & (UInt64(1) << 60) == 0 { mant <<= 1; exp -= 1 }
+        }
+        if prec >= 0 && prec < 15 {
+            let shift = UInt64(prec * 4)
+            let extra = (mant << shift) & ((UInt64(1) << 60) - 1)
+            mant >>= 60 - shift
+            if extra | (mant & 1) > UInt64(1) << 59 { mant += 1 }
+            mant <<= 60 - shift
+            if mant & (UInt64(1) << 61) != 0 { mant >>= 1; exp += 1 }
+        }
+        let digits = Array("0123456789abcdef")
+        var out = "0x" + String((mant >> 60) & 1)
+        mant <<= 4
+        if prec < 0 && mant != 0 {
+            out += "."
+            while mant != 0 { out.append(digits[Int((mant >> 60) & 15)]); mant <<= 4 }
+        } else if prec > 0 {
+            out += "."
+            for _ in 0..<prec { out.append(digits[Int((mant >> 60) & 15)]); mant <<= 4 }
+        }
+        let e = Swift.abs(exp)
+        out += exp < 0 ? "p-" : "p+"
+        if e < 10 { out += "0" }
+        return out + String(e)
     }
 }

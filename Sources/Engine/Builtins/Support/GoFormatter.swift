@@ -192,7 +192,8 @@ struct GoFormatter {
     private mutating func badVerb(_ a: Arg, _ verb: Unicode.Scalar) {
         let type = { if case .big = a { return "big.Int" } else { return a.goType } }()
         out += "%!\(Character(verb))(\(type)="
-        flags = Flags()
+        // Go prints the operand with the directive's width, precision and flags
+        // (`%5.1f` of "abc" is `%!f(string=    a)`).
         printArg(a, "v")
         out += ")"
     }
@@ -218,6 +219,7 @@ struct GoFormatter {
             case "v": fmtFloat(d, "g", flags.prec ?? -1)
             case "g", "G": fmtFloat(d, Character(verb), flags.prec ?? -1)
             case "e", "E", "f", "F": fmtFloat(d, Character(verb), flags.prec ?? 6)
+            case "x", "X": fmtFloat(d, Character(verb), flags.prec ?? -1)
             default: badVerb(a, verb)
             }
         case .string(let s):

@@ -185,6 +185,18 @@ enum GoYAML {
 
     // MARK: marshal
 
+    /// sigs.k8s.io/yaml re-reads the number's JSON text as YAML: an int64, else a uint64, else
+    /// a float64 printed with the shortest digits (`5.0` → 5, 10^29 → 1.2345678901234568e+29,
+    /// 1e-400 → 0); text beyond float64's range stays a plain string, written as it was (`1E400`).
+    static func yamlNumberText(_ n: Number) -> String {
+        if case .float(let d) = n.unspelled, !d.isFinite { return d.isNaN ? ".nan" : (d < 0 ? "-.inf" : ".inf") }
+        let text = n.description
+        if let i = Int64(text) { return String(i) }
+        if let u = UInt64(text) { return String(u) }
+        guard let d = Double(text), d.isFinite else { return text }
+        return GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d)
+    }
+
     static func marshal(_ v: Value) throws(Failure) -> String {
         do {
             return try Yams.serialize(node: node(v), indent: 2, allowUnicode: true)
@@ -197,18 +209,7 @@ enum GoYAML {
         switch v {
         case .null: return Node.scalar(.init("null", Tag.implicit, .plain))
         case .bool(let b): return Node.scalar(.init(b ? "true" : "false", Tag.implicit, .plain))
-        case .number(let n):
-            // go-yaml gets numbers through float64 (`5.0` is marshalled as 5).
-            switch n.unspelled {
-            case .wide(let w): return node(.number(.float(Double(w.value))))
-            case .float(let d):
-                let text: String
-                if d.isNaN { text = ".nan" } else if d.isInfinite { text = d < 0 ? "-.inf" : ".inf" } else {
-                    text = GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d)
-                }
-                return Node.scalar(.init(text, Tag.implicit, .plain))
-            default: return Node.scalar(.init(n.unspelled.description, Tag.implicit, .plain))
-            }
+        case .number(let n): return Node.scalar(.init(yamlNumberText(n), Tag.implicit, .plain))
         case .string(let s): return Node.scalar(.init(s, Tag.implicit, stringStyle(s)))
         case .array(let a): return Node.sequence(.init(a.map(node), Tag(.seq)))
         case .set(let s): return Node.sequence(.init(s.elements.map(node), Tag(.seq)))

@@ -15,8 +15,29 @@ struct BigIntText {
         // only plain integer text is exact).
         case .spelled(let s):
             let w = WideFloat(s.text) ?? 0
-            value = w.isFinite ? BigInt(exactly: w.rounded(.towardZero)) ?? 0 : 0
+            if w.isFinite {
+                value = BigInt(exactly: w.rounded(.towardZero)) ?? 0
+            } else if let exact = s.value.exactBigInt {
+                // Beyond Float80's range (`1e5000`): OPA's big.Float keeps the exponent.
+                value = BigIntText.rounded64(exact)
+            } else {
+                value = 0
+            }
         }
+    }
+
+    /// An integer rounded to 64 significant bits, to nearest, ties to even (Go's big.Float).
+    static func rounded64(_ b: BigInt) -> BigInt {
+        let m = b.magnitude
+        let width = m.bitWidth
+        guard width > 64 else { return b }
+        let shift = width - 64
+        var q = m >> shift
+        let r = m - (q << shift)
+        let half = BigUInt(1) << (shift - 1)
+        if r > half || (r == half && q[bitAt: 0]) { q += 1 }
+        let out = BigInt(q << shift)
+        return b.sign == .minus ? -out : out
     }
 
     func format(radix: Int) -> String { String(value, radix: radix) }

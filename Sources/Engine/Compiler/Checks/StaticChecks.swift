@@ -17,6 +17,7 @@ public enum StaticChecks {
         errors += RefusedBuiltinsCheck.run(modules, calls: calls, options: options)
         errors += DeprecatedBuiltinsCheck.run(modules, calls: calls)
         errors += BuiltinTypeCheck.run(calls)
+        errors += RefTypeCheck.run(modules)
         errors += RecursionCheck.run(modules, index: index, resolvers: resolvers)
         return Array(errors.prefix(10))
     }

@@ -1,0 +1,184 @@
+/// Rejects constant ref keys that cannot select anything from a statically typed collection,
+/// as OPA's type checker does: `["a", "b"][1.0]`, `split(s, "")[1e0]`, `[1, 2][-1]`,
+/// `[1, 2][5]`, `xs["k"]` after `xs := [1, 2]`, `{"a": 1}.b` →
+/// `undefined ref: ["a", "b"][1.0]` (rego_type_error) with OPA's have/want detail.
+///
+/// OPA selects with the key's text read as an int64 (`strconv.ParseInt`: `1.0` and `1e0` are refused),
+/// by static position in an array literal (else the element type of a builtin's array result),
+/// by key in an object literal, and by type in a set. Types come from literals, builtin
+/// results and body-local variables assigned (`:=`) one of those; anything else (input, data,
+/// rule values, function arguments) is unknown here and never rejected. Checking stops at the
+/// first non-constant key.
+enum RefTypeCheck {
+    static func run(_ modules: [Module]) -> [EngineError] {
+        var errors: [EngineError] = []
+        for m in modules {
+            for rule in m.rules {
+                var env: [String: TypeDecl] = [:]
+                scan(rule.body, &env, &errors)
+                for b in rule.elseChain {
+                    var elseEnv: [String: TypeDecl] = [:]
+                    scan(b.body, &elseEnv, &errors)
+                }
+                // Head terms see the body's variables.
+                if let v = rule.head.value { terms(in: v, env, &errors) }
+            }
+        }
+        return errors
+    }
+
+    /// Walks a body in order: refs are checked with the types of the variables assigned so far.
+    /// Nested bodies (comprehensions, `every`, `not { }`, `and`/`or`) are scopes of their own.
+    private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout [EngineError]) {
+        for e in body {
+            terms(in: e, env, &errors)
+            if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
+               case .variable(let name) = c.args[0].value {
+                let t = staticType(c.args[1], env)
+                if case .any = t { env[name] = nil } else { env[name] = t }
+            }
+        }
+    }
+
+    private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+        switch e.kind {
+        case .term(let t): terms(in: t, env, &errors)
+        case .call(let c): for a in c.args { terms(in: a, env, &errors) }
+        case .some(.vars): break
+        case .some(.membership(let k, let v, let coll)):
+            for t in [k, v, coll].compactMap({ $0 }) { terms(in: t, env, &errors) }
+        case .every(let ev):
+            terms(in: ev.collection, env, &errors)
+            var inner = env
+            scan(ev.body, &inner, &errors)
+        case .logical(let l):
+            var lhs = env, rhs = env
+            scan(l.lhs, &lhs, &errors)
+            scan(l.rhs, &rhs, &errors)
+        case .notBody(let b):
+            var inner = env
+            scan(b, &inner, &errors)
+        }
+        for w in e.with { terms(in: w.value, env, &errors) }
+    }
+
+    private static func terms(in t: Term, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+        check(t, env, &errors)
+        switch t.value {
+        case .scalar, .variable: break
+        case .ref(let r):
+            if r.headVariable == nil { terms(in: r.head, env, &errors) }
+            for p in r.parts { if case .bracket(let b) = p { terms(in: b, env, &errors) } }
+        case .array(let xs), .set(let xs): for x in xs { terms(in: x, env, &errors) }
+        case .object(let items): for i in items { terms(in: i.key, env, &errors); terms(in: i.value, env, &errors) }
+        case .arrayComprehension(let h, let b), .setComprehension(let h, let b):
+            var inner = env
+            scan(b, &inner, &errors)
+            terms(in: h, inner, &errors)
+        case .objectComprehension(let k, let v, let b):
+            var inner = env
+            scan(b, &inner, &errors)
+            terms(in: k, inner, &errors)
+            terms(in: v, inner, &errors)
+        case .call(let c): for a in c.args { terms(in: a, env, &errors) }
+        case .template(let ts):
+            for p in ts.parts { if case .expr(let e) = p { terms(in: e, env, &errors) } }
+        }
+    }
+
+    private static func staticType(_ t: Term, _ env: [String: TypeDecl]) -> TypeDecl {
+        if case .variable(let v) = t.value { return env[v] ?? .any }
+        return BuiltinTypeCheck.staticType(t)
+    }
+
+    private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+        guard case .ref(let r) = t.value else { return }
+        var type: TypeDecl
+        if let v = r.headVariable {
+            guard v != "input", v != "data", let known = env[v] else { return }
+            type = known
+        } else {
+            type = BuiltinTypeCheck.staticType(r.head)
+        }
+        for (i, part) in r.parts.enumerated() {
+            let key = part.term
+            guard case .scalar(let k) = key.value else { return }
+            switch select(type, k) {
+            case .unknown: return
+            case .type(let next): type = next
+            case .refused(let want):
+                let text = RefText.ref(Ref(head: r.head, parts: Array(r.parts[...i])))
+                // The caret is under the key (after `[` or `.`).
+                let pad = String(repeating: " ", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count + 1)
+                errors.append(EngineError(
+                    .typeError,
+                    "undefined ref: \(text)\n\t\(text)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
+                    location: key.location))
+                return
+            }
+        }
+    }
+
+    private enum Selection {
+        case unknown
+        case type(TypeDecl)
+        /// The `want` line of OPA's error.
+        case refused(String)
+    }
+
+    private static func select(_ type: TypeDecl, _ key: Value) -> Selection {
+        switch type {
+        case .tuple(let items, let rest):
+            guard case .number(let n) = key, let pos = Int(n.description), pos >= 0 else { return .refused("want (type): number") }
+            if pos < items.count { return .type(items[pos]) }
+            return rest.map { .type($0) } ?? .refused("want (type): number")
+        case .array(let elem):
+            guard case .number(let n) = key, let pos = Int(n.description), pos >= 0 else { return .refused("want (type): number") }
+            return .type(elem)
+        case .record(let fields, let rest):
+            if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
+            if let rest, fits(key, rest.key) { return .type(rest.value) }
+            let names = fields.map { "\"\($0.0)\"" }.joined(separator: ", ")
+            return .refused("want (one of): [\(names)]")
+        default:
+            return .unknown
+        }
+    }
+
+    private static func fits(_ key: Value, _ t: TypeDecl) -> Bool {
+        switch (key, t) {
+        case (_, .any): return true
+        case (.string, .string), (.number, .number), (.bool, .boolean), (.null, .null): return true
+        case (_, .anyOf(let ts)): return ts.contains { fits(key, $0) }
+        default: return false
+        }
+    }
+}
+
+/// OPA's text for the terms in a ref error (`["a", "b"][1.0]`, `split("ab", "").x`).
+enum RefText {
+    static func ref(_ r: Ref) -> String {
+        var s = term(r.head)
+        for p in r.parts {
+            if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) {
+                s += "." + k
+            } else {
+                s += "[" + term(p.term) + "]"
+            }
+        }
+        return s
+    }
+
+    static func term(_ t: Term) -> String {
+        switch t.value {
+        case .scalar(let v): return JSONWriter.string(v)
+        case .variable(let v): return v
+        case .ref(let r): return ref(r)
+        case .array(let xs): return "[" + xs.map(term).joined(separator: ", ") + "]"
+        case .set(let xs): return xs.isEmpty ? "set()" : "{" + xs.map(term).joined(separator: ", ") + "}"
+        case .object(let items): return "{" + items.map { term($0.key) + ": " + term($0.value) }.joined(separator: ", ") + "}"
+        case .call(let c): return c.name + "(" + c.args.map(term).joined(separator: ", ") + ")"
+        default: return "…"
+        }
+    }
+}
