@@ -105,7 +105,8 @@ enum BackgroundThread {
         var result: T?
         withoutActuallyEscaping(body) { body in
             let job = Job(priority) { result = body() }
-            guard let worker = Worker.shared else {
+            // Called from a job (nothing does so today): queueing behind itself would deadlock.
+            guard let worker = Worker.shared, pthread_equal(pthread_self(), worker.thread) == 0 else {
                 job.run()
                 return
             }
