@@ -13,7 +13,7 @@ public enum RegoVersion: Sendable, Hashable {
 }
 
 /// One Rego source file.
-public struct RegoModule: Sendable {
+public struct RegoModule: Sendable, Equatable {
     public var name: String
     public var source: String
     public var regoVersion: RegoVersion
@@ -24,7 +24,18 @@ public struct RegoModule: Sendable {
     }
 }
 
-public struct CompileOptions: Sendable {
+/// Parsed modules that passed the static checks under `options` (`CompiledPolicy.check`); only
+/// the engine makes one, so holding one proves the checks ran.
+public struct CheckedModules: Sendable {
+    public let modules: [Module]
+    public let options: CompileOptions
+    fileprivate init(modules: [Module], options: CompileOptions) {
+        self.modules = modules
+        self.options = options
+    }
+}
+
+public struct CompileOptions: Sendable, Equatable {
     /// Allow builtins refused by design (`http.send`, …). Off in the sidecar.
     public var allowNetworkBuiltins = false
     public init(allowNetworkBuiltins: Bool = false) { self.allowNetworkBuiltins = allowNetworkBuiltins }
@@ -115,21 +126,36 @@ public final class CompiledPolicy: Sendable {
     public static func compile(parsed: [Module], data: Value = .emptyObject,
                                options: CompileOptions = CompileOptions()) throws(EngineErrors) -> CompiledPolicy
     {
-        let warnings = parsed.flatMap { $0.warnings.map(\.description) }
+        try compile(checked: check(parsed, options: options), data: data)
+    }
+
+    /// Runs the static checks (conflicting rules, undefined functions, arity, recursion, types)
+    /// on parsed modules. They read the modules only, never `data`: a caller that compiles the
+    /// same modules against new data (a data-only bundle update) can keep the result.
+    public static func check(_ parsed: [Module], options: CompileOptions = CompileOptions()) throws(EngineErrors)
+        -> CheckedModules
+    {
         let errors = ParserBridge.check(parsed, options: options)
         if !errors.isEmpty {
             // OPA checks safety before types and stops at the first failing stage: a program
-            // with unsafe variables reports those, not its type errors.
+            // with unsafe variables reports those, not its type errors. (Safety reads the
+            // modules only, so an empty data document is enough here.)
             if errors.allSatisfy({ $0.code == .typeError }) {
-                let builder = PlanBuilder(data: data)
+                let builder = PlanBuilder(data: .emptyObject)
                 _ = builder.build(modules: parsed)
                 let unsafe = builder.errors.filter { $0.code == .unsafeVarError }
                 if !unsafe.isEmpty { throw EngineErrors(Array(unsafe.prefix(10))) }
             }
             throw EngineErrors(Array(errors.prefix(10)))
         }
+        return CheckedModules(modules: parsed, options: options)
+    }
+
+    /// Compiles modules that passed `check` against `data` (the plan: rules, indexes, data).
+    public static func compile(checked: CheckedModules, data: Value = .emptyObject) throws(EngineErrors) -> CompiledPolicy {
+        let warnings = checked.modules.flatMap { $0.warnings.map(\.description) }
         let builder = PlanBuilder(data: data)
-        let plan = builder.build(modules: parsed)
+        let plan = builder.build(modules: checked.modules)
         if !builder.errors.isEmpty { throw EngineErrors(Array(builder.errors.prefix(10))) }
         return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan)
     }

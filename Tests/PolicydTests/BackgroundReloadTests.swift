@@ -23,6 +23,13 @@ import Testing
         #expect(getpriority(BackgroundThread.prioProcess, 0) == callerNice)
     }
 
+    @Test func reloadsShareOneKeptThreadAndANestedRunDoesNotWaitForItself() {
+        let first = BackgroundThread.run { pthread_self() }
+        let (second, nested) = BackgroundThread.run { (pthread_self(), BackgroundThread.run { pthread_self() }) }
+        #expect(pthread_equal(first, second) != 0)
+        #expect(pthread_equal(second, nested) != 0)
+    }
+
     @Test func idleReloadsRunAtSchedIdleAndAreRaisedToBatchWhenSlow() {
         errno = 0
         let callerNice = getpriority(BackgroundThread.prioProcess, 0)

@@ -4,6 +4,7 @@ import Glibc
 import Atomics
 import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Runs a reload's work (read, verify, compile and test bundles, activate) on a thread of its
 /// own at a lower CPU priority, and waits for it. The event loops keep the cores while a
@@ -14,9 +15,10 @@ import Foundation
 /// every 50 ms under full load fell behind and coalesced (~50 instead of ~90 swaps in 5 s).
 /// Only the swap itself (one atomic store) is seen by the serving threads.
 ///
-/// A fresh thread per reload (reloads are rare; creating a thread costs tens of µs): an idle
-/// daemon keeps no thread for it, and nobody needs to restore a priority (raising it back
-/// would need CAP_SYS_NICE).
+/// One thread, started with the first reload and kept: a thread per reload cost every swap a
+/// clone, an 8 MiB stack mapped, faulted in and given back (`madvise`) and its thread-locals
+/// torn down, all kernel work that the event loops cannot preempt on a kernel without
+/// preemption. Its nice value is lowered once; its class (batch or idle) is set per job.
 enum BackgroundThread {
     /// The reload thread's CPU class (`bundles.reload_priority`).
     enum Priority: String, Sendable {
@@ -38,46 +40,85 @@ enum BackgroundThread {
 
     private final class Job: @unchecked Sendable {
         let priority: Priority
-        let body: () -> Void
+        /// The caller's closure (not really escaping): let go before `done` is signalled, so the
+        /// caller's `withoutActuallyEscaping` finds it released once it has waited.
+        private var body: (() -> Void)?
+        let done = DispatchSemaphore(value: 0)
         init(_ priority: Priority, _ body: @escaping () -> Void) {
             self.priority = priority
             self.body = body
         }
+
+        func run() {
+            body?()
+            body = nil
+            done.signal()
+        }
     }
 
-    /// `body`'s result, computed on a lower-priority thread (on the caller's own thread when
-    /// no thread can be created).
-    static func run<T>(priority: Priority = .batch, escalateAfterMs: Int = escalateAfterMs, _ body: () -> T) -> T {
-        var result: T?
-        withoutActuallyEscaping(body) { body in
-            let done = DispatchSemaphore(value: 0)
-            let job = Job(priority) {
-                result = body()
-                done.signal()
-            }
-            let context = Unmanaged.passRetained(job).toOpaque()
+    /// The reload thread and its queue (jobs run one at a time, in order).
+    private final class Worker: @unchecked Sendable {
+        private let queue = NIOLockedValueBox<[Job]>([])
+        private let wake = DispatchSemaphore(value: 0)
+        /// Written once, before the first job is queued.
+        var thread = pthread_t()
+
+        /// nil when no thread can be created (jobs then run on the caller's thread).
+        static let shared: Worker? = {
+            let worker = Worker()
             var attr = pthread_attr_t()
             pthread_attr_init(&attr)
             defer { pthread_attr_destroy(&attr) }
             pthread_attr_setstacksize(&attr, stackBytes)
-            var thread = pthread_t()
-            let rc = pthread_create(&thread, &attr, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                BackgroundThread.lowerPriority(job.priority)
-                job.body()
+            let context = Unmanaged.passRetained(worker).toOpaque()  // lives as long as the process
+            guard pthread_create(&worker.thread, &attr, { raw in
+                Unmanaged<Worker>.fromOpaque(raw!).takeUnretainedValue().loop()
                 return nil
-            }, context)
-            if rc != 0 {
-                Unmanaged<Job>.fromOpaque(context).release()
-                job.body()
+            }, context) == 0 else {
+                Unmanaged<Worker>.fromOpaque(context).release()
+                return nil
+            }
+            pthread_detach(worker.thread)
+            return worker
+        }()
+
+        func submit(_ job: Job) {
+            queue.withLockedValue { $0.append(job) }
+            wake.signal()
+        }
+
+        private func loop() {
+            let niceFailure = BackgroundThread.lowerNice()
+            while true {
+                wake.wait()
+                guard let job = queue.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+                let classFailure = BackgroundThread.setClass(job.priority)
+                loweringError.store(niceFailure != 0 ? niceFailure : classFailure, ordering: .relaxed)
+                job.run()
+            }
+        }
+    }
+
+    /// `body`'s result, computed on the reload thread (on the caller's own thread when no
+    /// thread can be created).
+    static func run<T>(priority: Priority = .batch, escalateAfterMs: Int = escalateAfterMs, _ body: () -> T) -> T {
+        var result: T?
+        withoutActuallyEscaping(body) { body in
+            let job = Job(priority) { result = body() }
+            // Called from a job (nothing does so today): queueing behind itself would deadlock.
+            guard let worker = Worker.shared, pthread_equal(pthread_self(), worker.thread) == 0 else {
+                job.run()
                 return
             }
-            if priority == .idle, done.wait(timeout: .now() + .milliseconds(escalateAfterMs)) == .timedOut {
+            worker.submit(job)
+            if priority == .idle, job.done.wait(timeout: .now() + .milliseconds(escalateAfterMs)) == .timedOut {
                 var param = sched_param(sched_priority: 0)
-                let e = pthread_setschedparam(thread, schedBatch, &param)
-                escalationError.store(e == ESRCH ? 0 : e, ordering: .relaxed)
+                let e = pthread_setschedparam(worker.thread, schedBatch, &param)
+                escalationError.store(e, ordering: .relaxed)
+                job.done.wait()
+            } else if priority != .idle {
+                job.done.wait()
             }
-            pthread_join(thread, nil)
         }
         return result!
     }
@@ -91,23 +132,21 @@ enum BackgroundThread {
     /// makes reloads compete with the event loops as equals; the Reloader says so once.
     static let loweringError = ManagedAtomic<Int32>(0)
 
-    /// Makes the calling thread a background one (best effort: failures leave it as it was and
-    /// are recorded in `loweringError`). The nice value first: SCHED_IDLE ignores it, but it is
-    /// what the thread keeps when raised to batch.
-    static func lowerPriority(_ priority: Priority = .batch) {
+    /// Names the calling thread and lowers its nice value (Linux keeps it per thread); the
+    /// errno of a failure, 0 when lowered. Once per thread: `setClass` only ever changes the class.
+    static func lowerNice() -> Int32 {
         Thread.current.name = "policyd-reload"
-        var failure: Int32 = 0
-        // Linux keeps the nice value per thread; `who` 0 is the calling thread.
         errno = 0
-        let current = getpriority(prioProcess, 0)
-        if errno == 0 {
-            if setpriority(prioProcess, 0, min(19, current + niceIncrement)) != 0 { failure = errno }
-        } else {
-            failure = errno
-        }
+        let current = getpriority(prioProcess, 0)  // `who` 0 is the calling thread
+        guard errno == 0 else { return errno }
+        return setpriority(prioProcess, 0, min(19, current + niceIncrement)) == 0 ? 0 : errno
+    }
+
+    /// Puts the calling thread in `priority`'s class (best effort; the errno of a failure, else 0).
+    /// SCHED_IDLE ignores the nice value; it is what the thread keeps when raised to batch.
+    static func setClass(_ priority: Priority) -> Int32 {
         var param = sched_param(sched_priority: 0)
-        if sched_setscheduler(0, priority == .idle ? schedIdle : schedBatch, &param) != 0, failure == 0 { failure = errno }
-        loweringError.store(failure, ordering: .relaxed)
+        return sched_setscheduler(0, priority == .idle ? schedIdle : schedBatch, &param) == 0 ? 0 : errno
     }
 
     /// Linux's SCHED_IDLE (a GNU extension, like SCHED_BATCH).

@@ -10,8 +10,11 @@ enum PolicyAssembler {
 
     /// `entrypoints` holds the config's entrypoint settings; the bundles' manifest declarations
     /// are added here, so case files are judged with the defaults the daemon will serve them with.
+    /// `checks` (the daemon's) skips parsing and static checks when the modules are the ones
+    /// last checked (a data-only update); compiling, tests and smoke cases always run.
     static func assemble(_ bundles: [LoadedBundle], options: CompileOptions = CompileOptions(),
-                         entrypoints: EntrypointDefaults = EntrypointDefaults()) throws(BundleError)
+                         entrypoints: EntrypointDefaults = EntrypointDefaults(),
+                         checks: CheckedModulesCache? = nil) throws(BundleError)
         -> CompiledPolicy
     {
         let mapping = DaemonDecisionMapping.mapping(entrypoints: entrypoints.declaring(try DeclaredEntrypoint.collect(bundles)))
@@ -32,10 +35,16 @@ enum PolicyAssembler {
         let policy: CompiledPolicy
         var parsedByName: [String: Module] = [:]
         do {
-            let parsed = try CompiledPolicy.parse(modules)
-            policy = try CompiledPolicy.compile(parsed: parsed, data: data, options: options)
-            parsedByName.reserveCapacity(parsed.count)
-            for (m, p) in zip(modules, parsed) { parsedByName[m.name] = p }
+            let checked: CheckedModules
+            if let known = checks?.lookup(modules, options: options) {
+                checked = known
+            } else {
+                checked = try CompiledPolicy.check(CompiledPolicy.parse(modules), options: options)
+                checks?.store(modules, checked)
+            }
+            policy = try CompiledPolicy.compile(checked: checked, data: data)
+            parsedByName.reserveCapacity(checked.modules.count)
+            for (m, p) in zip(modules, checked.modules) { parsedByName[m.name] = p }
         } catch {
             throw compileError(error, bundles: bundles)
         }

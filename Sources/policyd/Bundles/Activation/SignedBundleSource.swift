@@ -45,6 +45,8 @@ final class SignedBundleSource: BundleSource, Sendable {
 
     let settings: Settings
     let history: BundleHistory
+    /// Modules last checked: a data-only update skips parsing and static checks.
+    let checks = CheckedModulesCache()
     private let state = NIOLockedValueBox(State())
 
     init(settings: Settings) {
@@ -160,7 +162,8 @@ final class SignedBundleSource: BundleSource, Sendable {
         }
         if restored.isEmpty { return false }
         do {
-            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints)
+            let policy = try PolicyAssembler.assemble(restored.values.map(\.bundle), options: settings.compile,
+                                                      entrypoints: settings.entrypoints, checks: checks)
             st.active = restored
             let rs = restored.values.map { ReloadResult(bundle: $0.bundle.name, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) }
             store.activate(policy: policy, bundles: Self.infos(restored), results: rs)
@@ -223,7 +226,8 @@ final class SignedBundleSource: BundleSource, Sendable {
     private func activate(_ next: [String: ActiveBundle], changed: [String], _ st: inout State, store: PolicyStore,
                           dropDigest: String) throws(BundleError)
     {
-        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints)
+        let policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile,
+                                                  entrypoints: settings.entrypoints, checks: checks)
         let now = EvalContext.wallClockNs()
         let results = changed.compactMap { n in next[n].map { ReloadResult(bundle: n, ok: true, revision: $0.bundle.revision, error: nil, atNs: now) } }
         store.activate(policy: policy, bundles: Self.infos(next), results: results)
@@ -282,7 +286,10 @@ final class SignedBundleSource: BundleSource, Sendable {
             return false
         }
         let policy: CompiledPolicy
-        do { policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile, entrypoints: settings.entrypoints) } catch {
+        do {
+            policy = try PolicyAssembler.assemble(next.values.map(\.bundle), options: settings.compile,
+                                                  entrypoints: settings.entrypoints, checks: checks)
+        } catch {
             keep("the remaining bundles fail without it: \(error)")
             return false
         }
