@@ -64,6 +64,10 @@ final class PCall {
     let target: CallTarget
     let name: String
     let args: [PTerm]
+    /// `args[0...2]` (`.input` where absent) in `let` fields: the evaluator reads them from
+    /// the call it holds without a retain/release of each term, which loading an element of
+    /// `args` costs (Evaluator+Single `callSingle`).
+    let arg0: PTerm, arg1: PTerm, arg2: PTerm
     let location: SourceLocation
     /// `walk`: a relation that produces many results (evaluated by the evaluator itself).
     let isWalk: Bool
@@ -81,6 +85,9 @@ final class PCall {
         self.target = target
         self.name = name
         self.args = args
+        arg0 = args.count > 0 ? args[0] : .input
+        arg1 = args.count > 1 ? args[1] : .input
+        arg2 = args.count > 2 ? args[2] : .input
         self.location = location
         if case .builtin(let b) = target {
             isWalk = b.name == "walk"

@@ -259,7 +259,9 @@ extension Evaluator {
             let impl = call.implementation
             if call.isDeterministic {
                 do {
-                    return try impl(args, ctx)
+                    // `ctx` lent rather than retained around the call: the evaluator holds it
+                    // for the whole evaluation and builtins cannot replace it.
+                    return try Unmanaged.passUnretained(ctx)._withUnsafeGuaranteedRef { try impl(args, $0) }
                 } catch let e as BuiltinError {
                     guard case .builtin(let b) = call.target else { throw e }
                     return try builtinFailed(b, e, call.location)

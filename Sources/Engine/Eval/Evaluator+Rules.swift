@@ -158,8 +158,10 @@ extension Evaluator {
         case .complete:
             var result: Value?
             let early = node.earlyExit
-            for r in candidateRules(node) {
-                try evalCompleteRule(r, &result, firstOnly: early)
+            // Rules are lent from the plan's array, not retained per rule (`withBorrowed`).
+            let rules = candidateRules(node)
+            for j in 0..<rules.count {
+                try rules.withBorrowed(j) { r in try evalCompleteRule(r, &result, firstOnly: early) }
                 if early && result != nil { break }
             }
             if result == nil, let d = node.defaultRule {
@@ -168,23 +170,9 @@ extension Evaluator {
             return result
         case .partialSet:
             var b = SetBuilder()
-            for r in candidateRules(node) {
-                rulesRun += 1
-                let saved = try pushFrame(r.slotCount)
-                defer { popFrame(saved) }
-                let mark = trail.count
-                defer { unwindTrail(mark) }
-                // Leading single-solution expressions run directly (as for complete rules);
-                // a body without iteration adds its element without any continuation.
-                guard let stop = try runStraight(r.body) else { continue }
-                guard stop < r.body.count else {
-                    try step()
-                    if let key = r.key { try insertElement(key, &b) }
-                    continue
-                }
-                try evalBody(r.body, stop) {
-                    if let key = r.key { try insertElement(key, &b) }
-                }
+            let rules = candidateRules(node)
+            for j in 0..<rules.count {
+                try rules.withBorrowed(j) { r in try evalSetRule(r, &b) }
             }
             return .set(b.build())
         case .partialObject:
@@ -231,6 +219,28 @@ extension Evaluator {
             return nil
         case .package:
             return nil
+        }
+    }
+
+    /// One rule of a partial set: leading single-solution expressions run directly (as for
+    /// complete rules); a body without iteration adds its element without any continuation.
+    private func evalSetRule(_ r: PRule, _ b: inout SetBuilder) throws {
+        rulesRun += 1
+        let saved = try pushFrame(r.slotCount)
+        defer { popFrame(saved) }
+        let mark = trail.count
+        defer { unwindTrail(mark) }
+        // The rule's fields are `var`s (compiler passes rewrite them): read each once.
+        let body = r.body
+        let key = r.key
+        guard let stop = try runStraight(body) else { return }
+        guard stop < body.count else {
+            try step()
+            if let key { try insertElement(key, &b) }
+            return
+        }
+        try evalBody(body, stop) {
+            if let key { try insertElement(key, &b) }
         }
     }
 

@@ -210,11 +210,10 @@ extension Evaluator {
     /// Up to three arguments are passed inline (`Arguments`), without an array.
     func callSingle(_ call: PCall, _ out: inout Value?) throws -> Bool {
         if call.isWalk && replacements.isEmpty { return false }
-        let terms = call.args
-        let n = terms.count
+        let n = call.args.count
         guard n <= 3 else {
             var args: [Value] = []
-            guard try singles(terms, &args) else { return false }
+            guard try singles(call.args, &args) else { return false }
             guard args.count == n else {
                 out = nil
                 return true
@@ -223,21 +222,19 @@ extension Evaluator {
             return true
         }
         var a0 = Value.null, a1 = Value.null, a2 = Value.null
-        // The argument terms are read in place from the plan's array (borrowed: no
-        // retain/release of each term's box). 0: several values, 1: undefined, 2: all set.
-        let state = try terms.withUnsafeBufferPointer { ts -> Int in
-            var v: Value?
-            for i in 0..<n {
-                guard try evalSingle(ts[i], &v) else { return 0 }
-                // Moved out of `v`, not copied (saves a retain/release pair per argument).
-                guard let v = v.take() else { return 1 }
-                switch i {
-                case 0: a0 = v
-                case 1: a1 = v
-                default: a2 = v
-                }
-            }
-            return 2
+        // The argument terms are read from the call's `let` fields (no retain/release of each
+        // term's box, as an element of `args` would cost); each value is moved out of `v`.
+        // 0: several values, 1: undefined, 2: all set.
+        var v: Value?
+        var state = 2
+        if n > 0 {
+            if try !evalSingle(call.arg0, &v) { state = 0 } else if let x = v.take() { a0 = x } else { state = 1 }
+        }
+        if n > 1 && state == 2 {
+            if try !evalSingle(call.arg1, &v) { state = 0 } else if let x = v.take() { a1 = x } else { state = 1 }
+        }
+        if n > 2 && state == 2 {
+            if try !evalSingle(call.arg2, &v) { state = 0 } else if let x = v.take() { a2 = x } else { state = 1 }
         }
         if state == 0 { return false }
         if state == 1 {
