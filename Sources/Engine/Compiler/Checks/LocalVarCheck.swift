@@ -86,6 +86,8 @@ enum LocalVarCheck {
                         "cannot assign to ref"
                     }
                     errors.append(EngineError(.compileError, text, location: e.location))
+                case .call:
+                    errors.append(EngineError(.compileError, "cannot assign to call", location: e.location))
                 default: break
                 }
                 shallowVars(c.args[1], into: &referenced)
