@@ -16,7 +16,7 @@ enum LocalVarCheck {
                                               location: rule.location))
                 }
                 var args = Set<String>()
-                for a in rule.head.args ?? [] { collectVars(a, into: &args) }
+                for a in rule.head.args ?? [] { shallowVars(a, into: &args) }  // refs too: `f(x.y)`
                 checkBody(rule.body, args: args, &errors)
                 for e in rule.elseChain {
                     checkBody(e.body, args: args, &errors)
