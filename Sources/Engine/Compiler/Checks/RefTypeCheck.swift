@@ -39,6 +39,8 @@ enum RefTypeCheck {
             default: break
             }
             terms(in: e, env, &errors)
+            let known = env
+            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors)
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
                 let t = staticType(c.args[1], env)
