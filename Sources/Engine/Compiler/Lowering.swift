@@ -382,10 +382,14 @@ final class Lowerer {
         if let value { collectNames(value, &names) }
         for e in body { collectNames(e, &names) }
         for n in names where resolveGlobal(n) == nil && scope.lookup(n) == nil { inner.declare(n) }
-        let (pbody, _) = lowerBody(body, scope: inner, bound: allSlots(scope))
+        let mark = errors.count
+        let (pbody, bodyBound) = lowerBody(body, scope: inner, bound: allSlots(scope))
         let ph = lowerTerm(head, scope: inner)
         let pv = value.map { lowerTerm($0, scope: inner) }
         let end = scope.frame.count
+        // OPA reports the head's unsafe variables before the body's.
+        errors.insert(contentsOf: comprehensionHeadErrors([head] + (value.map { [$0] } ?? []), body: body, scope: inner,
+                                                          bound: bodyBound, start: start, end: end), at: mark)
         let captured = capturedSlots(body: pbody, extra: [ph] + (pv.map { [$0] } ?? []), start: start, end: end)
         return .compr(PCompr(kind: kind, head: ph, value: pv, body: pbody, captured: captured, location: location))
     }

@@ -239,23 +239,30 @@ extension Parser {
         return Ref(head: .variable(head.text, head.location), parts: parts)
     }
 
+    func isBareSetLiteral(_ e: Expr) -> Bool {
+        if case .term(let t) = e.kind, case .set = t.value { return true }
+        return false
+    }
+
     func generatedTrue(at loc: SourceLocation) -> Expr {
         Expr(kind: .term(.bool(true, loc)), generated: true, location: loc)
     }
 
     /// `if { … }`, `if literal`, v0 `{ … }`, or nothing (body-less rule).
-    mutating func parseRuleBody(ruleStart: Token, allowBodyless: Bool) throws(EngineError) -> (Body, Bool) {
+    /// `elseBranch`: after `else … if`, a `{` always opens a body.
+    mutating func parseRuleBody(ruleStart: Token, allowBodyless: Bool, elseBranch: Bool = false) throws(EngineError) -> (Body, Bool) {
         if atKeyword("if") {
             advance()
-            if at(.lbrace) {
-                // `if { … }` is a body unless it only parses as a term (`if {x: 1 | …}`).
+            if at(.lbrace) && !elseBranch {
+                // As OPA: after a rule's first `if`, `{ … }` starts a single expression when it
+                // parses as one (`if { x | x := 1 }` is a set comprehension, `if {} ` an empty
+                // object, `if { 1 } == {1}` a comparison), unless that expression is a bare set
+                // literal (`if { false }` is a body).
                 let s = save()
-                do { return (try parseBraceBody(), true) } catch {
-                    restore(s)
-                    if let lit = try? parseLiteral() { return ([lit], true) }
-                    throw error
-                }
+                if let lit = try? parseLiteral(), !isBareSetLiteral(lit) { return ([lit], true) }
+                restore(s)
             }
+            if at(.lbrace) { return (try parseBraceBody(), true) }
             return ([try parseLiteral()], true)
         }
         if at(.lbrace) {
@@ -282,7 +289,7 @@ extension Parser {
                 value = try parseTermInfixCall()
                 generated = false
             }
-            let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true)
+            let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
             chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body,
                                     args: branchArgs, location: tok.location))
         }

@@ -143,6 +143,22 @@ public struct Parser {
         case .string, .rawString: name = "string"
         case .templateString, .rawTemplateString: name = "template-string"
         case .number: name = "number"
+        // Operators by OPA's token names.
+        case .equal: name = "equal"
+        case .notEqual: name = "neq"
+        case .lt: name = "lt"
+        case .lte: name = "lte"
+        case .gt: name = "gt"
+        case .gte: name = "gte"
+        case .assign: name = "assign"
+        case .unify: name = "eq"
+        case .plus: name = "plus"
+        case .minus: name = "minus"
+        case .star: name = "mul"
+        case .slash: name = "div"
+        case .percent: name = "rem"
+        case .amp: name = "and"
+        case .pipe: name = "or"
         default: name = t.kind.spelling
         }
         let msg = note.isEmpty ? "unexpected \(name) \(kind)" : "unexpected \(name) \(kind): \(note)"

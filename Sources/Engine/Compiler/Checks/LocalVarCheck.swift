@@ -16,7 +16,7 @@ enum LocalVarCheck {
                                               location: rule.location))
                 }
                 var args = Set<String>()
-                for a in rule.head.args ?? [] { collectVars(a, into: &args) }
+                for a in rule.head.args ?? [] { shallowVars(a, into: &args) }  // refs too: `f(x.y)`
                 checkBody(rule.body, args: args, &errors)
                 for e in rule.elseChain {
                     checkBody(e.body, args: args, &errors)
@@ -86,6 +86,8 @@ enum LocalVarCheck {
                         "cannot assign to ref"
                     }
                     errors.append(EngineError(.compileError, text, location: e.location))
+                case .call:
+                    errors.append(EngineError(.compileError, "cannot assign to call", location: e.location))
                 default: break
                 }
                 shallowVars(c.args[1], into: &referenced)

@@ -31,7 +31,16 @@ enum RefTypeCheck {
     /// Nested bodies (comprehensions, `every`, `not { }`, `and`/`or`) are scopes of their own.
     private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout [EngineError]) {
         for e in body {
+            // `some x` / `some k, v in …` declare new locals that may shadow an outer name.
+            switch e.kind {
+            case .some(.vars(let ts)): for t in ts { if case .variable(let n) = t.value { env[n] = nil } }
+            case .some(.membership(let k, let v, _)):
+                for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
+            default: break
+            }
             terms(in: e, env, &errors)
+            let known = env
+            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors)
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
                 let t = staticType(c.args[1], env)
@@ -50,6 +59,7 @@ enum RefTypeCheck {
         case .every(let ev):
             terms(in: ev.collection, env, &errors)
             var inner = env
+            for t in [ev.key, ev.value].compactMap({ $0 }) { if case .variable(let n) = t.value { inner[n] = nil } }
             scan(ev.body, &inner, &errors)
         case .logical(let l):
             var lhs = env, rhs = env
@@ -102,7 +112,20 @@ enum RefTypeCheck {
         }
         for (i, part) in r.parts.enumerated() {
             let key = part.term
-            guard case .scalar(let k) = key.value else { return }
+            if isScalar(type) {
+                // Nothing can be selected from a scalar: OPA underlines the prefix.
+                let text = RefText.ref(r)
+                let carets = String(repeating: "^", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count)
+                errors.append(EngineError(.typeError, "undefined ref: \(text)\n\t\(text)\n\t\(carets)\n\thave: \(type)",
+                                          location: t.location))
+                return
+            }
+            guard case .scalar(let k) = key.value else {
+                // A variable key selects some element: go on when all elements have one type.
+                guard let next = elementType(type) else { return }
+                type = next
+                continue
+            }
             switch select(type, k) {
             case .unknown: return
             case .type(let next): type = next
@@ -143,6 +166,32 @@ enum RefTypeCheck {
         default:
             return .unknown
         }
+    }
+
+    private static func isScalar(_ t: TypeDecl) -> Bool {
+        switch t {
+        case .null, .boolean, .number, .string: return true
+        case .anyOf(let ts): return !ts.isEmpty && ts.allSatisfy(isScalar)
+        default: return false
+        }
+    }
+
+    /// The one type of every element of a collection type, if it has one.
+    private static func elementType(_ t: TypeDecl) -> TypeDecl? {
+        var types: [TypeDecl]
+        switch t {
+        case .array(let e), .set(let e), .object(_, let e): return e
+        case .tuple(let items, let rest): types = items + (rest.map { [$0] } ?? [])
+        case .record(let fields, let rest): types = fields.map(\.1) + (rest.map { [$0.value] } ?? [])
+        default: return nil
+        }
+        guard let first = types.first else { return nil }
+        if types.allSatisfy({ "\($0)" == "\(first)" }) { return first }
+        // Mixed scalars: OPA's `any<…>` in type order.
+        let rank: [String: Int] = ["null": 0, "boolean": 1, "number": 2, "string": 3]
+        guard types.allSatisfy(isScalar) else { return nil }
+        let names = Set(types.map { "\($0)" }).sorted { rank[$0]! < rank[$1]! }
+        return .anyOf(names.map { n in types.first { "\($0)" == n }! })
     }
 
     private static func fits(_ key: Value, _ t: TypeDecl) -> Bool {

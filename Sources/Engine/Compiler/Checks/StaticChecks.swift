@@ -13,6 +13,7 @@ public enum StaticChecks {
         var errors = AnnotationsCheck.run(modules, calls: calls)
         errors += ConflictingRulesCheck.run(index)
         errors += LocalVarCheck.run(modules)
+        errors += FunctionArgRefCheck.run(modules)
         errors += FunctionCallCheck.run(calls, resolvers: resolvers)
         errors += RefusedBuiltinsCheck.run(modules, calls: calls, options: options)
         errors += DeprecatedBuiltinsCheck.run(modules, calls: calls)

@@ -1,0 +1,87 @@
+/// OPA's type checker unifies the types of the two sides of `=` and `==`; when both are
+/// statically known and cannot hold the same value it rejects the expression:
+/// `1 == "s"`, `[1] = [1, 2]`, `{"a": 1} = {"b": 1}` → `match error\n\tleft  : number\n\tright : string`
+/// (rego_type_error). Only fully known types are compared (no `any` inside, which OPA would
+/// print as `???` for unbound variables); sets and dynamic objects are compared by kind only,
+/// so anything doubtful is accepted.
+enum UnifyTypeCheck {
+    static func check(_ e: Expr, _ type: (Term) -> TypeDecl, _ errors: inout [EngineError]) {
+        guard case .call(let c) = e.kind, c.name == "eq" || c.name == "equal", c.args.count == 2 else { return }
+        let l = type(c.args[0]), r = type(c.args[1])
+        guard known(l), known(r), disjoint(l, r) else { return }
+        errors.append(EngineError(.typeError, "match error\n\tleft  : \(sorted(l))\n\tright : \(sorted(r))", location: e.location))
+    }
+
+    /// OPA prints object types with their keys in order.
+    private static func sorted(_ t: TypeDecl) -> TypeDecl {
+        switch t {
+        case .anyOf(let ts): return .anyOf(ts.map(sorted))
+        case .array(let e): return .array(sorted(e))
+        case .set(let e): return .set(sorted(e))
+        case .object(let k, let v): return .object(sorted(k), sorted(v))
+        case .tuple(let ts, let rest): return .tuple(ts.map(sorted), rest: rest.map(sorted))
+        case .record(let fs, let rest):
+            return .record(fs.map { ($0.0, sorted($0.1)) }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) },
+                           rest: rest)
+        default: return t
+        }
+    }
+
+    /// True if `t` has no `any` (nor function) inside.
+    private static func known(_ t: TypeDecl) -> Bool {
+        switch t {
+        case .any, .function: return false
+        case .null, .boolean, .number, .string: return true
+        case .anyOf(let ts): return !ts.isEmpty && ts.allSatisfy(known)
+        case .array(let e), .set(let e): return known(e)
+        case .object(let k, let v): return known(k) && known(v)
+        case .tuple(let ts, let rest): return ts.allSatisfy(known) && (rest.map(known) ?? true)
+        case .record(let fs, let rest): return fs.allSatisfy { known($0.1) } && (rest.map { known($0.key) && known($0.value) } ?? true)
+        }
+    }
+
+    private enum Kind { case null, boolean, number, string, array, set, object, other }
+
+    private static func kind(_ t: TypeDecl) -> Kind {
+        switch t {
+        case .null: return .null
+        case .boolean: return .boolean
+        case .number: return .number
+        case .string: return .string
+        case .array, .tuple: return .array
+        case .set: return .set
+        case .object, .record: return .object
+        default: return .other
+        }
+    }
+
+    /// True only when no value can have both types.
+    private static func disjoint(_ a: TypeDecl, _ b: TypeDecl) -> Bool {
+        if case .anyOf(let xs) = a { return xs.allSatisfy { disjoint($0, b) } }
+        if case .anyOf(let ys) = b { return ys.allSatisfy { disjoint(a, $0) } }
+        let ka = kind(a), kb = kind(b)
+        if ka == .other || kb == .other { return false }
+        if ka != kb { return true }
+        switch (a, b) {
+        // `[]` and `{}` unify with any array / object (OPA types them as open).
+        case (.tuple(let xs, _), _) where xs.isEmpty: return false
+        case (_, .tuple(let ys, _)) where ys.isEmpty: return false
+        case (.record(let fs, _), _) where fs.isEmpty: return false
+        case (_, .record(let gs, _)) where gs.isEmpty: return false
+        case (.set(let x), .set(let y)):
+            return disjoint(x, y)
+        case (.tuple(let xs, nil), .tuple(let ys, nil)):
+            return xs.count != ys.count || zip(xs, ys).contains { disjoint($0, $1) }
+        case (.array(let x), .array(let y)):
+            return disjoint(x, y)
+        case (.tuple(let xs, nil), .array(let y)), (.array(let y), .tuple(let xs, nil)):
+            return xs.contains { disjoint($0, y) }
+        case (.record(let fs, nil), .record(let gs, nil)):
+            let fk = Set(fs.map(\.0)), gk = Set(gs.map(\.0))
+            if fk != gk { return true }
+            return fs.contains { f in gs.contains { $0.0 == f.0 && disjoint(f.1, $0.1) } }
+        default:
+            return false
+        }
+    }
+}
