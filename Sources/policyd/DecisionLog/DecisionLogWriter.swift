@@ -443,12 +443,15 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
     private func finishFileBatch(settle: Bool) {
         guard let file else { return }
-        do { if settle { try file.settle() } else { try file.commit() } } catch {
-            cond.lock()
-            writeErrors += 1
-            cond.unlock()
-            errorLogger?.error("decision log write failed: \(error)")
-        }
+        do { if settle { try file.settle() } else { try file.commit() } } catch { countWriteError(error) }
+    }
+
+    /// A failed file write is counted (`stats.writeErrors`) and logged; the writer goes on.
+    private func countWriteError(_ error: any Error) {
+        cond.lock()
+        writeErrors += 1
+        cond.unlock()
+        errorLogger?.error("decision log write failed: \(error)")
     }
 
     /// Must hold the lock.
@@ -495,14 +498,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Appends whole lines to the file (rotating between lines); a failure is counted and logged.
     private func appendToFile(_ lines: UnsafeRawBufferPointer) {
         guard let file, !lines.isEmpty else { return }
-        do {
-            try file.appendLines(lines)
-        } catch {
-            cond.lock()
-            writeErrors += 1
-            cond.unlock()
-            errorLogger?.error("decision log write failed: \(error)")
-        }
+        do { try file.appendLines(lines) } catch { countWriteError(error) }
     }
 
     /// Lines serialised by the request path (staged in the file, written with the batch), and
