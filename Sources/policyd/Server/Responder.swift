@@ -538,7 +538,11 @@ final class Responder: Sendable {
         }
 
         // The decision log: its line and journal entry straight from the response's bytes.
-        let whole = Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
+        // A projected input is no audit record: sinks get it only when parsed whole. (Asked
+        // only when a sink keeps the decision.)
+        func inputIsWhole() -> Bool {
+            Self.parsesAgain(r, for: query) ? query?.inputShape == nil : r.inputProjection == nil
+        }
         if let factsWants, factsWants.contains(outcome.verdict, failed: outcome.error != nil), let factsSink {
             var raw: RawInput?
             if sinkWantsInputJSON, let range = r.inputRange, let base = body.baseAddress {
@@ -558,7 +562,7 @@ final class Responder: Sendable {
                         pathJSON: pathJSON, rawInput: raw, verdict: outcome.verdict, timestampNs: now, evalNs: evalNs,
                         handlerNs: handlerNs, peer: peer, snapshotGeneration: snap.generation)
                     factsSink.record(f, path: route.text, outcome: outcome, errorMessage: evalError,
-                                     input: raw == nil && whole ? input : nil, result: result, bundles: snap.bundles,
+                                     input: raw == nil && inputIsWhole() ? input : nil, result: result, bundles: snap.bundles,
                                      batch: &state.batch)
                 }
             }
@@ -568,8 +572,7 @@ final class Responder: Sendable {
         // allows usually go nowhere).
         if let sinkWants, sinkWants.contains(outcome.verdict, failed: outcome.error != nil), let sink {
             let decisionID = out.getString(at: idAt, length: 26) ?? ""
-            // A projected input is no audit record: sinks get it only when parsed whole.
-            var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: whole ? input : nil,
+            var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: inputIsWhole() ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
                                       handlerNs: Self.monotonicNs() - handlerStart)
