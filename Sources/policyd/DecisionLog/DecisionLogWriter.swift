@@ -338,6 +338,14 @@ public final class DecisionLogWriter: @unchecked Sendable {
             while queue.isEmpty && lineCount == 0 && !closing {
                 writerIdle = true
                 if !unsettled {
+                    // Idle for `settleDelay` with more than `idleSpares`: let the rest go (they
+                    // are kept only while lines flow). Direct writes trim when they settle, below.
+                    if spares.count > Self.idleSpares {
+                        if !cond.wait(until: Date(timeIntervalSinceNow: Self.settleDelay)) {
+                            spares.removeSubrange(Self.idleSpares...)
+                        }
+                        continue
+                    }
                     cond.wait()
                     continue
                 }
