@@ -116,7 +116,7 @@ struct Daemon {
         if let decisionLog {
             await decisionLog.close()
             let s = decisionLog.stats
-            logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped")
+            logger.info("decision log closed: \(s.written) written, \(s.dropped) dropped, \(s.journalDropped) journal entries not sent (journal busy)")
         }
         _ = sources
         fflush(nil)
