@@ -28,10 +28,7 @@ EOF
 PID=$!
 while [ ! -S "$D/s.sock" ]; do sleep 0.1; done
 sleep 0.5
-perf stat -p $PID -e task-clock,page-faults,context-switches,syscalls:sys_enter_madvise,syscalls:sys_enter_munmap,syscalls:sys_enter_mmap,syscalls:sys_enter_brk,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,syscalls:sys_enter_rename,syscalls:sys_enter_unlink,syscalls:sys_enter_openat "$@" -- sleep $(python3 -c "print($N*0.05+0.5)") 2>"$D/perf" &
-PERF=$!
-sleep 0.2
-python3 - "$D" "$PID" "$N" "$CASES" <<'EOF'
+cat > "$D/churn.py" <<'EOF'
 import os, signal, sys, time
 d, pid, n, cases = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 module = open(os.path.join(cases, "a_rbac.rego")).read()
@@ -42,8 +39,10 @@ for i in range(1, n + 1):
     if not os.environ.get("DATA_ONLY"):
         open(d + "/t", "w").write(module + "# revision %d\n" % i); os.replace(d + "/t", sb + "/a_rbac.rego")
     os.kill(pid, signal.SIGHUP)
+time.sleep(0.3)
 EOF
-wait $PERF
+# Counts the daemon while the churn runs (fdatasync = activations recorded).
+perf stat -p $PID -e task-clock,page-faults,context-switches,syscalls:sys_enter_madvise,syscalls:sys_enter_munmap,syscalls:sys_enter_mmap,syscalls:sys_enter_brk,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,syscalls:sys_enter_rename,syscalls:sys_enter_unlink,syscalls:sys_enter_openat "$@" -- python3 "$D/churn.py" "$D" "$PID" "$N" "$CASES" 2>"$D/perf"
 grep -E "task-clock|page-faults|context|syscalls" "$D/perf" | awk '{print $1, $2}'
 for t in /proc/$PID/task/*; do c=$(cat $t/comm); case $c in policyd-reload*) awk '{print "reload thread ticks", $14+$15}' $t/stat;; esac; done
 kill $PID; wait $PID 2>/dev/null || true

@@ -69,6 +69,25 @@ import Testing
         #expect(history.entries("authz").map(\.revision) == ["new6", "new7"])
     }
 
+    /// The trimmed entry's file is written over (not deleted and allocated again): a shorter
+    /// record leaves nothing of the longer one it replaces.
+    @Test func aTrimmedFileWrittenOverHoldsExactlyTheNewRecord() throws {
+        let state = try BundleTestKit.tempDir("history-reuse")
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let history = BundleHistory(stateDirectory: state, keep: 2)
+        let big = [BundleFile(name: "data.json", bytes: Array((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }))]
+        try history.record(name: "a", files: big, revision: "big", digest: "d1", dropDigest: "")
+        try history.record(name: "a", files: Self.files("s2"), revision: "s2", digest: "d2", dropDigest: "")
+        try history.record(name: "a", files: Self.files("s3"), revision: "s3", digest: "d3", dropDigest: "")
+        let restarted = BundleHistory(stateDirectory: state, keep: 2)
+        #expect(restarted.entries("a").map(\.revision) == ["s2", "s3"])
+        #expect(try restarted.files("a", restarted.entries("a")[1], limits: .default) == Self.files("s3"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: state + "/bundles/a").sorted()
+        #expect(names == ["000002.tar.gz", "000003.tar.gz"])
+        let size = try #require(FileManager.default.attributesOfItem(atPath: state + "/bundles/a/000003.tar.gz")[.size] as? Int)
+        #expect(size < 20_000)
+    }
+
     @Test func gzipCommentRoundTrip() throws {
         let dir = try BundleTestKit.tempDir("gzip-comment")
         defer { try? FileManager.default.removeItem(atPath: dir) }

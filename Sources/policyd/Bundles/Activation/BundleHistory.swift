@@ -153,11 +153,23 @@ struct BundleHistory: Sendable {
         for f in files { writer.add(name: f.name, contents: f.bytes) }
         // Fastest compression: this copy is read back only at start-up and rollback, and for
         // megabytes of data level 6 costs ~4× the CPU of level 1 (3.7 MB of JSON: 197 vs 50 ms).
-        try Self.atomicWrite(TarWriter.gzip(writer.finish(), level: Z_BEST_SPEED, comment: Self.encode(entry)),
-                             to: path(name, entry.seq))
+        // The file of the entry this record trims is written over instead of being deleted and a
+        // new one allocated: deleting frees its blocks (a synchronous discard on a `discard`
+        // mount) and the new file allocates others, all kernel work that the event loops cannot
+        // preempt on a kernel without preemption. Only with another entry left to restore from
+        // should this one be lost mid-write (keep ≥ 2).
+        let recycled = list.count >= keep && keep >= 2 ? path(name, list[0].seq) : nil
+        do {
+            try Self.atomicWrite(TarWriter.gzip(writer.finish(), level: Z_BEST_SPEED, comment: Self.encode(entry)),
+                                 to: path(name, entry.seq), reusing: recycled)
+        } catch {
+            indexes.withLockedValue { _ = $0.removeValue(forKey: name) }  // the recycled file may be gone: list again
+            throw error
+        }
         list.append(entry)
         while list.count > keep {
-            unlink(path(name, list.removeFirst().seq))
+            let trimmed = path(name, list.removeFirst().seq)
+            if trimmed != recycled { unlink(trimmed) }
         }
         indexes.withLockedValue { $0[name] = list }
         // An earlier version's index is stale once the last tarball it described is trimmed.
@@ -179,10 +191,13 @@ struct BundleHistory: Sendable {
     }
 
     /// Writes `bytes` to `path.tmp`, makes them durable (`fdatasync`) and renames the file into
-    /// place: a crash leaves the old file or the whole new one, never a torn one.
-    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+    /// place: a crash leaves the old file or the whole new one, never a torn one. `reusing`: a
+    /// file to give up whose blocks are written over (it is first renamed to `path.tmp`, so it is
+    /// gone from its place even if the write fails).
+    static func atomicWrite(_ bytes: [UInt8], to path: String, reusing: String? = nil) throws {
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        let reused = reusing.map { rename($0, tmp) == 0 } ?? false
+        let fd = open(tmp, O_WRONLY | O_CREAT | (reused ? 0 : O_TRUNC) | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw BundleError(.activation, .badArchive, "cannot write \(tmp): errno \(errno)") }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
@@ -197,6 +212,7 @@ struct BundleHistory: Sendable {
                 at += n
             }
         }
+        if failure == 0, reused, ftruncate(fd, off_t(bytes.count)) != 0 { failure = errno }
         if failure == 0, fdatasync(fd) != 0 { failure = errno }
         close(fd)
         guard failure == 0 else {
