@@ -83,6 +83,16 @@ import Testing
         #expect(map(["decision": 3]).verdict == .deny)
     }
 
+    @Test func verdictNamesMatchTheRawValues() {
+        // Same lengths as the real names, case, Unicode look-alikes and prefixes are not verdicts.
+        for s in ["allow", "deny", "escalate", "Allow", "DENY", "dent", "allox", "escalatE", "escalat", "allow ",
+                  "", "d\u{E9}ny", "\u{FF41}llow"] {
+            #expect(Verdict.named(s) == Verdict(rawValue: s), "\(s)")
+        }
+        #expect(map("Deny").error == "invalid_result")
+        #expect(map(["decision": "allow "]).error == "invalid_result")
+    }
+
     @Test func objectMessagesUseMsgField() {
         let o = map(["deny": .set(SetValue([["msg": "from msg"], ["code": 7]]))])
         #expect(o.reasons == ["from msg", "{\"code\":7}"])

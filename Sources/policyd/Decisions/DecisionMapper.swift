@@ -2,6 +2,17 @@ import Engine
 
 enum Verdict: String, Sendable {
     case allow, deny, escalate
+
+    /// `init(rawValue:)` by direct compares (the synthesized one searches a table of the case
+    /// names through the runtime, on every decision that returns a verdict string).
+    static func named(_ s: String) -> Verdict? {
+        switch s.utf8.count {
+        case 4: return s == "deny" ? .deny : nil
+        case 5: return s == "allow" ? .allow : nil
+        case 8: return s == "escalate" ? .escalate : nil
+        default: return nil
+        }
+    }
 }
 
 /// The decision derived from a policy result: what the proxy must do and why.
@@ -54,7 +65,7 @@ enum DecisionMapper {
         }
         switch result {
         case .string(let s):
-            guard let v = Verdict(rawValue: s) else { return invalid(dotted) }
+            guard let v = Verdict.named(s) else { return invalid(dotted) }
             return DecisionOutcome(verdict: v, reasons: [], rules: selfRules, error: nil)
         case .bool(true):
             return DecisionOutcome(verdict: .allow, reasons: [], rules: selfRules, error: nil)
@@ -62,7 +73,7 @@ enum DecisionMapper {
             return DecisionOutcome(verdict: .deny, reasons: ["denied by \(dotted)"], rules: selfRules, error: nil)
         case .object(let obj):
             if let d = obj["decision"] {
-                guard let s = d.stringValue, let v = Verdict(rawValue: s) else { return invalid(dotted) }
+                guard let s = d.stringValue, let v = Verdict.named(s) else { return invalid(dotted) }
                 return DecisionOutcome(verdict: v, reasons: messages(obj["reasons"]).sorted(by: utf8Less), rules: selfRules, error: nil)
             }
             var denies = Findings()

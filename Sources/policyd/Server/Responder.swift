@@ -45,6 +45,8 @@ final class Responder: Sendable {
     private let factsWants: WantedOutcomes?
     /// No sink reads the parsed input: a decision parses only what its policy can observe.
     private let projectInput: Bool
+    /// Some sink keeps some decisions: only then is the handler's time (a clock read) taken.
+    private let timesHandler: Bool
 
     init(store: PolicyStore, config: Configuration, counters: ServerCounters = ServerCounters(),
          sink: (any DecisionSink)? = nil, admin: (any AdminActions)? = nil, logger: Logger)
@@ -70,6 +72,7 @@ final class Responder: Sendable {
         sinkWants = self.sink.map { WantedOutcomes($0) }
         factsWants = factsSink.map { WantedOutcomes($0) }
         projectInput = !(sink?.usesInputValue ?? false)
+        timesHandler = factsWants?.isEmpty == false || sinkWants?.isEmpty == false
     }
 
     /// A parsed request (the fields policyd reads; others are ignored).
@@ -139,7 +142,8 @@ final class Responder: Sendable {
     {
         counters.requests.wrappingIncrement(ordering: .relaxed)
         // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here.
-        let handlerStart = Self.monotonicNs()
+        // Only sinks read it (no clock read per request when no sink keeps decisions).
+        let handlerStart = timesHandler ? Self.monotonicNs() : 0
         let snap = store.snapshot  // one load; this snapshot serves the whole request
         let request: Request
         do { request = try parse(body, state: &state, snap: snap) } catch {
