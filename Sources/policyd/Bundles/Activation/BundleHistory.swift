@@ -7,17 +7,24 @@ import NIOConcurrencyHelpers
 /// last known good policy (even if the drop directory now holds a bad bundle) and an operator
 /// can roll back:
 ///
-///     <state>/bundles/<name>/000007.tar.gz   the bundle's files, as activated
-///     <state>/bundles/<name>/index.json      [{seq, revision, digest, drop_digest, activated_at_ns}], oldest first
+///     <state>/bundles/<name>/000007.tar.gz   the bundle's files, as activated; the gzip header's
+///                                            comment holds the entry: {seq, revision, digest,
+///                                            drop_digest, activated_at_ns}
 ///
-/// Stored bundles are re-verified before they serve again (keys may have changed).
+/// The directory listing is the index (oldest = lowest sequence number). Stored bundles are
+/// re-verified before they serve again (keys may have changed).
 ///
 /// Recording runs on every activation (a reload every 50 ms under churn), right after the swap on
-/// the reload thread, so it is kept to the syscalls its durability needs: each file is written
-/// to a temporary name, `fdatasync`ed and renamed into place (the tarball before the index that
-/// names it), the index is kept in memory after its first read instead of being parsed again,
-/// no Foundation file APIs (URL building, attribute calls, `String(format:)`) are involved, and
-/// the tarball is compressed at zlib's fastest level.
+/// the reload thread, so it is kept to the syscalls its durability needs: ONE file per record,
+/// written to a temporary name, `fdatasync`ed and renamed into place. Each flush is a journal
+/// commit done by the filesystem's kernel thread at normal priority, whatever the reload thread's
+/// own priority, so a second file (a rewritten index) would double the work that competes with
+/// the event loops. The entries are kept in memory after the first listing, and the tarball is
+/// compressed at zlib's fastest level.
+///
+/// State directories written by earlier versions (entries in `index.json`, tarballs without a
+/// comment) are still read: a tarball without a comment takes its entry from that index, which
+/// is deleted once no stored tarball needs it.
 struct BundleHistory: Sendable {
     struct Entry: Sendable, Equatable {
         var seq: Int
@@ -35,6 +42,8 @@ struct BundleHistory: Sendable {
     /// Each bundle's index as last read or written by this instance (policyd is the only writer
     /// of its state directory).
     private let indexes = NIOLockedValueBox([String: [Entry]]())
+    /// Per bundle, the stored tarballs whose entry came from an earlier version's `index.json`.
+    private let legacySeqs = NIOLockedValueBox([String: Set<Int>]())
 
     init(stateDirectory: String, keep: Int) {
         root = stateDirectory + "/bundles"
@@ -57,7 +66,7 @@ struct BundleHistory: Sendable {
     func set(_ marker: Marker, _ name: String, _ on: Bool) {
         let path = dir(name) + "/" + marker.rawValue
         if on {
-            guard FileManager.default.fileExists(atPath: dir(name) + "/index.json") else { return }
+            guard FileManager.default.fileExists(atPath: dir(name)) else { return }
             _ = FileManager.default.createFile(atPath: path, contents: Data())
         } else {
             unlink(path)
@@ -71,23 +80,69 @@ struct BundleHistory: Sendable {
         return read
     }
 
+    /// The stored tarballs in sequence order, each with the entry from its gzip comment (or, for
+    /// one written by an earlier version, from the legacy `index.json`). A tarball with neither
+    /// is not a record (the old format renamed the tarball before writing the index naming it).
     private func readEntries(_ name: String) -> [Entry] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir(name))) ?? []
+        var legacy: [Int: Entry]?
+        var out: [Entry] = []
+        for file in files {
+            guard let seq = Self.sequence(ofFile: file) else { continue }
+            if let comment = GzipComment.read(path: dir(name) + "/" + file), var e = Self.entry(comment) {
+                e.seq = seq
+                out.append(e)
+            } else {
+                if legacy == nil { legacy = Dictionary(readLegacyIndex(name).map { ($0.seq, $0) }, uniquingKeysWith: { $1 }) }
+                if let e = legacy?[seq] {
+                    out.append(e)
+                    legacySeqs.withLockedValue { $0[name, default: []].insert(seq) }
+                }
+            }
+        }
+        return out.sorted { $0.seq < $1.seq }
+    }
+
+    /// `000007.tar.gz` → 7.
+    static func sequence(ofFile file: String) -> Int? {
+        guard file.hasSuffix(".tar.gz") else { return nil }
+        let digits = file.dropLast(7)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(digits)
+    }
+
+    /// An entry as stored: canonical JSON (never holds a NUL byte: JSON escapes control characters).
+    static func encode(_ e: Entry) -> [UInt8] {
+        CanonicalJSON.canonicalBytes(.object([("seq", .number(String(e.seq))), ("revision", .string(e.revision)),
+                                              ("digest", .string(e.digest)), ("drop_digest", .string(e.dropDigest)),
+                                              ("activated_at_ns", .number(String(e.activatedAtNs)))]))
+    }
+
+    static func entry(_ bytes: [UInt8]) -> Entry? {
+        guard let raw = try? CanonicalJSON.parse(bytes) else { return nil }
+        return entry(CanonicalJSON.value(raw))
+    }
+
+    private static func entry(_ v: Value) -> Entry? {
+        guard let seq = v["seq"]?.numberValue?.exactInt, let digest = v["digest"]?.stringValue else { return nil }
+        return Entry(seq: seq, revision: v["revision"]?.stringValue ?? "", digest: digest,
+                     dropDigest: v["drop_digest"]?.stringValue ?? "",
+                     activatedAtNs: Int64(v["activated_at_ns"]?.numberValue?.exactInt ?? 0))
+    }
+
+    /// The index an earlier version rewrote on every record.
+    private func readLegacyIndex(_ name: String) -> [Entry] {
         guard let data = FileManager.default.contents(atPath: dir(name) + "/index.json"),
               let raw = try? CanonicalJSON.parse([UInt8](data)), case .array(let items) = CanonicalJSON.value(raw)
         else { return [] }
-        return items.compactMap { v in
-            guard let seq = v["seq"]?.numberValue?.exactInt, let digest = v["digest"]?.stringValue else { return nil }
-            return Entry(seq: seq, revision: v["revision"]?.stringValue ?? "", digest: digest,
-                         dropDigest: v["drop_digest"]?.stringValue ?? "",
-                         activatedAtNs: Int64(v["activated_at_ns"]?.numberValue?.exactInt ?? 0))
-        }
+        return items.compactMap { Self.entry($0) }
     }
 
     func files(_ name: String, _ entry: Entry, limits: BundleLimits) throws(BundleError) -> [BundleFile] {
         try BundleArchive.read(path: path(name, entry.seq), limits: limits)
     }
 
-    /// Records an activation; keeps the newest `keep` entries.
+    /// Records an activation (durable when this returns); keeps the newest `keep` entries.
     @discardableResult
     func record(name: String, files: [BundleFile], revision: String, digest: String, dropDigest: String) throws -> Entry {
         var list = entries(name)
@@ -98,20 +153,33 @@ struct BundleHistory: Sendable {
         for f in files { writer.add(name: f.name, contents: f.bytes) }
         // Fastest compression: this copy is read back only at start-up and rollback, and for
         // megabytes of data level 6 costs ~4× the CPU of level 1 (3.7 MB of JSON: 197 vs 50 ms).
-        try Self.atomicWrite(TarWriter.gzip(writer.finish(), level: Z_BEST_SPEED), to: path(name, entry.seq))
-        list.append(entry)
-        while list.count > keep {
-            unlink(path(name, list.removeFirst().seq))
-        }
-        let index: RawJSON = .array(list.map { e in
-            .object([("seq", .number(String(e.seq))), ("revision", .string(e.revision)), ("digest", .string(e.digest)),
-                     ("drop_digest", .string(e.dropDigest)), ("activated_at_ns", .number(String(e.activatedAtNs)))])
-        })
-        do { try Self.atomicWrite(CanonicalJSON.canonicalBytes(index), to: dir(name) + "/index.json") } catch {
-            indexes.withLockedValue { _ = $0.removeValue(forKey: name) }  // read it again next time
+        // The file of the entry this record trims is written over instead of being deleted and a
+        // new one allocated: deleting frees its blocks (a synchronous discard on a `discard`
+        // mount) and the new file allocates others, all kernel work that the event loops cannot
+        // preempt on a kernel without preemption. Only with another entry left to restore from
+        // should this one be lost mid-write (keep ≥ 2).
+        let recycled = list.count >= keep && keep >= 2 ? path(name, list[0].seq) : nil
+        do {
+            try Self.atomicWrite(TarWriter.gzip(writer.finish(), level: Z_BEST_SPEED, comment: Self.encode(entry)),
+                                 to: path(name, entry.seq), reusing: recycled)
+        } catch {
+            indexes.withLockedValue { _ = $0.removeValue(forKey: name) }  // the recycled file may be gone: list again
             throw error
         }
+        list.append(entry)
+        while list.count > keep {
+            let trimmed = path(name, list.removeFirst().seq)
+            if trimmed != recycled { unlink(trimmed) }
+        }
         indexes.withLockedValue { $0[name] = list }
+        // An earlier version's index is stale once the last tarball it described is trimmed.
+        let kept = Set(list.map(\.seq))
+        let legacyDone = legacySeqs.withLockedValue { known -> Bool in
+            guard let seqs = known[name], seqs.isDisjoint(with: kept) else { return false }
+            known.removeValue(forKey: name)
+            return true
+        }
+        if legacyDone { unlink(dir(name) + "/index.json") }
         set(.removed, name, false)
         return entry
     }
@@ -123,10 +191,13 @@ struct BundleHistory: Sendable {
     }
 
     /// Writes `bytes` to `path.tmp`, makes them durable (`fdatasync`) and renames the file into
-    /// place: a crash leaves the old file or the whole new one, never a torn one.
-    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+    /// place: a crash leaves the old file or the whole new one, never a torn one. `reusing`: a
+    /// file to give up whose blocks are written over (it is first renamed to `path.tmp`, so it is
+    /// gone from its place even if the write fails).
+    static func atomicWrite(_ bytes: [UInt8], to path: String, reusing: String? = nil) throws {
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        let reused = reusing.map { rename($0, tmp) == 0 } ?? false
+        let fd = open(tmp, O_WRONLY | O_CREAT | (reused ? 0 : O_TRUNC) | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw BundleError(.activation, .badArchive, "cannot write \(tmp): errno \(errno)") }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { raw in
@@ -141,6 +212,7 @@ struct BundleHistory: Sendable {
                 at += n
             }
         }
+        if failure == 0, reused, ftruncate(fd, off_t(bytes.count)) != 0 { failure = errno }
         if failure == 0, fdatasync(fd) != 0 { failure = errno }
         close(fd)
         guard failure == 0 else {

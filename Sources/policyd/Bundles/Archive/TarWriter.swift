@@ -61,16 +61,34 @@ struct TarWriter {
     }
 
     /// gzip (deflate, default level) of `data`.
-    /// `level`: zlib's 0–9 (`Z_DEFAULT_COMPRESSION` is 6).
-    static func gzip(_ data: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) -> [UInt8] {
+    /// `level`: zlib's 0–9 (`Z_DEFAULT_COMPRESSION` is 6). `comment` goes into the gzip header's
+    /// FCOMMENT field (stored uncompressed, so it can be read without inflating; gzip readers
+    /// skip it); it must not contain a NUL byte.
+    static func gzip(_ data: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION, comment: [UInt8]? = nil) -> [UInt8] {
         // Heap-allocated: zlib keeps a back-pointer to the stream, so it must not move.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer { stream.deallocate() }
         guard policyd_deflate_init_gzip(stream, level) == Z_OK else { return [] }
         defer { deflateEnd(stream) }
+        // The header and its comment must stay put until deflate has written the header.
+        let header = UnsafeMutablePointer<gz_header>.allocate(capacity: 1)
+        header.initialize(to: gz_header())
+        defer { header.deallocate() }
+        var commentBytes: UnsafeMutableBufferPointer<UInt8>?
+        defer { commentBytes?.deallocate() }
+        if let comment {
+            precondition(!comment.contains(0), "a gzip comment cannot hold NUL")
+            let c = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: comment.count + 1)
+            _ = c.initialize(from: comment)
+            c[comment.count] = 0
+            commentBytes = c
+            header.pointee.comment = c.baseAddress
+            header.pointee.os = 3  // Unix, as gzip(1) on Linux writes
+            guard deflateSetHeader(stream, header) == Z_OK else { return [] }
+        }
         var input = data
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(stream, UInt(data.count))) + 64)
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(stream, UInt(data.count))) + 64 + (comment?.count ?? 0))
         let produced = input.withUnsafeMutableBufferPointer { inp -> Int in
             out.withUnsafeMutableBufferPointer { o -> Int in
                 stream.pointee.next_in = inp.baseAddress
