@@ -12,6 +12,14 @@ enum ConflictingRulesCheck {
         }
     }
 
+    /// A partial object rule is listed with its variable key, as OPA prints its ref
+    /// (`rule data.p.a.b[k] at …`).
+    static func keySuffix(_ r: Rule) -> String {
+        guard r.kind == .partialObject, case .bracket(let t)? = r.head.ref.parts.last else { return "" }
+        if case .scalar = t.value { return "" }
+        return "[\(RefText.term(t))]"
+    }
+
     static func run(_ index: RuleIndex) -> [EngineError] {
         var errors: [EngineError] = []
         // A rule with a fully constant ref cannot have rules below its path. Checked first: a
@@ -22,7 +30,7 @@ enum ConflictingRulesCheck {
             let key = RuleIndex.key(e.path)
             let under = index.entries(below: e.path)
             guard !under.isEmpty, below[key] == nil else { continue }
-            let lines = under.map { "  rule \(RuleIndex.display($0.path)) at \($0.rule.location.file):\($0.rule.location.row)" }
+            let lines = under.map { "  rule \(RuleIndex.display($0.path))\(keySuffix($0.rule)) at \($0.rule.location.file):\($0.rule.location.row)" }
             let first = index.rules(at: e.path).first?.rule.location ?? e.rule.location
             below[key] = EngineError(.typeError, "rule \(RuleIndex.display(e.path)) conflicts with:\n" + lines.joined(separator: "\n"),
                                      location: first)
