@@ -9,7 +9,10 @@
 Programs come from scripts/rego_fuzz_gen.py (a small grammar: complete/partial/default rules,
 else chains, multi-clause functions, some/every, comprehensions, with, not, data refs,
 destructuring, set/object operators, string/array/object builtins, deliberate conflicts, type
-and builtin errors). Program i of seed S is the same on every run (random.Random("S/i")).
+and builtin errors; language-feature rules from scripts/rego_fuzz_features.py: nested every,
+with on rules/data/functions, else chains on functions, deep ref heads, imports, print, v0
+modules with future.keywords or rego.v1, non-object input). Program i of seed S is the same on
+every run (random.Random("S/i")).
 
 OPA runs in-process through the oracle's Go bridge (shared/oracles/opa_eval.py; one engine
 handle per program), always with strict builtin errors and only in Rego v1; so policyd runs

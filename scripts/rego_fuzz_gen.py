@@ -9,6 +9,8 @@ a conflict on purpose.
 import json
 import random
 
+import rego_fuzz_features as feat
+
 STRS = ["a", "b", "c", "ab", "foo", "bar", "x,y", "", "A b"]
 KEYS = ["a", "b", "c", "k"]
 
@@ -34,7 +36,7 @@ class Program:
         self.v1, self.v0, self.data, self.input, self.query, self.v0mode = v1, v0, data, inp, query, v0mode
 
 
-class Gen:
+class Gen(feat.Features):
     def __init__(self, rng: random.Random, v0: bool):
         self.r = rng
         self.v0 = v0
@@ -43,6 +45,9 @@ class Gen:
         self.out0 = []        # v0 lines
         self.err_rate = 0.03
         self.fn_params = {}
+
+    def ctx(self, params=None):
+        return Ctx(self, params)
 
     # ---- leaves -----------------------------------------------------------------------------
     def num_lit(self):
@@ -222,7 +227,10 @@ class Gen:
             k = c.fresh()
             # use the key, or OPA rejects it as a declared but unused var (a compile error
             # worth meeting now and then, not in most programs)
-            use = "" if r.random() < 0.1 else "; %s != %s" % (k, self.str_lit() if coll_ty != "arr" else self.num_lit())
+            # (a comparison with a literal of another type is a compile-time match error when
+            # the collection's type is known: mostly compare through type_name)
+            use = "" if r.random() < 0.1 else "; %s != %s" % (k, self.str_lit() if coll_ty == "obj" else self.num_lit()) \
+                if coll_ty != "set" and r.random() < 0.5 else "; type_name(%s) != %s" % (k, self.str_lit())
             return "some %s, %s in %s%s" % (k, x, coll, use), {k: "any" if coll_ty == "obj" else ("num" if coll_ty == "arr" else "any"), x: "any"}
         if r.random() < 0.3 and coll_ty == "arr":
             # old-style iteration: coll[i]
@@ -238,8 +246,8 @@ class Gen:
         parts = [it]
         if self.r.random() < 0.5:
             x = list(bound)[-1]
-            parts.append(self.r.choice(["is_number(%s)" % x, "%s != %s" % (x, self.num_lit()),
-                                        "not %s == %s" % (x, self.str_lit()), "%s in [1, 2, \"a\"]" % x]))
+            parts.append(self.r.choice(["is_number(%s)" % x, "%s != %s" % (x, self.num_lit()) if self.r.random() < 0.3 else "is_string(%s)" % x,
+                                        "not %s in {%s}" % (x, self.str_lit()), "%s in [1, 2, \"a\"]" % x]))
         c.n = sub.n + 5
         return "; ".join(parts), list(bound), sub
 
@@ -483,8 +491,7 @@ class Gen:
             b2 = self.braces(lits + [text])
             x = list(bound)[-1]
             self.emit("%s.s contains %s if %s" % (name, x, b2), None)
-            self.out0[-1] = None  # v0 has no `contains`: the program runs in v1 only
-            self.v0 = False
+            # v0 without the keywords has no `contains`: program() decides
         self.rules.append((name, "obj"))
 
     def rule_fn_mock(self, name):
@@ -496,17 +503,25 @@ class Gen:
         c = Ctx(self)
         args = ", ".join(self.term(ty, c, 1) for ty in self.fn_params[n])
         mock = self.r.choice(["mockf", "7", '"m"']) if k == "fn1" else self.r.choice(["7", "concat"]) if False else "7"
-        self.emit("%s := %s(%s) with %s as %s" % (name, n, args, n, mock), "%s = %s(%s) with %s as %s" % (name, n, args, n, mock))
+        self.emit("%s := v if { v := %s(%s) with %s as %s }" % (name, n, args, n, mock),
+                  "%s = v { v := %s(%s) with %s as %s }" % (name, n, args, n, mock))
         self.rules.append((name, "any"))
 
     def program(self, idx):
         r = self.r
         self.emit("mockf(x) := 7", "mockf(x) = 7")
-        kinds = [self.rule_complete, self.rule_complete, self.rule_else, self.rule_partial_set,
-                 self.rule_partial_obj, self.rule_function, self.rule_function, self.rule_ref_head,
-                 self.rule_fn_mock]
-        for i in range(r.randint(2, 6)):
-            r.choice(kinds)("r%d" % i)
+        self.emit("mockf2(x, y) := 8", "mockf2(x, y) = 8")
+        imports = feat.imports(r)
+        kinds = [(1, self.rule_complete), (1, self.rule_complete), (1, self.rule_else), (1, self.rule_partial_set),
+                 (1, self.rule_partial_obj), (1, self.rule_function), (1, self.rule_function), (1, self.rule_ref_head),
+                 (1, self.rule_fn_mock)] + feat.feature_kinds(self)
+        if imports:
+            kinds.append((2, self.rule_imports))
+        n = r.randint(2, 6)
+        for i in range(n):
+            self.pick(*[(w, (lambda f=f, i=i: f("r%d" % i))) for w, f in kinds])
+        if r.random() < 0.12:  # an "error" program: one deliberate compile or run-time error
+            self.rule_error("r%d" % n)
         # a final rule that gathers the others (keeps undefinedness visible)
         names = [n for n, k in self.rules if not k.startswith("fn")]
         data = {"d": {
@@ -521,8 +536,11 @@ class Gen:
                "s": r.choice(["foo,bar", "a", "", "12"]), "user": r.choice(["alice", "bob", "dave"]),
                "xs": r.choice([[1, 2, 3], [], ["a", 1], [2, 2]]), "flag": r.choice([True, False]),
                "obj": r.choice([{"a": 1, "b": 2}, {"k": "v"}, {}]), "pair": r.choice([[1, 2], ["a"], [3, [4]]])}
-        if r.random() < 0.1:
+        x = r.random()
+        if x < 0.08:
             inp = None
+        elif x < 0.14:  # input that is not an object
+            inp = r.choice([[1, 2], "s", 5, [], False])
         qk = r.random()
         if qk < 0.7 or not names:
             query = "x := data.fz"
@@ -531,11 +549,17 @@ class Gen:
         else:
             colls = [n for n, k in self.rules if k in ("set", "obj", "arr")]
             query = "data.fz.%s[x]" % r.choice(colls) if colls else "x := data.fz"
-        head1 = "package fz\n# (v0 imports)\n#\n"  # same line numbers as the v0 text
-        head0 = "package fz\nimport future.keywords.in\nimport future.keywords.every\n"
-        v1 = head1 + "\n".join(self.out1) + "\n"
-        v0 = head0 + "\n".join(x for x in self.out0 if x is not None) + "\n"
-        return Program(v1, v0, data, inp, query, self.v0 and None not in self.out0)
+        h1, h0, style = feat.header(r, self.v0, imports)
+        if style == "regov1":
+            body0 = self.out1
+        elif style == "keywords":  # each rule in either syntax
+            body0 = [a if b is None or r.random() < 0.4 else b for a, b in zip(self.out1, self.out0)]
+        else:
+            body0 = self.out0
+        v1 = "\n".join(h1 + self.out1) + "\n"
+        v0ok = self.v0 and None not in body0
+        v0 = "\n".join(h0 + [x for x in body0 if x is not None]) + "\n"
+        return Program(v1, v0, data, inp, query, v0ok)
 
 
 def generate(seed, index, v0_share=0.3):

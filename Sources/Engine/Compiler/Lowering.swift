@@ -103,7 +103,9 @@ final class Lowerer {
     // MARK: expressions
 
     func lowerExpr(_ e: Expr, scope: Scope) -> PExpr? {
-        let withs = e.with.compactMap { lowerWith($0, scope: scope) }
+        var assigned: String??
+        if case .call(let c) = e.kind, c.name == "assign" { assigned = .some(c.args.first?.variableName) }
+        let withs = e.with.compactMap { lowerWith($0, scope: scope, assigned: assigned) }
         var kind: PExpr.Kind
         switch e.kind {
         case .term(let t):
@@ -222,14 +224,38 @@ final class Lowerer {
 
     // MARK: with
 
-    func lowerWith(_ w: WithModifier, scope: Scope) -> PWith? {
+    /// `assigned`: set when the expression is `x := …` (to the name of x, if a variable).
+    func lowerWith(_ w: WithModifier, scope: Scope, assigned: String?? = nil) -> PWith? {
         guard case .ref(let r) = refOf(w.target), let head = r.headVariable else {
             error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
             return nil
         }
         let keys = r.parts.map { $0.stringKey.map { Value.string($0) } }
+        // Other keys stay in the path (applying it fails: `bad document path`), variables too:
+        // OPA does not bind a target's variables. In `x := … with input[y] as …` they are
+        // unsafe (as is x).
+        var constKeys: [Value] = []
+        for part in r.parts {
+            if let k = part.stringKey { constKeys.append(.string(k)); continue }
+            guard case .bracket(let t) = part else { continue }
+            switch t.value {
+            case .scalar(let v): constKeys.append(v)
+            case .variable(let n):
+                if let assigned {
+                    error(.unsafeVarError, "var \(n) is unsafe", w.location)
+                    if let a = assigned { error(.unsafeVarError, "var \(a) is unsafe", w.location) }
+                    return nil
+                }
+                constKeys.append(.null)
+            default:
+                error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
+                return nil
+            }
+        }
         let target: PWith.Target
-        if head == "input" && scope.lookup("input") == nil {
+        if (head == "input" && scope.lookup("input") == nil || head == "data") && constKeys.count != keys.compactMap({ $0 }).count {
+            target = head == "data" ? .data(constKeys) : .input(constKeys)
+        } else if head == "input" && scope.lookup("input") == nil {
             target = .input(keys.compactMap { $0 })
         } else if head == "data" {
             let path = keys.compactMap { $0 }.compactMap(\.stringValue)

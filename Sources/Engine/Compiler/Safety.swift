@@ -74,15 +74,54 @@ struct VarUse {
             if case .value(let t) = w.value { u.value(t) }
         }
         if e.negated {
-            // Nothing escapes a negation, and its variables must come from outside (wildcards
-            // excepted).
+            // Nothing escapes a negation, and its variables must come from outside. Wildcards
+            // too, unless inside a call nested in the expression (OPA moves those calls out
+            // of the negation): `not x[_] == 1` and `not f(x[_])` are unsafe,
+            // `not count(x[_]) == 1` is not.
             let all = u.needs.union(u.provides)
-            u.needs = all.subtracting(wildcards)
+            var top = Set<Int>()
+            if !wildcards.isEmpty { VarUse.topLevelSlots(e, &top) }
+            u.needs = all.subtracting(wildcards.subtracting(top))
             u.provides = []
         }
         // A variable both read and bound by one expression (`x = f(x)`) must be bound first.
         u.provides.subtract(u.needs)
         return u
+    }
+}
+
+extension VarUse {
+    /// The local slots of `e` outside the calls nested in it (and outside comprehensions).
+    static func topLevelSlots(_ e: PExpr, _ out: inout Set<Int>) {
+        func walk(_ t: PTerm) {
+            switch t {
+            case .const, .input, .inputRef, .call, .compr: break
+            case .local(let s): out.insert(s)
+            case .data(_, let path): path.forEach(walk)
+            case .ref(let head, let path):
+                walk(head)
+                path.forEach(walk)
+            case .array(let xs), .set(let xs), .template(let xs): xs.forEach(walk)
+            case .object(let ks, let vs):
+                ks.forEach(walk)
+                vs.forEach(walk)
+            }
+        }
+        switch e.kind {
+        case .term(.call(let c)): c.args.forEach(walk)
+        case .term(let t): walk(t)
+        case .unify(let a, let b):
+            walk(a)
+            walk(b)
+        case .call(let c, let o):
+            c.args.forEach(walk)
+            if let o { walk(o) }
+        case .someIn(let key, let value, let coll):
+            walk(coll)
+            if let key { walk(key) }
+            walk(value)
+        default: break
+        }
     }
 }
 

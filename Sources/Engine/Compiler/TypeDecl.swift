@@ -49,11 +49,31 @@ public enum BuiltinDeclarations {
     public static func lookup(_ name: String) -> FunctionDecl? { all[name] }
 }
 
+extension TypeDecl {
+    var kindRank: Int {
+        switch self {
+        case .null: return 0
+        case .boolean: return 1
+        case .number: return 2
+        case .string: return 3
+        case .array, .tuple: return 4
+        case .object, .record: return 5
+        case .set: return 6
+        case .any, .anyOf: return 7
+        case .function: return 8
+        }
+    }
+}
+
 extension TypeDecl: CustomStringConvertible {
     public var description: String {
         switch self {
         case .any: return "any"
-        case .anyOf(let ts): return "any<" + ts.map(\.description).joined(separator: ", ") + ">"
+        case .anyOf(let ts):
+            // OPA keeps a union's members in type order (null, boolean, number, string, array,
+            // object, set, any, function); the sort is stable within one kind.
+            let ordered = ts.enumerated().sorted { ($0.element.kindRank, $0.offset) < ($1.element.kindRank, $1.offset) }
+            return "any<" + ordered.map(\.element.description).joined(separator: ", ") + ">"
         case .null: return "null"
         case .boolean: return "boolean"
         case .number: return "number"
@@ -71,6 +91,14 @@ extension TypeDecl: CustomStringConvertible {
         }
     }
 
+    /// An element type of a collection fits when each of its alternatives does: OPA rejects
+    /// `sum({1, "a"})` (`set[any<number, string>]`) though `abs(x)` takes an `x` that may be a
+    /// number.
+    func elementFits(_ want: TypeDecl) -> Bool {
+        if case .anyOf(let options) = self { return options.allSatisfy { $0.fits(want) } }
+        return fits(want)
+    }
+
     /// Whether a value of static type `self` may be passed where `want` is expected. Unknown
     /// (`any`) on either side is accepted: the checker only rejects calls that cannot work.
     public func fits(_ want: TypeDecl) -> Bool {
@@ -80,7 +108,7 @@ extension TypeDecl: CustomStringConvertible {
         case (_, .anyOf(let options)): return options.contains { self.fits($0) }
         case (.null, .null), (.boolean, .boolean), (.number, .number), (.string, .string): return true
         case (.function, .function): return true
-        case (.array(let a), .array(let b)): return a.fits(b)
+        case (.array(let a), .array(let b)): return a.elementFits(b)
         case (.tuple(let xs, let rest), .array(let b)):
             return xs.allSatisfy { $0.fits(b) } && (rest?.fits(b) ?? true)
         case (.array(let a), .tuple(let ys, let rest)):
@@ -92,7 +120,7 @@ extension TypeDecl: CustomStringConvertible {
                 if !x.fits(w) { return false }
             }
             return true
-        case (.set(let a), .set(let b)): return a.fits(b)
+        case (.set(let a), .set(let b)): return a.elementFits(b)
         case (.object(let k, let v), .object(let wk, let wv)): return k.fits(wk) && v.fits(wv)
         case (.record(let fields, _), .object(let wk, let wv)):
             return fields.allSatisfy { TypeDecl.string.fits(wk) && $0.1.fits(wv) }

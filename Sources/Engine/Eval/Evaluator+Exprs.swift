@@ -18,7 +18,7 @@ extension Evaluator {
         // `with` applies to this expression only: the continuation runs with the outer state.
         // The states are exchanged in place (never copied), so the memo table in effect always
         // has one owner and storing into it never copies it.
-        var other = try applyWiths(e.withs)
+        var other = try applyWiths(e.withs, e.location)
         exchangeState(&other)
         if e.negated {
             let ok: Bool
@@ -92,13 +92,14 @@ extension Evaluator {
                 }
             }
         case .every(let key, let value, let coll, let body, _):
-            var all = true
-            var defined = false
+            // Each value of the domain is its own `every` (`every x in data.u[_].roles` holds
+            // for the users whose roles all pass, as OPA evaluates the domain first).
             try evalTerm(coll) { c in
                 switch c {
-                case .array, .object, .set: defined = true
+                case .array, .object, .set: break
                 default: return
                 }
+                var all = true
                 try forEachEntry(c) { kv, vv in
                     guard all else { return }
                     var ok = false
@@ -110,8 +111,8 @@ extension Evaluator {
                     }
                     if !ok { all = false }
                 }
+                if all { try k() }
             }
-            if all && defined { try k() }
         case .logical(let isAnd, let lhs, let rhs):
             if isAnd {
                 try evalBody(lhs, 0) { try evalBody(rhs, 0, k) }
@@ -137,7 +138,15 @@ extension Evaluator {
         var memo: MemoTable
     }
 
-    private func applyWiths(_ withs: [PWith]) throws -> WithState {
+    private func applyWiths(_ withs: [PWith], _ loc: SourceLocation) throws -> WithState {
+        for w in withs {
+            switch w.target {
+            case .input(let path), .data(let path):
+                // A document path is made of object keys: `with input.xs[0] as …` fails (OPA).
+                for key in path { guard case .string = key else { throw EngineError(.evalConflictError, "bad document path", location: loc) } }
+            case .function: break
+            }
+        }
         var st = WithState(input: input, overlays: dataOverlays, replacements: replacements, memo: spareMemos.popLast() ?? MemoTable())
         for w in withs {
             var val: Value?

@@ -203,9 +203,9 @@ extension Evaluator {
             }
             // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
             for (name, child) in node.orderedChildren where child.kind != .function {
-                if let cv = try nodeValue(child) {
+                if let cv = try valueBelowVariableKey(child) {
                     obj = try Evaluator.mergeChild(obj, [], .string(name), cv, leaves: leaves,
-                                                   child.rules.first?.location ?? SourceLocation(file: "", row: 0, col: 0))
+                                                   Evaluator.firstRuleLocation(child) ?? SourceLocation(file: "", row: 0, col: 0))
                 }
             }
             if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
@@ -287,6 +287,43 @@ extension Evaluator {
             return .object(o.inserting(key, merged))
         }
         throw EngineError(.evalConflictError, "object keys must be unique", location: loc)
+    }
+
+    /// A child's document inside an object whose rules have variable keys (`p[k].c := …`):
+    /// there OPA builds the object from the values rules produce, so a multi-value or partial
+    /// object rule without values (and a path left empty by them) adds no key (`p.a.s contains
+    /// x if false` beside `p[k].c := …` gives no `a`; without such a rule `p.a.s` is `[]`).
+    private func valueBelowVariableKey(_ n: DataNode) throws -> Value? {
+        switch n.kind {
+        case .partialSet:
+            let v = try nodeValue(n)
+            if case .set(let s)? = v, s.isEmpty { return nil }
+            return v
+        case .partialObject:
+            let v = try nodeValue(n)
+            if case .object(let o)? = v, o.isEmpty, n.defaultRule == nil { return nil }
+            return v
+        case .package:
+            guard n.base == nil else { return try nodeValue(n) }
+            var b = ObjectBuilder()
+            for (name, child) in n.orderedChildren where child.kind != .function {
+                if let cv = try valueBelowVariableKey(child) { b[.string(name)] = cv }
+            }
+            let o = b.build()
+            return o.isEmpty ? nil : .object(o)
+        default:
+            return try nodeValue(n)
+        }
+    }
+
+    /// Where a conflict with `node`'s document is reported: its first rule, or the first rule
+    /// below it (`p.a.b.x := 0` for the node `a`, which has no rules of its own).
+    static func firstRuleLocation(_ node: DataNode) -> SourceLocation? {
+        if let loc = node.rules.first?.location { return loc }
+        for (_, child) in node.orderedChildren {
+            if let loc = firstRuleLocation(child) { return loc }
+        }
+        return nil
     }
 
     /// A partial set rule's element: the key term's values (one, directly, in the common case).

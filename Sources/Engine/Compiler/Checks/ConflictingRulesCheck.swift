@@ -12,12 +12,34 @@ enum ConflictingRulesCheck {
         }
     }
 
+    /// A partial object rule is listed with its variable key, as OPA prints its ref
+    /// (`rule data.p.a.b[k] at …`).
+    static func keySuffix(_ r: Rule) -> String {
+        guard r.kind == .partialObject, case .bracket(let t)? = r.head.ref.parts.last else { return "" }
+        if case .scalar = t.value { return "" }
+        return "[\(RefText.term(t))]"
+    }
+
     static func run(_ index: RuleIndex) -> [EngineError] {
         var errors: [EngineError] = []
+        // A rule with a fully constant ref cannot have rules below its path. Checked first: a
+        // path with such a conflict gets only this error (OPA), at the path's first rule.
+        var below: [String: EngineError] = [:]
+        var belowOrder: [String] = []
+        for e in index.entries where e.rule.head.ref.isGroundPath && e.rule.kind != .partialObject {
+            let key = RuleIndex.key(e.path)
+            let under = index.entries(below: e.path)
+            guard !under.isEmpty, below[key] == nil else { continue }
+            let lines = under.map { "  rule \(RuleIndex.display($0.path))\(keySuffix($0.rule)) at \($0.rule.location.file):\($0.rule.location.row)" }
+            let first = index.rules(at: e.path).first?.rule.location ?? e.rule.location
+            below[key] = EngineError(.typeError, "rule \(RuleIndex.display(e.path)) conflicts with:\n" + lines.joined(separator: "\n"),
+                                     location: first)
+            belowOrder.append(key)
+        }
         var seen = Set<String>()
         for e in index.entries {
             let key = RuleIndex.key(e.path)
-            guard seen.insert(key).inserted else { continue }
+            guard seen.insert(key).inserted, below[key] == nil else { continue }
             let group = index.rules(at: e.path)
             let cats = group.map { category($0.rule) }
             // Complete `p := 1` and partial object `p[k] := v` share a path but not a kind.
@@ -34,15 +56,7 @@ enum ConflictingRulesCheck {
                                           location: group[0].rule.location))
             }
         }
-        // A rule with a fully constant ref cannot have rules below its path.
-        for e in index.entries where e.rule.head.ref.isGroundPath && e.rule.kind != .partialObject {
-            let below = index.entries(below: e.path)
-            guard !below.isEmpty else { continue }
-            if errors.contains(where: { $0.location == e.rule.location }) { continue }
-            let lines = below.map { "  rule \(RuleIndex.display($0.path)) at \($0.rule.location.file):\($0.rule.location.row)" }
-            errors.append(EngineError(.typeError, "rule \(RuleIndex.display(e.path)) conflicts with:\n" + lines.joined(separator: "\n"),
-                                      location: e.rule.location))
-        }
+        for key in belowOrder { if let e = below[key] { errors.append(e) } }
         return errors
     }
 }

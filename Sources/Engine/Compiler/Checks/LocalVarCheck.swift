@@ -53,6 +53,8 @@ enum LocalVarCheck {
         for (i, e) in body.enumerated() {
             switch e.kind {
             case .call(let c) where c.infix == .assign && c.args.count == 2:
+                // The right side is read first: `x := count([x])` is `var x referenced above`.
+                shallowVars(c.args[1], into: &referenced)
                 let lhs = c.args[0]
                 switch lhs.value {
                 case .variable, .array, .object:
@@ -90,7 +92,6 @@ enum LocalVarCheck {
                     errors.append(EngineError(.compileError, "cannot assign to call", location: e.location))
                 default: break
                 }
-                shallowVars(c.args[1], into: &referenced)
             case .some(.vars(let terms)):
                 for t in terms {
                     guard case .variable(let n) = t.value, n != "_" else { continue }

@@ -109,6 +109,7 @@ enum RefTypeCheck {
             type = known
         } else {
             type = BuiltinTypeCheck.staticType(r.head)
+            if let e = nonStringKeyMiss(r) { errors.append(e); return }
         }
         for (i, part) in r.parts.enumerated() {
             let key = part.term
@@ -142,6 +143,27 @@ enum RefTypeCheck {
         }
     }
 
+    /// `{1: "a", "x": "b"}[true]`: an object literal with keys other than strings (which the
+    /// record type does not cover) selected by a constant key it lacks.
+    private static func nonStringKeyMiss(_ r: Ref) -> EngineError? {
+        guard case .object(let items) = r.head.value, let first = r.parts.first,
+              case .scalar(let k) = first.term.value else { return nil }
+        var keys: [Value] = []
+        for i in items {
+            guard case .scalar(let kv) = i.key.value else { return nil }
+            keys.append(kv)
+        }
+        guard keys.contains(where: { if case .string = $0 { return false } else { return true } }),
+              !keys.contains(k) else { return nil }
+        let sorted = Set(keys).sorted { Value.compare($0, $1) < 0 }
+        let text = RefText.ref(Ref(head: r.head, parts: [first]))
+        let pad = String(repeating: " ", count: RefText.ref(Ref(head: r.head, parts: [])).count + 1)
+        let want = sorted.map { RefText.term(Term(.scalar($0), location: first.term.location)) }.joined(separator: " ")
+        return EngineError(.typeError,
+                           "undefined ref: \(text)\n\t\(text)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(first.term))\n\t\(pad)want (one of): [\(want)]",
+                           location: first.term.location)
+    }
+
     private enum Selection {
         case unknown
         case type(TypeDecl)
@@ -161,7 +183,8 @@ enum RefTypeCheck {
         case .record(let fields, let rest):
             if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
             if let rest, fits(key, rest.key) { return .type(rest.value) }
-            let names = fields.map { "\"\($0.0)\"" }.joined(separator: ", ")
+            // Go's `%v` of the key list: space-separated.
+            let names = fields.map { "\"\($0.0)\"" }.joined(separator: " ")
             return .refused("want (one of): [\(names)]")
         default:
             return .unknown
