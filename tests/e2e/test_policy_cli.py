@@ -158,3 +158,19 @@ def test_replay_flags(tmp):
     assert rc == 2 and "signatures" in err
     rc, out, err = run("replay", "--bundle", cand, "--config", cfg, "--unsigned")
     assert rc == 0 and ", unsigned" in out and "changed 2," in out, err
+
+
+def test_eval_reads_input_from_stdin_pipes_and_process_substitution(tmp):
+    """`-i -`, a FIFO (what `-i <(…)` hands over as /dev/fd/N) and a missing file, as with `opa eval`."""
+    import os
+    out = subprocess.run([str(BIN), "eval", "-i", "-", "input.a"], input='{"a": 2}',
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["result"][0]["expressions"][0]["value"] == 2
+    fifo = tmp / "in.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([str(BIN), "eval", "-i", str(fifo), "input.a"], stdout=subprocess.PIPE, text=True)
+    with open(fifo, "w") as f:
+        f.write('{"a": 3}')
+    assert json.loads(p.communicate(timeout=60)[0])["result"][0]["expressions"][0]["value"] == 3
+    rc, out, _ = run("eval", "-i", tmp / "missing.json", "input.a")
+    assert json.loads(out)["errors"][0]["message"].endswith("missing.json: No such file or directory")

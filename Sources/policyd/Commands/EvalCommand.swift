@@ -166,7 +166,7 @@ enum EvalLoader {
     private static func loadFile(_ path: String, prefix: [String], version: RegoVersion,
                                  modules: inout [RegoModule], data: inout Value) throws {
         if path.hasSuffix(".rego") {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let text = String(decoding: try FileInput.read(path), as: UTF8.self)
             modules.append(RegoModule(name: path, source: text, regoVersion: version))
         } else if path.hasSuffix(".json") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             var doc = try readDocument(path)
@@ -176,7 +176,7 @@ enum EvalLoader {
     }
 
     static func readDocument(_ path: String) throws -> Value {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes = try FileInput.read(path)
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             let text = String(decoding: bytes, as: UTF8.self)
             return fromYAML(try Yams.load(yaml: text))

@@ -50,9 +50,7 @@ struct QueryCommand: AsyncParsableCommand {
             var inputDoc: JSON?
             if let input { inputDoc = try JSON.parse(input) }
             if let inputFile {
-                let data = inputFile == "-" ? FileHandle.standardInput.readDataToEndOfFile()
-                    : try Data(contentsOf: URL(fileURLWithPath: inputFile))
-                inputDoc = try JSON.parse(Array(data))
+                inputDoc = try JSON.parse(FileInput.read(inputFile))
             }
             switch wireOp {
             case .decide: request = Request.decide(id: 1, path: path, kind: kind, input: inputDoc ?? .object([]))
