@@ -79,14 +79,16 @@ public struct JSONWriter {
 
     /// An object with non-string keys: OPA writes each key as its JSON text and, like Go's
     /// encoding/json, orders members by that text (`{10: "a", 9: "b"}` → `{"10":"a","9":"b"}`,
-    /// `{1e2: "a", 3: "b"}` → `{"1e2":"a","3":"b"}`).
+    /// `{1e2: "a", 3: "b"}` → `{"1e2":"a","3":"b"}`). Keys whose texts coincide (`1` and `"1"`)
+    /// become one member holding the value of the key that is last in Rego order, as OPA's
+    /// conversion to a Go map keeps it.
     private mutating func writeMembersByKeyText(_ o: ObjectValue, level: Int) {
-        let members = o.pairs.map { pair -> (String, Value) in
-            if case .string(let ks) = pair.0 { return (ks, pair.1) }
-            return (JSONWriter.string(pair.0), pair.1)
-        }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        let members = o.pairs.enumerated().map { (i, pair) -> (String, Int, Value) in
+            if case .string(let ks) = pair.0 { return (ks, i, pair.1) }
+            return (JSONWriter.string(pair.0), i, pair.1)
+        }.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         var first = true
-        for (k, v) in members {
+        for (n, (k, _, v)) in members.enumerated() where n + 1 == members.count || members[n + 1].0 != k {
             writeMember(k, v, level: level, first: first)
             first = false
         }
