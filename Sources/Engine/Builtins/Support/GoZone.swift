@@ -85,7 +85,7 @@ final class GoZone: @unchecked Sendable {
         lock.lock()
         if let z = cache[name] { lock.unlock(); return z }
         lock.unlock()
-        if name.hasPrefix("/") || name.contains("..") || name.contains("\\") {
+        if name.hasPrefix("/") || name.contains("..") || name.hasPrefix("\\") {  // Go checks the first byte only
             throw LoadError(message: "time: invalid location name")
         }
         let dirs = [ProcessInfo.processInfo.environment["ZONEINFO"], "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo",
