@@ -1,5 +1,6 @@
 """Shared by builtin-diff.py and oracle-cases.py: a builtin call from the fixture case files
-(`name <TAB> JSON arguments`, a set written {"$set": [...]}) as a Rego expression plus an input.
+(`name <TAB> JSON arguments`, a set written {"$set": [...]}, an object with non-string keys
+{"$obj": [[key, value], ...]}) as a Rego expression plus an input.
 
 Arguments without a set go through `input`, so no engine can reject them at compile time."""
 import json
@@ -11,15 +12,17 @@ def rego(v):
         if "$set" in v:
             items = v["$set"]
             return "set()" if not items else "{" + ", ".join(rego(x) for x in items) + "}"
-        return "{" + ", ".join(json.dumps(k) + ": " + rego(x) for k, x in v.items()) + "}"
+        if "$obj" in v:  # an object with keys of any type: [[key, value], ...]
+            return "{" + ", ".join(rego(k) + ": " + rego(x) for k, x in v["$obj"]) + "}"
+        return "{" + ", ".join(json.dumps(k, ensure_ascii=False) + ": " + rego(x) for k, x in v.items()) + "}"
     if isinstance(v, list):
         return "[" + ", ".join(rego(x) for x in v) + "]"
-    return json.dumps(v)
+    return json.dumps(v, ensure_ascii=False)
 
 
 def has_set(v):
     if isinstance(v, dict):
-        return "$set" in v or any(has_set(x) for x in v.values())
+        return "$set" in v or "$obj" in v or any(has_set(x) for x in v.values())
     if isinstance(v, list):
         return any(has_set(x) for x in v)
     return False

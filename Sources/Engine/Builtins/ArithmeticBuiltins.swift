@@ -23,13 +23,14 @@ enum ArithmeticBuiltins {
         Builtin("ceil", arity: 1) { a, _ in roundWith(try a.number(0), .up) },
         Builtin("floor", arity: 1) { a, _ in roundWith(try a.number(0), .down) },
         Builtin("numbers.range", arity: 2) { a, _ in
-            try range(a, step: 1)
+            try range(try bigInteger(a, 0), try bigInteger(a, 1), step: 1)
         },
         Builtin("numbers.range_step", arity: 3) { a, _ in
-            let step = try bigInteger(a, 2)
+            // Operands are checked in order before the step's sign.
+            let lo = try bigInteger(a, 0), hi = try bigInteger(a, 1), step = try bigInteger(a, 2)
             // OPA's message repeats the builtin name.
             if step <= 0 { throw BuiltinError.failure("numbers.range_step: step must be a positive integer") }
-            return try range(a, step: step)
+            return try range(lo, hi, step: step)
         },
     ]
 
@@ -40,14 +41,14 @@ enum ArithmeticBuiltins {
     /// An integer operand by value and exact at any size (`numbers.range(1e0, 3)` and
     /// `numbers.range(1e30, 1e30 + 2)` count as OPA does).
     private static func bigInteger(_ a: Arguments, _ i: Int) throws -> BigInt {
-        guard let v = try a.number(i).exactBigInt else {
+        guard case .number(let n) = a[i] else { throw BuiltinError.operandType(i + 1, expected: "integer", got: a[i]) }
+        guard let v = n.exactBigInt else {
             throw BuiltinError(.type, "operand \(i + 1) must be integer number but got floating-point number")
         }
         return v
     }
 
-    private static func range(_ a: Arguments, step: BigInt) throws -> Value {
-        let lo = try bigInteger(a, 0), hi = try bigInteger(a, 1)
+    private static func range(_ lo: BigInt, _ hi: BigInt, step: BigInt) throws -> Value {
         var out: [Value] = []
         // Machine integers when the counter cannot overflow past the end.
         if let l = Int(exactly: lo), let h = Int(exactly: hi), let s = Int(exactly: step),

@@ -46,14 +46,42 @@ enum ConversionBuiltins {
             return n
         }
         let lower = s.lowercased()
-        let goFloat = !padded && !lower.contains("x") && !lower.contains("_") && Double(s) != nil
+        let plain = underscoresBetweenDigits(s) ? s.replacingOccurrences(of: "_", with: "") : s
+        let goFloat = !padded && !lower.contains("x") && Double(plain) != nil
         if !goFloat {
             throw BuiltinError(.builtin, "strconv.ParseFloat: parsing \(GoQuote.quote(s)): invalid syntax")
         }
-        let d = Double(s)!
+        let d = Double(plain)!
         if d.isNaN || d.isInfinite {
             throw BuiltinError(.type, "operand 1 must be valid number string but got string")
         }
-        throw BuiltinError(.builtin, "json: invalid number literal \(GoQuote.quote(s))")
+        // Go's float syntax beyond JSON's ("00012", ".5", "5.", "+1", "1_000"): OPA keeps the text as
+        // the number, which computes by value (only printing it fails), so give the value.
+        if let n = Number.parse(canonicalDecimal(plain)) { return n }
+        return Number(d)
+    }
+
+    /// Go accepts `_` only between digits (no base prefix here: hex texts were refused).
+    private static func underscoresBetweenDigits(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.contains(0x5F) else { return true }
+        for (i, c) in b.enumerated() where c == 0x5F {
+            let isDigit = { (j: Int) in j >= 0 && j < b.count && b[j] >= 0x30 && b[j] <= 0x39 }
+            if !isDigit(i - 1) || !isDigit(i + 1) { return false }
+        }
+        return true
+    }
+
+    /// A Go float text as a JSON number text: no `+`, no leading zeros, digits on both sides of `.`.
+    private static func canonicalDecimal(_ s: String) -> String {
+        var t = Substring(s)
+        var sign = ""
+        if t.first == "+" { t = t.dropFirst() } else if t.first == "-" { sign = "-"; t = t.dropFirst() }
+        var exp = ""
+        if let e = t.firstIndex(where: { $0 == "e" || $0 == "E" }) { exp = String(t[e...]); t = t[..<e] }
+        var int = t, frac: Substring = ""
+        if let dot = t.firstIndex(of: ".") { int = t[..<dot]; frac = t[t.index(after: dot)...] }
+        let digits = int.drop(while: { $0 == "0" })
+        return sign + (digits.isEmpty ? "0" : String(digits)) + (frac.isEmpty ? "" : "." + frac) + exp
     }
 }

@@ -17,10 +17,10 @@ extension EncodingBuiltins {
                     throw BuiltinError(.type, "operand 2 key \"pretty\" failed cast to bool")
                 case (.string("indent"), .string(let s)): indent = s
                 case (.string("indent"), _):
-                    throw BuiltinError(.type, "operand 2 key \"indent\" failed cast to string")
+                    throw BuiltinError(.type, "operand 2 key \"indent\" failed cast to string: operand 0 must be string but got \(v.typeName)")
                 case (.string("prefix"), .string(let s)): prefix = s
                 case (.string("prefix"), _):
-                    throw BuiltinError(.type, "operand 2 key \"prefix\" failed cast to string")
+                    throw BuiltinError(.type, "operand 2 key \"prefix\" failed cast to string: operand 0 must be string but got \(v.typeName)")
                 default:
                     throw BuiltinError(.type, "operand 2 object contained unknown key \(RegoFormatter.format(k))")
                 }
@@ -81,7 +81,12 @@ extension EncodingBuiltins {
     static func goJSONMessage(_ e: JSONParseError, _ text: String) -> String {
         let bytes = Array(text.utf8)
         if e.offset >= bytes.count { return "unexpected EOF" }
-        func shown(_ b: UInt8) -> String { b < 0x80 ? String(Character(Unicode.Scalar(b))) : "\\x" + GoQuote.hex(UInt32(b), 2) }
+        // Go's quoteChar: strconv.Quote of the byte read as the rune U+00XX, `'` escaped.
+        func shown(_ b: UInt8) -> String {
+            if b == 0x27 { return "\\'" }
+            if b == 0x22 { return "\"" }
+            return String(GoQuote.quote(String(Unicode.Scalar(b))).dropFirst().dropLast())
+        }
         if e.message == "invalid literal" {
             // Go scans true/false/null byte by byte: the first wrong byte, or EOF inside.
             let lit: String = switch bytes[e.offset] { case UInt8(ascii: "t"): "true"; case UInt8(ascii: "f"): "false"; default: "null" }
@@ -103,7 +108,12 @@ extension EncodingBuiltins {
         case "expected ',' or '}' in object": return "invalid character '\(c)' after object key:value pair"
         case "expected ',' or ']' in array": return "invalid character '\(c)' after array element"
         case "expected string for object key": return "invalid character '\(c)' looking for beginning of object key string"
-        default: return e.message.hasPrefix("invalid character") ? e.message : "invalid character '\(c)' \(e.message)"
+        default:
+            // The reader's own `invalid character 'X' …` texts: X quoted as Go does.
+            if e.message.hasPrefix("invalid character '"), let close = e.message.dropFirst(19).dropFirst().firstIndex(of: "'") {
+                return "invalid character '\(c)'" + e.message[e.message.index(after: close)...]
+            }
+            return e.message.hasPrefix("invalid character") ? e.message : "invalid character '\(c)' \(e.message)"
         }
     }
 

@@ -4,7 +4,7 @@ extension EncodingBuiltins {
     static let schemaBuiltins: [Builtin] = [
         Builtin("json.verify_schema", arity: 1) { args, _ in
             do {
-                _ = try JSONSchema(try schemaOperand(args, 0))
+                _ = try JSONSchema(try schemaDocument(args, 0))
                 return [.true, .null]
             } catch let e as JSONSchema.SchemaError {
                 return [.false, .string("jsonschema: " + e.message)]
@@ -15,7 +15,7 @@ extension EncodingBuiltins {
         Builtin("json.match_schema", arity: 2) { args, _ in
             let doc = try schemaOperand(args, 0)
             let schema: JSONSchema
-            do { schema = try JSONSchema(try schemaOperand(args, 1)) } catch let e as JSONSchema.SchemaError {
+            do { schema = try JSONSchema(try schemaDocument(args, 1)) } catch let e as JSONSchema.SchemaError {
                 throw BuiltinError(.builtin, e.message)
             }
             let errors = schema.validate(doc)
@@ -23,12 +23,21 @@ extension EncodingBuiltins {
         },
     ]
 
+    /// A schema must be an object or a boolean (OPA: `schema is invalid` for any other JSON).
+    static func schemaDocument(_ args: Arguments, _ i: Int) throws -> Value {
+        let v = try schemaOperand(args, i)
+        switch v {
+        case .object, .bool: return v
+        default: throw JSONSchema.SchemaError(message: "schema is invalid")
+        }
+    }
+
     static func schemaOperand(_ args: Arguments, _ i: Int) throws -> Value {
         switch args[i] {
         case .string(let s):
             guard let v = try? JSONReader.parse(s) else { throw BuiltinError(.builtin, "invalid JSON string") }
             return v
-        case .object: return args[i]
+        case .object, .array: return args[i]
         default:
             throw BuiltinError(.builtin, "wrong type, expected string or object")
         }

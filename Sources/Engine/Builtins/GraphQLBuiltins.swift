@@ -20,9 +20,10 @@ enum GraphQLBuiltins {
             return .array([.true, q, s])
         },
         Builtin("graphql.parse", arity: 2) { args, _ in
-            let s = try schemaAST(args[1])
+            // OPA parses the query first and numbers operands from 0 here.
+            let q = try parseOperand(args[0], position: 0, parse: parseQuery)
+            let s = try parseOperand(args[1], position: 1, parse: parseSchema)
             if let e = GraphQLValidator.validateSchema(s) { throw located(e) }
-            let q = try queryAST(args[0])
             // Validate a position-carrying parse so errors can say where (OPA reports locations).
             var positioned = q
             if case .string(let text) = args[0] {
@@ -50,6 +51,14 @@ enum GraphQLBuiltins {
         let doc = p.parseSchemaDocument()
         if let e = p.error { throw located(e) }
         return doc
+    }
+
+    private static func parseOperand(_ v: Value, position: Int, parse: (String) throws -> Value) throws -> Value {
+        switch v {
+        case .string(let text): return try parse(text)
+        case .object: return v
+        default: throw BuiltinError(.type, "operand \(position) must be one of {string, object} but got \(v.typeName)")
+        }
     }
 
     static func queryAST(_ v: Value) throws -> Value {

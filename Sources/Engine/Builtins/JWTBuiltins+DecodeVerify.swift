@@ -42,9 +42,10 @@ extension JWTBuiltins {
         return c
     }
 
-    static func decodeVerify(_ token: String, _ constraintObject: ObjectValue, nowNs: Int64) throws -> Value {
-        _ = try split(token)
+    static func decodeVerify(_ args: Arguments, _ constraintObject: ObjectValue, nowNs: Int64) throws -> Value {
         let c = try constraints(constraintObject, nowNs: nowNs)
+        let token = try args.string(0)
+        _ = try split(token)
         var text = token
         var header = ObjectValue()
         var payloadBytes: [UInt8]
@@ -69,8 +70,9 @@ extension JWTBuiltins {
             // Critical header extensions are not understood: such tokens are invalid.
             if case .array(let crit)? = header["crit"], !crit.isEmpty { return unverified }
             if !c.alg.isEmpty && c.alg != alg { return unverified }
-            let sig = try b64(t.signature, "signature")
-            guard JWS.algorithms.contains(alg) else { throw BuiltinError(.builtin, "unknown JWS algorithm: \(alg)") }
+            let sig = try signatureBytes(t.signature)
+            // An algorithm OPA does not know (`none`, `XX`) leaves the token unverified.
+            guard JWS.algorithms.contains(alg) else { return unverified }
             if let keys = c.keys {
                 if !verifyWithKeys(keys, kid: kid, headerAlg: alg, alg: alg, input: t.signingInput, sig: sig) { return unverified }
             } else if !JWS.verify(signingInput: t.signingInput, signature: sig, key: .secret(Array(c.secret.utf8)), alg: alg) {

@@ -6,7 +6,8 @@ enum JWTBuiltins {
     static let builtins: [Builtin] = [
         Builtin("io.jwt.decode", arity: 1) { args, _ in try decode(try args.string(0)) },
         Builtin("io.jwt.decode_verify", arity: 2) { args, ctx in
-            try decodeVerify(try args.string(0), try args.object(1), nowNs: ctx.nowNs)
+            // OPA reads the constraints before it looks at the token.
+            try decodeVerify(args, try args.object(1), nowNs: ctx.nowNs)
         },
         Builtin("io.jwt.encode_sign", arity: 3) { args, _ in
             // Objects are serialised as Go's encoding/json would (sorted keys, HTML escaped).
@@ -96,8 +97,8 @@ enum JWTBuiltins {
 
     private static func verifyHS(_ name: String, _ alg: String) -> Builtin {
         Builtin(name, arity: 2) { args, _ in
-            let t = try split(try args.string(0))
-            let secret = try args.string(1)
+            let token = try args.string(0), secret = try args.string(1)
+            let t = try split(token)
             let sig = try signatureBytes(t.signature)
             return .bool(JWS.verify(signingInput: t.signingInput, signature: sig, key: .secret(Array(secret.utf8)), alg: alg))
         }

@@ -2,15 +2,11 @@
 /// Support/GoIPAddress.swift). net.lookup_ip_addr (DNS) is in NetworkBuiltins.swift.
 enum NetBuiltins {
     static let builtins: [Builtin] = [
-        Builtin("net.cidr_contains", arity: 2) { args, _ in
-            .bool(try contains(try args.string(0), try args.string(1)))
-        },
+        Builtin("net.cidr_contains", arity: 2) { args, _ in try contains(args) },
         // Deprecated alias kept by OPA: same as cidr_contains.
-        Builtin("net.cidr_overlap", arity: 2) { args, _ in
-            .bool(try contains(try args.string(0), try args.string(1)))
-        },
+        Builtin("net.cidr_overlap", arity: 2) { args, _ in try contains(args) },
         Builtin("net.cidr_intersects", arity: 2) { args, _ in
-            let a = try network(try args.string(0)), b = try network(try args.string(1))
+            let a = try network(try args.string(0)), b = try network(try secondString(args))
             return .bool(a.contains(b.addr) || b.contains(a.addr))
         },
         Builtin("net.cidr_is_valid", arity: 1) { args, _ in
@@ -24,7 +20,7 @@ enum NetBuiltins {
                 try eachCIDR(args[1], position: 2) { cidr2, key2 in
                     guard case .string(let c1) = cidr1 else { throw BuiltinError.operandType(1, expected: "string", got: cidr1) }
                     guard case .string(let c2) = cidr2 else { throw BuiltinError.operandType(2, expected: "string", got: cidr2) }
-                    if try contains(c1, c2) { _ = out.insert(.array([key1, key2])) }
+                    if try contains(try network(c1), c2) { _ = out.insert(.array([key1, key2])) }
                 }
             }
             return .set(out.build())
@@ -39,8 +35,21 @@ enum NetBuiltins {
 
     /// OPA's cidr_contains: `b` is an IP, or else a CIDR whose first and last addresses must
     /// both lie in `a`.
-    private static func contains(_ a: String, _ b: String) throws -> Bool {
-        let net = try network(a)
+    private static func contains(_ args: Arguments) throws -> Value {
+        let net = try network(try args.string(0))
+        let b = try secondString(args)
+        return .bool(try contains(net, b))
+    }
+
+    /// OPA checks operand 2 only after operand 1 parsed, and names it "operand 1".
+    private static func secondString(_ args: Arguments) throws -> String {
+        guard case .string(let s) = args[1] else {
+            throw BuiltinError(.type, "operand 1 must be string but got \(args[1].typeName)")
+        }
+        return s
+    }
+
+    private static func contains(_ net: GoIPNet, _ b: String) throws -> Bool {
         if let ip = GoIP.parse(b) { return net.contains(ip) }
         guard let sub = GoIPNet.parseCIDR(b) else {
             throw BuiltinError(.builtin, "not a valid textual representation of an IP address or CIDR: \(b)")

@@ -30,7 +30,11 @@ enum NumberBuiltins {
             return .number(Number(a << n))
         },
         Builtin("bits.rsh", arity: 2) { args, _ in
-            let (a, n) = try shift(args)
+            let a = try bigInt(args, 0), s = try bigInt(args, 1)
+            if s < 0 { throw BuiltinError(.type, "operand 2 must be an unsigned integer number but got a negative integer") }
+            // OPA shifts by the count's low 64 bits (Go's uint(big.Int.Uint64())): 2^64 shifts by 0.
+            let low = s & ((BigInt(1) << 64) - 1)
+            guard let n = Int(exactly: low) else { return .int(a.sign == .minus ? -1 : 0) }
             // Arithmetic shift, rounding toward -∞ like Go's big.Int.Rsh (`bits.rsh(-7, 1)` is
             // -4); BigInt's `>>` shifts the magnitude.
             if a.sign == .minus { return .number(Number(-((-a - 1) >> n) - 1)) }

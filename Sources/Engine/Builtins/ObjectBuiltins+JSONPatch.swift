@@ -22,7 +22,9 @@ enum JSONPatch {
     static func pointer(_ patch: ObjectValue, _ field: String) throws -> [Value] {
         guard let v = patch[field] else { throw fail("missing required attribute '\(field)'") }
         if case .array(let segs) = v { return segs }
-        guard case .string(let s) = v else { throw fail("attribute '\(field)' must be a string or an array") }
+        guard case .string(let s) = v else {
+            throw BuiltinError(.type, "operand 2 must be one of {set, array} containing string paths or array of path segments but got \(v.typeName)")
+        }
         var t = Substring(s)
         if t.hasPrefix("/") { t = t.dropFirst() }
         if s.isEmpty { return [] }
@@ -37,8 +39,12 @@ enum JSONPatch {
     }
 
     static func apply(_ patch: ObjectValue, to doc: Value) throws -> Value {
-        guard case .string(let op)? = patch["op"] else { throw fail("missing required attribute 'op'") }
+        // OPA reads the path before the operation.
         let path = try pointer(patch, "path")
+        guard let opValue = patch["op"] else { throw fail("missing required attribute 'op'") }
+        guard case .string(let op) = opValue else {
+            throw fail("attribute 'op' must be a string but found: \(opValue.typeName)")
+        }
         func value() throws -> Value {
             guard let v = patch["value"] else { throw fail("missing required attribute 'value'") }
             return v

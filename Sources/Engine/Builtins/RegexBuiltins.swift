@@ -70,7 +70,7 @@ enum RegexBuiltins {
             throw BuiltinError(.builtin, "start delimiter has to be exactly one character long but is \(su.count) long")
         }
         guard eu.count == 1 else {
-            throw BuiltinError(.builtin, "end delimiter has to be exactly one character long but is \(eu.count) long")
+            throw BuiltinError(.builtin, "end delimiter has to be exactly one character long but is \(su.count) long")  // sic: OPA prints the start's length
         }
         let b = Array(tpl.utf8)
         var level = 0, idx = 0

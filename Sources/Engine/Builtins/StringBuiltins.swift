@@ -111,7 +111,7 @@ enum StringBuiltins {
             let s = try args.string(0), d = try args.string(1), n = try args.int(2)
             let parts = Bytes.split(Array(s.utf8), Array(d.utf8)).map { Value.string(bytes: $0) }
             if n >= 0 { return .array(Array(parts.prefix(n))) }
-            return .array(Array(parts.suffix(-n)))
+            return .array(n == .min ? parts : Array(parts.suffix(-n)))  // -Int.min overflows
         },
         Builtin("strings.count", arity: 2) { args, _ in
             let s = try args.string(0), sub = try args.string(1)
@@ -183,7 +183,6 @@ enum GoReplacer {
         var out: [UInt8] = []
         out.reserveCapacity(h.count)
         var i = 0
-        let hasEmpty = pairs.contains { $0.0.isEmpty }
         var prevMatchEmpty = false
         while i <= h.count {
             var matched = false
@@ -205,15 +204,10 @@ enum GoReplacer {
             }
             if matched && !prevMatchEmpty { continue }
             if i == h.count { break }
-            // Copy one rune (one byte if no empty pattern: identical result).
-            var len = 1
-            if hasEmpty {
-                let b = h[i]
-                len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
-                len = min(len, h.count - i)
-            }
-            out += h[i..<(i + len)]
-            i += len
+            // One byte, as Go's generic Replacer: an empty pattern also matches inside a
+            // multi-byte character (each stray byte then reads as U+FFFD).
+            out.append(h[i])
+            i += 1
             prevMatchEmpty = false
         }
         return out

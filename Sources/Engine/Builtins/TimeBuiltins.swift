@@ -81,7 +81,7 @@ enum TimeBuiltins {
             }
             if a.count > 2 {
                 guard case .string(let l) = a[2] else { throw BuiltinError.operandType(1, expected: "string", got: a[2]) }
-                layout = l
+                if !l.isEmpty { layout = l }  // OPA: an empty layout keeps the default
             }
         default:
             throw BuiltinError.operandType(1, expected: expected, got: v)

@@ -186,6 +186,11 @@ public enum RegoFormatter {
             return "[" + a.map { format($0) }.joined(separator: ", ") + "]"
         case .object(let o):
             return "{" + o.pairs.map { format($0.0) + ": " + format($0.1) }.joined(separator: ", ") + "}"
+        case .string(let s):
+            // OPA quotes strings as Go's strconv.Quote (`"\x00"`, `"\u00a0"`); JSON's escapes differ
+            // only for control, non-printable and special characters.
+            if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
+            return GoQuote.quote(s)
         default:
             return JSONWriter.string(v)
         }

@@ -36,8 +36,12 @@ struct EvalCommand: ParsableCommand {
     @Option(name: [.customShort("f"), .customLong("format")], help: "json or pretty.")
     var format: String = "json"
 
+    @Option(name: .customLong("batch"),
+            help: "JSON-lines file of {\"query\", \"input\"?}: each is evaluated in turn and answered on one line (for the builtin fuzzer).")
+    var batch: String?
+
     @Argument(help: "The query.")
-    var query: String
+    var query: String = ""
 
     func run() throws {
         // Deep policies recurse deeply: evaluate on a thread with a large stack.
@@ -83,6 +87,7 @@ struct EvalCommand: ParsableCommand {
             return 1
         }
         for w in policy.warnings { FileHandle.standardError.write(Data(("warning: " + w + "\n").utf8)) }
+        if let batch { return runBatch(batch, policy: policy) }
         let ctx = EvalContext(strictBuiltinErrors: strictBuiltinErrors) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
@@ -98,12 +103,38 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
+    /// One query per input line, each with a fresh context; one JSON answer per output line,
+    /// flushed, so a driver can tell which query a crash belongs to.
+    private func runBatch(_ path: String, policy: CompiledPolicy) -> Int32 {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            printErrors([EngineError(.compileError, "batch: cannot read \(path)")])
+            return 1
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard case .object(let req)? = try? JSONReader.parse(String(line)),
+                  case .string(let q)? = req["query"] else {
+                printErrors([EngineError(.compileError, "batch: bad line")])
+                continue
+            }
+            let ctx = EvalContext(strictBuiltinErrors: strictBuiltinErrors) { _ in }
+            ctx.allowNetworkBuiltins = !denyNetworkBuiltins
+            do {
+                printResult(try policy.query(q, input: req["input"], context: ctx), query: q)
+            } catch {
+                printErrors(error.errors)
+            }
+            fflush(nil)  // every stream: a driver reads answers as they come
+        }
+        return 0
+    }
+
     private func output(_ v: Value) {
         let opts = format == "pretty" ? JSONWriter.Options(indent: "  ") : JSONWriter.Options()
         print(JSONWriter.string(v, options: opts))
     }
 
-    private func printResult(_ r: QueryResult) {
+    private func printResult(_ r: QueryResult, query: String? = nil) {
+        let query = query ?? self.query
         if r.rows.isEmpty {
             output(.emptyObject)
             return

@@ -39,12 +39,19 @@ import Testing
         }
     }()
 
-    /// `{"$set": [...]}` in the fixture stands for a set.
+    /// `{"$set": [...]}` in the fixture stands for a set, `{"$obj": [[k, v], ...]}` for an object
+    /// with keys of any type.
     static func decodeSets(_ v: Value) -> Value {
         switch v {
         case .array(let a): return .array(a.map(decodeSets))
         case .object(let o):
             if o.count == 1, case .array(let items)? = o["$set"] { return .set(SetValue(items.map(decodeSets))) }
+            if o.count == 1, case .array(let items)? = o["$obj"] {
+                return .object(ObjectValue(pairs: items.compactMap { p -> (Value, Value)? in
+                    guard case .array(let kv) = p, kv.count == 2 else { return nil }
+                    return (decodeSets(kv[0]), decodeSets(kv[1]))
+                }))
+            }
             return .object(ObjectValue(pairs: o.pairs.map { ($0.0, decodeSets($0.1)) }))
         default: return v
         }

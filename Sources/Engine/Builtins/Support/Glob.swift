@@ -70,7 +70,8 @@ final class Glob: @unchecked Sendable {
                     if i < runes.count && runes[i] == "*" { i += 1; out.append(.superStar) } else { out.append(.star) }
                 case "?": out.append(.single)
                 case "\\":
-                    guard i < runes.count else { throw SyntaxError(message: "unexpected end of input") }
+                    // A trailing backslash escapes nothing and is dropped (`a\` matches "a").
+                    guard i < runes.count else { continue }
                     out.append(.literal(runes[i])); i += 1
                 case "[": out.append(try parseSet())
                 case "{":

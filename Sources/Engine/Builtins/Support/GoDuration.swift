@@ -12,7 +12,7 @@ enum GoDuration {
 
     static func parse(_ text: String) throws -> Int64 {
         let orig = text
-        let invalid = ParseError(message: "time: invalid duration \"\(orig)\"")
+        let invalid = ParseError(message: "time: invalid duration \(GoQuote.timeQuote(orig.utf8))")
         var s = Array(text.utf8)[...]
         var neg = false
         if let c = s.first, c == 0x2D || c == 0x2B { neg = c == 0x2D; s = s.dropFirst() }
@@ -53,11 +53,11 @@ enum GoDuration {
             if !pre && !post { throw invalid }
             var i = s.startIndex
             while i < s.endIndex, s[i] != 0x2E, !isDigit(s[i]) { i += 1 }
-            if i == s.startIndex { throw ParseError(message: "time: missing unit in duration \"\(orig)\"") }
+            if i == s.startIndex { throw ParseError(message: "time: missing unit in duration \(GoQuote.timeQuote(orig.utf8))") }
             let u = String(decoding: s[s.startIndex..<i], as: UTF8.self)
             s = s[i...]
             guard let unit = units[u] else {
-                throw ParseError(message: "time: unknown unit \"\(u)\" in duration \"\(orig)\"")
+                throw ParseError(message: "time: unknown unit \(GoQuote.timeQuote(u.utf8)) in duration \(GoQuote.timeQuote(orig.utf8))")
             }
             if v > limit / unit { throw invalid }
             v *= unit

@@ -7,6 +7,25 @@ enum GoQuote {
         return out
     }
 
+    /// The time package's own quoting in its error texts: non-ASCII and control characters
+    /// become `\xNN` per UTF-8 byte, `"` and `\` get a backslash.
+    static func timeQuote<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out = "\""
+        let digits = Array("0123456789abcdef".unicodeScalars)
+        for b in bytes {
+            if b >= 0x80 || b < 0x20 {
+                out.append("\\x")
+                out.unicodeScalars.append(digits[Int(b >> 4)])
+                out.unicodeScalars.append(digits[Int(b & 0xF)])
+            } else {
+                if b == 0x22 || b == 0x5C { out.append("\\") }
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        out.append("\"")
+        return out
+    }
+
     /// Go's strconv.QuoteRune ('x').
     static func quoteRune(_ sc: Unicode.Scalar, asciiOnly: Bool = false) -> String {
         var out = "'"

@@ -4,15 +4,7 @@
 struct GoTimeParseError: Error { let message: String }
 
 extension GoLayout {
-    private static func quote(_ s: ArraySlice<UInt8>) -> String {
-        // Go's quote: double quotes, escaping quotes and backslashes (enough for error texts).
-        var out = "\""
-        for ch in String(decoding: s, as: UTF8.self).unicodeScalars {
-            if ch == "\"" || ch == "\\" { out.append("\\") }
-            out.unicodeScalars.append(ch)
-        }
-        return out + "\""
-    }
+    private static func quote(_ s: ArraySlice<UInt8>) -> String { GoQuote.timeQuote(s) }
 
     private static func getnum(_ s: inout ArraySlice<UInt8>, fixed: Bool) -> Int? {
         guard isDigit(s, 0) else { return nil }
@@ -60,20 +52,22 @@ extension GoLayout {
         return s
     }
 
-    private static func skip(_ value: ArraySlice<UInt8>, _ prefix: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+    /// Go's skip: the value after the literal prefix; on a mismatch, false with the value from
+    /// the first byte that did not match (what Go's error message quotes).
+    private static func skip(_ value: ArraySlice<UInt8>, _ prefix: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, Bool) {
         var v = value, p = prefix
         while let pc = p.first {
             if pc == 0x20 {
-                if let vc = v.first, vc != 0x20 { return nil }
+                if let vc = v.first, vc != 0x20 { return (v, false) }
                 p = cutspace(p)
                 v = cutspace(v)
                 continue
             }
-            guard let vc = v.first, vc == pc else { return nil }
+            guard let vc = v.first, vc == pc else { return (v, false) }
             p = p.dropFirst()
             v = v.dropFirst()
         }
-        return v
+        return (v, true)
     }
 
     /// Fractional seconds: value[0] is '.' or ','; `n` bytes including it.
@@ -143,7 +137,8 @@ extension GoLayout {
             let (pe, stdOpt, ss) = nextChunk(l)
             let prefix = l[l.startIndex..<pe]
             let stdstr = l[pe..<ss]
-            guard let nv = skip(v, prefix) else { throw bad(prefix, v) }
+            let (nv, skipped) = skip(v, prefix)
+            guard skipped else { throw bad(prefix, nv) }
             v = nv
             guard let std = stdOpt else {
                 if !v.isEmpty { throw err(": extra text: \(quote(v))") }

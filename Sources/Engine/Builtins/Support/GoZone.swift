@@ -85,7 +85,9 @@ final class GoZone: @unchecked Sendable {
         lock.lock()
         if let z = cache[name] { lock.unlock(); return z }
         lock.unlock()
-        if name.hasPrefix("/") || name.contains("..") || name.contains("\\") {
+        // Opening a zone file whose name holds a NUL fails in the kernel call (EINVAL).
+        if name.utf8.contains(0) { throw LoadError(message: "invalid argument") }
+        if name.hasPrefix("/") || name.contains("..") || name.hasPrefix("\\") {  // Go checks the first byte only
             throw LoadError(message: "time: invalid location name")
         }
         let dirs = [ProcessInfo.processInfo.environment["ZONEINFO"], "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo",

@@ -104,15 +104,13 @@ enum Bytes {
     static func replace(_ h: [UInt8], _ old: [UInt8], _ new: [UInt8], n: Int = -1) -> [UInt8] {
         if n == 0 || old == new { return h }
         if old.isEmpty {
-            // Go inserts `new` before every rune and at the end.
-            let scalars = Array(String(decoding: h, as: UTF8.self).unicodeScalars)
+            // OPA's replace (a Go strings.Replacer) inserts `new` before every byte and at the end,
+            // splitting multi-byte characters (each stray byte then reads as U+FFFD).
             var out: [UInt8] = []
             var done = 0
-            var idx = 0
-            for sc in scalars {
+            for b in h {
                 if n < 0 || done < n { out += new; done += 1 }
-                out += Array(String(sc).utf8)
-                idx += 1
+                out.append(b)
             }
             if n < 0 || done < n { out += new }
             return out
