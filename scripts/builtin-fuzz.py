@@ -18,7 +18,7 @@ Disagreements are written to --out (default /tmp/builtin-fuzz-S.txt) in the fixt
 (`name <TAB> JSON args`) with both answers as comments, ready to minimise into
 Tests/EngineTests/Builtins/Fixtures/cases/*.txt. Exit 1 when any call disagrees.
 """
-import argparse, collections, importlib.util, json, os, re, subprocess, sys, tempfile
+import argparse, collections, importlib.util, json, os, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -94,11 +94,6 @@ def opa_worker(path):
 
 def known(ours, theirs):
     """A label for disagreements already understood and owned elsewhere, else None."""
-    if ours[0] == theirs[0] == "error" and ours[1] == theirs[1] == "rego_type_error":
-        # The compile-time type check's `want:` lists lack OPA's argument names (Compiler/).
-        strip = re.sub(r"(\(|, )[A-Za-z_][A-Za-z_0-9]*: ", r"\1", theirs[2])
-        if strip == ours[2]:
-            return "want_names"
     if theirs[0] == "error" and theirs[1] == "internal" and "invalid number literal" in theirs[2]:
         # OPA keeps to_number's Go-float text ("00012", ".5") as the number; it computes by value
         # but cannot be printed as JSON. policyd gives the value.

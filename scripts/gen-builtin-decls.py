@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Generates Sources/Engine/Compiler/BuiltinDeclarations.swift from OPA's capabilities file:
 each builtin's argument types and result type as `TypeDecl` values, for the compiler's type
-checker. Usage: scripts/gen-builtin-decls.py [capabilities.json] [output.swift]"""
+checker, with the argument and result names of OPA's builtin metadata (type errors' `want:` lists
+print them). Usage: scripts/gen-builtin-decls.py [capabilities.json] [output.swift] [metadata.json]"""
 import json, sys
 
 src = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/opa-capabilities.json"
 out = sys.argv[2] if len(sys.argv) > 2 else "Sources/Engine/Compiler/BuiltinDeclarations.swift"
 caps = json.load(open(src))
+meta = json.load(open(sys.argv[3] if len(sys.argv) > 3 else "/work/shared/fixtures/opa-builtin-metadata.json"))
 
 
 def swift_string(s):
@@ -59,6 +61,12 @@ for b in sorted(caps["builtins"], key=lambda b: b["name"]):
         extra += ", infix: " + swift_string(b["infix"])
     if b.get("deprecated"):
         extra += ", deprecated: true"
+    md = meta.get(b["name"], {})
+    names = [a.get("name", "") for a in md.get("args", [])]
+    if any(names):
+        extra += ", argNames: [" + ", ".join(swift_string(n) for n in names) + "]"
+    if md.get("result", {}).get("name"):
+        extra += ", resultName: " + swift_string(md["result"]["name"])
     decl = fn(b["decl"])
     if extra:
         decl = decl[:-1] + extra + ")"

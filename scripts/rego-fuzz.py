@@ -29,7 +29,7 @@ Exit 1 when any program disagrees. Needs the oracle (not part of the default tes
 query, input?, v0?, v1_source?}) get OPA's answer written into each entry's `want` (rows of
 bindings, or the first error's code, message and row); FuzzRegressionTests replays them.
 """
-import argparse, json, os, re, shutil, subprocess, sys, tempfile
+import argparse, json, os, shutil, subprocess, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -126,15 +126,6 @@ def error_text(e):
     return prefix + "%s: %s" % (e.get("code", ""), e.get("message", ""))
 
 
-WANT_NAMES = re.compile(r"(?<=[(,] )[a-z_0-9]+: |(?<=\()[a-z_0-9]+: ")
-
-
-def known_message_gap(text):
-    """OPA's type-error `want:` lists name the arguments; policyd's cannot (no names in the
-    capabilities file). Known, listed in docs/conformance.md: compared without the names."""
-    return "\n".join(WANT_NAMES.sub("", l) if l.startswith("\twant: (") else l for l in text.split("\n"))
-
-
 def compare(ours, theirs):
     """None when they agree, else a short category."""
     if "crash" in ours:
@@ -145,7 +136,7 @@ def compare(ours, theirs):
         want = theirs["errors"][0]
         if want.get("code") not in [e.get("code") for e in ours["errors"]]:
             return "wrong_error_code"
-        if known_message_gap(error_text(want)) not in [error_text(e) for e in ours["errors"]]:
+        if error_text(want) not in [error_text(e) for e in ours["errors"]]:
             return "wrong_error_message"
         return None
     if "errors" in ours:

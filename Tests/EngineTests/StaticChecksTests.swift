@@ -52,6 +52,11 @@ import Yams
         #expect(StaticChecks.run([v0v1]).map(\.message) == ["deprecated built-in function calls in expression: re_match"])
         // A user function named like a deprecated builtin shadows it.
         #expect(try errors(["package x\nany(x) := 2\nq := any(1)"]).isEmpty)
+        // OPA's deprecated stage runs last, only when every earlier check passed.
+        #expect(try errors(["package x\nr if { re_match(\"a\", \"a\") }\ns if { x := 1; x := 2 }"]).map(\.message)
+            == ["var x assigned above"])
+        #expect(try errors(["package x\nr if { re_match(1, \"a\") }"]).map(\.message)
+            == ["re_match: invalid argument(s)\n\thave: (number, string)\n\twant: (string, string, boolean)"])
     }
 
     @Test func refusedNetworkBuiltins() throws {
@@ -64,7 +69,7 @@ import Yams
 
     @Test func builtinArgumentTypes() throws {
         let e = try errors(["package x\np if { x := concat(1, [\"a\"]) }"])
-        #expect(e.first?.message == "concat: invalid argument(s)\n\thave: (number, array<string>, ???)\n\twant: (string, any<array[string], set[string]>, string)")
+        #expect(e.first?.message == "concat: invalid argument(s)\n\thave: (number, array<string>, ???)\n\twant: (delimiter: string, collection: any<array[string], set[string]>, output: string)")
         #expect(try errors(["package x\np if { x := concat(\",\", input.xs); y := upper(x) }"]).isEmpty)
     }
 

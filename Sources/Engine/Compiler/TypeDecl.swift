@@ -34,12 +34,19 @@ public struct FunctionDecl: Sendable {
     public var variadic: TypeDecl?
     public var infix: String?
     public var deprecated: Bool
-    public init(args: [TypeDecl], result: TypeDecl?, variadic: TypeDecl?, infix: String? = nil, deprecated: Bool = false) {
+    /// OPA's names for the arguments ("" where it has none) and the result, which type errors'
+    /// `want:` lists print (`want: (delimiter: string, …, output: string)`).
+    public var argNames: [String]
+    public var resultName: String?
+    public init(args: [TypeDecl], result: TypeDecl?, variadic: TypeDecl?, infix: String? = nil, deprecated: Bool = false,
+                argNames: [String] = [], resultName: String? = nil) {
         self.args = args
         self.result = result
         self.variadic = variadic
         self.infix = infix
         self.deprecated = deprecated
+        self.argNames = argNames
+        self.resultName = resultName
     }
 }
 

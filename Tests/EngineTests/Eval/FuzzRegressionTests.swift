@@ -37,27 +37,6 @@ import Testing
         #expect(Self.cases.count >= 10)
     }
 
-    /// `\twant: (xs: set[set[any]], y: set[any])` → `\twant: (set[set[any]], set[any])`.
-    static func withoutArgumentNames(_ msg: String) -> String {
-        msg.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.hasPrefix("\twant: (") else { return String(line) }
-            let cs = Array(line)
-            var out: [Character] = []
-            var i = 0
-            while i < cs.count {
-                // After `(` or `, `: drop `name: ` (lowercase letters, digits, `_`).
-                if out.last == "(" || (out.count >= 2 && out[out.count - 2] == "," && out.last == " ") {
-                    var j = i
-                    while j < cs.count, cs[j].isLowercase || cs[j].isNumber || cs[j] == "_" { j += 1 }
-                    if j > i, j + 1 < cs.count, cs[j] == ":", cs[j + 1] == " " { i = j + 2; continue }
-                }
-                out.append(cs[i])
-                i += 1
-            }
-            return String(out)
-        }.joined(separator: "\n")
-    }
-
     /// OPA's JSON output turns sets into arrays: compare the same way.
     static func asJSON(_ v: Value) -> Value { (try? JSONReader.parse(JSONWriter.string(v))) ?? v }
 
@@ -94,9 +73,6 @@ import Testing
         } else if let want = c.want["error"], case .string(let code)? = want["code"], case .string(var msg)? = want["message"] {
             // OPA appends the source line and a caret to parse errors; policyd does not.
             if code == "rego_parse_error", let r = msg.range(of: "\n\t") { msg = String(msg[..<r.lowerBound]) }
-            // Type errors' `want:` lists name the arguments in OPA; policyd's capabilities have no
-            // names (docs/conformance.md): compared without them.
-            if code == "rego_type_error" { msg = Self.withoutArgumentNames(msg) }
             switch got {
             case .success(let ours):
                 Issue.record("\(c.name): want \(code): \(msg), got \(ours)")

@@ -1,6 +1,6 @@
 /// Rejects builtin calls whose arguments are statically of the wrong type (literals, collection
 /// literals, results of other builtins): `concat(1, ["a"])` →
-/// `concat: invalid argument(s)\n\thave: (number, array<string>)\n\twant: (string, any<array[string], set[string]>, string)`.
+/// `concat: invalid argument(s)\n\thave: (number, array<string>)\n\twant: (delimiter: string, collection: any<array[string], set[string]>, output: string)`.
 /// Variables and refs have unknown types here and are never rejected.
 enum BuiltinTypeCheck {
     static func run(_ calls: CallSites) -> [EngineError] {
@@ -29,12 +29,24 @@ enum BuiltinTypeCheck {
     }
 
     static func wantList(_ decl: FunctionDecl) -> String {
-        "(" + (decl.args + (decl.result.map { [$0] } ?? [])).map(\.description).joined(separator: ", ") + ")"
+        var parts = argTexts(decl)
+        if let result = decl.result { parts.append(named(decl.resultName, result)) }
+        return "(" + parts.joined(separator: ", ") + ")"
     }
 
     /// OPA's `want` for arity mismatches lists the arguments only (no result).
     static func wantArgs(_ decl: FunctionDecl) -> String {
-        "(" + decl.args.map(\.description).joined(separator: ", ") + ")"
+        "(" + argTexts(decl).joined(separator: ", ") + ")"
+    }
+
+    private static func argTexts(_ decl: FunctionDecl) -> [String] {
+        decl.args.enumerated().map { i, t in named(i < decl.argNames.count ? decl.argNames[i] : nil, t) }
+    }
+
+    /// `collection: any<…>`, or the bare type where OPA's metadata has no name.
+    private static func named(_ name: String?, _ t: TypeDecl) -> String {
+        guard let name, !name.isEmpty else { return t.description }
+        return name + ": " + t.description
     }
 
     static func typeText(_ t: Term) -> String {
@@ -54,9 +66,11 @@ enum BuiltinTypeCheck {
             default: return .any
             }
         case .variable, .ref: return .any
-        case .array(let xs): return .tuple(xs.map(staticType), rest: nil)
+        // Empty literals have OPA's open types (`[]` is array[any], `{}` object[any: any]).
+        case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map(staticType), rest: nil)
         case .set(let xs): return .set(union(xs.map(staticType)))
         case .object(let items):
+            if items.isEmpty { return .object(.any, .any) }
             var fields: [(String, TypeDecl)] = []
             for i in items {
                 guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }

@@ -4,9 +4,16 @@
 enum QueryCallCheck {
     static func run(_ body: Body) -> [EngineError] {
         var errors: [EngineError] = []
-        ASTWalk.calls(in: body) { call, exprLevel in
+        // OPA gives a query's own (non-negated) call expressions an output variable to capture
+        // their value, so their `have:` lists end in `???` as nested calls' do.
+        let captured = Set(body.compactMap { e -> SourceLocation? in
+            guard !e.negated, case .call(let c) = e.kind else { return nil }
+            return c.location
+        })
+        ASTWalk.calls(in: body) { call, callExprLevel in
             guard let decl = BuiltinDeclarations.lookup(call.name), decl.variadic == nil else { return }
             let n = call.args.count, k = decl.args.count
+            let exprLevel = callExprLevel && !(n == k && decl.result != nil && captured.contains(call.location))
             guard n == k || (exprLevel && n == k + 1 && decl.result != nil) else {
                 errors.append(EngineError(
                     .typeError,

@@ -3,8 +3,7 @@
 /// (Unsafe variables and body reordering belong to the compiler's safety pass, not here.)
 public enum StaticChecks {
     /// All checks, in OPA's order: annotations (only when used), rule conflicts, undefined/refused functions and arity,
-    /// deprecated builtins (v1),
-    /// builtin argument types, recursion. Returns at most OPA's limit of 10 errors.
+    /// builtin argument types, recursion, then deprecated builtins (v1) when nothing else failed. Returns at most OPA's limit of 10 errors.
     public static func run(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [EngineError] {
         let index = RuleIndex(modules)
         // One name resolver per module and one walk for every call, shared by the checks.
@@ -16,10 +15,12 @@ public enum StaticChecks {
         errors += FunctionArgRefCheck.run(modules)
         errors += FunctionCallCheck.run(calls, resolvers: resolvers)
         errors += RefusedBuiltinsCheck.run(modules, calls: calls, options: options)
-        errors += DeprecatedBuiltinsCheck.run(modules, calls: calls)
         errors += BuiltinTypeCheck.run(calls)
         errors += RefTypeCheck.run(modules)
         errors += RecursionCheck.run(modules, index: index, resolvers: resolvers)
+        // OPA's deprecated-builtins stage comes after type checking and runs only when every
+        // earlier stage passed (`var x assigned above` or a type error hide it).
+        if errors.isEmpty { errors += DeprecatedBuiltinsCheck.run(modules, calls: calls) }
         return Array(errors.prefix(10))
     }
 }
