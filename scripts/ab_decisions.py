@@ -13,7 +13,6 @@ The load generator is always binary A's `bench socket`, so both daemons see the 
 Uses bench/compare's daemon helpers.
 """
 import argparse
-import importlib.machinery
 import os
 import shutil
 import signal
@@ -22,11 +21,7 @@ import threading
 import time
 import types
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-loader = importlib.machinery.SourceFileLoader("compare", os.path.join(REPO, "bench", "compare"))
-compare = types.ModuleType("compare")
-compare.__file__ = loader.path
-loader.exec_module(compare)
+from ab_common import compare, cpu
 
 
 def main():
@@ -77,12 +72,6 @@ def main():
         for tag in ("A", "B"):
             if v[tag]:
                 print("%s %s: %s  mean %.3f" % (k, tag, " ".join("%.3f" % x for x in v[tag]), sum(v[tag]) / len(v[tag])))
-
-
-def cpu(pid):
-    """utime + stime of a process, seconds."""
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def swap_run(b, gen, name, secs):

@@ -3,14 +3,9 @@
 
 Four daemons at once (A/B x log off/on), each under its own 8x8 generator for D seconds:
 all see the same machine load at every instant. Prints decisions/s and daemon CPU us/decision."""
-import importlib.machinery, types, os, sys, json, subprocess, time
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-loader = importlib.machinery.SourceFileLoader("compare", os.path.join(REPO, "bench", "compare"))
-compare = types.ModuleType("compare"); compare.__file__ = loader.path; loader.exec_module(compare)
+import types, os, sys, json, subprocess, time
+from ab_common import compare, cpu
 A, B, rounds, dur = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-def cpu(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 b = compare.Bench(types.SimpleNamespace(bin=A, config="release"))
 res = {}
 try:

@@ -14,25 +14,12 @@ about its file (lines written / dropped) and the journal.
 The load generator is always the first binary's `bench socket`.
 """
 import argparse
-import importlib.machinery
 import os
 import statistics
 import sys
 import types
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-loader = importlib.machinery.SourceFileLoader("compare", os.path.join(REPO, "bench", "compare"))
-compare = types.ModuleType("compare")
-compare.__file__ = loader.path
-loader.exec_module(compare)
-
-
-def cpu(pid):
-    try:
-        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+from ab_common import compare, cpu
 
 
 def writer_cpu(pid):
