@@ -197,9 +197,14 @@ public final class CompiledPolicy: Sendable {
                       limits: EvalLimits = .default) throws(EngineErrors) -> QueryResult
     {
         let (body, texts) = try ParserBridge.parseQuery(text)
+        // OPA checks a query's safety before its types: an unsafe variable is reported first.
         let callErrors = QueryCallCheck.run(body)
+        let q: PQuery
+        do { q = try QueryCompiler.compile(body, plan: plan) } catch {
+            if callErrors.isEmpty || error.errors.contains(where: { $0.code == .unsafeVarError }) { throw error }
+            throw EngineErrors(callErrors)
+        }
         if !callErrors.isEmpty { throw EngineErrors(callErrors) }
-        let q = try QueryCompiler.compile(body, plan: plan)
         let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
         var rows: [QueryResult.Row] = []
         do {

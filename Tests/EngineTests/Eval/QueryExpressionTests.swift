@@ -37,5 +37,8 @@ import Testing
         // OPA lists only the arguments (no result) under `want` for arity mismatches.
         #expect(errors("x := time.now_ns(1)").first?.message == "time.now_ns: arity mismatch\n\thave: (number, ???)\n\twant: ()")
         #expect(errors("x := union({1})").first?.message.hasPrefix("union: invalid argument(s)") == true)
+        // OPA checks safety before types: `[x | count(1)]` is `var x is unsafe`, not a type error.
+        #expect(errors("[x | count(1)]").map(\.message) == ["var x is unsafe"])
+        #expect(errors("y := count(1); z").first?.message == "var z is unsafe")
     }
 }
