@@ -25,7 +25,8 @@ enum GoYAML {
         guard let first = s.unicodeScalars.first, "+-.0123456789".unicodeScalars.contains(first) else { return .string(s) }
         let plain = s.replacingOccurrences(of: "_", with: "")
         if let n = parseGoInt(plain) { return .int(n) }
-        if isYAMLFloat(plain), let d = Double(plain) { return .float(d) }
+        // strconv.ParseFloat fails on overflow (1e400), so go-yaml keeps such a scalar as a string.
+        if isYAMLFloat(plain), let d = Double(plain), d.isFinite { return .float(d) }
         return .string(s)
     }
 
