@@ -30,6 +30,11 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // epoll, eventfd, accept4 for the daemon's own socket loop (Server/EventLoop).
+        .systemLibrary(
+            name: "CEpoll",
+            path: "Sources/CEpoll"
+        ),
         // zlib for gzip bundles.
         .systemLibrary(
             name: "CZlib",
@@ -76,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "policyd",
             dependencies: [
-                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSL",
+                "Engine", "Wire", "CSystemd", "CZlib", "COpenSSL", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

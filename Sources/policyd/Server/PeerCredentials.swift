@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// The connecting process, from SO_PEERCRED at accept time (connect-time credentials; the pid
@@ -25,5 +26,13 @@ struct PeerCredentials: Sendable, Equatable {
         let f: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(1) /* SOL_SOCKET */,
                                                                         name: SocketOptionName(17) /* SO_PEERCRED */)
         return f.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }.recover { _ in .unknown }
+    }
+
+    /// Reads SO_PEERCRED from a connected unix socket.
+    static func read(fd: Int32) -> PeerCredentials {
+        var cred = UCred()
+        var len = socklen_t(MemoryLayout<UCred>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return .unknown }
+        return PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
     }
 }

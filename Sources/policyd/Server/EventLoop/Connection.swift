@@ -1,0 +1,331 @@
+import CEpoll
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Wire
+
+/// One client connection on an `EpollLoop`. Each readable event reads what is there into a
+/// reused buffer, splits it into frames in place and answers every complete frame synchronously,
+/// in order (pipelined requests get their answers in request order); the body is handed to the
+/// responder as a pointer into the read buffer. Answers are appended to one reused outgoing
+/// buffer and written with one send(2) when the read batch ends (earlier past 64 KiB).
+///
+/// Back-pressure: when the peer does not read its answers (short write), the rest is kept,
+/// EPOLLOUT armed and reading stops until it is written, so memory per connection stays bounded.
+///
+/// Slow admin ops (`reload`, `rollback`, `test`) run on the admin pool so they never stall the
+/// other connections of this loop. Meanwhile reading pauses and the frames already read behind
+/// the op wait in the read buffer; its answer is posted back to the loop, written, and those
+/// frames are answered after it: per-connection order holds.
+final class Connection: EpollSource {
+    let fd: Int32
+    let id: UInt64
+    private unowned let loop: EpollLoop
+    private let responder: Responder
+    private let settings: ConnectionSettings
+    private var peer = PeerCredentials.unknown
+    private var isAdmin = false
+    private var state = ConnectionState()
+    /// Answers not written yet: this batch's, or the unsent rest of a short write.
+    private var out: ByteBuffer
+    /// Read buffer: bytes `inStart..<inEnd` are read but not answered (a partial frame, or
+    /// frames behind an admin op).
+    private var inBuf: UnsafeMutableRawPointer
+    private var inCap: Int
+    private var inStart = 0
+    private var inEnd = 0
+    /// The epoll events this fd is registered for (0: not in the epoll set).
+    private var registered: UInt32 = 0
+    private var counted = false
+    /// An admin op of this connection runs on the pool.
+    private var adminBusy = false
+    /// The peer shut its write side (read returned 0).
+    private var inputClosed = false
+    /// Close once everything read is answered and written (drain, end of input during an admin op).
+    private var closeWhenIdle = false
+    /// No more requests are answered; the socket closes once `out` is written.
+    private var closing = false
+    private(set) var closed = false
+    /// Bytes arrived or answers were pending at this time (for the idle timeout).
+    private var lastActivity: UInt64 = 0
+
+    private static let initialReadBytes = 16 * 1024
+    /// Beyond this many buffered answer bytes, write before the read batch ends.
+    private static let writeEarlyBytes = 64 * 1024
+    /// Read at most this many times per readable event (fairness between connections).
+    private static let readsPerEvent = 8
+
+    init(fd: Int32, id: UInt64, loop: EpollLoop) {
+        self.fd = fd
+        self.id = id
+        self.loop = loop
+        settings = loop.settings
+        responder = settings.responder
+        out = ByteBuffer()
+        out.reserveCapacity(1024)
+        inCap = Self.initialReadBytes
+        inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCap, alignment: 16)
+    }
+
+    deinit {
+        inBuf.deallocate()
+    }
+
+    /// Registers with the loop; answers `overloaded` and closes when over `max_connections`.
+    func start() {
+        let counters = responder.counters
+        let live = counters.connections.wrappingIncrementThenLoad(ordering: .relaxed)
+        counted = true
+        counters.connectionsTotal.wrappingIncrement(ordering: .relaxed)
+        peer = PeerCredentials.read(fd: fd)
+        isAdmin = peer.uid == 0 || settings.adminUIDs.contains(peer.uid)
+        lastActivity = loop.now
+        if live > settings.maxConnections {
+            counters.rejectedConnections.wrappingIncrement(ordering: .relaxed)
+            Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.overloaded.rawValue,
+                                             message: "too many connections (limit \(settings.maxConnections))"),
+                        into: &out)
+            closeAfterWrites()
+        }
+        updateInterest()
+    }
+
+    override func ready(_ events: UInt32) {
+        if closed { return }
+        if out.readableBytes > 0 {
+            flushOut()
+        } else if wantsRead {
+            readBatch()
+        } else if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            closeNow()
+        }
+        updateInterest()
+    }
+
+    private var wantsRead: Bool { !adminBusy && !closing && !inputClosed && !closeWhenIdle }
+
+    /// Reads what is available (a few reads at most), answers every complete frame, then writes
+    /// the answers and hands the batch's decisions to the sinks.
+    private func readBatch() {
+        var reads = 0
+        while wantsRead && !closed {
+            if inEnd == inCap { makeRoom() }
+            let space = inCap - inEnd
+            let n = read(fd, inBuf + inEnd, space)
+            if n > 0 {
+                inEnd += n
+                answerFrames()
+                reads += 1
+                // A short read emptied the socket: no second read just to see EAGAIN.
+                if n < space || reads >= Self.readsPerEvent { break }
+            } else if n == 0 {
+                inputClosed = true
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                break
+            } else {
+                closeNow()  // the peer vanished: only this connection is affected
+                return
+            }
+        }
+        if settings.idleTimeoutNs != nil { lastActivity = loop.now }
+        flushOut()
+        responder.flushDecisions(&state)
+        if inputClosed && !closed {
+            // End of input: everything read has been answered (unless an admin op still runs).
+            if adminBusy { closeWhenIdle = true } else { closeAfterWrites() }
+        }
+    }
+
+    /// Room at the end of the read buffer: move the unanswered bytes to the front, or grow
+    /// (only a partial frame remains after answering, so growth is bounded by max_frame_bytes).
+    private func makeRoom() {
+        if inStart > 0 {
+            memmove(inBuf, inBuf + inStart, inEnd - inStart)
+            inEnd -= inStart
+            inStart = 0
+            return
+        }
+        let bigger = inCap * 2
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 16)
+        b.copyMemory(from: inBuf, byteCount: inEnd)
+        inBuf.deallocate()
+        inBuf = b
+        inCap = bigger
+    }
+
+    /// Answers the complete frames in the read buffer, in order; stops at a partial frame, an
+    /// admin op handed to the pool, or a bad header.
+    private func answerFrames() {
+        while !adminBusy && !closing && !closed && inEnd - inStart >= Frame.headerBytes {
+            let p = inBuf + inStart
+            let length = Int(UInt32(bigEndian: p.loadUnaligned(as: UInt32.self)))
+            if length == 0 || length > settings.maxFrameBytes {
+                inStart = inEnd
+                refuseFrame(length: length)
+                break
+            }
+            guard inEnd - inStart - Frame.headerBytes >= length else { break }
+            inStart += Frame.headerBytes + length
+            process(UnsafeRawBufferPointer(start: p + Frame.headerBytes, count: length))
+        }
+        if inStart == inEnd {
+            inStart = 0
+            inEnd = 0
+            if inCap > 4 * Self.initialReadBytes {  // a large frame grew it: start small again
+                inBuf.deallocate()
+                inCap = Self.initialReadBytes
+                inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCap, alignment: 16)
+            }
+        }
+    }
+
+    /// Answers one frame body (or starts its admin op on the pool).
+    private func process(_ body: UnsafeRawBufferPointer) {
+        if let pool = settings.adminPool {
+            if let slow = responder.respondOrDefer(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state) {
+                return startAdmin(slow, pool: pool)
+            }
+        } else {
+            responder.respond(to: body, peer: peer, isAdmin: isAdmin, into: &out, state: &state)
+        }
+        if out.readableBytes >= Self.writeEarlyBytes { flushOut() }
+    }
+
+    /// A header announced length 0 or more than `max_frame_bytes`: the body is never read; the
+    /// connection gets one error and is closed.
+    private func refuseFrame(length n: Int) {
+        responder.counters.protocolErrors.wrappingIncrement(ordering: .relaxed)
+        let (code, message) = n == 0
+            ? (WireErrorCode.badRequest, "empty frame (length 0)")
+            : (WireErrorCode.frameTooLarge, "frame of \(n) bytes exceeds max_frame_bytes")
+        responder.logger.event(.protocolError, .info, "closing connection: \(message)",
+                               ["POLICYD_ERROR": .string(code.rawValue), "POLICYD_PEER_PID": "\(peer.pid)",
+                                "POLICYD_PEER_UID": "\(peer.uid)"])
+        Frame.write(ResponseWriter.error(id: nil, code: code.rawValue, message: message), into: &out)
+        closeAfterWrites()
+    }
+
+    // MARK: admin ops
+
+    /// Writes the answers so far, pauses reading and runs `op` on the pool; its answer comes
+    /// back through the loop's task list (`adminDone`).
+    private func startAdmin(_ op: Responder.DeferredOp, pool: NIOThreadPool) {
+        adminBusy = true
+        flushOut()
+        let loop = self.loop, id = self.id
+        pool.submit { work in
+            let response: [UInt8]
+            if case .active = work {
+                response = op.run()
+            } else {  // the pool stopped before running it (shutdown)
+                response = ResponseWriter.error(id: op.id, code: WireErrorCode.overloaded.rawValue,
+                                                message: "policyd is shutting down; admin op not run")
+            }
+            loop.execute { $0.connection(id)?.adminDone(response) }
+        }
+    }
+
+    /// The admin op's answer: write it, then answer the frames that waited behind it.
+    func adminDone(_ response: [UInt8]) {
+        adminBusy = false
+        guard !closed, !closing else { return }
+        Frame.write(response, into: &out)
+        answerFrames()
+        if settings.idleTimeoutNs != nil { lastActivity = loop.now }
+        flushOut()
+        responder.flushDecisions(&state)
+        if !adminBusy && !closed && (closeWhenIdle || inputClosed) { closeAfterWrites() }
+        updateInterest()
+    }
+
+    // MARK: writing and closing
+
+    /// Writes the buffered answers (one send for all of them). A short write keeps the rest
+    /// for EPOLLOUT; once everything is written the buffer is reused.
+    private func flushOut() {
+        while out.readableBytes > 0 {
+            let n = out.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n >= 0 {
+                out.moveReaderIndex(forwardBy: n)
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                return
+            } else {
+                closeNow()
+                return
+            }
+        }
+        // Reuse the buffer unless a huge answer grew it (then start small again).
+        if out.capacity > Self.writeEarlyBytes * 2 {
+            out = ByteBuffer()
+            out.reserveCapacity(1024)
+        } else {
+            out.clear()
+        }
+        if closing { closeNow() }
+    }
+
+    /// No more requests: close once the answers so far are written.
+    private func closeAfterWrites() {
+        guard !closing, !closed else { return }
+        closing = true
+        responder.flushDecisions(&state)
+        flushOut()
+    }
+
+    /// Shutdown: answer what is already read (and what the socket holds now), then close; an
+    /// admin op in flight is answered first.
+    func drain() {
+        guard !closed, !closing else { return }
+        if !adminBusy && !inputClosed { readBatch() }
+        closeWhenIdle = true
+        if !adminBusy { closeAfterWrites() }
+        updateInterest()
+    }
+
+    func closeNow() {
+        guard !closed else { return }
+        closed = true
+        closing = true
+        close(fd)  // also takes it out of the epoll set
+        registered = 0
+        responder.flushDecisions(&state)
+        if counted { responder.counters.connections.wrappingDecrement(ordering: .relaxed) }
+        counted = false
+        loop.retire(self)
+    }
+
+    /// EPOLLIN while requests may be read, EPOLLOUT while answers wait; nothing (out of the set,
+    /// so a hang-up cannot spin the loop) while an admin op holds the connection's order.
+    private func updateInterest() {
+        guard !closed else { return }
+        let want: UInt32 = out.readableBytes > 0 ? EpollLoop.writable : (wantsRead ? EpollLoop.readable : 0)
+        if want == registered { return }
+        if want == 0 {
+            loop.remove(fd)
+        } else if registered == 0 {
+            if !loop.add(fd, self, events: want) { return closeNow() }
+        } else {
+            loop.modify(fd, self, events: want)
+        }
+        registered = want
+    }
+
+    /// Closes the connection when nothing arrived for the idle timeout and no answer is still
+    /// waiting to be written (a peer slow to read its answers has requests in flight: not idle).
+    func checkIdle(now: UInt64) {
+        guard let timeout = settings.idleTimeoutNs, !closing, !closed else { return }
+        guard now &- lastActivity >= timeout else { return }
+        if out.readableBytes == 0 && !adminBusy {
+            responder.logger.debug("closing connection idle for \(timeout / 1_000_000) ms",
+                                   metadata: ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
+            closeNow()
+            return
+        }
+        lastActivity = now
+    }
+}

@@ -1,0 +1,25 @@
+import NIOPosix
+import Wire
+
+/// What every connection of a server shares: the responder and the limits from the config.
+struct ConnectionSettings: Sendable {
+    let responder: Responder
+    let adminUIDs: [UInt32]
+    let maxConnections: Int
+    let maxFrameBytes: Int
+    /// `limits.idle_timeout_ms` in ns (nil: connections never time out).
+    let idleTimeoutNs: UInt64?
+    /// Runs slow admin ops off the loops (nil: run them inline, as unit tests may).
+    let adminPool: NIOThreadPool?
+
+    init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
+         maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil)
+    {
+        self.responder = responder
+        self.adminUIDs = adminUIDs
+        self.maxConnections = maxConnections
+        self.maxFrameBytes = maxFrameBytes
+        idleTimeoutNs = idleTimeoutMs > 0 ? UInt64(idleTimeoutMs) * 1_000_000 : nil
+        self.adminPool = adminPool
+    }
+}

@@ -1,0 +1,219 @@
+import CEpoll
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Something registered on an `EpollLoop` (a connection, the listener). The loop finds it again
+/// from the event's data word (an unretained pointer), so dispatch is one virtual call.
+class EpollSource {
+    /// Called on the loop's thread with the epoll event bits.
+    func ready(_ events: UInt32) {}
+}
+
+/// One socket-serving thread with its own epoll set: the daemon's replacement for NIO's event
+/// loop on the decision path (epoll_wait → read → respond → write, nothing in between). Other
+/// threads talk to it only through `execute` (a locked task list + an eventfd wake-up).
+/// Everything else (connections, their buffers) is touched by the loop's thread alone.
+final class EpollLoop: @unchecked Sendable {
+    static let readable = EPOLLIN.rawValue
+    static let writable = EPOLLOUT.rawValue
+
+    let index: Int
+    let settings: ConnectionSettings
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let inbox = NIOLockedValueBox<Inbox>(Inbox())
+    private struct Inbox {
+        var tasks: [@Sendable (EpollLoop) -> Void] = []
+        var stopped = false
+    }
+
+    // Loop thread only.
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 1
+    /// Closed during this batch of events: kept alive until the batch ends, because a later
+    /// event of the same batch may still point at them.
+    private var retired: [EpollSource] = []
+    private var draining = false
+    private var running = true
+    /// Monotonic time of the last wake-up (only kept when an idle timeout is configured).
+    private(set) var now: UInt64 = 0
+    private var nextSweep: UInt64 = 0
+    private let sweepEveryNs: UInt64
+    private let exited = ManagedAtomicBool()
+
+    init(index: Int, settings: ConnectionSettings) throws {
+        self.index = index
+        self.settings = settings
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard epfd >= 0, wakeFD >= 0 else { throw ServerError.io("epoll/eventfd", errno) }
+        // An idle connection is closed between idle_timeout and 1.25 × idle_timeout.
+        sweepEveryNs = settings.idleTimeoutNs.map { min(max($0 / 4, 5_000_000), 1_000_000_000) } ?? 0
+        var ev = epoll_event()
+        ev.events = Self.readable
+        ev.data.u64 = 0
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0 else { throw ServerError.io("epoll_ctl", errno) }
+    }
+
+    deinit {
+        close(epfd)
+        close(wakeFD)
+    }
+
+    /// Starts the loop's thread (8 MiB of stack, as NIO's threads had: evaluation recurses).
+    func start() {
+        let t = Thread { [self] in run() }
+        t.name = "policyd-loop-\(index)"
+        t.stackSize = 8 << 20
+        t.start()
+    }
+
+    /// Runs `task` on the loop's thread (from any thread). False when the loop has stopped.
+    @discardableResult
+    func execute(_ task: @escaping @Sendable (EpollLoop) -> Void) -> Bool {
+        let wake = inbox.withLockedValue { box -> Bool? in
+            if box.stopped { return nil }
+            box.tasks.append(task)
+            return box.tasks.count == 1  // otherwise a wake-up is already on its way
+        }
+        guard let wake else { return false }
+        if wake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+        return true
+    }
+
+    /// Asks the loop to stop after the tasks queued before this call; later `execute`s fail.
+    func stop() {
+        execute { $0.running = false }
+        inbox.withLockedValue { $0.stopped = true }
+    }
+
+    var hasExited: Bool { exited.value }
+
+    // MARK: registration (loop thread)
+
+    func add(_ fd: Int32, _ source: EpollSource, events: UInt32) -> Bool {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.u64 = UInt64(UInt(bitPattern: Unmanaged.passUnretained(source).toOpaque()))
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0
+    }
+
+    func modify(_ fd: Int32, _ source: EpollSource, events: UInt32) {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.u64 = UInt64(UInt(bitPattern: Unmanaged.passUnretained(source).toOpaque()))
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev)
+    }
+
+    func remove(_ fd: Int32) {
+        var ev = epoll_event()
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &ev)
+    }
+
+    /// Takes an accepted, non-blocking connection fd into this loop.
+    func adopt(_ fd: Int32) {
+        let c = Connection(fd: fd, id: nextID, loop: self)
+        nextID &+= 1
+        connections[c.id] = c
+        c.start()
+        if draining { c.drain() }
+    }
+
+    func connection(_ id: UInt64) -> Connection? { connections[id] }
+
+    /// A connection closed: forget it (kept alive until the current batch ends).
+    func retire(_ c: Connection) {
+        connections.removeValue(forKey: c.id)
+        retired.append(c)
+    }
+
+    /// Shutdown: every connection answers what it has read (an admin op in flight included), then closes.
+    func drainAll() {
+        draining = true
+        for c in Array(connections.values) { c.drain() }
+    }
+
+    /// Drain timeout: close whatever is still open.
+    func closeAll() {
+        for c in Array(connections.values) { c.closeNow() }
+    }
+
+    var openConnections: Int { connections.count }
+
+    // MARK: the loop
+
+    private func run() {
+        let capacity = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer {
+            events.deallocate()
+            exited.value = true
+        }
+        let idle = settings.idleTimeoutNs != nil
+        if idle {
+            now = Self.monotonicNs()
+            nextSweep = now + sweepEveryNs
+        }
+        while running {
+            let timeout = idle ? Int32(min((nextSweep &- min(now, nextSweep)) / 1_000_000 + 1, 1000)) : -1
+            let n = epoll_wait(epfd, events, Int32(capacity), timeout)
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if idle { now = Self.monotonicNs() }
+            for i in 0..<Int(n) {
+                let data = events[i].data.u64
+                if data == 0 {
+                    runTasks()
+                } else {
+                    let p = UnsafeRawPointer(bitPattern: UInt(data))!
+                    Unmanaged<EpollSource>.fromOpaque(p).takeUnretainedValue().ready(events[i].events)
+                }
+            }
+            if idle && now >= nextSweep {
+                for c in Array(connections.values) { c.checkIdle(now: now) }
+                nextSweep = now + sweepEveryNs
+            }
+            if !retired.isEmpty { retired.removeAll(keepingCapacity: true) }
+        }
+    }
+
+    private func runTasks() {
+        var count: UInt64 = 0
+        _ = read(wakeFD, &count, 8)
+        let tasks = inbox.withLockedValue { box -> [@Sendable (EpollLoop) -> Void] in
+            let t = box.tasks
+            box.tasks.removeAll(keepingCapacity: true)
+            return t
+        }
+        for t in tasks { t(self) }
+    }
+
+    static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
+
+/// A flag set by one thread and read by others.
+final class ManagedAtomicBool: Sendable {
+    private let box = NIOLockedValueBox(false)
+    var value: Bool {
+        get { box.withLockedValue { $0 } }
+        set { box.withLockedValue { $0 = newValue } }
+    }
+}
+
+enum ServerError: Error, CustomStringConvertible {
+    case io(String, Int32)
+    var description: String {
+        switch self {
+        case .io(let what, let e): return "\(what): \(String(cString: strerror(e)))"
+        }
+    }
+}

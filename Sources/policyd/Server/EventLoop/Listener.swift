@@ -1,0 +1,77 @@
+import CEpoll
+import Foundation
+
+/// The listening socket, served by the first loop: accepts connections (non-blocking) and hands
+/// them round-robin to the loops, so connections spread over every loop thread.
+final class Listener: EpollSource {
+    let fd: Int32
+    private unowned let home: EpollLoop
+    private let loops: [EpollLoop]
+    private var next = 0
+    private var open = true
+
+    /// `fd` is a listening unix stream socket (bound here or socket-activated).
+    init(fd: Int32, loops: [EpollLoop]) throws {
+        self.fd = fd
+        self.loops = loops
+        home = loops[0]
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { throw ServerError.io("fcntl", errno) }
+    }
+
+    /// Binds and listens on a filesystem path (the caller removed a stale socket file first).
+    static func bind(path: String, backlog: Int32 = 1024) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ServerError.io("socket", errno) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd)
+            throw ServerError.io("socket path too long: \(path)", ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+            raw[bytes.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0, listen(fd, backlog) == 0 else {
+            let e = errno
+            close(fd)
+            throw ServerError.io("bind/listen \(path)", e)
+        }
+        return fd
+    }
+
+    /// Registers on the first loop (call on that loop's thread).
+    func start() -> Bool { home.add(fd, self, events: EpollLoop.readable) }
+
+    /// Stops accepting and closes the socket (on the first loop's thread).
+    func stop() {
+        guard open else { return }
+        open = false
+        home.remove(fd)
+        close(fd)
+    }
+
+    override func ready(_ events: UInt32) {
+        // Accept a bounded number per wake-up, so a connection storm cannot starve this loop's
+        // own connections.
+        for _ in 0..<64 where open {
+            let c = policyd_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            if c < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return  // EAGAIN, or out of fds (EMFILE): retried on the next wake-up
+            }
+            let target = loops[next]
+            next = (next + 1) % loops.count
+            if target === home {
+                target.adopt(c)
+            } else if !target.execute({ $0.adopt(c) }) {
+                close(c)
+            }
+        }
+    }
+}

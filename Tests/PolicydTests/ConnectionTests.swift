@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import NIOCore
+import Testing
+import Wire
+@testable import policyd
+
+/// The epoll connection over a socketpair: framing across reads, bad headers, half-close,
+/// max_connections and back-pressure, as the protocol says.
+@Suite struct ConnectionTests {
+    /// One loop thread serving connections handed to it; the test talks to the other end.
+    final class Harness {
+        let loop: EpollLoop
+        init(maxFrameBytes: Int = 1024, maxConnections: Int = 10) throws {
+            let responder = Responder(store: PolicyStore(), config: Configuration(), logger: Logger(label: "test"))
+            loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
+                                                                     maxFrameBytes: maxFrameBytes))
+            loop.start()
+        }
+        deinit { loop.stop() }
+
+        /// A connected client fd (blocking, 5 s receive timeout); the server end is on the loop.
+        func connect() throws -> Int32 {
+            var fds: [Int32] = [0, 0]
+            try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+            let server = fds[1]
+            _ = fcntl(server, F_SETFL, fcntl(server, F_GETFL) | O_NONBLOCK)
+            loop.execute { $0.adopt(server) }
+            var tv = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            return fds[0]
+        }
+    }
+
+    func frame(_ text: String) -> [UInt8] {
+        let b = Array(text.utf8)
+        let n = UInt32(b.count)
+        return [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + b
+    }
+
+    func send(_ fd: Int32, _ bytes: [UInt8]) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+
+    func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
+        var b = [UInt8](repeating: 0, count: count)
+        var off = 0
+        while off < count {
+            let n = b.withUnsafeMutableBytes { read(fd, $0.baseAddress! + off, count - off) }
+            if n <= 0 { return nil }
+            off += n
+        }
+        return b
+    }
+
+    /// The next `count` answers (fewer if the connection ends first).
+    func answers(_ fd: Int32, _ count: Int) throws -> [JSON] {
+        var out: [JSON] = []
+        while out.count < count, let h = readExactly(fd, 4) {
+            let n = Int(h[0]) << 24 | Int(h[1]) << 16 | Int(h[2]) << 8 | Int(h[3])
+            guard let body = readExactly(fd, n) else { break }
+            out.append(try JSON.parse(body))
+        }
+        return out
+    }
+
+    /// True when the server closed its end (read returns 0, not a timeout).
+    func atEOF(_ fd: Int32) -> Bool {
+        var b: UInt8 = 0
+        return read(fd, &b, 1) == 0
+    }
+
+    @Test func framesSplitAcrossReadsAreAnsweredInOrder() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        let bytes = (1...5).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) }
+        // One byte per write, then everything in one write, then uneven chunks.
+        for b in bytes { send(fd, [b]) }
+        #expect(try answers(fd, 5).map { $0["id"] } == [1, 2, 3, 4, 5])
+        send(fd, bytes)
+        #expect(try answers(fd, 5).map { $0["id"] } == [1, 2, 3, 4, 5])
+        var i = 0
+        for size in [3, 30, 1, 7, 100, 2, 1000] where i < bytes.count {
+            let j = min(bytes.count, i + size)
+            send(fd, Array(bytes[i..<j]))
+            usleep(1000)
+            i = j
+        }
+        #expect(try answers(fd, 5).map { $0["id"] } == [1, 2, 3, 4, 5])
+    }
+
+    @Test func decisionsGetDistinctIncreasingIDs() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, (1...50).flatMap { frame(#"{"id":\#($0),"input":{}}"#) })
+        let ids = try answers(fd, 50).compactMap { $0["decision_id"]?.stringValue }
+        #expect(ids.count == 50)
+        #expect(Set(ids).count == 50)
+        #expect(ids == ids.sorted())
+    }
+
+    @Test func zeroLengthHeaderAnswersWhatCameBeforeThenCloses() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, frame(#"{"id":1,"op":"health"}"#) + [0, 0, 0, 0] + frame(#"{"id":2,"op":"health"}"#))
+        let a = try answers(fd, 3)
+        #expect(a.count == 2)
+        #expect(a.first?["id"] == 1)
+        #expect(a.last?["error"]?["code"] == "bad_request")
+        #expect(atEOF(fd))
+    }
+
+    @Test func oversizedHeaderIsRefusedWithoutItsBody() throws {
+        let h = try Harness(maxFrameBytes: 64)
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, [0, 0, 0, 65, UInt8(ascii: "{")])
+        let a = try answers(fd, 2)
+        #expect(a.count == 1)
+        #expect(a.first?["error"]?["code"] == "frame_too_large")
+        #expect(atEOF(fd))
+    }
+
+    @Test func badJSONKeepsTheConnection() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, frame("{nope") + frame(#"{"id":2,"op":"health"}"#))
+        let a = try answers(fd, 2)
+        #expect(a.first?["error"]?["code"] == "bad_json")
+        #expect(a.last?["id"] == 2)
+        send(fd, frame(#"{"id":3,"op":"health"}"#))
+        #expect(try answers(fd, 1).first?["id"] == 3)
+    }
+
+    @Test func halfCloseAnswersWhatWasSentThenCloses() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, (1...3).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) })
+        shutdown(fd, Int32(SHUT_WR))
+        #expect(try answers(fd, 4).map { $0["id"] } == [1, 2, 3])
+        #expect(atEOF(fd))
+    }
+
+    @Test func connectionsBeyondTheLimitGetOverloadedThenClose() throws {
+        let h = try Harness(maxConnections: 1)
+        let first = try h.connect()
+        defer { close(first) }
+        send(first, frame(#"{"id":1,"op":"health"}"#))
+        #expect(try answers(first, 1).first?["id"] == 1)
+        let second = try h.connect()
+        defer { close(second) }
+        let a = try answers(second, 2)
+        #expect(a.count == 1)
+        #expect(a.first?["error"]?["code"] == "overloaded")
+        #expect(atEOF(second))
+        // The first one is unaffected.
+        send(first, frame(#"{"id":2,"op":"health"}"#))
+        #expect(try answers(first, 1).first?["id"] == 2)
+    }
+
+    /// A peer that writes far more than the socket buffers hold before reading: the server
+    /// stops reading while its answers wait, and every answer still arrives, in order.
+    @Test func slowReaderGetsEveryAnswerInOrder() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        let n = 20_000
+        let request = (0..<n).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) }
+        let writer = Thread { [request] in
+            var off = 0
+            while off < request.count {
+                let m = request.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+                if m <= 0 { return }
+                off += m
+            }
+        }
+        writer.start()
+        usleep(200_000)  // let both directions' buffers fill before reading
+        let ids = try answers(fd, n).compactMap { $0["id"]?.intValue }
+        #expect(ids == Array(0..<n))
+    }
+}
