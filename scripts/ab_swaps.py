@@ -66,10 +66,10 @@ def threads(pid):
 
 
 def loop_wait(before, after):
-    """Run-queue wait and run time (ns) summed over the NIO event-loop threads."""
+    """Run-queue wait and run time (ns) summed over the socket loop threads (policyd-loop-N; NIO-ELT before session 8)."""
     w = r = 0
     for tid, (name, _, wait, run) in after.items():
-        if name.startswith("NIO-ELT") and tid in before:
+        if (name.startswith("NIO-ELT") or name.startswith("policyd-loop")) and tid in before:
             w += wait - before[tid][2]
             r += run - before[tid][3]
     return w, r

@@ -71,7 +71,11 @@ struct Daemon {
         let responder = Responder(store: store, config: config, counters: counters, sink: sink, admin: reloader,
                                   logger: logger)
         let threads = config.threads > 0 ? config.threads : System.coreCount
-        let server = DecisionServer(responder: responder, config: config, threads: threads)
+        let server: DecisionServer
+        do { server = try DecisionServer(responder: responder, config: config, threads: threads) } catch {
+            logger.critical("cannot start the socket loops: \(error)")
+            throw error
+        }
 
         let listen: DecisionServer.Listen
         if let activated = try SocketActivation.listeningSocket() {
