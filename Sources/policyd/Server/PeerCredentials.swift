@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 
 /// The connecting process, from SO_PEERCRED at accept time (connect-time credentials; the pid
 /// is informational only).
@@ -15,17 +14,6 @@ struct PeerCredentials: Sendable, Equatable {
         var pid: Int32 = 0
         var uid: UInt32 = 0
         var gid: UInt32 = 0
-    }
-
-    /// Reads SO_PEERCRED from a connected unix socket channel (completes at once on the
-    /// channel's event loop).
-    static func read(from channel: any Channel) -> EventLoopFuture<PeerCredentials> {
-        guard let provider = channel as? any SocketOptionProvider else {
-            return channel.eventLoop.makeSucceededFuture(.unknown)
-        }
-        let f: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(1) /* SOL_SOCKET */,
-                                                                        name: SocketOptionName(17) /* SO_PEERCRED */)
-        return f.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }.recover { _ in .unknown }
     }
 
     /// Reads SO_PEERCRED from a connected unix socket.
