@@ -11,10 +11,10 @@ import Wire
     /// One loop thread serving connections handed to it; the test talks to the other end.
     final class Harness {
         let loop: EpollLoop
-        init(maxFrameBytes: Int = 1024, maxConnections: Int = 10) throws {
+        init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0) throws {
             let responder = Responder(store: PolicyStore(), config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
-                                                                     maxFrameBytes: maxFrameBytes))
+                                                                     maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs))
             loop.start()
         }
         deinit { loop.stop() }
@@ -188,5 +188,24 @@ import Wire
         usleep(200_000)  // let both directions' buffers fill before reading
         let ids = try answers(fd, n).compactMap { $0["id"]?.intValue }
         #expect(ids == Array(0..<n))
+    }
+
+    /// Idle for the timeout: closed (not before it); a connection that keeps talking stays open.
+    @Test func idleConnectionIsClosedAfterTheTimeout() throws {
+        let h = try Harness(idleTimeoutMs: 200)
+        let idle = try h.connect(), busy = try h.connect()
+        defer { close(idle); close(busy) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        send(idle, frame(#"{"id":1,"op":"health"}"#))
+        #expect(try answers(idle, 1).first?["id"] == 1)
+        for i in 0..<8 {  // 400 ms of activity, every 50 ms
+            send(busy, frame(#"{"id":\#(i),"op":"health"}"#))
+            #expect(try answers(busy, 1).first?["id"]?.intValue == i)
+            usleep(50_000)
+        }
+        #expect(atEOF(idle))
+        #expect(DispatchTime.now().uptimeNanoseconds - start >= 200_000_000)
+        send(busy, frame(#"{"id":"late","op":"health"}"#))
+        #expect(try answers(busy, 1).first?["id"] == "late")
     }
 }

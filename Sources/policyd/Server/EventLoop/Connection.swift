@@ -21,7 +21,7 @@ import Wire
 final class Connection: EpollSource {
     let fd: Int32
     let id: UInt64
-    private unowned let loop: EpollLoop
+    private unowned(unsafe) let loop: EpollLoop  // the loop keeps its connections
     private let responder: Responder
     private let settings: ConnectionSettings
     private var peer = PeerCredentials.unknown
@@ -47,7 +47,7 @@ final class Connection: EpollSource {
     /// No more requests are answered; the socket closes once `out` is written.
     private var closing = false
     private(set) var closed = false
-    /// Bytes arrived or answers were pending at this time (for the idle timeout).
+    /// Bytes arrived or answers were pending at this loop tick (for the idle timeout).
     private var lastActivity: UInt64 = 0
 
     private static let initialReadBytes = 16 * 1024
@@ -80,7 +80,7 @@ final class Connection: EpollSource {
         counters.connectionsTotal.wrappingIncrement(ordering: .relaxed)
         peer = PeerCredentials.read(fd: fd)
         isAdmin = peer.uid == 0 || settings.adminUIDs.contains(peer.uid)
-        lastActivity = loop.now
+        lastActivity = loop.tick
         if live > settings.maxConnections {
             counters.rejectedConnections.wrappingIncrement(ordering: .relaxed)
             Frame.write(ResponseWriter.error(id: nil, code: WireErrorCode.overloaded.rawValue,
@@ -97,7 +97,7 @@ final class Connection: EpollSource {
             flushOut()
         } else if wantsRead {
             readBatch()
-        } else if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+        } else if events & UInt32(POLICYD_EPOLLHUP | POLICYD_EPOLLERR) != 0 {
             closeNow()
         }
         updateInterest()
@@ -130,7 +130,7 @@ final class Connection: EpollSource {
                 return
             }
         }
-        if settings.idleTimeoutNs != nil { lastActivity = loop.now }
+        lastActivity = loop.tick
         flushOut()
         responder.flushDecisions(&state)
         if inputClosed && !closed {
@@ -234,7 +234,7 @@ final class Connection: EpollSource {
         guard !closed, !closing else { return }
         Frame.write(response, into: &out)
         answerFrames()
-        if settings.idleTimeoutNs != nil { lastActivity = loop.now }
+        lastActivity = loop.tick
         flushOut()
         responder.flushDecisions(&state)
         if !adminBusy && !closed && (closeWhenIdle || inputClosed) { closeAfterWrites() }
@@ -247,7 +247,7 @@ final class Connection: EpollSource {
     /// for EPOLLOUT; once everything is written the buffer is reused.
     private func flushOut() {
         while out.readableBytes > 0 {
-            let n = out.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = out.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, Int32(POLICYD_MSG_NOSIGNAL)) }
             if n >= 0 {
                 out.moveReaderIndex(forwardBy: n)
             } else if errno == EINTR {
@@ -317,15 +317,16 @@ final class Connection: EpollSource {
 
     /// Closes the connection when nothing arrived for the idle timeout and no answer is still
     /// waiting to be written (a peer slow to read its answers has requests in flight: not idle).
-    func checkIdle(now: UInt64) {
+    func checkIdle(tick: UInt64) {
         guard let timeout = settings.idleTimeoutNs, !closing, !closed else { return }
-        guard now &- lastActivity >= timeout else { return }
+        // Activity at tick T happened before tick T + 1: idle for at least (tick - T - 1) ticks.
+        guard tick &- lastActivity > loop.idleTicks else { return }
         if out.readableBytes == 0 && !adminBusy {
             responder.logger.debug("closing connection idle for \(timeout / 1_000_000) ms",
                                    metadata: ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
             closeNow()
             return
         }
-        lastActivity = now
+        lastActivity = tick
     }
 }

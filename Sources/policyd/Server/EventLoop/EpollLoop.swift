@@ -14,13 +14,15 @@ class EpollSource {
 /// threads talk to it only through `execute` (a locked task list + an eventfd wake-up).
 /// Everything else (connections, their buffers) is touched by the loop's thread alone.
 final class EpollLoop: @unchecked Sendable {
-    static let readable = EPOLLIN.rawValue
-    static let writable = EPOLLOUT.rawValue
+    static let readable = UInt32(POLICYD_EPOLLIN)
+    static let writable = UInt32(POLICYD_EPOLLOUT)
 
     let index: Int
     let settings: ConnectionSettings
     private let epfd: Int32
     private let wakeFD: Int32
+    /// Ticks every `tickNs` when an idle timeout is configured (-1 otherwise).
+    private let timerFD: Int32
     private let inbox = NIOLockedValueBox<Inbox>(Inbox())
     private struct Inbox {
         var tasks: [@Sendable (EpollLoop) -> Void] = []
@@ -35,35 +37,52 @@ final class EpollLoop: @unchecked Sendable {
     private var retired: [EpollSource] = []
     private var draining = false
     private var running = true
-    /// Monotonic time of the last wake-up (only kept when an idle timeout is configured).
-    private(set) var now: UInt64 = 0
-    private var nextSweep: UInt64 = 0
-    private let sweepEveryNs: UInt64
+    /// Idle-timeout clock: counts timer ticks. A connection stamps it when it reads, so the
+    /// decision path reads no clock and epoll_wait arms no timeout.
+    private(set) var tick: UInt64 = 0
+    /// Ticks with no activity after which a connection is idle: it is then closed between
+    /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
+    let idleTicks: UInt64
     private let exited = ManagedAtomicBool()
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
         self.settings = settings
-        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        epfd = epoll_create1(Int32(POLICYD_EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(POLICYD_EFD_FLAGS))
         guard epfd >= 0, wakeFD >= 0 else { throw ServerError.io("epoll/eventfd", errno) }
-        // An idle connection is closed between idle_timeout and 1.25 × idle_timeout.
-        sweepEveryNs = settings.idleTimeoutNs.map { min(max($0 / 4, 5_000_000), 1_000_000_000) } ?? 0
         var ev = epoll_event()
         ev.events = Self.readable
         ev.data.u64 = 0
         guard epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0 else { throw ServerError.io("epoll_ctl", errno) }
+        if let idle = settings.idleTimeoutNs {
+            let tickNs = min(max(idle / 4, 5_000_000), 1_000_000_000)
+            idleTicks = (idle + tickNs - 1) / tickNs
+            timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(POLICYD_TFD_FLAGS))
+            let interval = timespec(tv_sec: Int(tickNs / 1_000_000_000), tv_nsec: Int(tickNs % 1_000_000_000))
+            var spec = itimerspec(it_interval: interval, it_value: interval)
+            ev.data.u64 = 1
+            guard timerFD >= 0, timerfd_settime(timerFD, 0, &spec, nil) == 0,
+                  epoll_ctl(epfd, EPOLL_CTL_ADD, timerFD, &ev) == 0
+            else { throw ServerError.io("timerfd", errno) }
+        } else {
+            idleTicks = 0
+            timerFD = -1
+        }
     }
 
     deinit {
         close(epfd)
         close(wakeFD)
+        if timerFD >= 0 { close(timerFD) }
     }
 
     /// Starts the loop's thread (8 MiB of stack, as NIO's threads had: evaluation recurses).
     func start() {
-        let t = Thread { [self] in run() }
-        t.name = "policyd-loop-\(index)"
+        let t = Thread { [self] in
+            _ = policyd_pthread_setname_np(pthread_self(), "policyd-loop-\(index)")
+            run()
+        }
         t.stackSize = 8 << 20
         t.start()
     }
@@ -152,34 +171,33 @@ final class EpollLoop: @unchecked Sendable {
             events.deallocate()
             exited.value = true
         }
-        let idle = settings.idleTimeoutNs != nil
-        if idle {
-            now = Self.monotonicNs()
-            nextSweep = now + sweepEveryNs
-        }
         while running {
-            let timeout = idle ? Int32(min((nextSweep &- min(now, nextSweep)) / 1_000_000 + 1, 1000)) : -1
-            let n = epoll_wait(epfd, events, Int32(capacity), timeout)
+            let n = epoll_wait(epfd, events, Int32(capacity), -1)
             if n < 0 {
                 if errno == EINTR { continue }
                 break
             }
-            if idle { now = Self.monotonicNs() }
             for i in 0..<Int(n) {
                 let data = events[i].data.u64
-                if data == 0 {
-                    runTasks()
-                } else {
+                if data > 1 {
                     let p = UnsafeRawPointer(bitPattern: UInt(data))!
                     Unmanaged<EpollSource>.fromOpaque(p).takeUnretainedValue().ready(events[i].events)
+                } else if data == 0 {
+                    runTasks()
+                } else {
+                    sweepIdle()
                 }
-            }
-            if idle && now >= nextSweep {
-                for c in Array(connections.values) { c.checkIdle(now: now) }
-                nextSweep = now + sweepEveryNs
             }
             if !retired.isEmpty { retired.removeAll(keepingCapacity: true) }
         }
+    }
+
+    /// A timer tick: close the connections idle for `idleTicks` ticks.
+    private func sweepIdle() {
+        var expirations: UInt64 = 0
+        _ = read(timerFD, &expirations, 8)
+        tick &+= max(expirations, 1)
+        for c in Array(connections.values) { c.checkIdle(tick: tick) }
     }
 
     private func runTasks() {
@@ -193,11 +211,6 @@ final class EpollLoop: @unchecked Sendable {
         for t in tasks { t(self) }
     }
 
-    static func monotonicNs() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
 }
 
 /// A flag set by one thread and read by others.

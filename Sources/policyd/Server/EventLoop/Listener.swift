@@ -5,7 +5,7 @@ import Foundation
 /// them round-robin to the loops, so connections spread over every loop thread.
 final class Listener: EpollSource {
     let fd: Int32
-    private unowned let home: EpollLoop
+    private unowned(unsafe) let home: EpollLoop  // loops live as long as the server
     private let loops: [EpollLoop]
     private var next = 0
     private var open = true
