@@ -192,19 +192,19 @@ import Wire
 
     /// Idle for the timeout: closed (not before it); a connection that keeps talking stays open.
     @Test func idleConnectionIsClosedAfterTheTimeout() throws {
-        let h = try Harness(idleTimeoutMs: 200)
+        let h = try Harness(idleTimeoutMs: 300)
         let idle = try h.connect(), busy = try h.connect()
         defer { close(idle); close(busy) }
         let start = DispatchTime.now().uptimeNanoseconds
         send(idle, frame(#"{"id":1,"op":"health"}"#))
         #expect(try answers(idle, 1).first?["id"] == 1)
-        for i in 0..<8 {  // 400 ms of activity, every 50 ms
+        for i in 0..<16 {  // ~480 ms of activity, every 30 ms
             send(busy, frame(#"{"id":\#(i),"op":"health"}"#))
             #expect(try answers(busy, 1).first?["id"]?.intValue == i)
-            usleep(50_000)
+            usleep(30_000)
         }
         #expect(atEOF(idle))
-        #expect(DispatchTime.now().uptimeNanoseconds - start >= 200_000_000)
+        #expect(DispatchTime.now().uptimeNanoseconds - start >= 300_000_000)
         send(busy, frame(#"{"id":"late","op":"health"}"#))
         #expect(try answers(busy, 1).first?["id"] == "late")
     }

@@ -177,6 +177,7 @@ final class EpollLoop: @unchecked Sendable {
                 if errno == EINTR { continue }
                 break
             }
+            var ticked = false
             for i in 0..<Int(n) {
                 let data = events[i].data.u64
                 if data > 1 {
@@ -185,9 +186,12 @@ final class EpollLoop: @unchecked Sendable {
                 } else if data == 0 {
                     runTasks()
                 } else {
-                    sweepIdle()
+                    ticked = true
                 }
             }
+            // After the batch's reads: bytes that arrived while this thread was not running
+            // count as activity before a connection is judged idle.
+            if ticked { sweepIdle() }
             if !retired.isEmpty { retired.removeAll(keepingCapacity: true) }
         }
     }

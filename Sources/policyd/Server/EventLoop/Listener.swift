@@ -9,6 +9,8 @@ final class Listener: EpollSource {
     private let loops: [EpollLoop]
     private var next = 0
     private var open = true
+    /// An fd held in reserve for running out of fds (EMFILE): see `ready`.
+    private var spare: Int32 = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
 
     /// `fd` is a listening unix stream socket (bound here or socket-activated).
     init(fd: Int32, loops: [EpollLoop]) throws {
@@ -54,6 +56,8 @@ final class Listener: EpollSource {
         open = false
         home.remove(fd)
         close(fd)
+        if spare >= 0 { close(spare) }
+        spare = -1
     }
 
     override func ready(_ events: UInt32) {
@@ -63,7 +67,17 @@ final class Listener: EpollSource {
             let c = policyd_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
             if c < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // EAGAIN, or out of fds (EMFILE): retried on the next wake-up
+                if (errno == EMFILE || errno == ENFILE) && spare >= 0 {
+                    // Out of fds: the pending connection would stay readable on the
+                    // level-triggered listener and spin this loop. Free the spare, accept it and
+                    // close it at once (the client sees the close), take the spare back.
+                    close(spare)
+                    let c = policyd_accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+                    if c >= 0 { close(c) }
+                    spare = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+                    continue
+                }
+                return  // EAGAIN (or out of fds with no spare left: retried on the next wake-up)
             }
             let target = loops[next]
             next = (next + 1) % loops.count
