@@ -31,11 +31,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Bytes of the queued line buffers and journal datagrams (bounded by `maxQueuedBytes`).
     private var queuedBytes = 0
     private var spares: [LineBuffer] = []
-    /// Spare line buffers kept while lines flow: a 10 ms batch at full load holds ~400
+    /// Spare line buffers kept while lines flow: a 5 ms batch at full load holds ~200
     /// connection buffers, and each one not recycled is freed and its replacement allocated
     /// and grown again on an event loop (malloc, realloc, first-touch page faults when glibc
     /// trimmed the heap meanwhile). When the writer goes idle it keeps `idleSpares`.
-    private static let maxSpares = 512
+    private static let maxSpares = 256
     private static let idleSpares = 8
     /// Records that go to the journal only (their file line is in `lines`).
     private var journalOnly: [DecisionRecord] = []
@@ -62,11 +62,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public let maxQueuedBytes: Int
     /// Queue length at which `record` wakes a batching writer early.
     private let highWater: Int
-    /// How long the writer lets a batch fill once woken. Each batch costs a wake-up of the
-    /// writer, a direct write (a block request: a virtio notification, a VM exit here) and its
-    /// completion, so fewer, larger batches cost the serving cores less; 10 ms at full load is
-    /// ~2.5 MB, within the 4 MiB staging buffer (`StagedAppend.commitAt`).
-    public static let batchDelay: Double = 0.01
+    /// How long the writer lets a batch fill once woken.
+    public static let batchDelay: Double = 0.005
     /// How long the writer waits for more lines before it writes a held-back partial block
     /// through the page cache. Under load lines come sooner, so the file is written in whole
     /// direct blocks only (no small buffered write and later page write-back per batch).

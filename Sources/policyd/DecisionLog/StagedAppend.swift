@@ -1,4 +1,3 @@
-import CSystemd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -110,14 +109,7 @@ final class StagedAppend {
     func append(_ bytes: UnsafeRawBufferPointer) throws(RotatingLogFile.IOError) {
         if count + bytes.count > Self.commitAt && count > inFile { try commit() }
         reserve(count + bytes.count)
-        // With direct writes nothing on the CPU reads the staged bytes again: copied around the
-        // caches (they would otherwise cycle 4 MiB of staging through the cache the event
-        // loops share, and read each destination line before writing it).
-        if directFD >= 0 {
-            policyd_copy_for_device(buffer! + count, bytes.baseAddress!, bytes.count)
-        } else {
-            memcpy(buffer! + count, bytes.baseAddress!, bytes.count)
-        }
+        memcpy(buffer! + count, bytes.baseAddress!, bytes.count)
         count += bytes.count
     }
 
