@@ -13,6 +13,8 @@ daemons' CPU per decision (all threads, /proc), the whole machine's busy CPU per
 (/proc/stat, per run: the generator, journald and kernel threads too), the writer thread's
 CPU per decision, and at the end what each logged daemon said about its file (lines written / dropped) and the journal.
 The load generator is --gen (default: the last binary; it must have --alternate-with).
+Under load from other processes the throughput ratios measure CPU share more than cost (CFS
+shares per thread, and a logged daemon has one busy thread more): read CPU per decision then.
 """
 import argparse
 import os
