@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""scripts/ab_log_rounds.py [--rounds N] [--duration S] [--profile] BIN [BIN...]
+"""scripts/ab_log_rounds.py [--rounds N] [--duration S] [--phase P] [--gen BIN] BIN [BIN...]
 
-bench/compare's decision-log row for several binaries in one run: one daemon with no decision
-logging (the first binary) and, per binary, one long-lived daemon with the production sinks
-(the file, and the journal at level info; a standalone journald is started when none runs),
-all started once as bench/compare starts them. Each round runs an 8 x 8 a_rbac load for S
-seconds against every daemon, in an order that rotates each round; a binary's ratio in a round
-is its logged daemon's throughput over the plain daemon's in that round. Prints per-round
-ratios and their median per binary, the logged daemons' CPU per decision (all threads, /proc),
-the whole machine's busy CPU per decision (/proc/stat: user, system, irq, softirq: the
-generator, journald and kernel threads too), and at the end what each logged daemon said
-about its file (lines written / dropped) and the journal.
-The load generator is always the first binary's `bench socket`.
+bench/compare's decision-log row for several binaries in one run: per binary, one daemon with
+no decision logging and one with the production sinks (the file, and the journal at level
+info; a standalone journald is started when none runs), all long-lived, started once as
+bench/compare starts them. Each round has, per binary (order rotating), one alternating
+generator run (`bench socket --alternate-with`, as bench/compare): 8 x 8 a_rbac moved between
+its plain and its logged daemon in blocks of one P-second phase each (A B, B A, ...), S seconds
+per daemon per round. A binary's ratio in a block is its logged daemon's throughput over its
+plain daemon's in that block. Prints per-block ratios and their median per binary, the logged
+daemons' CPU per decision (all threads, /proc), the whole machine's busy CPU per decision
+(/proc/stat, per run: the generator, journald and kernel threads too), the writer thread's
+CPU per decision, and at the end what each logged daemon said about its file (lines written / dropped) and the journal.
+The load generator is --gen (default: the last binary; it must have --alternate-with).
+Under load from other processes the throughput ratios measure CPU share more than cost (CFS
+shares per thread, and a logged daemon has one busy thread more): read CPU per decision then.
 """
 import argparse
 import os
@@ -49,57 +52,71 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--phase", type=float, default=1)
+    ap.add_argument("--gen")
     ap.add_argument("bins", nargs="+")
     args = ap.parse_args()
     bins = [os.path.abspath(x) for x in args.bins]
+    gen = os.path.abspath(args.gen or bins[-1])
     b = compare.Bench(types.SimpleNamespace(bin=bins[0], config="release"))
-    names = ["plain"] + ["log%d" % i for i in range(len(bins))]
-    res = {n: [] for n in names}
+    names = [x % i for i in range(len(bins)) for x in ("plain%d", "log%d")]
+    res = {n: [] for n in names}        # per round: (per_sec, daemon us/decision, writer us/decision)
+    blocks = {n: [] for n in names}     # per block: per_sec
+    machine = []
+    phase, nblocks = compare.phases(types.SimpleNamespace(phase=args.phase), args.duration)
     try:
         bundles = b.anchor_bundles()
         b.ensure_journal()
         daemons = {}
-        daemons["plain"] = b.start_daemon("plain", bundles)
         for i, path in enumerate(bins):
             b.bin = path
+            daemons["plain%d" % i] = b.start_daemon("plain%d" % i, bundles)
             daemons["log%d" % i] = b.start_daemon("log%d" % i, bundles, decision_log=True)
-        b.bin = bins[0]
-        print("sinks: %s" % b.log_sinks(), flush=True)
+        b.bin = gen
+        print("sinks: %s; %d blocks of %g s phases per round" % (b.log_sinks(), nblocks, phase), flush=True)
         for rnd in range(args.rounds):
-            k = rnd % len(names)
-            order = names[k:] + names[:k]
-            if (rnd // len(names)) % 2:
+            # Per binary one alternating run of its plain and logged daemons; the binaries'
+            # runs in an order that rotates and reverses per round.
+            k = rnd % len(bins)
+            order = list(range(k, len(bins))) + list(range(k))
+            if (rnd // len(bins)) % 2:
                 order.reverse()
             row = {}
-            for n in order:
-                p, sock = daemons[n]
-                c0, m0, w0 = cpu(p.pid), busy(), writer_cpu(p.pid)
-                s = b.socket_bench(sock, 8, 8, args.duration)
-                c, m, w = cpu(p.pid) - c0, busy() - m0, writer_cpu(p.pid) - w0
-                row[n] = (s["per_sec"], c / s["completed"] * 1e6, m / s["completed"] * 1e6, w / s["completed"] * 1e6)
-                res[n].append(row[n])
-            print("round %d (%s): plain %.0f/s %.2f us (machine %.2f)" % ((rnd, " ".join(order)) + row["plain"][:3])
-                  + "".join(" | %s %.0f/s %.2f us (machine %.2f, writer %.3f) ratio %.3f" % ((n,) + row[n] + (row[n][0] / row["plain"][0],))
-                            for n in names[1:]), flush=True)
+            for i in order:
+                pair = ["plain%d" % i, "log%d" % i]
+                before = {n: (cpu(daemons[n][0].pid), writer_cpu(daemons[n][0].pid)) for n in pair}
+                m0 = busy()
+                ph = b.phased_bench([daemons[n][1] for n in pair], 8, 8, phase, nblocks)["phases"]
+                machine.append((busy() - m0) / sum(x["completed"] for x in ph) * 1e6)
+                for t, n in enumerate(pair):
+                    s = compare.phase_summary(ph, t)
+                    pid = daemons[n][0].pid
+                    c, w = cpu(pid) - before[n][0], writer_cpu(pid) - before[n][1]
+                    row[n] = (s["per_sec"], c / s["completed"] * 1e6, w / s["completed"] * 1e6)
+                    res[n].append(row[n])
+                    blocks[n] += [x["per_sec"] for x in sorted((x for x in ph if x["target"] == t),
+                                                               key=lambda x: x["block"])]
+            print("round %d:" % rnd + "".join(
+                " | %s %.0f/s %.2f us (writer %.3f)" % ((n,) + row[n]) for n in names)
+                + " | machine %.2f us/decision" % statistics.median(machine[-len(bins):]), flush=True)
         outcome = {}
-        for n in names[1:]:
+        for n in names:
             p, _ = daemons[n]
             b.stop(p)
-            outcome[n] = b.log_outcome(p, n)
-        b.stop(daemons["plain"][0])
+            if n.startswith("log"):
+                outcome[n] = b.log_outcome(p, n)
     finally:
         b.cleanup()
-    plain = res["plain"]
     for i, path in enumerate(bins):
-        n = "log%d" % i
-        ratios = [r[0] / q[0] for r, q in zip(res[n], plain)]
+        n, plain = "log%d" % i, res["plain%d" % i]
+        ratios = [x / y for x, y in zip(blocks[n], blocks["plain%d" % i])]
+        rounds = [r[0] / q[0] for r, q in zip(res[n], plain)]
         extra = [r[1] - q[1] for r, q in zip(res[n], plain)]
-        mextra = [r[2] - q[2] for r, q in zip(res[n], plain)]
-        wr = [r[3] for r in res[n]]
-        print("%s %s: on/off per round %s; median %.3f; daemon CPU +%.2f us/decision, machine +%.2f us/decision,"
-              " writer thread %.3f us/decision (median); %s" % (n, path, " ".join("%.3f" % x for x in ratios),
-                                                                 statistics.median(ratios), statistics.mean(extra),
-                                                                 statistics.mean(mextra), statistics.median(wr), outcome[n]),
+        wr = [r[2] for r in res[n]]
+        print("%s %s: on/off per block %s; median %.3f; per round (ratio of sums) %s; daemon CPU +%.2f us/decision"
+              " (median of rounds), writer thread %.3f us/decision (median); %s" % (
+                  n, path, " ".join("%.3f" % x for x in ratios), statistics.median(ratios),
+                  " ".join("%.3f" % x for x in rounds), statistics.median(extra), statistics.median(wr), outcome[n]),
               flush=True)
 
 

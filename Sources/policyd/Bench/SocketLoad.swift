@@ -228,7 +228,7 @@ final class SocketLoad {
     static let errorKey = Array("\"error\":".utf8)
 
     @inline(__always)
-    private static func contains(_ hay: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+    static func contains(_ hay: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
         guard needle.count <= hay.count, !needle.isEmpty, let h = hay.baseAddress else { return false }
         // memchr (vectorised) to each occurrence of the needle's last byte (`:` for the error
         // key: a few per answer), then memcmp the window ending there.

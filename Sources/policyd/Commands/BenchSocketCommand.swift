@@ -12,7 +12,11 @@ struct BenchSocketCommand: ParsableCommand {
             agents/rbac/decision) and prints p50/p99/p99.9 latency and throughput. Answers carrying \
             an error, or a verdict different from the expected one, are counted and fail the run. \
             `--floor-server` instead serves the floor (fixed answers, no work) on --socket, to \
-            measure this generator's own overhead.
+            measure this generator's own overhead. `--alternate-with` (repeatable) adds targets \
+            and moves the load between them in `--blocks` blocks of one phase per target \
+            (`--settle` seconds not recorded, then `--phase` seconds measured; connections kept \
+            open; orders A B, B A, …), for A/B ratios on a machine whose speed drifts; each \
+            phase is announced on stderr as it starts.
             """)
 
     @Option(help: "The daemon's socket.")
@@ -39,6 +43,18 @@ struct BenchSocketCommand: ParsableCommand {
     @Option(help: "Decide path to send instead of the case's query path (e.g. behavry/authz).")
     var path: String?
 
+    @Option(name: .customLong("alternate-with"), help: "Another target socket (repeatable): alternate phases.")
+    var alternateWith: [String] = []
+
+    @Option(help: "Seconds per phase when alternating.")
+    var phase: Double = 1
+
+    @Option(help: "Blocks of one phase per target when alternating.")
+    var blocks: Int = 5
+
+    @Option(help: "Seconds at the start of each phase not recorded (before its --phase seconds) when alternating.")
+    var settle: Double = 0.1
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -60,6 +76,7 @@ struct BenchSocketCommand: ParsableCommand {
             return Array("\"decision\":\"\(s)\"".utf8)
         }
         let load = SocketLoad(frames: frames, expectations: expect)
+        if !alternateWith.isEmpty { return try runPhases(load, caseName: c.name) }
         let r = try load.run(socketPath: socket, connections: max(1, connections), depth: max(1, depth),
                              seconds: duration, warmup: warmup)
         if json {
@@ -78,6 +95,41 @@ struct BenchSocketCommand: ParsableCommand {
         }
         if r.errors > 0 || r.wrongAnswers > 0 {
             FileHandle.standardError.write(Data("socket bench: \(r.errors) error answers, \(r.wrongAnswers) wrong verdicts\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--alternate-with`: phases against each target in turn (`PhasedSocketLoad`).
+    private func runPhases(_ load: SocketLoad, caseName: String) throws {
+        let targets = [socket] + alternateWith
+        let r = try PhasedSocketLoad(load: load).run(
+            socketPaths: targets, connections: max(1, connections), depth: max(1, depth), phaseSeconds: phase,
+            blocks: max(1, blocks), warmup: warmup, settle: max(0, settle)
+        ) { i, t in FileHandle.standardError.write(Data("phase \(i) target \(t)\n".utf8)) }
+        func num(_ d: Double) -> Value { .number(Number(d)) }
+        if json {
+            let phases: [Value] = r.phases.map { p in
+                .object(ObjectValue([
+                    "block": .number(.int(p.block)), "target": .number(.int(p.target)),
+                    "per_sec": num(p.throughput.rounded()), "completed": .number(.int(p.completed)),
+                    "seconds": num(p.seconds), "p50_us": num(p.stats.p50Us), "p99_us": num(p.stats.p99Us),
+                    "p999_us": num(p.stats.p999Us),
+                ]))
+            }
+            let o: [String: Value] = [
+                "case": .string(caseName), "connections": .number(.int(connections)), "depth": .number(.int(depth)),
+                "targets": .array(targets.map { .string($0) }), "phases": .array(phases),
+                "errors": .number(.int(r.errors)), "wrong": .number(.int(r.wrong)),
+            ]
+            print(JSONWriter.string(.object(ObjectValue(o))))
+        } else {
+            for p in r.phases {
+                print("block \(p.block) target \(p.target) (\(targets[p.target])): \(Int(p.throughput)) decisions/s  "
+                      + "p50 \(benchFmt(p.stats.p50Us)) µs  p99 \(benchFmt(p.stats.p99Us)) µs  (\(p.completed) answers)")
+            }
+        }
+        if r.errors > 0 || r.wrong > 0 {
+            FileHandle.standardError.write(Data("socket bench: \(r.errors) error answers, \(r.wrong) wrong verdicts\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -53,14 +53,11 @@ final class DecisionLogSink: DecisionSink {
         }
         let allow = e.outcome.verdict == .allow, failed = e.outcome.error != nil
         if encodesJournal {
-            // Refusals by the journal's rate limit are counted in the batch (handed over in
-            // `flush`: no shared counter written per decision); without the file no flush may
-            // follow, so they are handed over at once.
+            // Refusals by the journal's rate limit are counted in the batch and handed over in
+            // `flush` (the request path flushes a batch holding only refusals too): no shared
+            // counter written per decision.
             guard writer.journalTakes(allow: allow, failed: failed, nowNs: e.timestampNs,
-                                      suppressed: &batch.journalSuppressed) else {
-                if !toFile { writer.countSuppressed(batch.journalSuppressed); batch.journalSuppressed = 0 }
-                return
-            }
+                                      suppressed: &batch.journalSuppressed) else { return }
             if batch.fragments.revisionGeneration != e.snapshotGeneration || e.snapshotGeneration < 0 {
                 batch.fragments.revision = DecisionJournalEntry.revision(e.bundles)
                 batch.fragments.revisionGeneration = e.snapshotGeneration
@@ -86,11 +83,9 @@ final class DecisionLogSink: DecisionSink {
             batch.count += 1
         }
         guard encodesJournal else { return }
+        // Refusals: counted in the batch, handed over in `flush` (as above).
         guard writer.journalTakes(allow: f.verdict == .allow, failed: error != nil, nowNs: f.timestampNs,
-                                  suppressed: &batch.journalSuppressed) else {
-            if !linesToFile { writer.countSuppressed(batch.journalSuppressed); batch.journalSuppressed = 0 }
-            return
-        }
+                                  suppressed: &batch.journalSuppressed) else { return }
         if batch.fragments.revisionGeneration != f.snapshotGeneration || f.snapshotGeneration < 0 {
             batch.fragments.revision = DecisionJournalEntry.revision(bundles)
             batch.fragments.revisionGeneration = f.snapshotGeneration

@@ -1,4 +1,7 @@
 import Atomics
+#if canImport(CNIOLinux)
+import CNIOLinux  // pthread_setname_np
+#endif
 import Engine
 import Foundation
 import Logging
@@ -318,8 +321,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // MARK: writer thread
 
     private func run() {
-        // Set from the thread itself so the kernel's name (top, perf) is this, not the creator's.
-        Thread.current.name = "policyd-declog"
+        // Set from the thread itself so the kernel's name (top, perf, ab_log_rounds.py) is this,
+        // not the creator's (a new thread inherits the event loop's). Directly: Foundation's
+        // `Thread.current.name` reaches the kernel only when the creating thread has already
+        // recorded the new thread's handle, a race that left it "NIO-ELT-…" in some runs.
+        _ = CNIOLinux_pthread_setname_np(pthread_self(), "policyd-declog")
         // SCHED_BATCH (same nice value, so the same share of CPU): its wake-ups (the batch
         // timer, each direct write's completion) do not preempt an event loop mid-request;
         // it runs at the loop's next scheduling point. On 2 saturated cores every preemption

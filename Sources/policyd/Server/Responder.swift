@@ -180,9 +180,9 @@ final class Responder: Sendable {
     static let maxPendingEvents = 64
 
     /// Hands the connection's pending decision events to the sinks (end of a read batch, or
-    /// before the connection closes).
+    /// before the connection closes), and the journal entries its rate limit refused meanwhile.
     func flushDecisions(_ state: inout ConnectionState) {
-        guard state.batch.count > 0 || !state.batch.journal.isEmpty else { return }
+        guard state.batch.count > 0 || !state.batch.journal.isEmpty || state.batch.journalSuppressed > 0 else { return }
         factsSink?.flush(&state.batch)
         if sinkWants?.isEmpty == false { sink?.flush(&state.batch) }
     }
