@@ -245,6 +245,17 @@ class Features:
             '{"a": {"b": [1, {"c": 2}]}}.a.b[1].c',
             "input[%s]" % r.choice(["0", '"n"', "_"]),
         ])
+        if r.random() < 0.35:
+            # Literals with variables iterate in OPA's compiled term order (session 8).
+            val = r.choice([
+                "[y | z := %s; some y in {z, 1, 3}]" % r.choice(["2", "input.n", '"s"', "0"]),
+                "[y | some y in {input.n, 2, input.m, \"a\"}]",
+                "[k | z := %s; some k, _ in {z: 1, \"a\": 2, 3: 3}]" % r.choice(['"b"', "input.n", "1"]),
+                "[y | a := 3; b := input.m; some y in {b, a, input.n, count(input.xs)}]",
+                "[y | some y in {[input.n], [1], {\"k\": input.m}, 0}]",
+                "[v | some v in {input.s: 1, data.d.tags.a: 2, \"k\": 3}]",
+                "[y | z := {input.n, 1}; w := [z]; some y in w[0]]",
+            ])
         body = []
         if r.random() < 0.3:
             body.append("print(%s)" % r.choice(['"p"', "input.n", "input.nope", "data.d.tags", '"a", 1, [2]', "{x | some x in [1]}"]))

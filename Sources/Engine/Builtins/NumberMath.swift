@@ -119,9 +119,16 @@ enum NumberMath {
         if items.allSatisfy({ $0.exactBigInt != nil }) {
             return Number(items.reduce(BigInt(1)) { $0 * $1.exactBigInt! })
         }
-        let r = items.reduce(1.0) { Double(WideFloat($0) * $1.wideValue) }
+        // Every step must stay a normal double (or an exact zero): a subnormal step has lost
+        // mantissa bits that Go's big.Float keeps (`product([3, 5e-324, 1e308])`).
+        var r = 1.0
+        var normal = true
+        for x in items {
+            r = Double(WideFloat(r) * x.wideValue)
+            if !r.isNormal && r != 0 { normal = false }
+        }
         // A zero product is exact only with a zero factor.
-        if r.isNormal || (r == 0 && items.contains { $0.wideValue == 0 && $0.wideInRange }) { return .fromDouble(r) }
+        if normal && (r.isNormal || (r == 0 && items.contains { $0.wideValue == 0 && $0.wideInRange })) { return .fromDouble(r) }
         // Beyond double's range: the 53-bit accumulator keeps its exponent (Go's big.Float).
         let ext = items.reduce(ExtendedFloat(1)) { partial, x in
             let p = partial * x.extendedValue

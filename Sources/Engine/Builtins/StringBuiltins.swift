@@ -185,30 +185,32 @@ enum GoReplacer {
         var i = 0
         var prevMatchEmpty = false
         while i <= h.count {
-            var matched = false
+            var matched = false, matchedEmpty = false
             for (old, new) in pairs {
                 if old.isEmpty {
+                    // Go ignores the empty match right after one at the same position, so
+                    // the next try there can match another pattern (`{"": "x", "😀": "y"}`
+                    // on "😀" is "xy", not an x between the emoji's bytes).
                     if prevMatchEmpty { continue }
                     out += new
                     matched = true
-                    prevMatchEmpty = true
+                    matchedEmpty = true
                     break
                 }
                 if i + old.count <= h.count && h[i..<(i + old.count)].elementsEqual(old) {
                     out += new
                     i += old.count
                     matched = true
-                    prevMatchEmpty = false
                     break
                 }
             }
-            if matched && !prevMatchEmpty { continue }
+            prevMatchEmpty = matchedEmpty
+            if matched { continue }
             if i == h.count { break }
             // One byte, as Go's generic Replacer: an empty pattern also matches inside a
             // multi-byte character (each stray byte then reads as U+FFFD).
             out.append(h[i])
             i += 1
-            prevMatchEmpty = false
         }
         return out
     }

@@ -53,9 +53,10 @@ enum UnitsBuiltins {
         return Number.parse(text) ?? Number(Double(num) / Double(den))
     }
 
-    /// Splits "1.5Ki" into amount and unit (the unit starts at the first letter that cannot
-    /// belong to the number).
-    static func split(_ raw: String, _ name: String, what: String = "amount") throws -> (Decimal, String) {
+    /// Splits "1.5Ki" into amount text and unit (the unit starts at the first letter that
+    /// cannot belong to the number). OPA checks the unit before it reads the amount, so the
+    /// amount is parsed afterwards (`amount`): `".:A"` is `unit :a not recognized`.
+    static func split(_ raw: String, _ name: String, what: String = "amount") throws -> (Substring, String) {
         // OPA drops every double quote, wherever it stands.
         let s = raw.contains("\"") ? raw.replacingOccurrences(of: "\"", with: "") : raw
         if s.contains(" ") { throw BuiltinError(.builtin, "\(name): spaces not allowed in resource strings") }
@@ -75,6 +76,11 @@ enum UnitsBuiltins {
         }
         let amount = s[..<idx]
         if amount.isEmpty { throw BuiltinError(.builtin, "\(name): no \(what) provided") }
+        return (amount, String(s[idx...]))
+    }
+
+    /// The amount text `split` returned, as a number.
+    static func amount(_ amount: Substring, _ name: String, what: String = "amount") throws -> Decimal {
         let parsed: Decimal?
         do { parsed = try parseDecimal(amount) } catch let e as BuiltinError {
             throw BuiltinError(.builtin, "\(name): \(e.message)")
@@ -82,7 +88,7 @@ enum UnitsBuiltins {
         guard let d = parsed else {
             throw BuiltinError(.builtin, "\(name): could not parse \(what) to a number")
         }
-        return (d, String(s[idx...]))
+        return d
     }
 
     /// The unit as OPA's message shows it: first byte kept, the rest lowercased. A non-ASCII first
@@ -100,16 +106,20 @@ enum UnitsBuiltins {
 
     static let builtins: [Builtin] = [
         Builtin("units.parse", arity: 1) { args, _ in
-            let (d, unit) = try split(try args.string(0), "units.parse")
+            let (text, unit) = try split(try args.string(0), "units.parse")
+            let lower = unit.lowercased()
+            guard unit.isEmpty || unit == "m" || decimal[lower] != nil || binary[lower] != nil else {
+                throw BuiltinError(.builtin, "units.parse: unit \(messageUnit(unit)) not recognized")
+            }
+            let d = try amount(text, "units.parse")
             if unit.isEmpty { return .number(number(d, times: 1, truncate: false)) }
             if unit == "m" { return .number(number(d, times: 1, dividedBy: 1000, truncate: false)) }
-            let lower = unit.lowercased()
             if let p = decimal[lower] { return .number(number(d, times: BigInt(1000).power(p), truncate: false)) }
-            if let p = binary[lower] { return .number(number(d, times: BigInt(1024).power(p), truncate: false)) }
-            throw BuiltinError(.builtin, "units.parse: unit \(messageUnit(unit)) not recognized")
+            let p = binary[lower]!
+            return .number(number(d, times: BigInt(1024).power(p), truncate: false))
         },
         Builtin("units.parse_bytes", arity: 1) { args, _ in
-            let (d, unitRaw) = try split(try args.string(0), "units.parse_bytes", what: "byte amount")
+            let (text, unitRaw) = try split(try args.string(0), "units.parse_bytes", what: "byte amount")
             let unit = unitRaw.lowercased()
             let table: [String: BigInt] = [
                 "": 1,
@@ -121,6 +131,7 @@ enum UnitsBuiltins {
                 "e": BigInt(1000).power(6), "eb": BigInt(1000).power(6), "ei": BigInt(1024).power(6), "eib": BigInt(1024).power(6),
             ]
             guard let mult = table[unit] else { throw BuiltinError(.builtin, "units.parse_bytes: byte unit \(unit) not recognized") }
+            let d = try amount(text, "units.parse_bytes", what: "byte amount")
             // OPA reads the amount as a 64-bit big.Float, multiplies at that precision and
             // truncates (`12345678901234567890123` → 12345678901234567889920).
             let amount = ExtendedFloat.decimal(d.num.magnitude, exponent: -d.scale, negative: d.num.sign == .minus)

@@ -115,7 +115,7 @@ final class Lowerer {
         case .some(let d):
             switch d {
             case .vars(let vs):
-                for v in vs { if let n = v.variableName { scope.declare(n) } }
+                for v in vs { if let n = v.variableName { scope.frame.noteDeclared(scope.declare(n)) } }
                 kind = .noop
             case .membership(let key, let value, let coll):
                 let pc = lowerTerm(coll, scope: scope)
@@ -189,6 +189,7 @@ final class Lowerer {
         case .variable(let v):
             if t.isWildcard { return }
             if fresh || scope.vars[v] == nil { scope.declareFresh(v) }
+            if let slot = scope.vars[v] { scope.frame.noteDeclared(slot) }
         case .array(let xs): xs.forEach { declarePattern($0, scope: scope, fresh: fresh) }
         case .object(let items): items.forEach { declarePattern($0.value, scope: scope, fresh: fresh) }
         default: break
@@ -352,14 +353,17 @@ final class Lowerer {
         case .set(let xs):
             let items = xs.map { lowerTerm($0, scope: scope) }
             if items.allSatisfy(\.isConst) { return .const(.set(SetValue(items.map(\.constValue!)))) }
-            return .set(items)
+            // OPA's term order, which decides the order the set iterates in.
+            return .set(LiteralTermOrder(scope.frame).setTerms(items))
         case .object(let its):
             let ks = its.map { lowerTerm($0.key, scope: scope) }
             let vs = its.map { lowerTerm($0.value, scope: scope) }
             if ks.allSatisfy(\.isConst) && vs.allSatisfy(\.isConst) {
                 return .const(.object(ObjectValue(pairs: zip(ks.map(\.constValue!), vs.map(\.constValue!)))))
             }
-            return .object(ks, vs)
+            // Pairs in OPA's term order of the keys: the order the object iterates in.
+            let order = LiteralTermOrder(scope.frame).sortedIndices(ks)
+            return .object(order.map { ks[$0] }, order.map { vs[$0] })
         case .arrayComprehension(let head, let body):
             return lowerCompr(.array, head, nil, body, scope: scope, location: t.location)
         case .setComprehension(let head, let body):

@@ -5,6 +5,13 @@ final class FrameAlloc {
     var wildcards: Set<Int> = []
 
     var count: Int { names.count }
+    /// Slot → order in which `:=` / `some` declared it (OPA names such locals `__localN__` in
+    /// that order, which orders them in set literals: LiteralTermOrder).
+    private(set) var declarationOrder: [Int: Int] = [:]
+
+    func noteDeclared(_ slot: Int) {
+        if declarationOrder[slot] == nil { declarationOrder[slot] = declarationOrder.count }
+    }
 
     func allocate(_ name: String) -> Int {
         names.append(name)

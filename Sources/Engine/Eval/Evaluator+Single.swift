@@ -41,7 +41,7 @@ extension Evaluator {
         case .set(let items):
             var vals: [Value] = []
             guard try singles(items, &vals) else { return false }
-            out = vals.count == items.count ? .set(SetValue(vals)) : nil
+            out = vals.count == items.count ? .set(SetValue(literalOrder: vals)) : nil
         case .object(let keys, let values):
             var ks: [Value] = [], vs: [Value] = []
             guard try singles(keys, &ks) else { return false }
@@ -94,9 +94,9 @@ extension Evaluator {
             i += 1
         }
         if ascending { return ObjectValue(sortedKeys: keys, values: values) }
-        var b = ObjectBuilder(minimumCapacity: keys.count)
-        for (kk, vv) in zip(keys, values) { b[kk] = vv }
-        return b.build()
+        // Lowering puts a literal's pairs in OPA's term order, so keys out of value order come
+        // from variables (or repeat a key): keep the literal's iteration order.
+        return ObjectValue(literalKeys: keys, values: values)
     }
 
     /// The values of `items` in order, stopping at the first undefined one (then

@@ -196,13 +196,21 @@ final class Evaluator {
                 try k()
             }
         case .set(let st)?:
-            for x in st.elements {
+            for x in st.iterationOrder {
                 if keySlot >= 0 { slots[keySlot] = x }
                 slots[slot] = x
                 try k()
             }
         case .object(let o)?:
             let keys = o.keys, vals = o.values
+            if let order = o.iterationPermutation {
+                for j in order {
+                    if keySlot >= 0 { slots[keySlot] = keys[j] }
+                    slots[slot] = vals[j]
+                    try k()
+                }
+                return true
+            }
             for j in 0..<keys.count {
                 if keySlot >= 0 { slots[keySlot] = keys[j] }
                 slots[slot] = vals[j]
@@ -252,13 +260,11 @@ final class Evaluator {
         case .array(let items):
             try evalList(items, { try k(.array($0)) })
         case .set(let items):
-            try evalList(items, { try k(.set(SetValue($0))) })
+            try evalList(items, { try k(.set(SetValue(literalOrder: $0))) })
         case .object(let keys, let values):
             try evalList(keys) { ks in
                 try evalList(values) { vs in
-                    var b = ObjectBuilder(minimumCapacity: ks.count)
-                    for (kk, vv) in zip(ks, vs) { b[kk] = vv }
-                    try k(.object(b.build()))
+                    try k(.object(Self.object(ks, vs)))
                 }
             }
         case .call(let call):
@@ -352,9 +358,16 @@ final class Evaluator {
             switch v {
             case .object(let o):
                 let keys = o.keys, vals = o.values
-                for j in 0..<keys.count {
-                    slots[slot] = keys[j]
-                    try walk(vals[j], path, i + 1, k)
+                if let order = o.iterationPermutation {
+                    for j in order {
+                        slots[slot] = keys[j]
+                        try walk(vals[j], path, i + 1, k)
+                    }
+                } else {
+                    for j in 0..<keys.count {
+                        slots[slot] = keys[j]
+                        try walk(vals[j], path, i + 1, k)
+                    }
                 }
                 slots[slot] = nil
             case .array(let a):
@@ -364,7 +377,7 @@ final class Evaluator {
                 }
                 slots[slot] = nil
             case .set(let s):
-                for e in s.elements {
+                for e in s.iterationOrder {
                     slots[slot] = e
                     try walk(e, path, i + 1, k)
                 }
@@ -389,11 +402,15 @@ final class Evaluator {
         switch v {
         case .object(let o):
             let keys = o.keys, vals = o.values
-            for j in 0..<keys.count { try k(keys[j], vals[j]) }
+            if let order = o.iterationPermutation {
+                for j in order { try k(keys[j], vals[j]) }
+            } else {
+                for j in 0..<keys.count { try k(keys[j], vals[j]) }
+            }
         case .array(let a):
             for j in 0..<a.count { try k(.int(j), a[j]) }
         case .set(let s):
-            for e in s.elements { try k(e, e) }
+            for e in s.iterationOrder { try k(e, e) }
         default: break
         }
     }

@@ -13,12 +13,16 @@ public struct ObjectValue: Sendable {
         @usableFromInline let keys: [Value]
         @usableFromInline let values: [Value]
         @usableFromInline let index: ValueIndex?
+        /// Iteration order (indices into `keys`) when it is not key order: an object literal
+        /// with variable keys (see `init(literalKeys:values:)`); nil for every other object.
+        @usableFromInline let order: [Int]?
 
         @usableFromInline
-        init(sortedKeys: [Value], values: [Value]) {
+        init(sortedKeys: [Value], values: [Value], order: [Int]? = nil) {
             self.keys = sortedKeys
             self.values = values
             index = sortedKeys.count > ObjectValue.indexThreshold ? ValueIndex(sortedKeys) : nil
+            self.order = order
         }
     }
 
@@ -40,6 +44,30 @@ public struct ObjectValue: Sendable {
         for (k, v) in pairs { builder[k] = v }
         self = builder.build()
     }
+
+    /// An object literal whose keys are not all constants, from its pairs in the literal's
+    /// compiled order (as SetValue.init(literalOrder:)): OPA iterates it in that order
+    /// (`[k | z := 2; some k, _ in {z: 1, 1: 1, 3: 1}]` is `[1, 3, 2]`). A later pair
+    /// replaces an earlier one with an equal key.
+    public init(literalKeys ks: [Value], values vs: [Value]) {
+        var b = ObjectBuilder(minimumCapacity: ks.count)
+        for (k, v) in zip(ks, vs) { b[k] = v }
+        let sorted = b.build()
+        var order: [Int] = []
+        var seen = Set<Int>()
+        for k in ks {
+            if let i = sorted.indexOf(k), seen.insert(i).inserted { order.append(i) }
+        }
+        if order.elementsEqual(0..<order.count) {
+            self = sorted
+        } else {
+            storage = Storage(sortedKeys: sorted.keys, values: sorted.values, order: order)
+        }
+    }
+
+    /// The order `some k, v in o` and `o[k]` visit the pairs, as indices into `keys`, when it
+    /// is not key order (a literal with variable keys); nil otherwise.
+    @inlinable public var iterationPermutation: [Int]? { storage.order }
 
     public init(_ dict: [String: Value]) {
         self.init(pairs: dict.map { (Value.string($0.key), $0.value) })

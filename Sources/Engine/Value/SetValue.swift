@@ -7,11 +7,15 @@ public struct SetValue: Sendable {
     final class Storage: Sendable {
         @usableFromInline let elements: [Value]
         @usableFromInline let index: ValueIndex?
+        /// Iteration order when it is not `elements` (a literal with variables; see
+        /// `init(literalOrder:)`); nil for every other set.
+        @usableFromInline let order: [Value]?
 
         @usableFromInline
-        init(sorted: [Value]) {
+        init(sorted: [Value], order: [Value]? = nil) {
             elements = sorted
             index = sorted.count > SetValue.indexThreshold ? ValueIndex(sorted) : nil
+            self.order = order
         }
     }
 
@@ -30,6 +34,28 @@ public struct SetValue: Sendable {
         for e in elements { builder.insert(e) }
         self = builder.build()
     }
+
+    /// A set literal whose elements are not all constants, from its values in the literal's
+    /// compiled order (Lowering sorts the terms as OPA's compiler does: constants by value,
+    /// then variables, then references, and drops repeated terms). OPA plugs the values into
+    /// the literal's term list and iterates that list, so iteration keeps this order and also
+    /// a value two terms share (`[y | z := 2; some y in {z, 1, 3}]` is `[1, 3, 2]`,
+    /// `[y | z := 1; some y in {z, 1}]` is `[1, 1]`), while equality, count, printing and
+    /// builtins see the sorted, unique elements.
+    public init(literalOrder values: [Value]) {
+        var seen = SetBuilder()
+        for v in values { seen.insert(v) }
+        let sorted = seen.build()
+        if sorted.elements.elementsEqual(values, by: { Value.compare($0, $1) == 0 }) {
+            self = sorted
+        } else {
+            storage = Storage(sorted: sorted.elements, order: values)
+        }
+    }
+
+    /// Elements in the order `some x in s`, `s[_]` and `every` visit them: Rego's order
+    /// except for a literal with variables (see `init(literalOrder:)`).
+    @inlinable public var iterationOrder: [Value] { storage.order ?? storage.elements }
 
     @inlinable public var count: Int { storage.elements.count }
     @inlinable public var isEmpty: Bool { storage.elements.isEmpty }

@@ -163,3 +163,49 @@ enum GoFloatFormat {
         return out + String(e)
     }
 }
+
+extension GoFloatFormat {
+    /// Go's `strconv.FormatFloat(|d|, 'b', -1, 64)`: the integer mantissa and the binary
+    /// exponent (`1.5` → `6755399441055744p-52`).
+    static func binaryExponent(_ d: Double) -> String {
+        let bits = d.bitPattern
+        var exp = Int((bits >> 52) & 0x7FF)
+        var mant = bits & ((1 << 52) - 1)
+        if exp == 0 { exp = 1 } else { mant |= 1 << 52 }
+        exp += -1023 - 52
+        return String(mant) + "p" + (exp >= 0 ? "+" : "") + String(exp)
+    }
+
+    /// The `#` flag on a float (Go's fmt): always a decimal point, and for %g/%G/%v (and
+    /// lowercase %x, as Go has it) trailing zeros up to the precision (6 when none is given),
+    /// counted from the first nonzero character.
+    static func sharpForm(_ body: String, verb: Character, prec: Int) -> String {
+        var digits = 0
+        if verb == "g" || verb == "G" || verb == "x" { digits = prec == -1 ? 6 : prec }
+        var num = Array(body.utf8)
+        var tail: [UInt8] = []
+        var hasDecimalPoint = false, sawNonzeroDigit = false
+        var i = 0
+        scan: while i < num.count {
+            let c = num[i]
+            switch c {
+            case UInt8(ascii: "."):
+                hasDecimalPoint = true
+            case UInt8(ascii: "p"), UInt8(ascii: "P"):
+                tail = Array(num[i...]); num.removeSubrange(i...); break scan
+            case UInt8(ascii: "e"), UInt8(ascii: "E") where verb != "x" && verb != "X":
+                tail = Array(num[i...]); num.removeSubrange(i...); break scan
+            default:
+                if c != UInt8(ascii: "0") { sawNonzeroDigit = true }
+                if sawNonzeroDigit { digits -= 1 }
+            }
+            i += 1
+        }
+        if !hasDecimalPoint {
+            if num.count == 1 && num[0] == UInt8(ascii: "0") { digits -= 1 }
+            num.append(UInt8(ascii: "."))
+        }
+        if digits > 0 { num += [UInt8](repeating: UInt8(ascii: "0"), count: digits) }
+        return String(decoding: num + tail, as: UTF8.self)
+    }
+}

@@ -51,6 +51,9 @@ struct GoFormatter {
 
     struct Flags {
         var plus = false, minus = false, sharp = false, space = false, zero = false
+        /// `#` and `+` on a `%v` directive: Go moves them here (Go-syntax / field-name forms),
+        /// so `%#v` quotes strings and `%+v` prints no sign on numbers.
+        var sharpV = false, plusV = false
         var width: Int? = nil
         var prec: Int? = nil
     }
@@ -143,6 +146,10 @@ struct GoFormatter {
             if argNum >= args.count {
                 out += "%!\(Character(verb))(MISSING)"; continue
             }
+            if verb == "v" {
+                flags.sharpV = flags.sharp; flags.sharp = false
+                flags.plusV = flags.plus; flags.plus = false
+            }
             printArg(args[argNum], verb)
             argNum += 1
         }
@@ -190,8 +197,12 @@ struct GoFormatter {
     }
 
     private mutating func badVerb(_ a: Arg, _ verb: Unicode.Scalar) {
-        let type = { if case .big = a { return "big.Int" } else { return a.goType } }()
-        out += "%!\(Character(verb))(\(type)="
+        if case .big(let b) = a {
+            // big.Int formats itself and reports a verb it lacks with its plain digits.
+            out += "%!\(Character(verb))(big.Int=\(b))"
+            return
+        }
+        out += "%!\(Character(verb))(\(a.goType)="
         // Go prints the operand with the directive's width, precision and flags
         // (`%5.1f` of "abc" is `%!f(string=    a)`).
         printArg(a, "v")
@@ -211,6 +222,8 @@ struct GoFormatter {
         case .big(let b):
             switch verb {
             case "d", "s", "v", "b", "o", "O", "x", "X":
+                // big.Int.Format asks fmt for its flags, which reports `+` and `#` of `%+v`/`%#v`.
+                if flags.plusV { flags.plus = true }
                 fmtInteger(negative: b.sign == .minus, magnitude: b.magnitude, verb: verb == "s" ? "d" : verb, arg: a)
             default: badVerb(a, verb)
             }
@@ -219,11 +232,12 @@ struct GoFormatter {
             case "v": fmtFloat(d, "g", flags.prec ?? -1)
             case "g", "G": fmtFloat(d, Character(verb), flags.prec ?? -1)
             case "e", "E", "f", "F": fmtFloat(d, Character(verb), flags.prec ?? 6)
-            case "x", "X": fmtFloat(d, Character(verb), flags.prec ?? -1)
+            case "x", "X", "b": fmtFloat(d, Character(verb), flags.prec ?? -1)
             default: badVerb(a, verb)
             }
         case .string(let s):
             switch verb {
+            case "v" where flags.sharpV: pad(GoQuote.quote(truncate(s), asciiOnly: false))
             case "v", "s": pad(truncate(s))
             case "q":
                 let t = truncate(s)
@@ -292,12 +306,21 @@ struct GoFormatter {
             pad(GoQuote.quoteRune(sc, asciiOnly: flags.plus))
             return
         case "U":
-            let v = UInt64(magnitude)
-            var s = "U+" + GoQuote.hex(UInt32(truncatingIfNeeded: v), 4).uppercased()
-            if flags.sharp, let sc = Unicode.Scalar(UInt32(truncatingIfNeeded: v)), GoQuote.isPrint(sc) {
+            // Go formats the operand's uint64 bits (a negative int64 wraps), zero-filled to
+            // the precision (at least 4 digits).
+            let m = UInt64(truncatingIfNeeded: magnitude)
+            let v = negative ? 0 &- m : m
+            var hex = String(v, radix: 16, uppercase: true)
+            let p = Swift.max(4, flags.prec ?? 4)
+            if hex.count < p { hex = String(repeating: "0", count: p - hex.count) + hex }
+            var s = "U+" + hex
+            if flags.sharp, v <= 0x10FFFF, let sc = Unicode.Scalar(UInt32(v)), GoQuote.isPrint(sc) {
                 s += " '" + String(Character(sc)) + "'"
             }
+            let z = flags.zero
+            flags.zero = false
             pad(s)
+            flags.zero = z
             return
         default:
             badVerb(arg, verb)
@@ -342,10 +365,8 @@ struct GoFormatter {
             let z = flags.zero; flags.zero = false; pad(s); flags.zero = z
             return
         }
-        var body = GoFloatFormat.format(d, verb: verb, prec: prec)
-        if flags.sharp && !body.contains(".") && !body.contains("e") && !body.contains("E") {
-            body += "."
-        }
+        var body = verb == "b" ? GoFloatFormat.binaryExponent(d) : GoFloatFormat.format(d, verb: verb, prec: prec)
+        if flags.sharp && verb != "b" { body = GoFloatFormat.sharpForm(body, verb: verb, prec: prec) }
         let negative = d.sign == .minus
         let sign = negative ? "-" : flags.plus ? "+" : flags.space ? " " : ""
         if flags.zero, let w = flags.width, !flags.minus, sign.count + body.count < w {
