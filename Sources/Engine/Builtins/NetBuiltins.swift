@@ -18,9 +18,11 @@ enum NetBuiltins {
             var out = SetBuilder()
             try eachCIDR(args[0], position: 1) { cidr1, key1 in
                 try eachCIDR(args[1], position: 2) { cidr2, key2 in
+                    // OPA parses the CIDR of operand 1 before it types operand 2's element.
                     guard case .string(let c1) = cidr1 else { throw BuiltinError.operandType(1, expected: "string", got: cidr1) }
+                    let net = try network(c1)
                     guard case .string(let c2) = cidr2 else { throw BuiltinError.operandType(2, expected: "string", got: cidr2) }
-                    if try contains(try network(c1), c2) { _ = out.insert(.array([key1, key2])) }
+                    if try contains(net, c2) { _ = out.insert(.array([key1, key2])) }
                 }
             }
             return .set(out.build())
