@@ -189,7 +189,11 @@ enum JSONPatch {
         let rest = path.dropFirst()
         switch doc {
         case .object(let o):
-            guard let child = o[seg] else { throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let child = o[seg] else {
+                // Only the last segment is deleted; a missing member on the way is a lookup error.
+                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(RegoFormatter.format(doc))") }
+                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+            }
             if rest.isEmpty { return (.object(o.removing(seg)), child) }
             let (c, v) = try remove(child, rest)
             return (.object(o.inserting(seg, c)), v)
@@ -200,7 +204,10 @@ enum JSONPatch {
             a[i] = c
             return (.array(a), v)
         case .set(let s):
-            guard let member = setMember(s, seg) else { throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let member = setMember(s, seg) else {
+                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
+                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+            }
             var b = SetBuilder()
             for e in s.elements where e != member { b.insert(e) }
             if rest.isEmpty { return (.set(b.build()), member) }

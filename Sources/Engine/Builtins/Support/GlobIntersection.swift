@@ -98,6 +98,8 @@ enum GlobIntersection {
                 let negated = false  // `^` is an ordinary member in this syntax
                 var ranges: [ClosedRange<UInt32>] = []
                 while i < r.count && r[i] != "]" {
+                    // A range dash needs a character before it (not the class start, not a range).
+                    if r[i] == "-" { throw invalid(s, i + 1, "range character '-' must be preceded by a Unicode character") }
                     var lo = r[i].value
                     if r[i] == "\\" {
                         guard i + 1 < r.count else { throw invalid(s, i, "input ends with a \\ (escape) character") }
