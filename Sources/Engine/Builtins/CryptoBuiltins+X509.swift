@@ -25,16 +25,32 @@ extension CryptoBuiltins {
                 }
                 bytes = block.bytes
             }
+            if let m = GoASN1.outerSequenceError(bytes[...], typeName: "certificateRequest") { throw BuiltinError(.builtin, m) }
             do { return try X509JSON.certificateRequest(bytes[...]) } catch let e as X509JSON.ParseError {
                 throw BuiltinError(.builtin, e.message)
             }
         },
-        Builtin("crypto.x509.parse_keypair", arity: 2) { args, _ in try keyPair(try args.string(0), try args.string(1)) },
+        Builtin("crypto.x509.parse_keypair", arity: 2) { args, _ in
+            // OPA names both operands "operand 1" in its type errors.
+            let cert = try args.string(0)
+            guard case .string(let key) = args[1] else {
+                throw BuiltinError(.type, "operand 1 must be string but got \(args[1].typeName)")
+            }
+            return try keyPair(cert, key)
+        },
         Builtin("crypto.x509.parse_rsa_private_key", arity: 1) { args, _ in
             var text = try args.string(0)
             if text.isEmpty { throw BuiltinError(.builtin, "input PEM data was empty") }
             if !text.hasPrefix("-----BEGIN") { text = String(decoding: try stdBase64(text), as: UTF8.self) }
-            guard let (block, _) = JWSKeys.pemDecode(text) else { throw BuiltinError(.builtin, "failed to parse PEM data") }
+            // OPA yields null when there is no PEM block of an RSA/PKCS#8 private key type.
+            guard let (block, _) = JWSKeys.pemDecode(text) else { return .null }
+            let asn1Type: String
+            switch block.type {
+            case "RSA PRIVATE KEY": asn1Type = "pkcs1PrivateKey"
+            case "PRIVATE KEY": asn1Type = "pkcs8"
+            default: return .null
+            }
+            if let m = GoASN1.outerSequenceError(block.bytes[...], typeName: asn1Type) { throw BuiltinError(.builtin, m) }
             guard let key = RSAKeyParts(der: block.bytes[...]) else {
                 throw BuiltinError(.builtin, "x509: failed to parse private key")
             }
@@ -58,9 +74,10 @@ extension CryptoBuiltins {
         },
     ]
 
+    /// Go's base64.StdEncoding.DecodeString (its error offsets, as base64.decode reports them).
     static func stdBase64(_ s: String) throws -> [UInt8] {
-        do { return try JWS.goBase64Decode(Array(s.utf8), urlSafe: false) } catch let e as JWS.Base64Error {
-            throw BuiltinError(.builtin, e.message)
+        do { return try GoBase64.decode(Array(s.utf8), alphabet: GoBase64.std, pad: true) } catch {
+            throw BuiltinError(.builtin, "illegal base64 data at input byte \(error.offset)")
         }
     }
 
@@ -104,10 +121,10 @@ extension CryptoBuiltins {
     /// leaf, and returns the verified chain leaf first.
     static func parseAndVerify(_ input: String, options: ObjectValue?) throws -> Value {
         let invalid = Value.array([.false, .emptyArray])
-        guard let given = try? certificates(input), given.count >= 2 else { return invalid }
-        let ders = Array(given.reversed())
         var at: Int64 = -1
         var dns: String? = nil
+        // OPA reads the options after certificates that parse (however many).
+        guard let given = try? certificates(input) else { return invalid }
         if let o = options {
             for (k, v) in o.pairs {
                 switch k.stringValue {
@@ -123,6 +140,8 @@ extension CryptoBuiltins {
                 }
             }
         }
+        guard given.count >= 2 else { return invalid }
+        let ders = Array(given.reversed())
         let arrays = ders.map { Array($0) }
         let lens = arrays.map { $0.count }
         var pointers: [UnsafePointer<UInt8>?] = []
@@ -138,30 +157,64 @@ extension CryptoBuiltins {
         return .array([.true, .array(try ders.map { try certJSON($0, uriStrings: options == nil) })])
     }
 
-    /// tls.X509KeyPair rendered as Go's tls.Certificate JSON.
+    /// OPA's getTLSx509KeyPairFromString: base64 inputs decoded, DER wrapped as PEM, then Go's
+    /// tls.X509KeyPair, rendered as Go's tls.Certificate JSON.
     static func keyPair(_ certInput: String, _ keyInput: String) throws -> Value {
         var certBytes = Array(certInput.utf8), keyBytes = Array(keyInput.utf8)
         let begin = Array("-----BEGIN".utf8)
         if !certBytes.starts(with: begin) { certBytes = try stdBase64(certInput) }
         if !keyBytes.starts(with: begin) { keyBytes = try stdBase64(keyInput) }
-        var certs: [ArraySlice<UInt8>] = []
+        var certs: [ArraySlice<UInt8>] = [], skipped: [String] = []
         if certBytes.starts(with: begin) {
             var rest = Substring(String(decoding: certBytes, as: UTF8.self))
             while let (block, r) = JWSKeys.pemDecode(String(rest)) {
                 rest = r
-                if block.type == "CERTIFICATE" { certs.append(block.bytes[...]) }
+                if block.type == "CERTIFICATE" { certs.append(block.bytes[...]) } else { skipped.append(block.type) }
             }
         } else {
             certs = [certBytes[...]]
         }
-        if certs.isEmpty { throw BuiltinError(.builtin, "tls: failed to find any PEM data in certificate input") }
-        guard let (kb, _) = JWSKeys.pemDecode(String(decoding: keyBytes, as: UTF8.self)), kb.type.hasSuffix("PRIVATE KEY") else {
-            throw BuiltinError(.builtin, "tls: failed to find any PEM data in key input")
+        if certs.isEmpty {
+            if skipped.isEmpty { throw BuiltinError(.builtin, "tls: failed to find any PEM data in certificate input") }
+            if skipped.count == 1 && skipped[0].hasSuffix("PRIVATE KEY") {
+                throw BuiltinError(.builtin, "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched")
+            }
+            throw BuiltinError(.builtin, "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM blocks of the following types: [\(skipped.joined(separator: " "))]")
+        }
+        var keyDER: ArraySlice<UInt8>? = nil
+        if keyBytes.starts(with: begin) {
+            skipped = []
+            var rest = Substring(String(decoding: keyBytes, as: UTF8.self))
+            while let (block, r) = JWSKeys.pemDecode(String(rest)) {
+                rest = r
+                if block.type == "PRIVATE KEY" || block.type.hasSuffix(" PRIVATE KEY") { keyDER = block.bytes[...]; break }
+                skipped.append(block.type)
+            }
+            if keyDER == nil {
+                if skipped.isEmpty { throw BuiltinError(.builtin, "tls: failed to find any PEM data in key input") }
+                if skipped == ["CERTIFICATE"] {
+                    throw BuiltinError(.builtin, "tls: found a certificate rather than a key in the PEM for the private key")
+                }
+                throw BuiltinError(.builtin, "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after skipping PEM blocks of the following types: [\(skipped.joined(separator: " "))]")
+            }
+        } else {
+            keyDER = keyBytes[...]
         }
         let leaf = try certJSON(certs[0], uriStrings: false)
-        let privateKey: Value = RSAKeyParts(der: kb.bytes[...])?.goJSON ?? .null
+        guard let kd = keyDER, isPrivateKeyDER(kd) else { throw BuiltinError(.builtin, "tls: failed to parse private key") }
+        let privateKey: Value = RSAKeyParts(der: kd)?.goJSON ?? .null
         return ["Certificate": .array(certs.map { X509JSON.b64($0) }), "PrivateKey": privateKey, "Leaf": leaf,
                 "OCSPStaple": .null, "SignedCertificateTimestamps": .null, "SupportedSignatureAlgorithms": .null]
+    }
+
+    /// Whether DER is shaped as one of the private keys tls.X509KeyPair parses: PKCS#1 RSA,
+    /// PKCS#8 (version, algorithm, key octets) or SEC 1 EC (version 1, key octets).
+    static func isPrivateKeyDER(_ der: ArraySlice<UInt8>) -> Bool {
+        if RSAKeyParts(der: der) != nil { return true }
+        guard let seq = DER.read(der), seq.tag == 0x30, seq.raw.count == der.count, let f = DER.children(seq.content),
+              f.count >= 2, f[0].tag == 0x02 else { return false }
+        if f.count >= 3, f[1].tag == 0x30, f[2].tag == 0x04 { return true }
+        return f[1].tag == 0x04 && Array(f[0].content) == [1]
     }
 }
 

@@ -108,6 +108,7 @@ extension EncodingBuiltins {
         case "expected ',' or '}' in object": return "invalid character '\(c)' after object key:value pair"
         case "expected ',' or ']' in array": return "invalid character '\(c)' after array element"
         case "expected string for object key": return "invalid character '\(c)' looking for beginning of object key string"
+        case "invalid escape character in string literal": return "invalid character '\(c)' in string escape code"
         default:
             // The reader's own `invalid character 'X' …` texts: X quoted as Go does.
             if e.message.hasPrefix("invalid character '"), let close = e.message.dropFirst(19).dropFirst().firstIndex(of: "'") {

@@ -141,8 +141,8 @@ enum EncodingBuiltins {
             switch b[i] {
             case UInt8(ascii: "%"):
                 guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]) else {
-                    let frag = String(decoding: b[i..<min(i + 3, b.count)], as: UTF8.self)
-                    throw BuiltinError(.builtin, "invalid URL escape \(GoQuote.quote(frag))")
+                    // Go quotes the three bytes as they are (a split character shows as \xNN).
+                    throw BuiltinError(.builtin, "invalid URL escape \(GoQuote.quote(bytes: Array(b[i..<min(i + 3, b.count)])))")
                 }
                 out.append(h << 4 | l)
                 i += 3

@@ -40,7 +40,9 @@ enum GraphBuiltins {
                 let next = neighbours(g, node) ?? []
                 if next.isEmpty { out.insert(.array(p)); return }
                 for m in next {
-                    if p.contains(m) || g[m] == nil { out.insert(.array(p)); continue }
+                    // OPA stops at a node on the path, except that a start node's own loop is
+                    // walked once (its start is not yet marked reached).
+                    if path.contains(m) || (m == node && !path.isEmpty) || g[m] == nil { out.insert(.array(p)); continue }
                     walk(m, p)
                 }
             }

@@ -21,8 +21,8 @@ enum GraphQLBuiltins {
         },
         Builtin("graphql.parse", arity: 2) { args, _ in
             // OPA parses the query first and numbers operands from 0 here.
-            let q = try parseOperand(args[0], position: 0, parse: parseQuery)
-            let s = try parseOperand(args[1], position: 1, parse: parseSchema)
+            let q = try parseOperand(args[0], position: 0, type: "QueryDocument", parse: parseQuery)
+            let s = try parseOperand(args[1], position: 1, type: "SchemaDocument", parse: parseSchema)
             if let e = GraphQLValidator.validateSchema(s) { throw located(e) }
             // Validate a position-carrying parse so errors can say where (OPA reports locations).
             var positioned = q
@@ -30,7 +30,11 @@ enum GraphQLBuiltins {
                 var p = GraphQLParser(text, positions: true)
                 positioned = p.parseQueryDocument()
             }
-            if let e = GraphQLValidator.validateQuery(positioned, schema: s) { throw located(e) }
+            if let e = GraphQLValidator.validateQuery(positioned, schema: s) {
+                // A query given as an object has no positions: OPA prints gqlparser's error list.
+                if case .object = args[0] { throw BuiltinError(.builtin, "GraphQL parse error: input: \(e.message)\n") }
+                throw located(e)
+            }
             return .array([q, s])
         },
     ]
@@ -53,10 +57,15 @@ enum GraphQLBuiltins {
         return doc
     }
 
-    private static func parseOperand(_ v: Value, position: Int, parse: (String) throws -> Value) throws -> Value {
+    /// An AST given as an object, as OPA sees it after decoding it into gqlparser's structs.
+    static func decoded(_ o: ObjectValue, as type: String) throws -> Value {
+        do { return try GraphQLASTDecode.roundTrip(o, as: type) } catch { throw BuiltinError(.builtin, error.message) }
+    }
+
+    private static func parseOperand(_ v: Value, position: Int, type: String, parse: (String) throws -> Value) throws -> Value {
         switch v {
         case .string(let text): return try parse(text)
-        case .object: return v
+        case .object(let o): return try decoded(o, as: type)
         default: throw BuiltinError(.type, "operand \(position) must be one of {string, object} but got \(v.typeName)")
         }
     }
@@ -64,7 +73,7 @@ enum GraphQLBuiltins {
     static func queryAST(_ v: Value) throws -> Value {
         switch v {
         case .string(let s): return try parseQuery(s)
-        case .object: return v
+        case .object(let o): return try decoded(o, as: "QueryDocument")
         default: throw BuiltinError.operandType(1, expected: "string or object", got: v)
         }
     }
@@ -72,7 +81,7 @@ enum GraphQLBuiltins {
     static func schemaAST(_ v: Value) throws -> Value {
         switch v {
         case .string(let s): return try parseSchema(s)
-        case .object: return v
+        case .object(let o): return try decoded(o, as: "SchemaDocument")
         default: throw BuiltinError.operandType(2, expected: "string or object", got: v)
         }
     }

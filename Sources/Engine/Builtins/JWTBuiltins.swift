@@ -10,10 +10,9 @@ enum JWTBuiltins {
             try decodeVerify(args, try args.object(1), nowNs: ctx.nowNs)
         },
         Builtin("io.jwt.encode_sign", arity: 3) { args, _ in
-            // Objects are serialised as Go's encoding/json would (sorted keys, HTML escaped).
-            let header = try jsonText(args.object(0)), payload = try jsonText(args.object(1))
-            let key = try jsonText(args.object(2))
-            return try encodeSign(header: header, payload: payload, jwk: key)
+            // Operands of any type are serialised as Go's encoding/json would (sorted keys, HTML
+            // escaped), as OPA does: only the type checker holds them to objects.
+            try encodeSign(header: jsonText(args[0]), payload: jsonText(args[1]), jwk: jsonText(args[2]))
         },
         Builtin("io.jwt.encode_sign_raw", arity: 3) { args, _ in
             try encodeSign(header: try args.string(0), payload: try args.string(1), jwk: try args.string(2))
@@ -134,8 +133,8 @@ enum JWTBuiltins {
 
     // MARK: encode_sign
 
-    static func jsonText(_ o: @autoclosure () throws -> ObjectValue) throws -> String {
-        JSONWriter.string(.object(try o()), options: JSONWriter.Options(escapeHTML: true))
+    static func jsonText(_ v: Value) -> String {
+        JSONWriter.string(v, options: JSONWriter.Options(escapeHTML: true))
     }
 
     /// The JWS header's alg, with the messages OPA's JWS library gives for bad headers.
@@ -157,13 +156,11 @@ enum JWTBuiltins {
     }
 
     static func encodeSign(header: String, payload: String, jwk: String) throws -> Value {
-        let keyObject: ObjectValue
-        guard let kv = try? JSONReader.parse(jwk), case .object(let ko) = kv else {
-            throw BuiltinError(.builtin, "failed to parse jwk: invalid JSON")
-        }
-        if case .array(let ks)? = ko["keys"], case .object(let first)? = ks.first { keyObject = first } else { keyObject = ko }
+        let keys: [JWKObject]
+        do { keys = try JWKParse.keys(jwk).keys } catch { throw BuiltinError(.builtin, error.message) }
+        guard let first = keys.first else { throw BuiltinError(.builtin, "no keys found in JWK set") }
         let key: JWSPrivateKey
-        do { key = try JWSKeys.privateKey(fromJWK: keyObject) } catch let e as JWSKeyError {
+        do { key = try JWSKeys.privateKey(fromJWK: first.object, kty: first.kty) } catch let e as JWSKeyError {
             throw BuiltinError(.builtin, e.message)
         } catch { throw BuiltinError(.builtin, "\(error)") }
         let alg = try headerAlg(header)

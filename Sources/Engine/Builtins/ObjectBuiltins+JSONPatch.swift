@@ -39,12 +39,13 @@ enum JSONPatch {
     }
 
     static func apply(_ patch: ObjectValue, to doc: Value) throws -> Value {
-        // OPA reads the path before the operation.
-        let path = try pointer(patch, "path")
+        // OPA checks that path and op are there, then op's type, then reads the path.
+        if patch["path"] == nil { throw fail("missing required attribute 'path'") }
         guard let opValue = patch["op"] else { throw fail("missing required attribute 'op'") }
         guard case .string(let op) = opValue else {
             throw fail("attribute 'op' must be a string but found: \(opValue.typeName)")
         }
+        let path = try pointer(patch, "path")
         func value() throws -> Value {
             guard let v = patch["value"] else { throw fail("missing required attribute 'value'") }
             return v
@@ -57,6 +58,7 @@ enum JSONPatch {
             return try add(try remove(doc, path[...]).0, path[...], try value())
         case "move":
             let from = try pointer(patch, "from")
+            _ = try get(doc, from[...])  // OPA looks the value up before removing it
             let (d, v) = try remove(doc, from[...])
             return try add(d, path[...], v)
         case "copy":
@@ -133,12 +135,12 @@ enum JSONPatch {
         guard let seg = path.first else { return doc }
         switch doc {
         case .object(let o):
-            guard let v = o[seg] else { throw fail("cannot get child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let v = o[seg] else { throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(RegoFormatter.format(doc))") }
             return try get(v, path.dropFirst())
         case .array(let a):
             return try get(a[try arrayIndex(seg, a, .lookup)], path.dropFirst())
         case .set(let s):
-            guard let v = setMember(s, seg) else { throw fail("cannot get child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let v = setMember(s, seg) else { throw fail("path \(RegoFormatter.format(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
             return try get(v, path.dropFirst())
         default:
             throw scalarParent(doc, next: seg)
@@ -187,7 +189,11 @@ enum JSONPatch {
         let rest = path.dropFirst()
         switch doc {
         case .object(let o):
-            guard let child = o[seg] else { throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let child = o[seg] else {
+                // Only the last segment is deleted; a missing member on the way is a lookup error.
+                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(RegoFormatter.format(doc))") }
+                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+            }
             if rest.isEmpty { return (.object(o.removing(seg)), child) }
             let (c, v) = try remove(child, rest)
             return (.object(o.inserting(seg, c)), v)
@@ -198,7 +204,10 @@ enum JSONPatch {
             a[i] = c
             return (.array(a), v)
         case .set(let s):
-            guard let member = setMember(s, seg) else { throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist") }
+            guard let member = setMember(s, seg) else {
+                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
+                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+            }
             var b = SetBuilder()
             for e in s.elements where e != member { b.insert(e) }
             if rest.isEmpty { return (.set(b.build()), member) }

@@ -39,6 +39,8 @@ extension ObjectBuiltins {
             default:
                 throw BuiltinError(.type, "operand 2 must be one of {set, array} containing string paths or array of path segments but got \(item.typeName)")
             }
+            // An empty path array selects nothing (OPA skips it).
+            if segments.isEmpty { continue }
             var node = root
             for seg in segments {
                 if node.terminal { break }

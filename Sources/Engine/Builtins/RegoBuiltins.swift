@@ -7,8 +7,11 @@ enum RegoBuiltins {
         Builtin("rego.metadata.rule", arity: 0) { _, _ in throw outsideRule("rego.metadata.rule") },
         // rego.parse_module(filename, source): the module as OPA's JSON AST.
         Builtin("rego.parse_module", arity: 2) { args, _ in
+            // OPA names both operands "operand 1" in its type errors.
             let name = try args.string(0)
-            let source = try args.string(1)
+            guard case .string(let source) = args[1] else {
+                throw BuiltinError(.type, "operand 1 must be string but got \(args[1].typeName)")
+            }
             do {
                 return try Parser.parseModule(name: name, source: source).opaJSON
             } catch let error as EngineErrors {

@@ -15,16 +15,56 @@ final class Glob: @unchecked Sendable {
 
     let nodes: [Node]
     let delimiters: Set<Unicode.Scalar>
+    /// gobwas compiles `text**text` to a prefix-and-suffix test, which lets the two overlap
+    /// (`a/**/b` matches `a/b`); kept here as the UTF-8 of both texts.
+    let prefixSuffix: ([UInt8], [UInt8])?
 
     init(_ pattern: String, delimiters: [Unicode.Scalar]) throws(SyntaxError) {
         var p = Parser(runes: Array(pattern.unicodeScalars))
         nodes = try p.parseSequence(inAlternative: false)
         self.delimiters = Set(delimiters)
+        prefixSuffix = Glob.prefixSuffixShape(nodes)
+    }
+
+    static func prefixSuffixShape(_ nodes: [Node]) -> ([UInt8], [UInt8])? {
+        var prefix = "", suffix = "", seenSuper = false
+        for n in nodes {
+            switch n {
+            case .literal(let c): if seenSuper { suffix.unicodeScalars.append(c) } else { prefix.unicodeScalars.append(c) }
+            case .superStar where !seenSuper: seenSuper = true
+            default: return nil
+            }
+        }
+        guard seenSuper, !prefix.isEmpty, !suffix.isEmpty else { return nil }
+        return (Array(prefix.utf8), Array(suffix.utf8))
     }
 
     func matches(_ s: String) -> Bool {
+        if let (prefix, suffix) = prefixSuffix {
+            let b = Array(s.utf8)
+            return b.starts(with: prefix) && b.reversed().starts(with: suffix.reversed())
+        }
         let r = Array(s.unicodeScalars)
+        if r.isEmpty, let whole = Glob.emptyMatchByOneRuneMatcher(nodes, delimiters) { return whole }
         return match(nodes[...], r, 0) { $0 == r.count }
+    }
+
+    /// gobwas's one-rune matchers (`?`, `[…]`), compiled as a whole pattern or as a top-level
+    /// alternative, test the empty string's "first rune" (U+FFFD, width 0) instead of failing:
+    /// `?` and `[!a]` match "". nil when the pattern is not of that shape.
+    static func emptyMatchByOneRuneMatcher(_ nodes: [Node], _ delimiters: Set<Unicode.Scalar>) -> Bool? {
+        guard nodes.count == 1 else { return nil }
+        switch nodes[0] {
+        case .single: return !delimiters.contains("\u{FFFD}")
+        case .set(let ranges, let negated): return ranges.contains { $0.contains(0xFFFD) } != negated
+        case .alternatives(let alts):
+            return alts.contains { alt in emptyMatchByOneRuneMatcher(alt, delimiters) ?? alt.allSatisfy { n in
+                if case .star = n { return true }
+                if case .superStar = n { return true }
+                return false
+            } }
+        default: return nil
+        }
     }
 
     /// Backtracking match of `nodes` against `r` from `i`; `rest` is the continuation.

@@ -1,6 +1,8 @@
-/// regex.globs_match: do two simplified regular expressions (literals, `.`, `[...]` classes,
-/// each optionally followed by `*` or `+`; `?` and `^` are plain characters there) match at least one common string? Decided by a
-/// search over the product of the two token automata.
+/// regex.globs_match: OPA's glob-intersection library over simplified regular expressions
+/// (literals, `.`, `[...]` classes, each optionally followed by `*` or `+`; `?` and `^` are
+/// plain characters there). Its walk is reproduced, not regular-language intersection: tokens
+/// are paired left to right, a starred token may be skipped only while the other side still has
+/// tokens, so `a` and `a.*` do not intersect there while `a*b` and `b` do.
 enum GlobIntersection {
     /// A set of runes: ranges, possibly negated.
     struct CharSet {
@@ -34,6 +36,53 @@ enum GlobIntersection {
 
     struct SyntaxError: Error {}
 
+    /// The library's error: its text (input included) is used as a Go format string with the
+    /// sentinel error as the one argument, so a `%` in the input is read as a verb.
+    static func invalid(_ s: String, _ pos: Int, _ what: String) -> BuiltinError {
+        BuiltinError(.builtin, errorf("input:\(s), pos:\(pos), \(what): %w"))
+    }
+
+    /// fmt.Errorf(format, errInvalidInput) for the verbs Go's fmt would see.
+    static func errorf(_ format: String) -> String {
+        let message = "the input provided is invalid"
+        let f = Array(format.unicodeScalars)
+        var out = "", used = false, i = 0
+        while i < f.count {
+            guard f[i] == "%" else { out.unicodeScalars.append(f[i]); i += 1; continue }
+            i += 1
+            // Flags, an argument index, width and precision are read; only the index matters here.
+            while i < f.count, "+-# 0".unicodeScalars.contains(f[i]) { i += 1 }
+            var index: Bool? = nil  // nil: none, true: [1], false: a bad index
+            if i < f.count, f[i] == "[" {
+                if let close = f[(i + 1)...].firstIndex(of: "]") {
+                    index = String(String.UnicodeScalarView(f[(i + 1)..<close])) == "1"
+                    i = close + 1
+                } else {
+                    index = false
+                    i += 1
+                }
+            }
+            while i < f.count, f[i].properties.numericType != nil && f[i].isASCII { i += 1 }
+            if i < f.count, f[i] == "." {
+                i += 1
+                while i < f.count, f[i].properties.numericType != nil && f[i].isASCII { i += 1 }
+            }
+            guard i < f.count else { out += "%!(NOVERB)"; break }
+            let verb = f[i]
+            i += 1
+            if verb == "%" && index == nil { out += "%"; continue }
+            if index == false { out += "%!\(verb)(BADINDEX)"; continue }
+            if used && index == nil { out += "%!\(verb)(MISSING)"; continue }
+            used = true
+            switch verb {
+            case "v", "s", "w": out += message
+            case "q": out += "\"" + message + "\""
+            default: out += "&{%!\(verb)(string=\(message))}"
+            }
+        }
+        return out
+    }
+
     static func parse(_ s: String) throws -> [Token] {
         let r = Array(s.unicodeScalars)
         var out: [Token] = []
@@ -48,34 +97,42 @@ enum GlobIntersection {
                 i += 1
                 let negated = false  // `^` is an ordinary member in this syntax
                 var ranges: [ClosedRange<UInt32>] = []
-                var first = true
-                while i < r.count && (r[i] != "]" || first) {
-                    first = false
+                while i < r.count && r[i] != "]" {
+                    // A range dash needs a character before it (not the class start, not a range).
+                    if r[i] == "-" { throw invalid(s, i + 1, "range character '-' must be preceded by a Unicode character") }
                     var lo = r[i].value
-                    if r[i] == "\\" && i + 1 < r.count { i += 1; lo = r[i].value }
+                    if r[i] == "\\" {
+                        guard i + 1 < r.count else { throw invalid(s, i, "input ends with a \\ (escape) character") }
+                        i += 1; lo = r[i].value
+                    }
                     i += 1
-                    if i + 1 < r.count && r[i] == "-" && r[i + 1] != "]" {
+                    if i < r.count && r[i] == "-" && (i + 1 >= r.count || r[i + 1] == "]") {
+                        throw invalid(s, i + 1, "range character '-' must be followed by a Unicode character")
+                    }
+                    if i + 1 < r.count && r[i] == "-" {
                         var hi = r[i + 1].value
                         i += 2
                         if r[i - 1] == "\\" && i < r.count { hi = r[i].value; i += 1 }
-                        guard lo <= hi else { throw BuiltinError(.builtin, "invalid character class range") }
+                        guard lo <= hi else {
+                            let show = { (v: UInt32) in String(Character(Unicode.Scalar(v) ?? "?")) }
+                            throw invalid(s, i, "range is out of order: '\(show(hi))' comes before '\(show(lo))' in Unicode")
+                        }
                         ranges.append(lo...hi)
                     } else {
                         ranges.append(lo...lo)
                     }
                 }
-                guard i < r.count else { throw BuiltinError(.builtin, "unterminated character class") }
+                guard i < r.count else { throw invalid(s, r.count, "found [ without matching ]") }
                 i += 1
                 set = CharSet(ranges: ranges, negated: negated)
             case "\\":
-                guard i + 1 < r.count else { throw BuiltinError(.builtin, "trailing backslash") }
+                guard i + 1 < r.count else { throw invalid(s, i, "input ends with a \\ (escape) character") }
                 set = CharSet(ranges: [r[i + 1].value...r[i + 1].value], negated: false)
                 i += 2
             case "]":
-                throw BuiltinError(.builtin, "input:\(s), pos:\(i + 1), set-close ']' with no preceding '[': the input provided is invalid")
+                throw invalid(s, i + 1, "set-close ']' with no preceding '['")
             case "*", "+":
-                // A quantifier with nothing to repeat: a literal, as the glob library reads it.
-                set = CharSet(ranges: [c.value...c.value], negated: false); i += 1
+                throw invalid(s, i + 1, "flag '\(c)' must be preceded by a non-flag")
             default:
                 set = CharSet(ranges: [c.value...c.value], negated: false); i += 1
             }
@@ -87,42 +144,58 @@ enum GlobIntersection {
                 default: break
                 }
             }
-            if q == .plus {
-                out.append(Token(set: set, q: .one))
-                q = .star
-            }
             out.append(Token(set: set, q: q))
         }
         return out
     }
 
     static func intersects(_ a: String, _ b: String) throws -> Bool {
-        let x = try parse(a), y = try parse(b)
-        // States (i, j): positions in each token list. Epsilon: skip optional/star tokens.
-        func closure(_ i: Int, _ t: [Token]) -> [Int] {
-            var out = [i]
-            var k = i
-            while k < t.count && t[k].q != .one { k += 1; out.append(k) }
-            return out
-        }
-        var seen = Set<Int>()
-        var stack: [(Int, Int)] = []
-        func push(_ i: Int, _ j: Int) {
-            for ci in closure(i, x) {
-                for cj in closure(j, y) {
-                    let key = ci * (y.count + 1) + cj
-                    if seen.insert(key).inserted { stack.append((ci, cj)) }
+        var walk = Walk(x: try parse(a), y: try parse(b))
+        return walk.normal(0, 0, false, false)
+    }
+
+    /// The library's recursion, memoised on (position, position, plus-turned-star flags).
+    struct Walk {
+        let x: [Token], y: [Token]
+        var memo: [Int: Bool] = [:]
+
+        func flag(_ t: [Token], _ i: Int, _ starred: Bool) -> Quantifier { starred ? .star : t[i].q }
+
+        /// Plain tokens pair up one to one; at the first flagged token the special rules take
+        /// over; both sides must end together.
+        mutating func normal(_ i0: Int, _ j0: Int, _ s1: Bool, _ s2: Bool) -> Bool {
+            var i = i0, j = j0, s1 = s1, s2 = s2
+            while i < x.count && j < y.count {
+                if flag(x, i, s1) == .one && flag(y, j, s2) == .one {
+                    if !x[i].set.overlaps(y[j].set) { return false }
+                    i += 1; j += 1; s1 = false; s2 = false
+                } else {
+                    return special(i, j, s1, s2)
                 }
             }
+            return i == x.count && j == y.count
         }
-        push(0, 0)
-        while let (i, j) = stack.popLast() {
-            if i == x.count && j == y.count { return true }
-            guard i < x.count, j < y.count, x[i].set.overlaps(y[j].set) else { continue }
-            let ni = x[i].q == .star ? i : i + 1
-            let nj = y[j].q == .star ? j : j + 1
-            push(ni, nj)
+
+        mutating func special(_ i: Int, _ j: Int, _ s1: Bool, _ s2: Bool) -> Bool {
+            let key = ((i * (y.count + 1) + j) << 2) | (s1 ? 2 : 0) | (s2 ? 1 : 0)
+            if let m = memo[key] { return m }
+            let r: Bool
+            let overlap = x[i].set.overlaps(y[j].set)
+            switch (flag(x, i, s1), flag(y, j, s2)) {
+            case (.plus, _):
+                // One occurrence against the other's first token, then a star.
+                r = overlap && (normal(i, j + 1, true, false) || normal(i + 1, j + 1, false, false))
+            case (.star, _):
+                r = normal(i + 1, j, false, s2)
+                    || overlap && (normal(i, j + 1, s1, false) || normal(i + 1, j + 1, false, false))
+            case (_, .plus):
+                r = overlap && (normal(i + 1, j, false, true) || normal(i + 1, j + 1, false, false))
+            default:
+                r = normal(i, j + 1, s1, false)
+                    || overlap && (normal(i + 1, j, false, s2) || normal(i + 1, j + 1, false, false))
+            }
+            memo[key] = r
+            return r
         }
-        return false
     }
 }

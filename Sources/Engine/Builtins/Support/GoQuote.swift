@@ -7,6 +7,33 @@ enum GoQuote {
         return out
     }
 
+    /// strconv.Quote of bytes that may not be UTF-8: each byte of an invalid sequence as `\xNN`.
+    static func quote(bytes: [UInt8]) -> String {
+        var out = "\""
+        var it = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var pos = 0
+        let digits = Array("0123456789abcdef".unicodeScalars)
+        loop: while true {
+            switch parser.parseScalar(from: &it) {
+            case .valid(let enc):
+                appendEscaped(Unicode.UTF8.decode(enc), quote: "\"", asciiOnly: false, to: &out)
+                pos += enc.count
+            case .error(let length):
+                for b in bytes[pos..<pos + length] {
+                    out.append("\\x")
+                    out.unicodeScalars.append(digits[Int(b >> 4)])
+                    out.unicodeScalars.append(digits[Int(b & 0xF)])
+                }
+                pos += length
+            case .emptyInput:
+                break loop
+            }
+        }
+        out.append("\"")
+        return out
+    }
+
     /// The time package's own quoting in its error texts: non-ASCII and control characters
     /// become `\xNN` per UTF-8 byte, `"` and `\` get a backslash.
     static func timeQuote<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {

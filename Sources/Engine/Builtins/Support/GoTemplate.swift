@@ -2,7 +2,7 @@
 /// `$vars`, `if`/`else if`/`else`/`end`, `range` (with `$i, $v :=`), `with`, pipelines `|`,
 /// parentheses, trim markers `{{-`/`-}}`, comments, and the functions len, index, printf,
 /// print, eq, ne, lt, le, gt, ge, and, or, not. Values print as Go prints decoded JSON
-/// (`map[k:v]`, `[a b]`); a missing value prints as `<undefined>`, as in OPA.
+/// (`map[k:v]`, `[a b]`); an action printing nothing shows `<undefined>`, as in OPA.
 struct GoTemplate {
     struct Failure: Error { let message: String }
 
@@ -200,7 +200,8 @@ struct GoTemplate {
         var out = ""
         var vars: [String: TValue] = ["$": data]
         try run(nodes, dot: data, &vars, &out)
-        return out
+        // OPA shows Go's "<no value>" (an action printing nothing) as "<undefined>".
+        return out.replacingOccurrences(of: "<no value>", with: "<undefined>")
     }
 
     private func run(_ nodes: [Node], dot: TValue, _ vars: inout [String: TValue], _ out: inout String) throws(Failure) {
@@ -210,7 +211,7 @@ struct GoTemplate {
             case .output(let p):
                 let v = try eval(p, dot: dot, &vars)
                 if !p.decl.isEmpty { continue }
-                out += GoTemplate.text(v)
+                out += GoTemplate.printed(v)
             case .ifNode(let p, let a, let b):
                 try run(GoTemplate.truthy(try eval(p, dot: dot, &vars)) ? a : b, dot: dot, &vars, &out)
             case .withNode(let p, let a, let b):
@@ -243,10 +244,13 @@ struct GoTemplate {
             var args = cmd
             let head = args.removeFirst()
             if case .function(let name) = head {
-                var vals: [TValue] = []
-                for a in args { vals.append(try operand(a, dot: dot, &vars)) }
-                if let l = last { vals.append(l) }
-                last = .some(try call(name, vals))
+                var vals: [TValue] = [], literalNumber: [Bool] = []
+                for a in args {
+                    vals.append(try operand(a, dot: dot, &vars))
+                    if case .number = a { literalNumber.append(true) } else { literalNumber.append(false) }
+                }
+                if let l = last { vals.append(l); literalNumber.append(false) }
+                last = .some(try call(name, vals, literalNumber: literalNumber))
             } else {
                 guard args.isEmpty else { throw Failure(message: "template: template:1: can't give argument to non-function") }
                 last = .some(try operand(head, dot: dot, &vars))
@@ -264,7 +268,7 @@ struct GoTemplate {
         case .bool(let b): return .bool(b)
         case .null: return nil
         case .sub(let p): return try eval(p, dot: dot, &vars)
-        case .function(let f): return try call(f, [])
+        case .function(let f): return try call(f, [], literalNumber: [])
         case .field(let base, let path):
             var cur: TValue
             if let base {
@@ -285,7 +289,9 @@ struct GoTemplate {
         }
     }
 
-    private func call(_ name: String, _ a: [TValue]) throws(Failure) -> Value {
+    /// `literalNumber`: which arguments are number constants of the template (Go ints, not the
+    /// data's json.Number strings).
+    private func call(_ name: String, _ a: [TValue], literalNumber: [Bool]) throws(Failure) -> Value {
         func need(_ n: Int) throws(Failure) {
             if a.count != n { throw Failure(message: "template: template:1: wrong number of args for \(name): want \(n) got \(a.count)") }
         }
@@ -321,8 +327,23 @@ struct GoTemplate {
             case "gt": return .bool(c > 0)
             default: return .bool(c >= 0)
             }
-        case "print": return .string(a.map { GoTemplate.text($0) }.joined())
+        case "print":
+            // fmt.Sprint: a space between operands when neither is a string (json.Number is one).
+            var s = ""
+            func stringKind(_ i: Int) -> Bool { !literalNumber[i] && GoTemplate.isStringKind(a[i]) }
+            for (i, v) in a.enumerated() {
+                if i > 0, !stringKind(i - 1), !stringKind(i) { s += " " }
+                s += GoTemplate.text(v)
+            }
+            return .string(s)
         case "println": return .string(a.map { GoTemplate.text($0) }.joined(separator: " ") + "\n")
+        case "html":
+            // evalArgs: a lone string as is, else fmt.Sprint with nothing shown as "<no value>".
+            let s: String
+            if a.count == 1, case .string(let t)?? = a.first { s = t } else {
+                s = a.map { $0 == nil || $0 == .null ? "<no value>" : GoTemplate.text($0) }.joined()
+            }
+            return .string(GoTemplate.htmlEscape(s))
         case "printf":
             guard case .string(let f)?? = a.first else { throw Failure(message: "template: template:1: printf needs a format") }
             let args: [GoFormatter.Arg] = a.dropFirst().map { v in
@@ -348,9 +369,40 @@ struct GoTemplate {
         }
     }
 
-    /// Go's %v of a decoded JSON value; nothing prints as `<undefined>`.
+    /// An action's output: Go prints nothing (a missing key, JSON null) as "<no value>".
+    static func printed(_ v: TValue) -> String {
+        guard let v, v != .null else { return "<no value>" }
+        return text(v)
+    }
+
+    /// Whether fmt counts the value as a string operand (strings and json.Number).
+    static func isStringKind(_ v: TValue) -> Bool {
+        switch v {
+        case .string?, .number?: return true
+        default: return false
+        }
+    }
+
+    /// text/template's HTMLEscapeString.
+    static func htmlEscape(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\0": out += "\u{FFFD}"
+            case "\"": out += "&#34;"
+            case "'": out += "&#39;"
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Go's %v of a decoded JSON value (fmt prints nil as `<nil>`).
     static func text(_ v: TValue) -> String {
-        guard let v, v != .null else { return "<undefined>" }
+        guard let v, v != .null else { return "<nil>" }
         switch v {
         case .string(let s): return s
         case .bool(let b): return b ? "true" : "false"
@@ -359,7 +411,7 @@ struct GoTemplate {
         case .set(let s): return "[" + s.elements.map { text($0) }.joined(separator: " ") + "]"
         case .object(let o):
             return "map[" + o.pairs.map { text($0.0) + ":" + text($0.1) }.joined(separator: " ") + "]"
-        case .null: return "<undefined>"
+        case .null: return "<nil>"
         }
     }
 }

@@ -234,9 +234,13 @@ extension GoLayout {
                 if !ok { break }
                 v = v.dropFirst(used)
                 var h1 = hh[...], m1 = mm[...], s1 = ssx[...]
-                guard let hr = getnum(&h1, fixed: true), let mn = getnum(&m1, fixed: true),
-                      let sc = getnum(&s1, fixed: true) else { ok = false; break }
+                // Go parses the parts in turn (stopping at the first bad one) and range-checks
+                // what it got even then; a range error wins over the bad part.
+                let hr = getnum(&h1, fixed: true) ?? -1
+                let mn = hr >= 0 ? getnum(&m1, fixed: true) ?? -1 : 0
+                let sc = mn >= 0 && hr >= 0 ? getnum(&s1, fixed: true) ?? -1 : 0
                 if hr > 24 { rangeErr = "time zone offset hour" }
+                if hr < 0 || mn < 0 || sc < 0 { ok = false; break }
                 if mn > 60 { rangeErr = "time zone offset minute" }
                 if sc > 60 { rangeErr = "time zone offset second" }
                 let off = (hr * 60 + mn) * 60 + sc

@@ -113,6 +113,9 @@ enum GoYAML {
             return mark.line - 1 > 0 ? "yaml: line \(mark.line): \(problem)" : "yaml: \(problem)"
         case let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return mark.line - 1 > 0 ? "yaml: line \(mark.line - 1): \(problem)" : "yaml: \(problem)"
+        case let .reader(problem, _, _, _):
+            // go-yaml reports reader problems (control characters, bad UTF-8) without a position.
+            return "yaml: \(problem)"
         case let .duplicatedKeysInMapping(duplicates, _):
             return "yaml: duplicated mapping keys: \(duplicates.joined(separator: ", "))"
         default:

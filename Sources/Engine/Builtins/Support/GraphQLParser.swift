@@ -7,6 +7,10 @@ struct GraphQLParser {
     private var peeked: GraphQLToken?
     private var prev: GraphQLToken?
     private(set) var error: GraphQLError?
+    /// The lexer failed at the peeked token: until the parser looks at that token, the error
+    /// stands as "Unexpected <Invalid>"; the parser's own complaint about it, or the lexer's
+    /// message when the token is consumed, replaces it (gqlparser's invalid token).
+    private var pendingLexError: GraphQLError?
 
     /// With `positions`, fields carry a "Position": [line, column] entry (for validation errors;
     /// never part of the ASTs the builtins return).
@@ -23,8 +27,11 @@ struct GraphQLParser {
         if let p = peeked { return p }
         do { peeked = try lexer.next() } catch let e as GraphQLError {
             // gqlparser reports lexing failures as an unexpected invalid token.
-            if error == nil { error = GraphQLError(message: "Unexpected <Invalid>", line: e.line, column: e.column) }
-            peeked = GraphQLToken(kind: .eof, value: "", line: e.line, column: e.column)
+            if error == nil {
+                error = GraphQLError(message: "Unexpected <Invalid>", line: e.line, column: e.column)
+                pendingLexError = e
+            }
+            peeked = GraphQLToken(kind: .invalid, value: "", line: e.line, column: e.column)
         } catch { peeked = GraphQLToken(kind: .eof, value: "", line: 0, column: 0) }
         return peeked!
     }
@@ -32,13 +39,27 @@ struct GraphQLParser {
     @discardableResult
     private mutating func next() -> GraphQLToken {
         let t = peek()
+        if t.kind == .invalid, let e = pendingLexError { error = e; pendingLexError = nil }
         peeked = nil
         prev = t
         return t
     }
 
     private mutating func fail(_ t: GraphQLToken, _ msg: String) {
+        if pendingLexError != nil, t.kind == .invalid {
+            error = GraphQLError(message: msg, line: t.line, column: t.column)
+            pendingLexError = nil
+        }
         if error == nil { error = GraphQLError(message: msg, line: t.line, column: t.column) }
+    }
+
+    /// Loop guard: no error, or a token the lexer failed on that the parser has not looked at
+    /// yet (it reaches the loop body once, as in gqlparser, where the error only counts then).
+    private func mayGoOn(_ tried: inout Bool) -> Bool {
+        if error == nil { return true }
+        guard pendingLexError != nil, !tried else { return false }
+        tried = true
+        return true
     }
 
     private mutating func skip(_ k: GraphQLToken.Kind) -> Bool {
@@ -68,8 +89,8 @@ struct GraphQLParser {
 
     private mutating func some(_ start: GraphQLToken.Kind, _ end: GraphQLToken.Kind, _ body: (inout GraphQLParser) -> Void) {
         guard skip(start) else { return }
-        var called = false
-        while peek().kind != end && error == nil { called = true; body(&self) }
+        var called = false, tried = false
+        while peek().kind != end && mayGoOn(&tried) { called = true; body(&self) }
         if !called {
             fail(peek(), "expected at least one definition, found \(peek().kind.text)")
             return
@@ -79,7 +100,8 @@ struct GraphQLParser {
 
     private mutating func many(_ start: GraphQLToken.Kind, _ end: GraphQLToken.Kind, _ body: (inout GraphQLParser) -> Void) {
         guard skip(start) else { return }
-        while peek().kind != end && error == nil { body(&self) }
+        var tried = false
+        while peek().kind != end && mayGoOn(&tried) { body(&self) }
         next()
     }
 
@@ -177,7 +199,8 @@ struct GraphQLParser {
 
     mutating func parseQueryDocument() -> Value {
         var ops: [Value] = [], frags: [Value] = []
-        while peek().kind != .eof && error == nil {
+        var tried = false
+        while peek().kind != .eof && mayGoOn(&tried) {
             let t = peek()
             if t.kind == .name {
                 switch t.value {

@@ -175,8 +175,8 @@ enum JWSKeys {
     }
 
     /// One JWK object (public part).
-    static func publicKey(fromJWK o: ObjectValue) throws -> JWSVerificationKey {
-        guard case .string(let kty)? = o["kty"] else { throw JWSKeyError("invalid key type") }
+    static func publicKey(fromJWK o: ObjectValue, kty: String? = nil) throws -> JWSVerificationKey {
+        guard let kty = kty ?? o["kty"]?.stringValue else { throw JWSKeyError("invalid key type") }
         let alg = o["alg"]?.stringValue ?? "", kid = o["kid"]?.stringValue ?? ""
         let key: JWSPublicKey
         switch kty {
@@ -203,8 +203,8 @@ enum JWSKeys {
     }
 
     /// One JWK object (private part), for signing.
-    static func privateKey(fromJWK o: ObjectValue) throws -> JWSPrivateKey {
-        guard case .string(let kty)? = o["kty"] else { throw JWSKeyError("invalid key type") }
+    static func privateKey(fromJWK o: ObjectValue, kty: String? = nil) throws -> JWSPrivateKey {
+        guard let kty = kty ?? o["kty"]?.stringValue else { throw JWSKeyError("invalid key type") }
         switch kty {
         case "RSA":
             let n = try jwkField(o, "n"), e = try jwkField(o, "e"), d = try jwkField(o, "d")
@@ -233,23 +233,21 @@ enum JWSKeys {
 
     /// A JWK or a JWK Set ({"keys": [...]}) as JSON text.
     static func verificationKeys(fromJWKText text: String) throws -> [JWSVerificationKey] {
-        guard let v = try? JSONReader.parse(text), case .object(let o) = v else {
-            throw JWSKeyError("failed to parse a JWK key (set): invalid JSON")
+        let set = "failed to parse a JWK key (set): "
+        let objects: [JWKObject], isSet: Bool
+        do { (objects, isSet) = try JWKParse.keys(text) } catch {
+            throw JWSKeyError(set + "jwk.ParseString: failed to parse string: " + error.message)
         }
         do {
-            if case .array(let keys)? = o["keys"] {
-                return try keys.map { k in
-                    guard case .object(let ko) = k else { throw JWSKeyError("invalid key") }
-                    return try publicKey(fromJWK: ko)
+            return try objects.map { k in
+                do { return try publicKey(fromJWK: k.object, kty: k.kty) } catch let e as JWSKeyError where !isSet {
+                    throw JWSKeyError("jwk.ParseString: failed to parse string: jwk.Parse: failed to parse sole key: \(e.message)")
                 }
             }
-            do { return [try publicKey(fromJWK: o)] } catch let e as JWSKeyError {
-                throw JWSKeyError("jwk.ParseString: failed to parse string: jwk.Parse: failed to parse sole key: \(e.message)")
-            }
         } catch let e as JWSKeyError {
-            throw JWSKeyError("failed to parse a JWK key (set): \(e.message)")
+            throw JWSKeyError(set + e.message)
         } catch {
-            throw JWSKeyError("failed to parse a JWK key (set): \(error)")
+            throw JWSKeyError(set + "\(error)")
         }
     }
 
