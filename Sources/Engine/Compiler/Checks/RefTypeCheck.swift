@@ -34,8 +34,27 @@ enum RefTypeCheck {
             // `some x` / `some k, v in …` declare new locals that may shadow an outer name.
             switch e.kind {
             case .some(.vars(let ts)): for t in ts { if case .variable(let n) = t.value { env[n] = nil } }
-            case .some(.membership(let k, let v, _)):
+            case .some(.membership(let k, let v, let coll)):
                 for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
+                // `some x in [1, 2]`: x has the collection's element type (united over a literal's items).
+                let collType = staticType(coll, env)
+                // `some k, v in upper(s)` is `upper(s)[k]` to OPA: nothing can be selected from
+                // a scalar. (With one variable the key is a generated name OPA prints as
+                // `__localN__`; left alone.)
+                if v != nil, let k, case .variable(let kn) = k.value, isScalar(collType) {
+                    switch coll.value {
+                    case .call:
+                        let base = RefText.term(coll), text = base + "[" + (kn.hasPrefix("$") ? "_" : kn) + "]"
+                        errors.append(EngineError(
+                            .typeError,
+                            "undefined ref: \(text)\n\t\(text)\n\t\(String(repeating: "^", count: base.count))\n\thave: \(collType)",
+                            location: e.location))
+                    default: break
+                    }
+                }
+                let value = v ?? k
+                if let value, case .variable(let n) = value.value, let t = memberType(collType) { env[n] = t }
+                if v != nil, let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
             default: break
             }
             terms(in: e, env, &errors)
@@ -47,6 +66,41 @@ enum RefTypeCheck {
                 if case .any = t { env[name] = nil } else { env[name] = t }
             }
         }
+    }
+
+    /// The type of every member of a collection type (a union for a literal's mixed items).
+    static func memberType(_ t: TypeDecl) -> TypeDecl? {
+        switch t {
+        case .array(let e), .set(let e), .object(_, let e):
+            if case .any = e { return nil }
+            return e
+        case .tuple(let items, nil) where !items.isEmpty: return flatUnion(items)
+        case .record(let fields, nil) where !fields.isEmpty: return flatUnion(fields.map(\.1))
+        default: return nil
+        }
+    }
+
+    /// The type of a collection type's keys (`some k, v in …`).
+    static func keyType(_ t: TypeDecl) -> TypeDecl? {
+        switch t {
+        case .array, .tuple: return .number
+        case .record(let fields, nil) where !fields.isEmpty: return .string
+        case .object(let k, _): if case .any = k { return nil } else { return k }
+        case .set(let e): if case .any = e { return nil } else { return e }
+        default: return nil
+        }
+    }
+
+    private static func flatUnion(_ ts: [TypeDecl]) -> TypeDecl? {
+        var flat: [TypeDecl] = []
+        for t in ts {
+            switch t {
+            case .any: return nil
+            case .anyOf(let ms): flat += ms
+            default: flat.append(t)
+            }
+        }
+        return BuiltinTypeCheck.union(flat)
     }
 
     private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
