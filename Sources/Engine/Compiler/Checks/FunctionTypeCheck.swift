@@ -24,6 +24,12 @@ enum FunctionTypeCheck {
             for rule in m.rules {
                 var env: [String: TypeDecl] = [:]
                 checker.walk(rule, module: mi, env: &env, errors: &errors)
+                // Each else branch is a body of its own (the arguments untyped again).
+                for b in rule.elseChain {
+                    var elseEnv: [String: TypeDecl] = [:]
+                    checker.body(b.body, mi, &elseEnv, &errors)
+                    checker.term(b.value, mi, &elseEnv, &errors)
+                }
             }
         }
         return errors
