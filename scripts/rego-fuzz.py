@@ -3,7 +3,7 @@
 
     scripts/rego-fuzz.py [--seed S] [--count N] [--engine .build/debug/policyd] [--out DIR]
                          [--jobs J] [--v0-share F] [--show N] [--print-only] [--second-opinion]
-                         [--compile-errors] [--non-strict-too] [--repeat]
+                         [--compile-errors] [--error-share F] [--non-strict-too] [--repeat]
     scripts/rego-fuzz.py --record Tests/EngineTests/Eval/Fixtures/fuzz-regressions.json
 
 Programs come from scripts/rego_fuzz_gen.py (a small grammar: complete/partial/default rules,
@@ -11,7 +11,9 @@ else chains, multi-clause functions, some/every, comprehensions, with, not, data
 destructuring, set/object operators, string/array/object builtins, deliberate conflicts, type
 and builtin errors; language-feature rules from scripts/rego_fuzz_features.py: nested every,
 with on rules/data/functions, else chains on functions, deep ref heads, imports, print, v0
-modules with future.keywords or rego.v1, non-object input). Program i of seed S is the same on
+modules with future.keywords or rego.v1, non-object input). With --error-share F, that share of
+programs gets 1–4 extra compile errors from several stages of OPA's compiler
+(scripts/rego_fuzz_errors.py); --compile-errors then compares the error texts. Program i of seed S is the same on
 every run (random.Random("S/i")).
 
 OPA runs in-process through the oracle's Go bridge (shared/oracles/opa_eval.py; one engine
@@ -193,6 +195,9 @@ def record(path):
             want = {"error": {"code": e["code"], "message": e.get("message", "")}}
             if (e.get("location") or {}).get("row"):
                 want["error"]["row"] = e["location"]["row"]
+            if c.get("all_errors"):  # every error, in order (compile stages, OPA's sorting and limit)
+                want["errors"] = [{"code": x["code"], "message": x.get("message", ""),
+                                   "row": (x.get("location") or {}).get("row", 0)} for x in out["errors"]]
         else:
             want = {"rows": [r.get("bindings") or {} for r in out["result"]]}
         c["want"] = want
@@ -222,6 +227,9 @@ def main():
     ap.add_argument("--print-only", action="store_true", help="print the programs, evaluate nothing")
     ap.add_argument("--compile-errors", action="store_true",
                     help="also report programs both reject at compile time with different errors")
+    ap.add_argument("--error-share", type=float, default=0.0,
+                    help="share of programs with extra compile errors from several compiler stages "
+                         "(scripts/rego_fuzz_errors.py); use with --compile-errors")
     ap.add_argument("--repeat", action="store_true", help="run policyd twice per program; differing answers are reported")
     ap.add_argument("--non-strict-too", action="store_true",
                     help="also run policyd without --strict-builtin-errors where OPA raised no error")
@@ -232,6 +240,7 @@ def main():
     if args.record:
         return record(args.record)
 
+    rego_fuzz_gen.MULTI_ERROR_SHARE = args.error_share
     progs = [(i, rego_fuzz_gen.generate(args.seed, i, args.v0_share))
              for i in range(args.start, args.start + args.count)]
     if args.print_only:

@@ -9,7 +9,11 @@ a conflict on purpose.
 import json
 import random
 
+import rego_fuzz_errors
 import rego_fuzz_features as feat
+
+# Share of programs given 1–4 extra compile errors from several stages (rego-fuzz.py --error-share).
+MULTI_ERROR_SHARE = 0.0
 
 STRS = ["a", "b", "c", "ab", "foo", "bar", "x,y", "", "A b"]
 KEYS = ["a", "b", "c", "k"]
@@ -522,6 +526,9 @@ class Gen(feat.Features):
             self.pick(*[(w, (lambda f=f, i=i: f("r%d" % i))) for w, f in kinds])
         if r.random() < 0.12:  # an "error" program: one deliberate compile or run-time error
             self.rule_error("r%d" % n)
+        if MULTI_ERROR_SHARE and r.random() < MULTI_ERROR_SHARE:  # errors from several compiler stages
+            for text in rego_fuzz_errors.error_rules(r, n):
+                self.emit(text, None)
         # a final rule that gathers the others (keeps undefinedness visible)
         names = [n for n, k in self.rules if not k.startswith("fn")]
         data = {"d": {

@@ -135,20 +135,25 @@ public final class CompiledPolicy: Sendable {
     public static func check(_ parsed: [Module], options: CompileOptions = CompileOptions()) throws(EngineErrors)
         -> CheckedModules
     {
-        let errors = ParserBridge.check(parsed, options: options)
-        if !errors.isEmpty {
-            // OPA checks safety before types and stops at the first failing stage: a program
-            // with unsafe variables reports those, not its type errors. (Safety reads the
-            // modules only, so an empty data document is enough here.)
-            if errors.allSatisfy({ $0.code == .typeError }) {
-                let builder = PlanBuilder(data: .emptyObject)
-                _ = builder.build(modules: parsed)
-                let unsafe = builder.errors.filter { $0.code == .unsafeVarError }
-                if !unsafe.isEmpty { throw EngineErrors(Array(unsafe.prefix(10))) }
+        let staged = ParserBridge.check(parsed, options: options)
+        guard let first = CheckStage.firstFailing(staged) else { return CheckedModules(modules: parsed, options: options) }
+        // OPA stops at its first failing stage; the plan builder's stages (with targets, and
+        // safety before recursion and types) may come first. (Safety reads the modules only,
+        // so an empty data document is enough here.)
+        if first.stage > .annotations {
+            let builder = PlanBuilder(data: .emptyObject)
+            _ = builder.build(modules: parsed)
+            // Both report some stages (unsafe function-argument refs beside unsafe bodies); rule
+            // conflicts and undefined functions come from the static checks when they found any.
+            var all = staged
+            let staticStages = Set(staged.map(\.0))
+            for (stage, e) in builder.stagedErrors {
+                if (stage == .ruleConflicts || stage == .undefinedFunctions) && staticStages.contains(stage) { continue }
+                all.append((stage, e))
             }
-            throw EngineErrors(Array(errors.prefix(10)))
+            if let merged = CheckStage.firstFailing(all) { throw EngineErrors(merged.errors) }
         }
-        return CheckedModules(modules: parsed, options: options)
+        throw EngineErrors(first.errors)
     }
 
     /// Compiles modules that passed `check` against `data` (the plan: rules, indexes, data).
@@ -156,7 +161,7 @@ public final class CompiledPolicy: Sendable {
         let warnings = checked.modules.flatMap { $0.warnings.map(\.description) }
         let builder = PlanBuilder(data: data)
         let plan = builder.build(modules: checked.modules)
-        if !builder.errors.isEmpty { throw EngineErrors(Array(builder.errors.prefix(10))) }
+        if let first = CheckStage.firstFailing(builder.stagedErrors) { throw EngineErrors(first.errors) }
         return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan)
     }
 

@@ -14,6 +14,8 @@ final class Lowerer {
     let plan: PlanBuilder
     let env: ModuleEnv
     var errors: [EngineError] = []
+    /// Indices into `errors` of unsafe rule-head variables.
+    var headSafetyErrors = Set<Int>()
     /// The rule whose bodies are being lowered (nil for queries); see Lowering+Metadata.swift.
     var currentRule: Rule?
 
@@ -228,7 +230,7 @@ final class Lowerer {
     /// `assigned`: set when the expression is `x := …` (to the name of x, if a variable).
     func lowerWith(_ w: WithModifier, scope: Scope, assigned: String?? = nil) -> PWith? {
         guard case .ref(let r) = refOf(w.target), let head = r.headVariable else {
-            error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
+            error(.typeError, "with keyword target must reference existing input, data, or a function", w.location)
             return nil
         }
         let keys = r.parts.map { $0.stringKey.map { Value.string($0) } }
@@ -249,7 +251,7 @@ final class Lowerer {
                 }
                 constKeys.append(.null)
             default:
-                error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
+                error(.typeError, "with keyword target must reference existing input, data, or a function", w.location)
                 return nil
             }
         }
@@ -275,7 +277,7 @@ final class Lowerer {
                 + r.parts.compactMap(\.stringKey)
             target = .data(path.map { .string($0) })
         } else {
-            error(.compileError, "with keyword target must reference existing input, data, or a function", w.location)
+            error(.typeError, "with keyword target must reference existing input, data, or a function", w.location)
             return nil
         }
         // The replacement: a function reference, or a value.

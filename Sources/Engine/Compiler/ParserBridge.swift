@@ -11,7 +11,7 @@ enum ParserBridge {
     }
 
     /// Static checks (conflicting rules, undefined functions, arity, recursion, types).
-    static func check(_ modules: [Module], options: CompileOptions) -> [EngineError] {
-        StaticChecks.run(modules, options: options)
+    static func check(_ modules: [Module], options: CompileOptions) -> [(CheckStage, EngineError)] {
+        StaticChecks.staged(modules, options: options)
     }
 }

@@ -2,9 +2,16 @@
 // lowers bodies (after all nodes exist, so references resolve to direct links).
 
 final class PlanBuilder {
+    /// `errors` tagged with OPA's compiler stage (`CheckStage`).
+    var stagedErrors: [(CheckStage, EngineError)] {
+        errors.enumerated().map { (CheckStage.ofPlanError($0.element, headSafety: headSafetyErrors.contains($0.offset)), $0.element) }
+    }
+
     let root: DataNode
     private var nextID = 1
     var errors: [EngineError] = []
+    /// Indices into `errors` of head-safety errors (OPA checks heads in a stage before bodies).
+    var headSafetyErrors = Set<Int>()
     var warnings: [String] = []
     /// Every module's `# METADATA` blocks (for `rego.metadata.*` calls).
     var annotations = AnnotationSet()
@@ -114,7 +121,14 @@ final class PlanBuilder {
             }
         }
         for p in pending { lowerRule(p) }
-        for p in pending { errors.append(contentsOf: p.lowerer.errors); p.lowerer.errors = [] }
+        for p in pending {
+            for (i, e) in p.lowerer.errors.enumerated() {
+                if p.lowerer.headSafetyErrors.contains(i) { headSafetyErrors.insert(errors.count) }
+                errors.append(e)
+            }
+            p.lowerer.errors = []
+            p.lowerer.headSafetyErrors = []
+        }
         buildIndexes(root)
         var refs = InputRefRewriter(nextID: nextID)
         refs.rewrite(root)
@@ -167,6 +181,8 @@ final class PlanBuilder {
         let r = p.rule.withComputedArgsInBody(), pr = p.prule, low = p.lowerer
         low.currentRule = p.rule
         defer { low.currentRule = nil }
+        // The lowerer is shared by the module's rules: only this rule's body errors hide its head.
+        let errorsBefore = low.errors.count
         let frame = FrameAlloc()
         // Arguments are visible to the body and to every else body; each body has its own
         // variables (a name in the first body is another variable in an else body, also inside
@@ -197,7 +213,8 @@ final class PlanBuilder {
         if let v = pr.value { headUse.value(v) }
         if let k = pr.key { headUse.value(k) }
         pr.keyPath.forEach { headUse.value($0) }
-        if let missing = headUse.needs.subtracting(endBound).sorted().first, low.errors.isEmpty {
+        if let missing = headUse.needs.subtracting(endBound).sorted().first, low.errors.count == errorsBefore {
+            low.headSafetyErrors.insert(low.errors.count)
             low.error(.unsafeVarError, "var \(frame.names[missing]) is unsafe", r.head.location)
         }
         for e in r.elseChain {

@@ -72,6 +72,56 @@ extension TypeDecl {
     }
 }
 
+extension TypeDecl {
+    /// OPA's order of types (as it sorts a union's members): by kind; arrays and objects with a
+    /// fixed shape before open ones, then member by member, shorter first.
+    static func compare(_ a: TypeDecl, _ b: TypeDecl) -> Int {
+        if a.kindRank != b.kindRank { return a.kindRank < b.kindRank ? -1 : 1 }
+        func slice(_ xs: [TypeDecl], _ ys: [TypeDecl]) -> Int {
+            for (x, y) in zip(xs, ys) { let c = compare(x, y); if c != 0 { return c } }
+            return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
+        }
+        func parts(_ t: TypeDecl) -> (fixed: [TypeDecl], open: TypeDecl?) {
+            switch t {
+            case .array(let e): return ([], e)
+            case .tuple(let ts, let rest): return (ts, rest)
+            default: return ([], nil)
+            }
+        }
+        switch (a, b) {
+        case (.array, _), (.tuple, _):
+            let (sa, da) = parts(a), (sb, db) = parts(b)
+            if da != nil && db == nil { return 1 }
+            if db != nil && da == nil { return -1 }
+            if let da, let db { let c = compare(da, db); if c != 0 { return c } }
+            return slice(sa, sb)
+        case (.object, _), (.record, _):
+            func oparts(_ t: TypeDecl) -> (fixed: [(String, TypeDecl)], open: (TypeDecl, TypeDecl)?) {
+                switch t {
+                case .object(let k, let v): return ([], (k, v))
+                case .record(let fs, let rest): return (fs, rest.map { ($0.key, $0.value) })
+                default: return ([], nil)
+                }
+            }
+            let (sa, da) = oparts(a), (sb, db) = oparts(b)
+            if da != nil && db == nil { return 1 }
+            if db != nil && da == nil { return -1 }
+            if let da, let db {
+                let k = compare(da.0, db.0); if k != 0 { return k }
+                let v = compare(da.1, db.1); if v != 0 { return v }
+            }
+            for (x, y) in zip(sa, sb) {
+                if x.0 != y.0 { return Array(x.0.utf8).lexicographicallyPrecedes(Array(y.0.utf8)) ? -1 : 1 }
+                let c = compare(x.1, y.1); if c != 0 { return c }
+            }
+            return sa.count == sb.count ? 0 : (sa.count < sb.count ? -1 : 1)
+        case (.set(let x), .set(let y)): return compare(x, y)
+        case (.anyOf(let xs), .anyOf(let ys)): return slice(xs, ys)
+        default: return 0
+        }
+    }
+}
+
 extension TypeDecl: CustomStringConvertible {
     public var description: String {
         switch self {
@@ -79,7 +129,10 @@ extension TypeDecl: CustomStringConvertible {
         case .anyOf(let ts):
             // OPA keeps a union's members in type order (null, boolean, number, string, array,
             // object, set, any, function); the sort is stable within one kind.
-            let ordered = ts.enumerated().sorted { ($0.element.kindRank, $0.offset) < ($1.element.kindRank, $1.offset) }
+            let ordered = ts.enumerated().sorted {
+                let c = TypeDecl.compare($0.element, $1.element)
+                return c != 0 ? c < 0 : $0.offset < $1.offset
+            }
             return "any<" + ordered.map(\.element.description).joined(separator: ", ") + ">"
         case .null: return "null"
         case .boolean: return "boolean"
@@ -120,15 +173,19 @@ extension TypeDecl: CustomStringConvertible {
             return xs.allSatisfy { $0.fits(b) } && (rest?.fits(b) ?? true)
         case (.array(let a), .tuple(let ys, let rest)):
             return ys.allSatisfy { a.fits($0) } && (rest.map { a.fits($0) } ?? true)
-        case (.tuple(let xs, _), .tuple(let ys, let rest)):
+        case (.tuple(let xs, let xrest), .tuple(let ys, let rest)):
             if rest == nil && xs.count > ys.count { return false }
+            // Two fixed-length arrays unify only at one length (`[1]` is no `[1, 2]`).
+            if xrest == nil && rest == nil && xs.count != ys.count { return false }
             for (i, x) in xs.enumerated() {
                 let w = i < ys.count ? ys[i] : (rest ?? .any)
                 if !x.fits(w) { return false }
             }
             return true
         case (.set(let a), .set(let b)): return a.elementFits(b)
-        case (.object(let k, let v), .object(let wk, let wv)): return k.fits(wk) && v.fits(wv)
+        // OPA unifies two open object types by their values only: `{2: "x" | true}` passes
+        // for object[string: string] (the key is an evaluation-time error).
+        case (.object(_, let v), .object(_, let wv)): return v.fits(wv)
         case (.record(let fields, _), .object(let wk, let wv)):
             return fields.allSatisfy { TypeDecl.string.fits(wk) && $0.1.fits(wv) }
         case (.object, .record), (.record, .record): return true

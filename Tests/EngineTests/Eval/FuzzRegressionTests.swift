@@ -81,6 +81,16 @@ import Testing
                 if case .number(let n)? = want["row"] { row = n.exactInt }
                 let match = e.errors.contains { $0.code.rawValue == code && $0.message == msg && (row == nil || $0.location?.row == row) }
                 #expect(match, "\(c.name): want \(code): \(msg) (row \(row.map(String.init) ?? "-")), got \(e)")
+                // Cases recorded with `all_errors`: every error in OPA's order (compile stages,
+                // sorting, the error limit), not only the first.
+                if case .array(let all)? = c.want["errors"] {
+                    let want = all.map { w -> String in
+                        let row = if case .number(let n)? = w["row"] { n.exactInt ?? 0 } else { 0 }
+                        return "\(w["code"]?.stringValue ?? ""):\(row): \(w["message"]?.stringValue ?? "")"
+                    }
+                    let ours = e.errors.map { "\($0.code.rawValue):\($0.location?.row ?? 0): \($0.message)" }
+                    #expect(ours == want, "\(c.name): every error")
+                }
             }
         } else {
             Issue.record("\(c.name): fixture has no want")

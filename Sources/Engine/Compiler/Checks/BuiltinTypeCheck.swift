@@ -77,12 +77,52 @@ enum BuiltinTypeCheck {
                 fields.append((k, staticType(i.value)))
             }
             return .record(fields, rest: nil)
-        case .arrayComprehension: return .array(.any)
-        case .setComprehension: return .set(.any)
-        case .objectComprehension: return .object(.any, .any)
+        case .arrayComprehension(let h, let b): return .array(comprehensionType(h, b))
+        case .setComprehension(let h, let b): return .set(comprehensionType(h, b))
+        case .objectComprehension(let k, let v, let b): return .object(comprehensionType(k, b), comprehensionType(v, b))
         case .template: return .string
         case .call(let c):
             return BuiltinDeclarations.lookup(c.name)?.result ?? .any
+        }
+    }
+
+    /// The type of a comprehension's head from its own body: variables assigned with `:=` or
+    /// bound by `some k, v in <collection of known type>` (`{v | some _, v in {"a", "b"}}` is
+    /// set[string]). Anything else, outer variables included, is `any`.
+    static func comprehensionType(_ head: Term, _ body: Body) -> TypeDecl {
+        var env: [String: TypeDecl] = [:]
+        for e in body {
+            switch e.kind {
+            case .call(let c) where c.infix == .assign && c.args.count == 2:
+                if case .variable(let v) = c.args[0].value { env[v] = typed(c.args[1], env) }
+            case .some(.membership(let k, let v, let coll)):
+                let ct = typed(coll, env)
+                for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
+                if let value = v ?? k, case .variable(let n) = value.value, let t = RefTypeCheck.memberType(ct) { env[n] = t }
+                if v != nil, let k, case .variable(let n) = k.value, let t = RefTypeCheck.keyType(ct) { env[n] = t }
+            case .some(.vars(let ts)):
+                for t in ts { if case .variable(let n) = t.value { env[n] = nil } }
+            default: break
+            }
+        }
+        return typed(head, env)
+    }
+
+    /// `staticType` with the types of local variables.
+    private static func typed(_ t: Term, _ env: [String: TypeDecl]) -> TypeDecl {
+        switch t.value {
+        case .variable(let v): return env[v] ?? .any
+        case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { typed($0, env) }, rest: nil)
+        case .set(let xs): return .set(union(xs.map { typed($0, env) }))
+        case .object(let items):
+            if items.isEmpty { return .object(.any, .any) }
+            var fields: [(String, TypeDecl)] = []
+            for i in items {
+                guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }
+                fields.append((k, typed(i.value, env)))
+            }
+            return .record(fields, rest: nil)
+        default: return staticType(t)
         }
     }
 

@@ -50,6 +50,16 @@ enum LocalVarCheck {
         var declared = Set<String>()
         var referenced = Set<String>()
         var someDecls: [(name: String, index: Int, location: SourceLocation)] = []
+        // `:=` and `some` declare a variable; one the body already declared, assigned or read
+        // is an error (`x := 1; some x` → `var x assigned above`).
+        func redeclared(_ n: String) -> String? {
+            if n == "input" || n == "data" { return "variables must not shadow \(n) (use a different variable name)" }
+            if assigned.contains(n) { return "var \(n) assigned above" }
+            if declared.contains(n) { return "var \(n) declared above" }
+            if args.contains(n) { return "arg \(n) redeclared" }
+            if referenced.contains(n) { return "var \(n) referenced above" }
+            return nil
+        }
         for (i, e) in body.enumerated() {
             switch e.kind {
             case .call(let c) where c.infix == .assign && c.args.count == 2:
@@ -61,21 +71,7 @@ enum LocalVarCheck {
                     var names: [String] = []
                     patternVars(lhs, &names)
                     for n in names where n != "_" && !n.hasPrefix("$") {
-                        let problem: String?
-                        if n == "input" || n == "data" {
-                            problem = "variables must not shadow \(n) (use a different variable name)"
-                        } else if assigned.contains(n) {
-                            problem = "var \(n) assigned above"
-                        } else if declared.contains(n) {
-                            problem = "var \(n) declared above"
-                        } else if args.contains(n) {
-                            problem = "arg \(n) redeclared"
-                        } else if referenced.contains(n) {
-                            problem = "var \(n) referenced above"
-                        } else {
-                            problem = nil
-                        }
-                        if let problem { errors.append(EngineError(.compileError, problem, location: e.location)) }
+                        if let problem = redeclared(n) { errors.append(EngineError(.compileError, problem, location: e.location)) }
                         assigned.insert(n)
                     }
                 case .scalar(let v):
@@ -95,6 +91,7 @@ enum LocalVarCheck {
             case .some(.vars(let terms)):
                 for t in terms {
                     guard case .variable(let n) = t.value, n != "_" else { continue }
+                    if let problem = redeclared(n) { errors.append(EngineError(.compileError, problem, location: e.location)) }
                     declared.insert(n)
                     someDecls.append((n, i, e.location))
                 }
@@ -110,8 +107,15 @@ enum LocalVarCheck {
                 }
                 shallowVars(ev.collection, into: &referenced)
             case .some(.membership(let k, let v, let coll)):
-                for t in [k, v].compactMap({ $0 }) { collectVars(t, into: &declared) }
                 shallowVars(coll, into: &referenced)
+                // Checked against what came before the declaration: `some k, k in …` is accepted.
+                var names: [String] = []
+                for t in [k, v].compactMap({ $0 }) { patternVars(t, &names) }
+                var seen = Set<String>()
+                for n in names where n != "_" && !n.hasPrefix("$") && seen.insert(n).inserted {
+                    if let problem = redeclared(n) { errors.append(EngineError(.compileError, problem, location: e.location)) }
+                }
+                declared.formUnion(seen)
             default:
                 var s = Set<String>()
                 shallowExprVars(e, into: &s)

@@ -10,14 +10,15 @@
 /// rule values, function arguments) is unknown here and never rejected. Checking stops at the
 /// first non-constant key.
 enum RefTypeCheck {
-    static func run(_ modules: [Module]) -> [EngineError] {
+    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
         var errors: [EngineError] = []
+        let rules = ruleTypes(index)
         for m in modules {
             for rule in m.rules {
-                var env: [String: TypeDecl] = [:]
+                var env = rules
                 scan(rule.body, &env, &errors)
                 for b in rule.elseChain {
-                    var elseEnv: [String: TypeDecl] = [:]
+                    var elseEnv = rules
                     scan(b.body, &elseEnv, &errors)
                 }
                 // Head terms see the body's variables.
@@ -34,11 +35,31 @@ enum RefTypeCheck {
             // `some x` / `some k, v in …` declare new locals that may shadow an outer name.
             switch e.kind {
             case .some(.vars(let ts)): for t in ts { if case .variable(let n) = t.value { env[n] = nil } }
-            case .some(.membership(let k, let v, _)):
+            case .some(.membership(let k, let v, let coll)):
                 for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
+                // `some x in [1, 2]`: x has the collection's element type (united over a literal's items).
+                let collType = staticType(coll, env)
+                // `some k, v in upper(s)` is `upper(s)[k]` to OPA: nothing can be selected from
+                // a scalar. (With one variable the key is a generated name OPA prints as
+                // `__localN__`; left alone.)
+                if v != nil, let k, case .variable(let kn) = k.value, isScalar(collType) {
+                    switch coll.value {
+                    case .call:
+                        let base = RefText.term(coll), text = base + "[" + (kn.hasPrefix("$") ? "_" : kn) + "]"
+                        errors.append(EngineError(
+                            .typeError,
+                            "undefined ref: \(text)\n\t\(text)\n\t\(String(repeating: "^", count: base.count))\n\thave: \(collType)",
+                            location: e.location))
+                    default: break
+                    }
+                }
+                let value = v ?? k
+                if let value, case .variable(let n) = value.value, let t = memberType(collType) { env[n] = t }
+                if v != nil, let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
             default: break
             }
-            terms(in: e, env, &errors)
+            // Under `with` a rule's value may be replaced: its static type says nothing.
+            terms(in: e, e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }, &errors)
             let known = env
             UnifyTypeCheck.check(e, { staticType($0, known) }, &errors)
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
@@ -47,6 +68,41 @@ enum RefTypeCheck {
                 if case .any = t { env[name] = nil } else { env[name] = t }
             }
         }
+    }
+
+    /// The type of every member of a collection type (a union for a literal's mixed items).
+    static func memberType(_ t: TypeDecl) -> TypeDecl? {
+        switch t {
+        case .array(let e), .set(let e), .object(_, let e):
+            if case .any = e { return nil }
+            return e
+        case .tuple(let items, nil) where !items.isEmpty: return flatUnion(items)
+        case .record(let fields, nil) where !fields.isEmpty: return flatUnion(fields.map(\.1))
+        default: return nil
+        }
+    }
+
+    /// The type of a collection type's keys (`some k, v in …`).
+    static func keyType(_ t: TypeDecl) -> TypeDecl? {
+        switch t {
+        case .array, .tuple: return .number
+        case .record(let fields, nil) where !fields.isEmpty: return .string
+        case .object(let k, _): if case .any = k { return nil } else { return k }
+        case .set(let e): if case .any = e { return nil } else { return e }
+        default: return nil
+        }
+    }
+
+    private static func flatUnion(_ ts: [TypeDecl]) -> TypeDecl? {
+        var flat: [TypeDecl] = []
+        for t in ts {
+            switch t {
+            case .any: return nil
+            case .anyOf(let ms): flat += ms
+            default: flat.append(t)
+            }
+        }
+        return BuiltinTypeCheck.union(flat)
     }
 
     private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
@@ -101,17 +157,61 @@ enum RefTypeCheck {
         return BuiltinTypeCheck.staticType(t)
     }
 
+    /// Environment keys of rule types (no variable name starts with NUL).
+    private static func ruleKey(_ path: [String]) -> String { "\u{0}" + RuleIndex.key(path) }
+
+    /// The value types of complete rules whose every clause (else and default included) has a
+    /// statically known value (`r if …` is boolean, `r := sort(x)` array[any]): `data.fz.r.x`
+    /// selects from them. Paths with rules below them are left out.
+    private static func ruleTypes(_ index: RuleIndex) -> [String: TypeDecl] {
+        var out: [String: TypeDecl] = [:]
+        var seen = Set<String>()
+        for e in index.entries where seen.insert(RuleIndex.key(e.path)).inserted {
+            let clauses = index.rules(at: e.path)
+            guard clauses.allSatisfy({ $0.rule.kind == .complete && $0.rule.head.ref.isGroundPath }),
+                  index.entries(below: e.path).isEmpty else { continue }
+            var types: [TypeDecl] = []
+            var known = true
+            for c in clauses {
+                let values: [(Term?, Bool)] = [(c.rule.head.value, c.rule.head.valueGenerated)] + c.rule.elseChain.map { ($0.value, $0.valueGenerated) }
+                for (v, generated) in values {
+                    guard let v else { known = false; break }
+                    let t: TypeDecl = generated ? .boolean : BuiltinTypeCheck.staticType(v)
+                    if case .any = t { known = false; break }
+                    if case .anyOf(let ms) = t { types += ms } else { types.append(t) }
+                }
+            }
+            guard known, !types.isEmpty else { continue }
+            out[ruleKey(e.path)] = BuiltinTypeCheck.union(types)
+        }
+        return out
+    }
+
     private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
         guard case .ref(let r) = t.value else { return }
         var type: TypeDecl
+        var start = 0
         if let v = r.headVariable {
-            guard v != "input", v != "data", let known = env[v] else { return }
-            type = known
+            if v == "data" {
+                // `data.fz.r.x`: the parts after a complete rule select from its value's type.
+                var path: [String] = []
+                var found: TypeDecl?
+                for (i, p) in r.parts.enumerated() {
+                    guard let k = p.stringKey else { break }
+                    path.append(k)
+                    if let t = env[ruleKey(path)], i + 1 < r.parts.count { found = t; start = i + 1; break }
+                }
+                guard let found else { return }
+                type = found
+            } else {
+                guard v != "input", let known = env[v] else { return }
+                type = known
+            }
         } else {
             type = BuiltinTypeCheck.staticType(r.head)
             if let e = nonStringKeyMiss(r) { errors.append(e); return }
         }
-        for (i, part) in r.parts.enumerated() {
+        for (i, part) in r.parts.enumerated() where i >= start {
             let key = part.term
             if isScalar(type) {
                 // Nothing can be selected from a scalar: OPA underlines the prefix.

@@ -1,27 +1,39 @@
-/// The compiler's static checks over parsed modules, each in its own file. The compiler calls
-/// `StaticChecks.run` after parsing; each check returns OPA-coded errors with file:row:col.
-/// (Unsafe variables and body reordering belong to the compiler's safety pass, not here.)
+/// The compiler's static checks over parsed modules, each in its own file, grouped into OPA's
+/// stages (`CheckStage`); each check returns OPA-coded errors with file:row:col. (Unsafe
+/// variables, `with` targets and body reordering belong to the plan builder; `CompiledPolicy.check`
+/// merges its errors by stage.)
 public enum StaticChecks {
-    /// All checks, in OPA's order: annotations (only when used), rule conflicts, undefined/refused functions and arity,
-    /// builtin argument types, recursion, then deprecated builtins (v1) when nothing else failed. Returns at most OPA's limit of 10 errors.
+    /// The errors of the first failing stage among the checks that read the syntax tree
+    /// (without the plan builder's with-target and safety stages; see `staged`).
     public static func run(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [EngineError] {
+        CheckStage.firstFailing(staged(modules, options: options))?.errors ?? []
+    }
+
+    /// Every check's errors tagged with OPA's stage, computed in stage order and cut short once a
+    /// stage fails that no plan-builder stage (with targets onwards) could precede.
+    static func staged(_ modules: [Module], options: CompileOptions = CompileOptions()) -> [(CheckStage, EngineError)] {
         let index = RuleIndex(modules)
         // One name resolver per module and one walk for every call, shared by the checks.
         let resolvers = modules.map { NameResolver(module: $0, index: index) }
         let calls = CallSites(modules, resolvers: resolvers)
-        var errors = AnnotationsCheck.run(modules, calls: calls)
-        errors += ConflictingRulesCheck.run(index)
-        errors += LocalVarCheck.run(modules)
-        errors += FunctionArgRefCheck.run(modules)
-        errors += FunctionCallCheck.run(calls, resolvers: resolvers)
-        errors += RefusedBuiltinsCheck.run(modules, calls: calls, options: options)
-        errors += BuiltinTypeCheck.run(calls)
-        errors += RefTypeCheck.run(modules)
-        errors += RecursionCheck.run(modules, index: index, resolvers: resolvers)
-        // OPA's deprecated-builtins stage comes after type checking and runs only when every
-        // earlier stage passed (`var x assigned above` or a type error hide it).
-        if errors.isEmpty { errors += DeprecatedBuiltinsCheck.run(modules, calls: calls) }
-        return Array(errors.prefix(10))
+        var out: [(CheckStage, EngineError)] = []
+        for e in LocalVarCheck.run(modules) + FunctionArgRefCheck.run(modules) { out.append((CheckStage.ofLocalVarError(e), e)) }
+        for e in VoidCallCheck.run(calls) { out.append((.voidCalls, e)) }
+        for e in AnnotationsCheck.run(modules, calls: calls) { out.append((.annotations, e)) }
+        if let first = out.map(\.0).min(), first < .withTargets { return out }
+        for e in ConflictingRulesCheck.run(index) { out.append((.ruleConflicts, e)) }
+        for e in FunctionCallCheck.run(calls, resolvers: resolvers) + RefusedBuiltinsCheck.run(modules, calls: calls, options: options) {
+            out.append((.undefinedFunctions, e))
+        }
+        if !out.isEmpty { return out }
+        for e in RecursionCheck.run(modules, index: index, resolvers: resolvers) { out.append((.recursion, e)) }
+        if !out.isEmpty { return out }
+        for e in BuiltinTypeCheck.run(calls) + RefTypeCheck.run(modules, index: index) + FunctionTypeCheck.run(modules, index: index, resolvers: resolvers) {
+            out.append((.types, e))
+        }
+        if !out.isEmpty { return out }
+        for e in DeprecatedBuiltinsCheck.run(modules, calls: calls) { out.append((.deprecated, e)) }
+        return out
     }
 }
 
