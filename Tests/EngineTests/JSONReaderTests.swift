@@ -95,6 +95,25 @@ import Testing
         }
     }
 
+    /// A small document starts on a scratch stack on the call stack; one holding more open
+    /// values than it has moves them to the heap mid-parse, on every entry point, and an error
+    /// after that move releases both (no leak, no double free).
+    @Test func smallDocumentsOutgrowingTheScratchStack() throws {
+        let n = JSONReader.smallStack * 3
+        let items = (0..<n).map { "[\($0),{\"k\($0)\":\"v\"}]" }
+        let text = "{\"a\":[" + items.joined(separator: ",") + "],\"z\":1}"
+        #expect(text.utf8.count < JSONReader.internThreshold)
+        let v = try JSONReader.parse(text)
+        guard case .object(let o) = v, case .array(let a)? = o["a"] else { Issue.record("not an object"); return }
+        #expect(a.count == n)
+        #expect(a[n - 1] == (try JSONReader.parse("[\(n - 1),{\"k\(n - 1)\":\"v\"}]")))
+        var t = "{\"input\":" + text + "}"
+        let e = try t.withUTF8 { try JSONReader.parseEmbedded(UnsafeRawBufferPointer($0), at: 9, shape: nil) }
+        #expect(e.value == v)
+        let bad = "{\"a\":[" + items.joined(separator: ",") + ",]}"
+        #expect(throws: JSONParseError.self) { try JSONReader.parse(bad) }
+    }
+
     @Test func errorsInsideContainersDoNotLeakOrCrash() {
         for text in [#"{"a":[1,2,{"b":"c"}"#, #"[1,[2,[3,"x"]],"#, #"{"z":1,"a":[1,2],"#, #"[{"a":1},{"b":"\u12"}]"#] {
             #expect(throws: JSONParseError.self) { try JSONReader.parse(text) }

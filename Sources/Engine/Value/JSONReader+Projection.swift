@@ -12,13 +12,13 @@ extension JSONReader {
         throws(JSONParseError) -> Value
     {
         guard let shape else { return try parse(bytes, maxDepth: maxDepth) }
-        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: false)
-        defer { reader.releaseStack() }
-        reader.skipWhitespace()
-        let v = try reader.parseValue(depth: 0, shape: shape)
-        reader.skipWhitespace()
-        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
-        return v
+        return try withReader(bytes, maxDepth: maxDepth, trackNumberSpelling: false) { reader throws(JSONParseError) in
+            reader.skipWhitespace()
+            let v = try reader.parseValue(depth: 0, shape: shape)
+            reader.skipWhitespace()
+            if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
+            return v
+        }
     }
 
     /// Parses the one JSON value that starts at `start` inside a larger document (a request
@@ -32,12 +32,14 @@ extension JSONReader {
                                      maxDepth: Int = defaultMaxDepth)
         throws(JSONParseError) -> (value: Value, end: Int, compact: Bool)
     {
-        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: false)
-        defer { reader.releaseStack() }
-        reader.pos = start
-        let v: Value
-        if let shape { v = try reader.parseValue(depth: 0, shape: shape) } else { v = try reader.parseValue(depth: 0) }
-        return (v, reader.pos, !reader.sawWhitespace)
+        // The whole buffer's size picks the scratch stack (an envelope is small; a big one
+        // takes the heap stack and the interner, as before).
+        return try withReader(bytes, maxDepth: maxDepth, trackNumberSpelling: false) { reader throws(JSONParseError) in
+            reader.pos = start
+            let v: Value
+            if let shape { v = try reader.parseValue(depth: 0, shape: shape) } else { v = try reader.parseValue(depth: 0) }
+            return (v, reader.pos, !reader.sawWhitespace)
+        }
     }
 
     /// `parseValue(depth:)` keeping only `shape` of an object (anything else is kept whole).

@@ -52,14 +52,38 @@ public struct JSONReader {
     private static func parseDocument(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool)
         throws(JSONParseError) -> (value: Value, numbersAsPrinted: Bool)
     {
-        var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: trackNumberSpelling)
-        defer { reader.releaseStack() }
-        reader.skipWhitespace()
-        let v = try reader.parseValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
-        return (v, reader.numbersAsPrinted)
+        try withReader(bytes, maxDepth: maxDepth, trackNumberSpelling: trackNumberSpelling) { reader throws(JSONParseError) in
+            reader.skipWhitespace()
+            let v = try reader.parseValue(depth: 0)
+            reader.skipWhitespace()
+            if reader.pos != reader.end { throw reader.error("unexpected data after JSON value") }
+            return (v, reader.numbersAsPrinted)
+        }
     }
+
+    /// Runs `body` with a reader over `bytes` and releases its scratch stack afterwards. A
+    /// document below `internThreshold` starts on a stack of `smallStack` values on the call
+    /// stack (no heap allocation per parse: a request's input is parsed on every decision); it
+    /// moves to the heap only if it nests or fans out further.
+    @inline(__always)
+    static func withReader<R>(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool,
+                              _ body: (inout JSONReader) throws(JSONParseError) -> R) throws(JSONParseError) -> R
+    {
+        if bytes.count >= internThreshold {
+            var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: trackNumberSpelling)
+            defer { reader.releaseStack() }
+            return try body(&reader)
+        }
+        return try withUnsafeTemporaryAllocation(of: Value.self, capacity: smallStack) { scratch throws(JSONParseError) in
+            var reader = JSONReader(bytes: bytes, maxDepth: maxDepth, trackNumberSpelling: trackNumberSpelling,
+                                    scratch: scratch)
+            defer { reader.releaseStack() }
+            return try body(&reader)
+        }
+    }
+
+    /// Values a small document's scratch stack holds before it moves to the heap.
+    static let smallStack = 32
 
     // Internal (not private) for the projected parser in JSONReader+Projection.swift.
     let base: UnsafePointer<UInt8>
@@ -75,8 +99,12 @@ public struct JSONReader {
     var stack: UnsafeMutablePointer<Value>
     var stackCount = 0
     private var stackCapacity: Int
+    /// `stack` was allocated here (not the caller's scratch): release deallocates it.
+    private var ownsStack: Bool
 
-    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, trackNumberSpelling: Bool,
+         scratch: UnsafeMutableBufferPointer<Value>? = nil)
+    {
         // An empty buffer may have no base address; point at a static byte instead.
         base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONReader.emptyBase
         pos = 0
@@ -84,13 +112,20 @@ public struct JSONReader {
         self.maxDepth = maxDepth
         self.trackNumberSpelling = trackNumberSpelling
         interner = bytes.count >= JSONReader.internThreshold ? JSONInterner() : nil
-        stackCapacity = bytes.count >= JSONReader.internThreshold ? 1024 : 32
-        stack = .allocate(capacity: stackCapacity)
+        if let scratch, let p = scratch.baseAddress, scratch.count > 0 {
+            stack = p
+            stackCapacity = scratch.count
+            ownsStack = false
+        } else {
+            stackCapacity = bytes.count >= JSONReader.internThreshold ? 1024 : 32
+            stack = .allocate(capacity: stackCapacity)
+            ownsStack = true
+        }
     }
 
     mutating func releaseStack() {
         stack.deinitialize(count: stackCount)
-        stack.deallocate()
+        if ownsStack { stack.deallocate() }
         stackCount = 0
     }
 
@@ -104,7 +139,8 @@ public struct JSONReader {
     private mutating func growStack() {
         let bigger = UnsafeMutablePointer<Value>.allocate(capacity: stackCapacity * 2)
         bigger.moveInitialize(from: stack, count: stackCount)
-        stack.deallocate()
+        if ownsStack { stack.deallocate() }
+        ownsStack = true
         stack = bigger
         stackCapacity *= 2
     }

@@ -145,8 +145,8 @@ final class Responder: Sendable {
         // Only sinks read it (no clock read per request when no sink keeps decisions).
         let handlerStart = timesHandler ? Self.monotonicNs() : 0
         let snap = store.snapshot  // one load; this snapshot serves the whole request
-        let request: Request
-        do { request = try parse(body, state: &state, snap: snap) } catch {
+        var request = Request()
+        do { try parse(body, state: &state, snap: snap, into: &request) } catch {
             writeRequestError(error, peer: peer, into: &out)
             return nil
         }
@@ -157,7 +157,7 @@ final class Responder: Sendable {
         if request.op.isAdmin && isAdmin {
             logger.event(.adminAction, .notice, "admin op \(request.op.rawValue)",
                          ["POLICYD_PEER_PID": "\(peer.pid)", "POLICYD_PEER_UID": "\(peer.uid)"])
-            return DeferredOp(id: request.id) { [self] in adminOp(request) }
+            return DeferredOp(id: request.id) { [self, request] in adminOp(request) }
         }
         Frame.write(respondOther(request, peer: peer, isAdmin: isAdmin), into: &out)
         return nil
@@ -232,8 +232,19 @@ final class Responder: Sendable {
     /// (or another op), it is parsed again there. Anything unusual, and every error, takes the
     /// whole-frame parser, so errors are reported exactly as it reports them.
     func parse(_ body: UnsafeRawBufferPointer, state: inout ConnectionState, snap: PolicySnapshot) throws -> Request {
+        var request = Request()
+        try parse(body, state: &state, snap: snap, into: &request)
+        return request
+    }
+
+    /// `parse(_:state:snap:)` filling the caller's fresh `request` in place: the request path
+    /// keeps one `Request` for the whole request (returning it showed as a copy and a destroy
+    /// of the struct per request in profiles).
+    func parse(_ body: UnsafeRawBufferPointer, state: inout ConnectionState, snap: PolicySnapshot,
+               into request: inout Request) throws
+    {
         let maxDepth = config.limits.maxJSONDepth
-        guard let base = body.baseAddress else { return try parse(body) }
+        guard let base = body.baseAddress else { request = try parse(body); return }
         func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count)
         }
@@ -263,9 +274,8 @@ final class Responder: Sendable {
                 return .invalid
             }
         }
-        guard let env = scanned else { return try parse(body) }
+        guard let env = scanned else { request = try parse(body); return }
         var f = Fields()
-        var request = Request()
         do {
             f.id = try Self.plainInteger(env[.id].map(slice)) ?? value(env[.id])
             if let r = env[.op] {
@@ -292,13 +302,13 @@ final class Responder: Sendable {
             f.bundle = try value(env[.bundle])
             f.revision = try value(env[.revision])
         } catch {
-            return try parse(body)  // reports the error exactly as a whole-frame parse does
+            request = try parse(body); return  // reports the error exactly as a whole-frame parse does
         }
         // The envelope scan reads only the decision fields; the `test` admin op has its own.
-        if f.op == .string("test") { return try parse(body) }
+        if f.op == .string("test") { request = try parse(body); return }
         do { try makeRequest(f, &request) } catch {
             // An unparsed input may be bad JSON, which a whole-frame parse reports first.
-            if request.inputDeferred { return try parse(body) }
+            if request.inputDeferred { request = try parse(body); return }
             throw error
         }
         if request.route == nil, let p = request.path, let r = env[.path] {
@@ -306,7 +316,6 @@ final class Responder: Sendable {
             state.routes.insert(slice(r), route)
             request.route = route
         }
-        return request
     }
 
     /// The entrypoint of a decision as far as its envelope has been read (`route(_:_:)` on the
