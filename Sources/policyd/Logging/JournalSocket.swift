@@ -39,21 +39,7 @@ public final class JournalSocket: @unchecked Sendable {  // used by one thread: 
         // Room for a burst of entries, as libsystemd asks for its own journal socket.
         var size: Int32 = 8 << 20
         _ = setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let ok = withUnsafeMutableBytes(of: &addr.sun_path) { dst -> Bool in
-            let p = Array(path.utf8)
-            guard p.count < dst.count else { return false }
-            dst.copyBytes(from: p)
-            dst[p.count] = 0
-            return true
-        }
-        let rc = ok ? withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        } : -1
-        guard rc == 0 else {
+        guard UnixSocketAddress.with(path, { Glibc.connect(s, $0, $1) }) == 0 else {
             Glibc.close(s)
             return false
         }
