@@ -1,3 +1,4 @@
+import Atomics
 import CEpoll
 import Foundation
 import NIOConcurrencyHelpers
@@ -43,7 +44,7 @@ final class EpollLoop: @unchecked Sendable {
     /// Ticks with no activity after which a connection is idle: it is then closed between
     /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
     let idleTicks: UInt64
-    private let exited = ManagedAtomicBool()
+    private let exited = ManagedAtomic<Bool>(false)
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
@@ -109,7 +110,7 @@ final class EpollLoop: @unchecked Sendable {
         inbox.withLockedValue { $0.stopped = true }
     }
 
-    var hasExited: Bool { exited.value }
+    var hasExited: Bool { exited.load(ordering: .acquiring) }
 
     // MARK: registration (loop thread)
 
@@ -169,7 +170,7 @@ final class EpollLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer {
             events.deallocate()
-            exited.value = true
+            exited.store(true, ordering: .releasing)
         }
         while running {
             let n = epoll_wait(epfd, events, Int32(capacity), -1)
@@ -215,15 +216,6 @@ final class EpollLoop: @unchecked Sendable {
         for t in tasks { t(self) }
     }
 
-}
-
-/// A flag set by one thread and read by others.
-final class ManagedAtomicBool: Sendable {
-    private let box = NIOLockedValueBox(false)
-    var value: Bool {
-        get { box.withLockedValue { $0 } }
-        set { box.withLockedValue { $0 = newValue } }
-    }
 }
 
 enum ServerError: Error, CustomStringConvertible {
