@@ -67,153 +67,76 @@ final class SocketLoad {
         return fd
     }
 
-    /// One connection's state: a FIFO of send times and of frame indexes for the outstanding
-    /// requests, and the receive buffer.
-    private final class Conn {
-        let fd: Int32
-        var sendTimes: [UInt64]
-        var frameIdx: [Int]
-        var head = 0, count = 0
-        var buf: [UInt8] = Array(repeating: 0, count: 1 << 16)
-        var bufStart = 0, bufEnd = 0
-        var out: [UInt8] = []
-        init(fd: Int32, depth: Int) {
-            self.fd = fd
-            sendTimes = Array(repeating: 0, count: depth)
-            frameIdx = Array(repeating: 0, count: depth)
-        }
-    }
-
     /// Runs for `seconds` (the first `warmup` seconds are not recorded).
     func run(socketPath: String, connections: Int, depth: Int, seconds: Double, warmup: Double) throws -> SocketLoadResult {
-        let conns = try (0..<connections).map { _ in Conn(fd: try Self.connect(socketPath), depth: depth) }
-        defer { for c in conns { close(c.fd) } }
+        let conns = try (0..<connections).map { _ in try LoadConnection(path: socketPath, depth: depth) }
         var next = 0
-        var samples: [UInt64] = []
-        samples.reserveCapacity(1 << 20)
-        var errors = 0, wrong = 0, completed = 0
+        var tally = LoadTally()
         let start = benchNowNs()
-        let recordFrom = start + UInt64(warmup * 1e9)
-        let stopAt = recordFrom + UInt64(seconds * 1e9)
-        var measureStart: UInt64 = 0, measureEnd: UInt64 = 0
+        tally.recordFrom = start + UInt64(warmup * 1e9)
+        let stopAt = tally.recordFrom + UInt64(seconds * 1e9)
+        tally.recordUntil = stopAt
         var sending = true
 
-        func fill(_ c: Conn, _ now: UInt64) throws {
-            c.out.removeAll(keepingCapacity: true)
-            while sending && c.count < depth {
-                let slot = (c.head + c.count) % depth
-                c.sendTimes[slot] = now
-                c.frameIdx[slot] = next
-                c.out += frames[next]
-                next += 1
-                if next == frames.count { next = 0 }
-                c.count += 1
-            }
-            guard !c.out.isEmpty else { return }
-            try c.out.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = write(c.fd, raw.baseAddress! + off, raw.count - off)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw SocketLoadError.io("write", errno)
-                    }
-                    off += n
-                }
-            }
-        }
-
-        /// Reads what is available and consumes complete answers.
-        func receive(_ c: Conn) throws {
-            if c.bufEnd == c.buf.count {
-                if c.bufStart > 0 {
-                    c.buf.withUnsafeMutableBytes { raw in
-                        _ = memmove(raw.baseAddress!, raw.baseAddress! + c.bufStart, c.bufEnd - c.bufStart)
-                    }
-                    c.bufEnd -= c.bufStart
-                    c.bufStart = 0
-                } else {
-                    c.buf += Array(repeating: 0, count: c.buf.count)
-                }
-            }
-            let n = c.buf.withUnsafeMutableBytes { raw in read(c.fd, raw.baseAddress! + c.bufEnd, raw.count - c.bufEnd) }
-            if n < 0 {
-                if errno == EINTR { return }
-                throw SocketLoadError.io("read", errno)
-            }
-            if n == 0 { throw SocketLoadError.closed }
-            c.bufEnd += n
-            let now = benchNowNs()
-            // Answers are checked in place (no slice per answer): memmem for the error key and
-            // the expected verdict, as a proxy client looks for the fields it needs.
-            c.buf.withUnsafeBytes { raw in
-                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                while c.bufEnd - c.bufStart >= 4 {
-                    let s = c.bufStart
-                    let len = Int(p[s]) << 24 | Int(p[s + 1]) << 16 | Int(p[s + 2]) << 8 | Int(p[s + 3])
-                    guard c.bufEnd - s - 4 >= len else { break }
-                    let sent = c.sendTimes[c.head]
-                    let fi = c.frameIdx[c.head]
-                    c.head = (c.head + 1) % depth
-                    c.count -= 1
-                    let answer = UnsafeRawBufferPointer(start: p + s + 4, count: len)
-                    if Self.contains(answer, Self.errorKey) {
-                        errors += 1
-                    } else if let want = expectations[fi], !Self.contains(answer, want) {
-                        wrong += 1
-                    }
-                    if sent >= recordFrom && sent < stopAt {
-                        if measureStart == 0 { measureStart = sent }
-                        samples.append(now &- sent)
-                        completed += 1
-                        measureEnd = now
-                    }
-                    c.bufStart = s + 4 + len
-                }
-            }
-            if c.bufStart == c.bufEnd { c.bufStart = 0; c.bufEnd = 0 }
-        }
-
-        for c in conns { try fill(c, benchNowNs()) }
+        for c in conns { try c.fill(frames, next: &next, now: benchNowNs()) }
         if connections == 1 {
             let c = conns[0]
             while sending || c.count > 0 {
-                try receive(c)
-                let now = benchNowNs()
+                let now = try c.receive(expectations, &tally)
                 if now >= stopAt { sending = false }
-                try fill(c, now)
+                if sending { try c.fill(frames, next: &next, now: now) }
             }
         } else {
             // epoll, as an event-driven proxy client waits: one registration per connection, a
             // wake-up returns only the ready ones (poll(2) re-registered all 8 on every call).
-            let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
-            guard ep >= 0 else { throw SocketLoadError.io("epoll_create1", errno) }
+            let ep = try Self.epoll(conns)
             defer { close(ep) }
-            for (i, c) in conns.enumerated() {
-                var ev = epoll_event()
-                ev.events = EPOLLIN.rawValue
-                ev.data.u64 = UInt64(i)
-                guard epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) == 0 else { throw SocketLoadError.io("epoll_ctl", errno) }
-            }
             var events = [epoll_event](repeating: epoll_event(), count: conns.count)
             var outstanding = conns.reduce(0) { $0 + $1.count }
             while sending || outstanding > 0 {
-                let r = events.withUnsafeMutableBufferPointer { epoll_wait(ep, $0.baseAddress, Int32($0.count), 1000) }
-                if r < 0 {
-                    if errno == EINTR { continue }
-                    throw SocketLoadError.io("epoll_wait", errno)
-                }
-                if r == 0 { throw SocketLoadError.io("no answer within 1 s", ETIMEDOUT) }
-                for k in 0..<Int(r) { try receive(conns[Int(events[k].data.u64)]) }
-                let now = benchNowNs()
+                let r = try Self.wait(ep, &events)
+                var now: UInt64 = 0
+                for k in 0..<r { now = try conns[Int(events[k].data.u64)].receive(expectations, &tally) }
                 if now >= stopAt { sending = false }
-                for k in 0..<Int(r) { try fill(conns[Int(events[k].data.u64)], now) }
-                if !sending { outstanding = conns.reduce(0) { $0 + $1.count } }
+                if sending {
+                    for k in 0..<r { try conns[Int(events[k].data.u64)].fill(frames, next: &next, now: now) }
+                } else {
+                    outstanding = conns.reduce(0) { $0 + $1.count }
+                }
             }
         }
-        let secs = measureEnd > measureStart ? Double(measureEnd - measureStart) / 1e9 : 0
-        return SocketLoadResult(stats: LatencyStats(samples), completed: completed, seconds: secs,
-                                errors: errors, wrongAnswers: wrong)
+        let secs = tally.lastAnswer > tally.firstSent ? Double(tally.lastAnswer - tally.firstSent) / 1e9 : 0
+        return SocketLoadResult(stats: LatencyStats(tally.samples), completed: tally.samples.count, seconds: secs,
+                                errors: tally.errors, wrongAnswers: tally.wrong)
+    }
+
+    /// An epoll set with every connection registered for EPOLLIN (data: its index).
+    static func epoll(_ conns: [LoadConnection]) throws -> Int32 {
+        let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard ep >= 0 else { throw SocketLoadError.io("epoll_create1", errno) }
+        for (i, c) in conns.enumerated() {
+            var ev = epoll_event()
+            ev.events = EPOLLIN.rawValue
+            ev.data.u64 = UInt64(i)
+            guard epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) == 0 else {
+                close(ep)
+                throw SocketLoadError.io("epoll_ctl", errno)
+            }
+        }
+        return ep
+    }
+
+    /// epoll_wait for at most 1 s (no answer within a second is an error); the ready count.
+    static func wait(_ ep: Int32, _ events: inout [epoll_event]) throws -> Int {
+        while true {
+            let r = events.withUnsafeMutableBufferPointer { epoll_wait(ep, $0.baseAddress, Int32($0.count), 1000) }
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw SocketLoadError.io("epoll_wait", errno)
+            }
+            if r == 0 { throw SocketLoadError.io("no answer within 1 s", ETIMEDOUT) }
+            return Int(r)
+        }
     }
 
     static let errorKey = Array("\"error\":".utf8)

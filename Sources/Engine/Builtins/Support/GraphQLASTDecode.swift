@@ -110,7 +110,7 @@ enum GraphQLASTDecode {
             guard firstError == nil else { return }
             let (s, p) = outer.map { ($0.structName, $0.path + path) } ?? (structName, path)
             let field = p.isEmpty ? s : "\(s).\(p.joined(separator: "."))"
-            firstError = "json: cannot unmarshal \(kind ?? kindName(v)) into Go struct field \(field) of type \(goType)"
+            firstError = "json: cannot unmarshal \(kind ?? v.goJSONKind) into Go struct field \(field) of type \(goType)"
         }
 
         /// Decodes a custom-decoded type's members, each from a fresh path.
@@ -189,17 +189,6 @@ enum GraphQLASTDecode {
             default:
                 fail(v, structName, path, f.goType)
                 return previous
-            }
-        }
-
-        func kindName(_ v: Value) -> String {
-            switch v {
-            case .null: return "null"
-            case .bool: return "bool"
-            case .number: return "number"
-            case .string: return "string"
-            case .array, .set: return "array"
-            case .object: return "object"
             }
         }
     }

@@ -46,18 +46,6 @@ enum JWKParse {
         JWSKeyError("jwk.Parse: failed to probe data: probe: failed to unmarshal data: " + m)
     }
 
-    /// Go's name of a JSON value's kind in an UnmarshalTypeError.
-    private static func kind(_ v: Value) -> String {
-        switch v {
-        case .null: return "null"
-        case .bool: return "bool"
-        case .number: return "number"
-        case .string: return "string"
-        case .array, .set: return "array"
-        case .object: return "object"
-        }
-    }
-
     /// A JSON token as Go's %v prints it (json.Decoder.Token).
     private static func tokenText(_ v: Value) -> String {
         switch v {
@@ -83,7 +71,7 @@ enum JWKParse {
                     switch fv {
                     case .string(let s): kty = s
                     case .null: break
-                    default: throw probeError("json: cannot unmarshal \(kind(fv)) into Go struct field .kty of type string")
+                    default: throw probeError("json: cannot unmarshal \(fv.goJSONKind) into Go struct field .kty of type string")
                     }
                 } else if name.lowercased() == "d" {
                     isPrivate = true
@@ -91,7 +79,7 @@ enum JWKParse {
             }
         default:
             // Go prints the probe's anonymous struct type (its field order is not stable in OPA).
-            throw probeError("json: cannot unmarshal \(kind(v)) into Go value of type struct { Kty string \"json:\\\"kty\\\"\"; D json.RawMessage \"json:\\\"d,omitempty\\\"\" }")
+            throw probeError("json: cannot unmarshal \(v.goJSONKind) into Go value of type struct { Kty string \"json:\\\"kty\\\"\"; D json.RawMessage \"json:\\\"d,omitempty\\\"\" }")
         }
         let typeName: String, required: [String]
         switch kty {
@@ -112,10 +100,10 @@ enum JWKParse {
             case .string, .null: continue
             default:
                 if binary.contains(name) || name == "kid" {
-                    throw fail("failed to decode value for key \(name): error reading next value: json: cannot unmarshal \(kind(fv)) into Go value of type string")
+                    throw fail("failed to decode value for key \(name): error reading next value: json: cannot unmarshal \(fv.goJSONKind) into Go value of type string")
                 }
                 if name == "alg" || name == "crv" {
-                    throw fail("failed to decode value for key \(name): json: cannot unmarshal \(kind(fv)) into Go value of type string")
+                    throw fail("failed to decode value for key \(name): json: cannot unmarshal \(fv.goJSONKind) into Go value of type string")
                 }
             }
         }
