@@ -35,12 +35,12 @@ final class EpollLoop: @unchecked Sendable {
     private var nextID: UInt64 = 1
     /// Closed during this batch of events: kept alive until the batch ends, because a later
     /// event of the same batch may still point at them.
-    private var retired: [EpollSource] = []
+    @exclusivity(unchecked) private var retired: [EpollSource] = []
     private var draining = false
-    private var running = true
+    @exclusivity(unchecked) private var running = true
     /// Idle-timeout clock: counts timer ticks. A connection stamps it when it reads, so the
     /// decision path reads no clock and epoll_wait arms no timeout.
-    private(set) var tick: UInt64 = 0
+    @exclusivity(unchecked) private(set) var tick: UInt64 = 0
     /// Ticks with no activity after which a connection is idle: it is then closed between
     /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
     let idleTicks: UInt64
@@ -173,9 +173,9 @@ final class EpollLoop: @unchecked Sendable {
             exited.store(true, ordering: .releasing)
         }
         while running {
-            let n = epoll_wait(epfd, events, Int32(capacity), -1)
+            let n = policyd_epoll_wait(epfd, events, Int32(capacity), -1)
             if n < 0 {
-                if errno == EINTR { continue }
+                if n == -EINTR { continue }
                 break
             }
             var ticked = false
