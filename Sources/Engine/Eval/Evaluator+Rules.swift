@@ -358,7 +358,7 @@ extension Evaluator {
                         if let vt = r.value { try produceValue(vt, r, &result, &produced) }
                         if produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
             } else {
                 try evalBody(r.body, stop) {
                     if let vt = r.value { try produceValue(vt, r, &result, &produced) }
@@ -374,7 +374,7 @@ extension Evaluator {
                         try produceValue(e.value, r, &result, &produced)
                         if produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
             } else {
                 try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             }
@@ -418,7 +418,7 @@ extension Evaluator {
                         if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
                         if firstOnly && produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
                 if !produced {
                     for e in r.elseChain {
                         try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }
