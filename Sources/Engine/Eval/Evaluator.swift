@@ -196,10 +196,16 @@ final class Evaluator {
     /// the trail, which the caller unwinds). Returns the index of the first expression that
     /// needs the continuation path (`body.count` when none does), or nil when the body failed.
     func runStraight(_ body: PBody) throws -> Int? {
+        try body.withUnsafeBufferPointer { try runStraight($0) }
+    }
+
+    /// `runStraight(_:)` over a rule's `straightBody` (or any buffer the caller keeps alive):
+    /// expressions are lent to `evalFast`, not retained.
+    func runStraight(_ body: UnsafeBufferPointer<PExpr>) throws -> Int? {
         var i = 0
         while i < body.count {
             try step()
-            switch try body.withBorrowed(i, { try evalFast($0) }) {
+            switch try Unmanaged.passUnretained(body[i])._withUnsafeGuaranteedRef({ try evalFast($0) }) {
             case .pass:
                 i += 1
             case .fail:
