@@ -47,6 +47,10 @@ import Testing
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("keys:\n  k:\n    algorithm: ES256\n") }
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("bundles:\n  reload_priority: low\n") }
         #expect(try ConfigLoader.parse("bundles:\n  reload_priority: idle\n").bundles.reloadPriority == .idle)
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("loop_nice: -21\n") }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("loop_nice: fast\n") }
+        #expect(try ConfigLoader.parse("loop_nice: -5\n").loopNice == -5)
+        #expect(try ConfigLoader.parse("").loopNice == nil)
     }
 
     @Test func emptyFileMeansDefaults() throws {

@@ -23,14 +23,15 @@ struct LoadTally {
 final class LoadConnection {
     let fd: Int32
     private let depth: Int
-    private var sendTimes: [UInt64]
-    private var frameIdx: [Int]
-    private var head = 0
+    // One thread drives a connection: no dynamic exclusivity checks on its state (as in the daemon's Connection).
+    @exclusivity(unchecked) private var sendTimes: [UInt64]
+    @exclusivity(unchecked) private var frameIdx: [Int]
+    @exclusivity(unchecked) private var head = 0
     /// Requests sent and not answered yet.
-    private(set) var count = 0
-    private var buf: [UInt8] = Array(repeating: 0, count: 1 << 16)
-    private var bufStart = 0, bufEnd = 0
-    private var out: [UInt8] = []
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var buf: [UInt8] = Array(repeating: 0, count: 1 << 16)
+    @exclusivity(unchecked) private var bufStart = 0, bufEnd = 0
+    @exclusivity(unchecked) private var out: [UInt8] = []
 
     init(path: String, depth: Int) throws {
         fd = try SocketLoad.connect(path)
@@ -43,6 +44,18 @@ final class LoadConnection {
 
     /// Tops the connection up to `depth` requests in flight (frames cycled from `next`), in one write(2).
     func fill(_ frames: [[UInt8]], next: inout Int, now: UInt64) throws {
+        if count == depth - 1 {
+            // One request to send (always so at depth 1): write the frame where it is, as the
+            // floor's C client does, instead of copying it into the outgoing batch first.
+            let slot = (head + count) % depth
+            sendTimes[slot] = now
+            frameIdx[slot] = next
+            let frame = frames[next]
+            next += 1
+            if next == frames.count { next = 0 }
+            count += 1
+            return try frame.withUnsafeBytes { try writeAll($0) }
+        }
         out.removeAll(keepingCapacity: true)
         while count < depth {
             let slot = (head + count) % depth
@@ -54,16 +67,18 @@ final class LoadConnection {
             count += 1
         }
         guard !out.isEmpty else { return }
-        try out.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SocketLoadError.io("write", errno)
-                }
-                off += n
+        try out.withUnsafeBytes { try writeAll($0) }
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < raw.count {
+            let n = write(fd, raw.baseAddress! + off, raw.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SocketLoadError.io("write", errno)
             }
+            off += n
         }
     }
 

@@ -127,6 +127,10 @@ enum ConfigLoader {
             config.maxFrameBytes = v
         }
         if let v = int("threads") { config.threads = v }
+        if let n = node("loop_nice"), let v = n.int {
+            if v < -20 || v > 19 { problems.append("loop_nice\(line(n)): must be -20 … 19") }
+            config.loopNice = v
+        }
         if let v = int("limits", "max_connections") { config.limits.maxConnections = v }
         if let v = int("limits", "max_json_depth") { config.limits.maxJSONDepth = v }
         if let v = int("limits", "eval_timeout_ms") { config.limits.evalTimeoutMs = v }

@@ -43,6 +43,7 @@ indirect enum ConfigSchema: Sendable {
         "admin_uids": .intList,
         "max_frame_bytes": .int,
         "threads": .int,
+        "loop_nice": .int,
         "limits": .object([
             "max_connections": .int, "max_json_depth": .int, "eval_timeout_ms": .int,
             "max_eval_steps": .int, "max_eval_depth": .int, "idle_timeout_ms": .int,

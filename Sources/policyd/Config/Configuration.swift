@@ -88,6 +88,8 @@ struct Configuration: Sendable, Equatable {
     var adminUIDs: [UInt32] = [0]
     var maxFrameBytes = 1 << 20
     var threads = 0
+    /// Nice value of the decision loop threads (`loop_nice`; nil: left as created, i.e. 0).
+    var loopNice: Int?
     var limits = Limits()
     var log = Log()
     /// The audit trail (Sources/policyd/DecisionLog, parsed and checked by DecisionLogConfig).

@@ -33,7 +33,8 @@ final class DecisionServer: Sendable {
         let settings = ConnectionSettings(responder: responder, adminUIDs: config.adminUIDs,
                                           maxConnections: config.limits.maxConnections,
                                           maxFrameBytes: config.maxFrameBytes,
-                                          idleTimeoutMs: config.limits.idleTimeoutMs, adminPool: adminPool)
+                                          idleTimeoutMs: config.limits.idleTimeoutMs, adminPool: adminPool,
+                                          loopNice: config.loopNice)
         loops = try (0..<max(threads, 1)).map { try EpollLoop(index: $0, settings: settings) }
         for l in loops { l.start() }
     }

@@ -11,9 +11,12 @@ struct ConnectionSettings: Sendable {
     let idleTimeoutNs: UInt64?
     /// Runs slow admin ops off the loops (nil: run them inline, as unit tests may).
     let adminPool: NIOThreadPool?
+    /// Nice value each loop thread sets for itself at start (`loop_nice`; nil: unchanged).
+    let loopNice: Int32?
 
     init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
-         maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil)
+         maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil,
+         loopNice: Int? = nil)
     {
         self.responder = responder
         self.adminUIDs = adminUIDs
@@ -21,5 +24,6 @@ struct ConnectionSettings: Sendable {
         self.maxFrameBytes = maxFrameBytes
         idleTimeoutNs = idleTimeoutMs > 0 ? UInt64(idleTimeoutMs) * 1_000_000 : nil
         self.adminPool = adminPool
+        self.loopNice = loopNice.map { Int32($0) }
     }
 }

@@ -35,12 +35,12 @@ final class EpollLoop: @unchecked Sendable {
     private var nextID: UInt64 = 1
     /// Closed during this batch of events: kept alive until the batch ends, because a later
     /// event of the same batch may still point at them.
-    private var retired: [EpollSource] = []
+    @exclusivity(unchecked) private var retired: [EpollSource] = []
     private var draining = false
-    private var running = true
+    @exclusivity(unchecked) private var running = true
     /// Idle-timeout clock: counts timer ticks. A connection stamps it when it reads, so the
     /// decision path reads no clock and epoll_wait arms no timeout.
-    private(set) var tick: UInt64 = 0
+    @exclusivity(unchecked) private(set) var tick: UInt64 = 0
     /// Ticks with no activity after which a connection is idle: it is then closed between
     /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
     let idleTicks: UInt64
@@ -82,10 +82,26 @@ final class EpollLoop: @unchecked Sendable {
     func start() {
         let t = Thread { [self] in
             _ = policyd_pthread_setname_np(pthread_self(), "policyd-loop-\(index)")
+            if let nice = settings.loopNice { applyNice(nice) }
             run()
         }
         t.stackSize = 8 << 20
         t.start()
+    }
+
+    /// `loop_nice`: this thread's nice value (Linux keeps it per thread; `who` 0 is the caller).
+    /// On a CPU shared with the clients, the scheduler's wakeup preemption lets a client woken
+    /// by our read (its socket's write space) or send take the CPU mid-request whenever the loop
+    /// has used more CPU than the client; a lower nice keeps the loop eligible, so it finishes
+    /// the request first (docs/performance.md, "Socket path, session 9"). Lowering it below the
+    /// current value needs CAP_SYS_NICE or RLIMIT_NICE (systemd `LimitNICE=`); a refusal is
+    /// logged once per loop and the loop runs as created.
+    private func applyNice(_ nice: Int32) {
+        if setpriority(BackgroundThread.prioProcess, 0, nice) != 0 {
+            let e = errno
+            settings.responder.logger.warning(
+                "loop_nice \(nice) not applied to policyd-loop-\(index): \(String(cString: strerror(e))) (needs CAP_SYS_NICE or LimitNICE=\(nice))")
+        }
     }
 
     /// Runs `task` on the loop's thread (from any thread). False when the loop has stopped.
@@ -173,9 +189,9 @@ final class EpollLoop: @unchecked Sendable {
             exited.store(true, ordering: .releasing)
         }
         while running {
-            let n = epoll_wait(epfd, events, Int32(capacity), -1)
+            let n = policyd_epoll_wait(epfd, events, Int32(capacity), -1)
             if n < 0 {
-                if errno == EINTR { continue }
+                if n == -EINTR { continue }
                 break
             }
             var ticked = false
