@@ -180,7 +180,17 @@ public final class CompiledPolicy: Sendable {
     }
 
     func evaluate(_ entry: Entrypoint, input: Value?, context: EvalContext, limits: EvalLimits) throws(EngineError) -> Value? {
-        let ev = pool.acquire(input: input, context: context, limits: limits)
+        try evaluate(entry, pool.acquire(input: input, context: context, limits: limits))
+    }
+
+    /// `evaluate(_:input:context:limits:)` in the pooled evaluator's own context, reset for
+    /// this evaluation at `nowNs`: no context allocated per decision.
+    func evaluate(_ entry: Entrypoint, input: Value?, nowNs: Int64, limits: EvalLimits) throws(EngineError) -> Value? {
+        try evaluate(entry, pool.acquire(input: input, nowNs: nowNs, limits: limits))
+    }
+
+    @inline(__always)
+    private func evaluate(_ entry: Entrypoint, _ ev: Evaluator) throws(EngineError) -> Value? {
         var result: Value?
         do {
             if let node = entry.node {
@@ -264,6 +274,14 @@ public final class PreparedQuery: @unchecked Sendable {
     /// Same answer as `policy.evaluate(path:input:context:limits:)` for the prepared path.
     public func evaluate(input: Value?, context: EvalContext, limits: EvalLimits = .default) throws(EngineError) -> Value? {
         try policy.evaluate(entry, input: input, context: context, limits: limits)
+    }
+
+    /// Same answer as `evaluate(input:context:limits:)` with `EvalContext(nowNs: nowNs)` (the
+    /// decision path: no print sink, non-strict, no network), without making a context per
+    /// call: the engine resets one it keeps with each pooled evaluator. Nothing the evaluation
+    /// returns refers to that context.
+    public func evaluate(input: Value?, nowNs: Int64, limits: EvalLimits = .default) throws(EngineError) -> Value? {
+        try policy.evaluate(entry, input: input, nowNs: nowNs, limits: limits)
     }
 }
 

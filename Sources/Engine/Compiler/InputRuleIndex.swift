@@ -12,17 +12,25 @@
 final class InputRuleIndex {
     /// Constant keys under `input` that the indexed tests read.
     let path: [Value]
-    /// Candidate rules per constant: the rules testing that constant plus every unindexed rule,
-    /// in definition order.
-    let buckets: [Value: [PRule]]
+    /// The tested constants, distinct, and for each the candidate rules: the rules testing that
+    /// constant plus every unindexed rule, in definition order. Looked up as an object's keys
+    /// are (a scan of a few, a `ValueIndex` beyond): a decision does not pay `Hasher`'s set-up.
+    let constants: [Value]
+    let buckets: [[PRule]]
+    private let lookup: ValueIndex?
     /// Rules without a test on `path` (all a lookup miss or an undefined ref can run).
     let unindexed: [PRule]
 
     init(path: [Value], buckets: [Value: [PRule]], unindexed: [PRule]) {
         self.path = path
-        self.buckets = buckets
+        let sorted = buckets.sorted { Value.compare($0.key, $1.key) < 0 }
+        constants = sorted.map(\.key)
+        self.buckets = sorted.map(\.value)
+        lookup = sorted.count > InputRuleIndex.scanLimit ? ValueIndex(constants) : nil
         self.unindexed = unindexed
     }
+
+    private static let scanLimit = 8
 
     /// The rules that can succeed for `input`.
     func candidates(_ input: Value?) -> [PRule] {
@@ -31,7 +39,12 @@ final class InputRuleIndex {
             guard let c = cur[key] else { return unindexed }
             cur = c
         }
-        return buckets[cur] ?? unindexed
+        if let lookup {
+            guard let i = lookup.find(cur, in: constants) else { return unindexed }
+            return buckets[i]
+        }
+        for i in 0..<constants.count where constants[i] == cur { return buckets[i] }
+        return unindexed
     }
 
     /// Builds the index of `node`'s rules, or nil when no rule has an indexable test.

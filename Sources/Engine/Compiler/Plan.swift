@@ -178,7 +178,12 @@ final class PRule {
     var key: PTerm?
     var value: PTerm?
     var args: [PTerm] = []
-    var body: PBody = []
+    var body: PBody = [] { didSet { straightBody = PRule.copy(body, replacing: straightBody) } }
+    /// `body`'s expressions again, in a buffer this rule owns (kept in step by `body`'s
+    /// `didSet`): the evaluator's straight-line pass reads them through this trivial value, so
+    /// passing the body costs no retain and release of the array (a `var` array field is
+    /// retained around every call it is handed to, since the callee could reassign it).
+    private(set) var straightBody = UnsafeBufferPointer<PExpr>(start: nil, count: 0)
     var elseChain: [(value: PTerm, body: PBody)] = []
     var slotCount = 0
     let isDefault: Bool
@@ -189,6 +194,22 @@ final class PRule {
         self.kind = kind
         self.isDefault = isDefault
         self.location = location
+    }
+
+    deinit { PRule.free(straightBody) }
+
+    private static func copy(_ body: PBody, replacing old: UnsafeBufferPointer<PExpr>) -> UnsafeBufferPointer<PExpr> {
+        free(old)
+        guard !body.isEmpty else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let p = UnsafeMutableBufferPointer<PExpr>.allocate(capacity: body.count)
+        _ = p.initialize(from: body)
+        return UnsafeBufferPointer(p)
+    }
+
+    private static func free(_ b: UnsafeBufferPointer<PExpr>) {
+        guard let base = b.baseAddress else { return }
+        UnsafeMutablePointer(mutating: base).deinitialize(count: b.count)
+        base.deallocate()
     }
 }
 

@@ -1,8 +1,10 @@
 /// Per-evaluation state that builtins may see. One evaluation (one decision, one query) owns one
-/// context; it is never shared across threads.
+/// context; it is never shared across threads. A caller may make one per evaluation, or let the
+/// engine use the pooled evaluator's own (`PreparedQuery.evaluate(input:nowNs:limits:)`), which
+/// is reset to a fresh context's state before each evaluation: no allocation per decision.
 public final class EvalContext {
     /// `time.now_ns()` for this whole evaluation (OPA fixes it at the start of a query).
-    public let nowNs: Int64
+    public private(set) var nowNs: Int64
     /// Results of non-deterministic builtins (rand.intn, uuid.rfc4122, …) keyed by builtin name
     /// and arguments, so they are stable within one evaluation.
     private var memoTable: [Value: Value] = [:]
@@ -24,6 +26,17 @@ public final class EvalContext {
         self.runtime = runtime
         self.strictBuiltinErrors = strictBuiltinErrors
         self.printSink = printSink
+    }
+
+    /// Back to the state `EvalContext(nowNs: nowNs)` starts in (the engine's own reused
+    /// context; nothing of the previous evaluation stays: memoised values are dropped).
+    func reset(nowNs: Int64) {
+        self.nowNs = nowNs
+        if !memoTable.isEmpty { memoTable = [:] }
+        if printSink != nil { printSink = nil }
+        if case .object(let o) = runtime, o.isEmpty {} else { runtime = .emptyObject }
+        strictBuiltinErrors = false
+        allowNetworkBuiltins = false
     }
 
     /// Returns the memoised value for `key`, computing it once per evaluation.

@@ -46,7 +46,7 @@ extension Evaluator {
     private func exprSucceeds(_ e: PExpr) throws -> Bool {
         do {
             try evalPlain(e) { throw Evaluator.stop }
-        } catch is StopIteration {
+        } catch let e where Evaluator.isStop(e) {
             return true
         }
         return false

@@ -230,16 +230,17 @@ extension Evaluator {
         defer { popFrame(saved) }
         let mark = trail.count
         defer { unwindTrail(mark) }
-        // The rule's fields are `var`s (compiler passes rewrite them): read each once.
-        let body = r.body
+        // The rule's fields are `var`s (compiler passes rewrite them): read each once, the
+        // body through `straightBody` until the continuation path needs the array.
         let key = r.key
-        guard let stop = try runStraight(body) else { return }
-        guard stop < body.count else {
+        let straight = r.straightBody
+        guard let stop = try runStraight(straight) else { return }
+        guard stop < straight.count else {
             try step()
             if let key { try insertElement(key, &b) }
             return
         }
-        try evalBody(body, stop) {
+        try evalBody(r.body, stop) {
             if let key { try insertElement(key, &b) }
         }
     }
@@ -348,8 +349,11 @@ extension Evaluator {
         let mark = trail.count
         defer { unwindTrail(mark) }
         var produced = false
-        if let stop = try runStraight(r.body) {
-            if stop == r.body.count {
+        // The body through `straightBody` (no retain of the `var` array); `r.body` only on the
+        // continuation path.
+        let straight = r.straightBody
+        if let stop = try runStraight(straight) {
+            if stop == straight.count {
                 try step()
                 if let vt = r.value { try produceValue(vt, r, &result, &produced) }
             } else if firstOnly {
@@ -358,7 +362,7 @@ extension Evaluator {
                         if let vt = r.value { try produceValue(vt, r, &result, &produced) }
                         if produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
             } else {
                 try evalBody(r.body, stop) {
                     if let vt = r.value { try produceValue(vt, r, &result, &produced) }
@@ -374,7 +378,7 @@ extension Evaluator {
                         try produceValue(e.value, r, &result, &produced)
                         if produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
             } else {
                 try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             }
@@ -418,7 +422,7 @@ extension Evaluator {
                         if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
                         if firstOnly && produced { throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
                 if !produced {
                     for e in r.elseChain {
                         try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }

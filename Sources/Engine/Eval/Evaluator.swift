@@ -36,6 +36,10 @@ final class Evaluator {
     /// Rule bodies entered (for tests of the rule index).
     var rulesRun = 0
 
+    /// The context of evaluations whose caller gave only the time (`begin(input:nowNs:limits:)`):
+    /// made once per evaluator, reset per evaluation.
+    var ownContext: EvalContext?
+
     init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits) {
         self.plan = plan
         self.input = input
@@ -47,11 +51,50 @@ final class Evaluator {
 
     /// Thrown to stop at the first solution; preallocated, since throwing a fresh error boxes it.
     static let stop: any Error = StopIteration()
+    /// `stop`'s box, when an error existential is one reference (Swift's native runtime): a
+    /// caught error is recognised by identity first, since `catch is StopIteration` costs a
+    /// runtime dynamic cast per caught stop (every first-solution rule pays it).
+    /// (`as any Error` keeps the existential closed: passed to a generic parameter it would be
+    /// opened, and the bytes read would be the payload's.)
+    private static let stopBox: UInt? = errorIsOneWord ? withUnsafeBytes(of: stop as any Error) { $0.load(as: UInt.self) } : nil
+    static let errorIsOneWord = MemoryLayout<any Error>.size == MemoryLayout<UInt>.size
+
+    /// True for the stop signal.
+    @inline(__always)
+    static func isStop(_ e: any Error) -> Bool {
+        isStopBox(e) || e is StopIteration
+    }
+
+    /// `e` is `stop` itself (the same box).
+    @inline(__always)
+    static func isStopBox(_ e: any Error) -> Bool {
+        guard let box = stopBox else { return false }
+        return withUnsafeBytes(of: e as any Error) { $0.load(as: UInt.self) } == box
+    }
 
     /// Prepares a reused evaluator for a new evaluation.
     func begin(input: Value?, context: EvalContext, limits: EvalLimits) {
         self.input = input
         self.ctx = context
+        self.limits = limits
+        steps = 0
+        depth = 0
+        rulesRun = 0
+    }
+
+    /// Prepares a reused evaluator for a new evaluation in its own context, reset to a fresh
+    /// one's state at `nowNs`.
+    func begin(input: Value?, nowNs: Int64, limits: EvalLimits) {
+        let c: EvalContext
+        if let own = ownContext {
+            own.reset(nowNs: nowNs)
+            c = own
+        } else {
+            c = EvalContext(nowNs: nowNs)
+            ownContext = c
+        }
+        if ctx !== c { ctx = c }
+        self.input = input
         self.limits = limits
         steps = 0
         depth = 0
@@ -153,10 +196,16 @@ final class Evaluator {
     /// the trail, which the caller unwinds). Returns the index of the first expression that
     /// needs the continuation path (`body.count` when none does), or nil when the body failed.
     func runStraight(_ body: PBody) throws -> Int? {
+        try body.withUnsafeBufferPointer { try runStraight($0) }
+    }
+
+    /// `runStraight(_:)` over a rule's `straightBody` (or any buffer the caller keeps alive):
+    /// expressions are lent to `evalFast`, not retained.
+    func runStraight(_ body: UnsafeBufferPointer<PExpr>) throws -> Int? {
         var i = 0
         while i < body.count {
             try step()
-            switch try body.withBorrowed(i, { try evalFast($0) }) {
+            switch try Unmanaged.passUnretained(body[i])._withUnsafeGuaranteedRef({ try evalFast($0) }) {
             case .pass:
                 i += 1
             case .fail:
@@ -226,7 +275,7 @@ final class Evaluator {
     func bodySucceeds(_ body: PBody) throws -> Bool {
         do {
             try evalBody(body, 0) { throw Evaluator.stop }
-        } catch is StopIteration {
+        } catch let e where Evaluator.isStop(e) {
             return true
         }
         return false
@@ -291,7 +340,7 @@ final class Evaluator {
                     try evalBody(c.body, 0) {
                         try evalTerm(c.head) { first = $0; throw Evaluator.stop }
                     }
-                } catch is StopIteration {}
+                } catch let e where Evaluator.isStop(e) {}
                 if let first { try k(first) }
             case .object:
                 var out = ObjectBuilder()

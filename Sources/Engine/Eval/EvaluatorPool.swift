@@ -63,6 +63,20 @@ final class EvaluatorPool: @unchecked Sendable {
         return ev
     }
 
+    /// An evaluator ready for one evaluation of `input` in its own reused context at `nowNs`.
+    func acquire(input: Value?, nowNs: Int64, limits: EvalLimits) -> Evaluator {
+        pthread_mutex_lock(lock)
+        let ev = free.popLast()
+        pthread_mutex_unlock(lock)
+        guard let ev else {
+            let fresh = Evaluator(plan: plan, input: input, context: EvalContext(nowNs: nowNs), limits: limits)
+            fresh.ownContext = fresh.ctx
+            return fresh
+        }
+        ev.begin(input: input, nowNs: nowNs, limits: limits)
+        return ev
+    }
+
     /// Returns `ev` after a completed evaluation (one that threw is dropped instead, so no
     /// state of an interrupted evaluation can leak into the next).
     func release(_ ev: Evaluator) {

@@ -58,7 +58,15 @@ extension JSONReader {
                 if i <= last { sorted = false }
                 last = i
                 push(shape.keyValues[i])
-                if let sub = shape.children[i] { push(try parseValue(depth: d, shape: sub)) } else { push(try parseValue(depth: d)) }
+                if let sub = shape.children[i].map(Unmanaged.passUnretained) {
+                    // The child shape is lent, not retained and released around the call (the
+                    // caller holds `shape`, which never changes).
+                    var r: Result<Value, JSONParseError>?
+                    sub._withUnsafeGuaranteedRef { s in r = Result { () throws(JSONParseError) in try parseValue(depth: d, shape: s) } }
+                    push(try r!.get())
+                } else {
+                    push(try parseValue(depth: d))
+                }
             } else {
                 try skipValue(depth: d)
             }

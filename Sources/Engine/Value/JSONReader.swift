@@ -466,9 +466,12 @@ public struct JSONReader {
         throw error("unexpected end of JSON input in string")
     }
 
-    /// The first position from `i` whose 8-byte word holds a byte that ends a plain string run
-    /// (a quote, a backslash, a control character or a non-ASCII byte), or `i` itself when fewer
-    /// than 8 bytes are left. Strings are mostly plain ASCII: 8 bytes per step instead of 1.
+    /// The position of the first byte from `i` that ends a plain string run (a quote, a
+    /// backslash, a control character or a non-ASCII byte), found 8 bytes per step; when fewer
+    /// than 8 bytes are left, the position reached (the caller goes on byte by byte). Strings are
+    /// mostly plain ASCII: 8 bytes per step instead of 1, and the byte that ends the run is
+    /// located in its word directly (not by stepping to it: a short string's closing quote is
+    /// usually mid-word).
     @inline(__always)
     func plainRun(from i: Int) -> Int {
         var i = i
@@ -479,8 +482,16 @@ public struct JSONReader {
             let quote = w ^ (ones &* 0x22)
             let backslash = w ^ (ones &* 0x5C)
             // Per byte: zero after the xor (quote, backslash), below 0x20, or the high bit set.
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
-            if special & highs != 0 { return i }
+            // A borrow can flag bytes above a flagged one, never below it: the lowest flagged
+            // byte is exact.
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w) & highs
+            if special != 0 {
+                #if _endian(little)
+                return i + special.trailingZeroBitCount >> 3
+                #else
+                return i
+                #endif
+            }
             i += 8
         }
         return i

@@ -37,12 +37,12 @@ enum EngineBench {
         }
     }
 
-    /// One decision exactly as timed: parse, fresh context, evaluate.
+    /// One decision exactly as timed: parse, read the clock, evaluate (in the engine's reused
+    /// context, as the daemon does).
     @inline(__always)
     static func decide(_ query: PreparedQuery, _ bytes: [UInt8], fullInput: Bool) throws -> Value? {
         let input = try parse(query, bytes, fullInput: fullInput)
-        let ctx = EvalContext()
-        return try query.evaluate(input: input, context: ctx)
+        return try query.evaluate(input: input, nowNs: EvalContext.wallClockNs())
     }
 
     /// A decision by path on the whole input (the memory benchmark's warm-up).

@@ -466,12 +466,12 @@ final class Responder: Sendable {
         var result: Value?
         var evalError: String?
         if let query {
-            let ctx = EvalContext(nowNs: now)
             var lim = limits
             if config.limits.evalTimeoutMs > 0 { lim.deadlineNs = now + Int64(config.limits.evalTimeoutMs) * 1_000_000 }
             let t0 = Self.monotonicNs()
             do {
-                result = try query.evaluate(input: input, context: ctx, limits: lim)
+                // The engine's reused context (no allocation per decision), fresh for this one.
+                result = try query.evaluate(input: input, nowNs: now, limits: lim)
                 // The config's default, else the served bundles' manifest declaration, else deny.
                 outcome = DecisionMapper.map(result: result, route: route,
                                              defaultDecision: route.configuredDefault ?? snap.declaredDefault(route.text))

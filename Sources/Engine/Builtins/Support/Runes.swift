@@ -12,12 +12,27 @@ extension String {
 
     /// Byte-wise prefix test (Go's strings.HasPrefix), without Swift's canonical equivalence.
     @inlinable func hasBytePrefix(_ p: String) -> Bool {
+        // Native strings: one memcmp of the stored UTF-8 (the generic element loop otherwise).
+        if let r = utf8.withContiguousStorageIfAvailable({ a in
+            p.utf8.withContiguousStorageIfAvailable { b in
+                b.count <= a.count && (b.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, b.count) == 0)
+            }
+        }), let r {
+            return r
+        }
         let a = utf8, b = p.utf8
         if b.count > a.count { return false }
         return a.prefix(b.count).elementsEqual(b)
     }
 
     @inlinable func hasByteSuffix(_ p: String) -> Bool {
+        if let r = utf8.withContiguousStorageIfAvailable({ a in
+            p.utf8.withContiguousStorageIfAvailable { b in
+                b.count <= a.count && (b.isEmpty || memcmp(a.baseAddress! + (a.count - b.count), b.baseAddress!, b.count) == 0)
+            }
+        }), let r {
+            return r
+        }
         let a = utf8, b = p.utf8
         if b.count > a.count { return false }
         return a.suffix(b.count).elementsEqual(b)
@@ -135,3 +150,9 @@ extension Value {
         .string(String(decoding: bytes, as: UTF8.self))
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
