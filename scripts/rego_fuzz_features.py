@@ -54,11 +54,11 @@ class Features:
                                                               self.cond(x), k)]
         elif form == 3:  # an outer variable inside, a `some` inside
             body = ["%s := %s" % (y, self.num_lit()),
-                    "every %s in %s { some %s in [1, 2, 3]; %s > %s }" % (x, self.domain(c), k, k, y)]
+                    "every %s in %s { some %s in [1, 2, 3]; %s > %s; type_name(%s) != \"q\" }" % (x, self.domain(c), k, k, y, x)]
         elif form == 4:  # the result of a comprehension, and `not every`-like use via a helper
             body = ["every %s in [%s | some %s in %s] { %s }" % (x, y, y, self.domain(c), self.cond(x))]
         else:  # every over an empty or undefined domain
-            body = ["every %s in %s { false }" % (x, r.choice(["[]", "set()", "{}", "input.nope", "data.d.nope", "input.obj.zz"]))]
+            body = ["every %s in %s { type_name(%s) != \"q\"; false }" % (x, x, r.choice(["[]", "set()", "{}", "input.nope", "data.d.nope", "input.obj.zz"]))]
         if r.random() < 0.3:
             body.append(self.literal(c))
         self.both(name, name, body)
