@@ -199,7 +199,7 @@ enum FunctionTypeCheck {
                         return
                     }
                 }
-                for (i, a) in c.args.prefix(decl.args.count).enumerated() { bindUntyped(a, decl.args[i], &env) }
+                for (i, a) in c.args.prefix(decl.args.count).enumerated() { bindUntyped(a, decl.args[i], &env, asArgument: true) }
                 if exprLevel, c.args.count == decl.args.count + 1, let r = decl.result { bindUntyped(c.args[decl.args.count], r, &env) }
             case .user(let path, let arity):
                 guard let sig = signature(path), sig.args.count == arity else { return }
@@ -214,7 +214,7 @@ enum FunctionTypeCheck {
                         location: c.location))
                     return
                 }
-                for (i, a) in c.args.prefix(arity).enumerated() { bindUntyped(a, sig.args[i], &env) }
+                for (i, a) in c.args.prefix(arity).enumerated() { bindUntyped(a, sig.args[i], &env, asArgument: true) }
                 if exprLevel, c.args.count == arity + 1 { bindUntyped(c.args[arity], sig.result, &env) }
             default: break
             }
@@ -266,10 +266,13 @@ enum FunctionTypeCheck {
             }
         }
 
-        /// A variable without a type takes `t` (OPA's unify with an unknown variable).
-        func bindUntyped(_ a: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
+        /// A variable without a type takes `t` (OPA's unify with an unknown variable). Passed
+        /// as an argument, it takes even `any` (`x != 0` or `is_number(x)` first: x is `any`
+        /// from then on, so a later `count(x)` does not narrow it); beside `=`/`==`, `any` is
+        /// the other side's unknown type and leaves it open.
+        func bindUntyped(_ a: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl], asArgument: Bool = false) {
             guard case .variable(let v) = a.value, !v.hasPrefix("$"), v != "_", env[v] == nil else { return }
-            if case .any = t { return }
+            if case .any = t, !asArgument { return }
             env[v] = t
         }
 
