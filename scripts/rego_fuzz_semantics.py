@@ -91,6 +91,9 @@ class Semantics:
             ("%s := %s" % (name, v), ["%s := data.%s.f(2) with data.%s.f as %s" % (v, pkg, pkg, r.choice(["mockf", "7"]))]),
             ("%s := %s" % (name, v), ["%s := data.%s.s with data.%s.s as {9}" % (v, pkg, pkg)]),
             ("%s := %s" % (name, v), ["%s := data.%s with data.%s.p as 100" % (v, pkg, pkg)]),
+            ("%s := %s" % (name, v), ["%s := data.%s with data.%s.%s" % (v, pkg, pkg, r.choice(
+                ["t.a.b as 5", "t.a as {}", "s as {9}", "q as false", "p as 2 with input.flag as false"] +
+                ["o.a as 1"] * (r.random() < 0.2))), ]),  # (o.a: below a rule, a compile error)
             ("%s := %s" % (name, v), ["%s := data.%s.o[%s]" % (v, pkg, k), "%s != \"zz\"" % k]),
             ("%s := [%s, %s]" % (name, k, v), ["some %s, %s in data.%s" % (k, v, pkg)]),
             ("%s := %s" % (name, v), ["%s := {k | some k, _ in data.%s}" % (v, pkg)]),
