@@ -428,8 +428,11 @@ extension Evaluator {
 
     private static func merge(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
         produced = true
-        if let old = result, old != v {
-            throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+        if let old = result {
+            if old != v {
+                throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+            }
+            return  // equal values (1 and 1.0): the first one stays, as in OPA
         }
         result = v
     }
@@ -475,8 +478,11 @@ extension Evaluator {
     /// A function result: all definitions must agree for the same arguments.
     private static func accept(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
         produced = true
-        if let old = result, old != v {
-            throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+        if let old = result {
+            if old != v {
+                throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+            }
+            return  // equal values (1 and 1.0): the first one stays, as in OPA
         }
         result = v
     }
