@@ -186,10 +186,15 @@ enum FunctionTypeCheck {
                     let have = c.args.map { type($0, env, m) }
                     // An expression-level call's output argument must fit the result too.
                     let outputBad = c.args.count == k + 1 && decl.result.map { !have[k].fits($0) } ?? false
-                    if outputBad || zip(have.prefix(k), decl.args).contains(where: { !$0.fits($1) }) {
+                    let argBad = c.args.prefix(k).enumerated().contains { i, a in
+                        !BuiltinTypeCheck.termFits(a, decl.args[i]) { type($0, env, m) }
+                    }
+                    if outputBad || argBad {
                         failedCalls += 1
                         // Literal arguments alone already fail: BuiltinTypeCheck reports it.
-                        let literal = c.args.prefix(k).enumerated().contains { !BuiltinTypeCheck.staticType($1).fits(decl.args[$0]) }
+                        let literal = c.args.prefix(k).enumerated().contains {
+                            !BuiltinTypeCheck.termFits($1, decl.args[$0], BuiltinTypeCheck.staticType)
+                        }
                         if !literal {
                             errors.append(EngineError(
                                 .typeError,
@@ -205,7 +210,9 @@ enum FunctionTypeCheck {
                 guard let sig = signature(path), sig.args.count == arity else { return }
                 guard c.args.count == arity || (exprLevel && c.args.count == arity + 1) else { return }
                 let have = c.args.map { type($0, env, m) }
-                if zip(have.prefix(arity), sig.args).contains(where: { !$0.fits($1) }) {
+                if c.args.prefix(arity).enumerated().contains(where: { i, a in
+                    !BuiltinTypeCheck.termFits(a, sig.args[i]) { type($0, env, m) }
+                }) {
                     failedCalls += 1
                     let want = (sig.args + [sig.result]).map(\.description).joined(separator: ", ")
                     errors.append(EngineError(
