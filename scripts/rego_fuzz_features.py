@@ -170,7 +170,8 @@ class Features:
         cond = self.cond("x")
         self.emit("%s(x) if { %s }" % (name, cond), "%s(x) { %s }" % (name, cond))
         if r.random() < 0.3:
-            self.emit("%s(x) if { x == %s }" % (name, self.str_lit()), "%s(x) { x == %s }" % (name, self.str_lit()))
+            lit = self.str_lit()  # (one literal for both texts)
+            self.emit("%s(x) if { x == %s }" % (name, lit), "%s(x) { x == %s }" % (name, lit))
         self.rules.append((name, "fn1"))
         # (an undefined argument under `not` is the oracle artifact again: input refs rarely)
         arg = r.choice(["1", '"a"', "[1]", "data.d.mixed[1]"]) if r.random() < 0.8 else r.choice(["input.n", "input.xs"])
