@@ -55,13 +55,14 @@ class OPA:
         self.lib = self.bridge.lib
         self.lib.OpaDestroy(self.bridge.handle)
 
-    def eval(self, module, data, inp, query):
+    def eval(self, module, data, inp, query, extra=()):
         b = self.bridge
         b.handle = self.lib.OpaNew()
         try:
-            _, err = b.call(self.lib.OpaAddPolicy, b"test-0.rego", module.encode())
-            if err:
-                return {"errors": opa_eval.split_errors(*err)}
+            for name, text in [("test-0.rego", module)] + list(extra):
+                _, err = b.call(self.lib.OpaAddPolicy, name.encode(), text.encode())
+                if err:
+                    return {"errors": opa_eval.split_errors(*err)}
             _, err = b.call(self.lib.OpaAddData, b"", json.dumps(data).encode())
             if err:
                 return {"errors": opa_eval.split_errors(*err)}
@@ -79,6 +80,9 @@ def run_policyd(engine, prog, workdir, strict=True):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "test-0.rego"), "w") as f:
         f.write(prog.v0 if prog.v0mode else prog.v1)
+    for name, v1, v0 in prog.extra:
+        with open(os.path.join(d, name), "w") as f:
+            f.write(v0 if prog.v0mode else v1)
     with open(os.path.join(d, "data.json"), "w") as f:
         json.dump(prog.data, f)
     cmd = [engine, "eval"] + (["--strict-builtin-errors"] if strict else []) + (["--v0-compatible"] if prog.v0mode else [])
@@ -152,6 +156,9 @@ def regorus(prog, workdir):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "test-0.rego"), "w") as f:
         f.write(prog.v1)
+    for name, v1, _ in prog.extra:
+        with open(os.path.join(d, name), "w") as f:
+            f.write(v1)
     with open(os.path.join(d, "data.json"), "w") as f:
         json.dump(prog.data, f)
     cmd = [sys.executable, os.path.join(SHARED, "oracles/regorus_eval.py"), "eval", "--strict-builtin-errors", "-d", d]
@@ -189,7 +196,8 @@ def record(path):
     cases = json.load(open(path))
     opa = OPA()
     for c in cases:
-        out = opa.eval(c.get("v1_source") or c["source"], c.get("data") or {}, c.get("input"), c["query"])
+        extra = [(m["name"], m.get("v1_source") or m["source"]) for m in c.get("modules") or []]
+        out = opa.eval(c.get("v1_source") or c["source"], c.get("data") or {}, c.get("input"), c["query"], extra)
         if "errors" in out:
             e = out["errors"][0]
             want = {"error": {"code": e["code"], "message": e.get("message", "")}}
@@ -247,10 +255,12 @@ def main():
         for i, p in progs:
             print("# program %d/%d%s  query: %s\n%s" % (args.seed, i, " (v0)" if p.v0mode else "", p.query,
                                                          p.v0 if p.v0mode else p.v1))
+            for name, v1, v0 in p.extra:
+                print("# %s\n%s" % (name, v0 if p.v0mode else v1))
         return
     shutil.rmtree(args.out, ignore_errors=True)
     opa = OPA()
-    theirs = {i: opa.eval(p.v1, p.data, p.input, p.query) for i, p in progs}
+    theirs = {i: opa.eval(p.v1, p.data, p.input, p.query, [(n, v1) for n, v1, _ in p.extra]) for i, p in progs}
     tmp = tempfile.mkdtemp(prefix="rego-fuzz-")
 
     def ours_of(ip):
@@ -300,14 +310,17 @@ def main():
             os.makedirs(d, exist_ok=True)
             open(os.path.join(d, "policy.rego"), "w").write(p.v0 if p.v0mode else p.v1)
             open(os.path.join(d, "policy.v1.rego"), "w").write(p.v1)
+            for name, v1, v0 in p.extra:
+                open(os.path.join(d, name), "w").write(v0 if p.v0mode else v1)
             json.dump(p.data, open(os.path.join(d, "data.json"), "w"))
             json.dump(p.input, open(os.path.join(d, "input.json"), "w"))
             open(os.path.join(d, "query.txt"), "w").write(p.query + "\n")
             open(os.path.join(d, "answers.txt"), "w").write(
                 "category: %s\nv0: %s\npolicyd: %s\nopa:     %s\n" % (c, p.v0mode, short(ours[i]), short(t)))
     for i, p, c in bad[:args.show]:
-        print("--- %d-%d %s%s  query: %s\n%s  policyd: %s\n  opa:     %s" % (
+        print("--- %d-%d %s%s  query: %s\n%s%s  policyd: %s\n  opa:     %s" % (
             args.seed, i, c, " (v0)" if p.v0mode else "", p.query, p.v0 if p.v0mode else p.v1,
+            "".join("# %s\n%s" % (n, v0 if p.v0mode else v1) for n, v1, v0 in p.extra),
             short(ours[i]), short(theirs[i])))
     print("OPA answers: " + ", ".join("%d %s" % (n, k) for k, n in stats.items()))
     if skipped:

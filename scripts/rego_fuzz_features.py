@@ -54,11 +54,11 @@ class Features:
                                                               self.cond(x), k)]
         elif form == 3:  # an outer variable inside, a `some` inside
             body = ["%s := %s" % (y, self.num_lit()),
-                    "every %s in %s { some %s in [1, 2, 3]; %s > %s }" % (x, self.domain(c), k, k, y)]
+                    "every %s in %s { some %s in [1, 2, 3]; %s > %s; type_name(%s) != \"q\" }" % (x, self.domain(c), k, k, y, x)]
         elif form == 4:  # the result of a comprehension, and `not every`-like use via a helper
             body = ["every %s in [%s | some %s in %s] { %s }" % (x, y, y, self.domain(c), self.cond(x))]
         else:  # every over an empty or undefined domain
-            body = ["every %s in %s { false }" % (x, r.choice(["[]", "set()", "{}", "input.nope", "data.d.nope", "input.obj.zz"]))]
+            body = ["every %s in %s { type_name(%s) != \"q\"; false }" % (x, x, r.choice(["[]", "set()", "{}", "input.nope", "data.d.nope", "input.obj.zz"]))]
         if r.random() < 0.3:
             body.append(self.literal(c))
         self.both(name, name, body)
@@ -170,7 +170,8 @@ class Features:
         cond = self.cond("x")
         self.emit("%s(x) if { %s }" % (name, cond), "%s(x) { %s }" % (name, cond))
         if r.random() < 0.3:
-            self.emit("%s(x) if { x == %s }" % (name, self.str_lit()), "%s(x) { x == %s }" % (name, self.str_lit()))
+            lit = self.str_lit()  # (one literal for both texts)
+            self.emit("%s(x) if { x == %s }" % (name, lit), "%s(x) { x == %s }" % (name, lit))
         self.rules.append((name, "fn1"))
         # (an undefined argument under `not` is the oracle artifact again: input refs rarely)
         arg = r.choice(["1", '"a"', "[1]", "data.d.mixed[1]"]) if r.random() < 0.8 else r.choice(["input.n", "input.xs"])

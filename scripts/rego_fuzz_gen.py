@@ -11,6 +11,7 @@ import random
 
 import rego_fuzz_errors
 import rego_fuzz_features as feat
+import rego_fuzz_semantics as sem
 
 # Share of programs given 1–4 extra compile errors from several stages (rego-fuzz.py --error-share).
 MULTI_ERROR_SHARE = 0.0
@@ -36,11 +37,13 @@ class Ctx:
 
 
 class Program:
-    def __init__(self, v1, v0, data, inp, query, v0mode):
+    def __init__(self, v1, v0, data, inp, query, v0mode, extra=()):
         self.v1, self.v0, self.data, self.input, self.query, self.v0mode = v1, v0, data, inp, query, v0mode
+        # further modules: [(file name, v1 text, v0 text)]
+        self.extra = list(extra)
 
 
-class Gen(feat.Features):
+class Gen(feat.Features, sem.Semantics):
     def __init__(self, rng: random.Random, v0: bool):
         self.r = rng
         self.v0 = v0
@@ -518,7 +521,7 @@ class Gen(feat.Features):
         imports = feat.imports(r)
         kinds = [(1, self.rule_complete), (1, self.rule_complete), (1, self.rule_else), (1, self.rule_partial_set),
                  (1, self.rule_partial_obj), (1, self.rule_function), (1, self.rule_function), (1, self.rule_ref_head),
-                 (1, self.rule_fn_mock)] + feat.feature_kinds(self)
+                 (1, self.rule_fn_mock)] + feat.feature_kinds(self) + sem.semantics_kinds(self)
         if imports:
             kinds.append((2, self.rule_imports))
         n = r.randint(2, 6)
@@ -551,6 +554,9 @@ class Gen(feat.Features):
         qk = r.random()
         if qk < 0.7 or not names:
             query = "x := data.fz"
+            lib = getattr(self, "lib_pkg", None)
+            if lib and r.random() < 0.3:
+                query = r.choice(["x := data.%s" % lib, "x := data", "x := [data.fz, data.%s]" % lib])
         elif qk < 0.85:
             query = "x := data.fz.%s" % r.choice(names)
         else:
@@ -566,7 +572,10 @@ class Gen(feat.Features):
         v1 = "\n".join(h1 + self.out1) + "\n"
         v0ok = self.v0 and None not in body0
         v0 = "\n".join(h0 + [x for x in body0 if x is not None]) + "\n"
-        return Program(v1, v0, data, inp, query, v0ok)
+        extra = []
+        if getattr(self, "lib_pkg", None):
+            extra.append(("test-1.rego", self.lib_text(False), self.lib_text(True)))
+        return Program(v1, v0, data, inp, query, v0ok, extra)
 
 
 def generate(seed, index, v0_share=0.3):

@@ -280,6 +280,10 @@ final class Lowerer {
             error(.typeError, "with keyword target must reference existing input, data, or a function", w.location)
             return nil
         }
+        if case .data(let keys) = target, replacesPartOfRule(keys) {
+            error(.compileError, "with keyword cannot partially replace virtual document(s)", w.location)
+            return nil
+        }
         // The replacement: a function reference, or a value.
         if case .function = target, case .ref(let vr) = refOf(w.value),
            let (t, _) = resolveFunction(vr, location: w.location, report: false) {
@@ -289,6 +293,20 @@ final class Lowerer {
             return PWith(target: target, value: .target(t))
         }
         return PWith(target: target, value: .value(lowerTerm(w.value, scope: scope)))
+    }
+
+    /// A `with data…` target below a rule's path (`with data.p.a as …` where p is a rule, a
+    /// function or a partial object `p[x]`): OPA replaces whole virtual documents only. The
+    /// prefixes strictly above the target are looked up along its leading string keys.
+    private func replacesPartOfRule(_ keys: [Value]) -> Bool {
+        var path: [String] = []
+        for k in keys.dropLast() {
+            guard case .string(let s) = k else { break }
+            path.append(s)
+            guard let n = plan.existingNode(path) else { break }
+            if n.hasRules { return true }
+        }
+        return false
     }
 
     private func refOf(_ t: Term) -> TermValue {

@@ -151,16 +151,12 @@ extension TypeDecl: CustomStringConvertible {
         }
     }
 
-    /// An element type of a collection fits when each of its alternatives does: OPA rejects
-    /// `sum({1, "a"})` (`set[any<number, string>]`) though `abs(x)` takes an `x` that may be a
-    /// number.
-    func elementFits(_ want: TypeDecl) -> Bool {
-        if case .anyOf(let options) = self { return options.allSatisfy { $0.fits(want) } }
-        return fits(want)
-    }
 
     /// Whether a value of static type `self` may be passed where `want` is expected. Unknown
-    /// (`any`) on either side is accepted: the checker only rejects calls that cannot work.
+    /// (`any`) on either side is accepted: the checker only rejects calls that cannot work. A
+    /// union fits when one of its members does, also as a collection's element type
+    /// (`y := {1, "a"}; sum(y)` passes the checker in OPA); collection literals are checked
+    /// element by element instead (BuiltinTypeCheck.termFits: `sum({1, "a"})` does not).
     public func fits(_ want: TypeDecl) -> Bool {
         switch (self, want) {
         case (.any, _), (_, .any): return true
@@ -168,7 +164,7 @@ extension TypeDecl: CustomStringConvertible {
         case (_, .anyOf(let options)): return options.contains { self.fits($0) }
         case (.null, .null), (.boolean, .boolean), (.number, .number), (.string, .string): return true
         case (.function, .function): return true
-        case (.array(let a), .array(let b)): return a.elementFits(b)
+        case (.array(let a), .array(let b)): return a.fits(b)
         case (.tuple(let xs, let rest), .array(let b)):
             return xs.allSatisfy { $0.fits(b) } && (rest?.fits(b) ?? true)
         case (.array(let a), .tuple(let ys, let rest)):
@@ -182,7 +178,7 @@ extension TypeDecl: CustomStringConvertible {
                 if !x.fits(w) { return false }
             }
             return true
-        case (.set(let a), .set(let b)): return a.elementFits(b)
+        case (.set(let a), .set(let b)): return a.fits(b)
         // OPA unifies two open object types by their values only: `{2: "x" | true}` passes
         // for object[string: string] (the key is an evaluation-time error).
         case (.object(_, let v), .object(_, let wv)): return v.fits(wv)

@@ -87,7 +87,13 @@ extension Evaluator {
         }
         let deeper = dataOverlays.filter { o, _ in o.count > full.count && Array(o[0..<full.count]) == full }
         if deeper.isEmpty { return false }
-        // Compute the document here without those overlays, then patch them in.
+        if !n.hasRules, j == i {
+            // A package (or the root): its rules see the overlays below it (`data.lib with
+            // data.lib.p as 5` evaluates `q := p + 1` with p = 5), so build it child by child.
+            if let doc = try overlaidPackage(n, full, deeper) { try walk(doc, path, j, k) }
+            return true
+        }
+        // A rule's value or base data: compute it without those overlays, then patch them in.
         let saved = dataOverlays
         dataOverlays = saved.filter { o, _ in !(o.count > full.count && Array(o[0..<full.count]) == full) }
         var doc: Value?
@@ -103,6 +109,35 @@ extension Evaluator {
         }
         if let doc { try walk(doc, path, j, k) }
         return true
+    }
+
+    /// A package's document while overlays below it are in effect: each child node through
+    /// `evalData` (which applies the overlays on and below it, to rules that read them too),
+    /// then the overlays into base data that no child node holds.
+    private func overlaidPackage(_ n: DataNode, _ full: [Value], _ deeper: [([Value], Value)]) throws -> Value? {
+        var b = ObjectBuilder()
+        if case .object(let o)? = n.base {
+            for (key, val) in o.pairs { b[key] = val }
+        }
+        for (name, child) in n.orderedChildren {
+            if child.kind == .function { continue }
+            var cv: Value?
+            try evalData(child, []) { v in if cv == nil { cv = v } }
+            guard let cv else { continue }
+            if let existing = b[.string(name)] {
+                if case .object(let eo) = existing, case .object(let co) = cv {
+                    b[.string(name)] = .object(Evaluator.mergeObjects(eo, co))
+                }
+            } else {
+                b[.string(name)] = cv
+            }
+        }
+        var doc = Value.object(b.build())
+        for (o, v) in deeper {
+            if case .string(let s) = o[full.count], n.children[s] != nil { continue }
+            doc = Evaluator.upsert(doc, Array(o[full.count...]), 0, v)
+        }
+        return doc
     }
 
     /// The document at `node`: its rules' value, or for a package the object of base data and
@@ -397,8 +432,11 @@ extension Evaluator {
 
     private static func merge(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
         produced = true
-        if let old = result, old != v {
-            throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+        if let old = result {
+            if old != v {
+                throw EngineError(.evalConflictError, "complete rules must not produce multiple outputs", location: r.location)
+            }
+            return  // equal values (1 and 1.0): the first one stays, as in OPA
         }
         result = v
     }
@@ -444,8 +482,11 @@ extension Evaluator {
     /// A function result: all definitions must agree for the same arguments.
     private static func accept(_ v: Value, _ result: inout Value?, _ produced: inout Bool, _ r: PRule) throws {
         produced = true
-        if let old = result, old != v {
-            throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+        if let old = result {
+            if old != v {
+                throw EngineError(.evalConflictError, "functions must not produce multiple outputs for same inputs", location: r.location)
+            }
+            return  // equal values (1 and 1.0): the first one stays, as in OPA
         }
         result = v
     }

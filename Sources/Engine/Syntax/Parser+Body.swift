@@ -22,6 +22,7 @@ extension Parser {
             }
             if at(end) { return body }
             if current.newlineBefore { continue }
+            queryStop = (index, depth)
             throw unexpected("expected \\n or ; or \(end.spelling)")
         }
     }

@@ -284,6 +284,25 @@ extension Parser {
         }
     }
 
+    /// At `|`: a comprehension's body up to `end` (consumed). nil, with the parser back at the
+    /// `|`, when the body's expressions parse but something other than a separator or `end`
+    /// follows (`[{1} | {2}, 5]`, `{{"a"} | {"b"}, 1}`): OPA then reads `|` as the union
+    /// operator inside a literal. An error inside the body stays an error.
+    mutating func parseComprehensionBody(end: TokenKind) throws(EngineError) -> Body? {
+        let s = save()
+        advance()
+        let queryDepth = depth + 1
+        do throws(EngineError) {
+            let body = try parseQuery(end: end)
+            advance()
+            return body
+        } catch {
+            guard let stop = queryStop, stop.depth == queryDepth, stop.index == index else { throw error }
+            restore(s)
+            return nil
+        }
+    }
+
     mutating func parseArray() throws(EngineError) -> Term {
         let loc = current.location
         advance()
@@ -292,10 +311,7 @@ extension Parser {
         if at(.comma) { maybeComprehension = false; advance() }
         guard maybeComprehension else { return Term(.array(try parseTermList(end: .rbrack)), location: loc) }
         let head = try parseTerm()
-        if at(.pipe) {
-            advance()
-            let body = try parseQuery(end: .rbrack)
-            try expect(.rbrack)
+        if at(.pipe), let body = try parseComprehensionBody(end: .rbrack) {
             return Term(.arrayComprehension(term: head, body: body), location: loc)
         }
         let firstItem = try parseTermInfixCall(keyVal: false, first: head)
@@ -314,19 +330,15 @@ extension Parser {
         var firstValue: Term?
         if maybeComprehension {
             let head = try parseTerm()
-            if at(.pipe) {
-                advance()
-                let body = try parseQuery(end: .rbrace)
-                try expect(.rbrace)
+            // Comprehensions when the rest parses as one; else (`{{1} | {2}, 5}`) OPA backs
+            // off and reads `|` as the union operator.
+            if at(.pipe), let body = try parseComprehensionBody(end: .rbrace) {
                 return Term(.setComprehension(term: head, body: body), location: loc)
             }
             if at(.colon) {
                 advance()
                 let value = try parseTerm()
-                if at(.pipe) {
-                    advance()
-                    let body = try parseQuery(end: .rbrace)
-                    try expect(.rbrace)
+                if at(.pipe), let body = try parseComprehensionBody(end: .rbrace) {
                     return Term(.objectComprehension(key: head, value: value, body: body), location: loc)
                 }
                 first = head

@@ -21,6 +21,9 @@ public struct Parser {
     var querySpans: [QuerySpan] = []
     /// Nesting depth guard (terms, bodies), so hostile input cannot exhaust the stack.
     var depth = 0
+    /// Where the last query stopped at a token that neither separates nor ends it (index and
+    /// nesting depth): a comprehension attempt backs off from there (`parseComprehensionBody`).
+    var queryStop: (index: Int, depth: Int)?
     static let maxDepth = 200
 
     static let futureKeywords: Set<String> = ["in", "every", "if", "contains"]

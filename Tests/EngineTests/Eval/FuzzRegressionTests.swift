@@ -10,6 +10,8 @@ import Testing
     struct Case: CustomStringConvertible {
         let name: String
         let source: String
+        /// Further modules (`modules`: [{name, source}]), e.g. another package.
+        let extra: [(name: String, source: String)]
         let query: String
         let input: Value?
         let data: Value
@@ -28,7 +30,13 @@ import Testing
             guard case .string(let name)? = item["name"], case .string(let source)? = item["source"],
                   case .string(let query)? = item["query"], let want = item["want"] else { return nil }
             let input = item["input"].flatMap { $0 == .null ? nil : $0 }
-            return Case(name: name, source: source, query: query, input: input, data: item["data"] ?? .emptyObject,
+            var extra: [(name: String, source: String)] = []
+            if case .array(let ms)? = item["modules"] {
+                for m in ms {
+                    if case .string(let n)? = m["name"], case .string(let s)? = m["source"] { extra.append((n, s)) }
+                }
+            }
+            return Case(name: name, source: source, extra: extra, query: query, input: input, data: item["data"] ?? .emptyObject,
                         v0: item["v0"] == .bool(true), want: want)
         }
     }()
@@ -45,7 +53,9 @@ import Testing
         let policy: CompiledPolicy
         do {
             policy = try CompiledPolicy.compile(
-                modules: [RegoModule(name: "test-0.rego", source: c.source, regoVersion: c.v0 ? .v0 : .v1)], data: c.data)
+                modules: [RegoModule(name: "test-0.rego", source: c.source, regoVersion: c.v0 ? .v0 : .v1)]
+                    + c.extra.map { RegoModule(name: $0.name, source: $0.source, regoVersion: c.v0 ? .v0 : .v1) },
+                data: c.data)
         } catch {
             return .failure(error)
         }

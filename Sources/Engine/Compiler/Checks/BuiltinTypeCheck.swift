@@ -10,7 +10,7 @@ enum BuiltinTypeCheck {
             let call = site.call, exprLevel = site.exprLevel
             let k = decl.args.count
             guard call.args.count == k || (exprLevel && call.args.count == k + 1) else { continue }
-            for (i, arg) in call.args.prefix(k).enumerated() where !staticType(arg).fits(decl.args[i]) {
+            for (i, arg) in call.args.prefix(k).enumerated() where !termFits(arg, decl.args[i], staticType) {
                 errors.append(EngineError(
                     .typeError,
                     "\(name): invalid argument(s)\n\thave: \(haveList(call, exprLevel: exprLevel))\n\twant: \(wantList(decl))",
@@ -19,6 +19,21 @@ enum BuiltinTypeCheck {
             }
         }
         return errors
+    }
+
+    /// Whether argument `t` fits `want` as OPA's checker unifies it: set and array literals
+    /// element by element (`sum({1, "a"})`, `union({{1}, 5})` fail: one element does not fit),
+    /// any other term by its type (`type`), where a union fits when one member does
+    /// (`intersection({{"a"} - {"b"}, …})`: minus gives any<number, set[any]>).
+    static func termFits(_ t: Term, _ want: TypeDecl, _ type: (Term) -> TypeDecl) -> Bool {
+        switch (t.value, want) {
+        case (_, .any): return true
+        case (.set, .anyOf(let options)), (.array, .anyOf(let options)):
+            return options.contains { termFits(t, $0, type) }
+        case (.set(let xs), .set(let b)): return xs.allSatisfy { termFits($0, b, type) }
+        case (.array(let xs), .array(let b)): return xs.allSatisfy { termFits($0, b, type) }
+        default: return type(t).fits(want)
+        }
     }
 
     /// `(number, array<string>, ???)`: argument types, plus the unknown output of a call term.

@@ -59,7 +59,7 @@ enum CheckStage: Int, Comparable, CaseIterable {
 
     /// The stage of an error raised while building the plan (lowering bodies).
     static func ofPlanError(_ e: EngineError, headSafety: Bool) -> CheckStage {
-        if e.message.hasPrefix("with keyword target") { return .withTargets }
+        if e.message.hasPrefix("with keyword") { return .withTargets }
         if e.message.hasPrefix("conflicting rules") { return .ruleConflicts }
         if e.message.hasPrefix("undefined function") { return .undefinedFunctions }
         if e.code == .unsafeVarError { return headSafety ? .safetyHeads : .safetyBodies }

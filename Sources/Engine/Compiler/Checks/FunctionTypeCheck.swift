@@ -186,10 +186,15 @@ enum FunctionTypeCheck {
                     let have = c.args.map { type($0, env, m) }
                     // An expression-level call's output argument must fit the result too.
                     let outputBad = c.args.count == k + 1 && decl.result.map { !have[k].fits($0) } ?? false
-                    if outputBad || zip(have.prefix(k), decl.args).contains(where: { !$0.fits($1) }) {
+                    let argBad = c.args.prefix(k).enumerated().contains { i, a in
+                        !BuiltinTypeCheck.termFits(a, decl.args[i]) { type($0, env, m) }
+                    }
+                    if outputBad || argBad {
                         failedCalls += 1
                         // Literal arguments alone already fail: BuiltinTypeCheck reports it.
-                        let literal = c.args.prefix(k).enumerated().contains { !BuiltinTypeCheck.staticType($1).fits(decl.args[$0]) }
+                        let literal = c.args.prefix(k).enumerated().contains {
+                            !BuiltinTypeCheck.termFits($1, decl.args[$0], BuiltinTypeCheck.staticType)
+                        }
                         if !literal {
                             errors.append(EngineError(
                                 .typeError,
@@ -199,13 +204,15 @@ enum FunctionTypeCheck {
                         return
                     }
                 }
-                for (i, a) in c.args.prefix(decl.args.count).enumerated() { bindUntyped(a, decl.args[i], &env) }
+                for (i, a) in c.args.prefix(decl.args.count).enumerated() { bindUntyped(a, decl.args[i], &env, asArgument: true) }
                 if exprLevel, c.args.count == decl.args.count + 1, let r = decl.result { bindUntyped(c.args[decl.args.count], r, &env) }
             case .user(let path, let arity):
                 guard let sig = signature(path), sig.args.count == arity else { return }
                 guard c.args.count == arity || (exprLevel && c.args.count == arity + 1) else { return }
                 let have = c.args.map { type($0, env, m) }
-                if zip(have.prefix(arity), sig.args).contains(where: { !$0.fits($1) }) {
+                if c.args.prefix(arity).enumerated().contains(where: { i, a in
+                    !BuiltinTypeCheck.termFits(a, sig.args[i]) { type($0, env, m) }
+                }) {
                     failedCalls += 1
                     let want = (sig.args + [sig.result]).map(\.description).joined(separator: ", ")
                     errors.append(EngineError(
@@ -214,7 +221,7 @@ enum FunctionTypeCheck {
                         location: c.location))
                     return
                 }
-                for (i, a) in c.args.prefix(arity).enumerated() { bindUntyped(a, sig.args[i], &env) }
+                for (i, a) in c.args.prefix(arity).enumerated() { bindUntyped(a, sig.args[i], &env, asArgument: true) }
                 if exprLevel, c.args.count == arity + 1 { bindUntyped(c.args[arity], sig.result, &env) }
             default: break
             }
@@ -266,10 +273,13 @@ enum FunctionTypeCheck {
             }
         }
 
-        /// A variable without a type takes `t` (OPA's unify with an unknown variable).
-        func bindUntyped(_ a: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
+        /// A variable without a type takes `t` (OPA's unify with an unknown variable). Passed
+        /// as an argument, it takes even `any` (`x != 0` or `is_number(x)` first: x is `any`
+        /// from then on, so a later `count(x)` does not narrow it); beside `=`/`==`, `any` is
+        /// the other side's unknown type and leaves it open.
+        func bindUntyped(_ a: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl], asArgument: Bool = false) {
             guard case .variable(let v) = a.value, !v.hasPrefix("$"), v != "_", env[v] == nil else { return }
-            if case .any = t { return }
+            if case .any = t, !asArgument { return }
             env[v] = t
         }
 

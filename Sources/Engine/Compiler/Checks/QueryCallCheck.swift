@@ -21,7 +21,7 @@ enum QueryCallCheck {
                     location: call.location))
                 return
             }
-            for (i, arg) in call.args.prefix(k).enumerated() where !BuiltinTypeCheck.staticType(arg).fits(decl.args[i]) {
+            for (i, arg) in call.args.prefix(k).enumerated() where !BuiltinTypeCheck.termFits(arg, decl.args[i], BuiltinTypeCheck.staticType) {
                 errors.append(EngineError(
                     .typeError,
                     "\(call.name): invalid argument(s)\n\thave: \(BuiltinTypeCheck.haveList(call, exprLevel: exprLevel))\n\twant: \(BuiltinTypeCheck.wantList(decl))",

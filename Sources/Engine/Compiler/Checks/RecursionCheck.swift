@@ -19,9 +19,26 @@ enum RecursionCheck {
             let locals = ASTWalk.localNames(in: entry.rule)
             var out = deps[key] ?? []
             func add(_ r: Ref) {
-                // `data[x]` (nothing constant below data) cannot be resolved statically.
-                guard let path = resolver.dataPath(r, locals: locals), !path.isEmpty else { return }
-                for target in index.targets(of: path) { out.insert(RuleIndex.key(target)) }
+                guard let path = resolver.dataPath(r, locals: locals) else { return }
+                let targets = index.targets(of: path)
+                let atPrefix = targets.filter { $0.count <= path.count }
+                if !atPrefix.isEmpty || r.parts.allSatisfy({ $0.stringKey != nil }) && !path.isEmpty {
+                    for target in targets { out.insert(RuleIndex.key(target)) }
+                    return
+                }
+                // Past the constant prefix, a variable key matches every child (`data[k]`,
+                // `data` itself: every rule, this one included; `data[x].allow.see` only the
+                // rules below some `…allow.see`); a constant that is not a string matches none.
+                var pattern: [String?] = []
+                for part in r.parts.drop(while: { $0.stringKey != nil }) {
+                    if let k = part.stringKey { pattern.append(k); continue }
+                    if case .bracket(let t) = part, case .scalar = t.value { return }
+                    pattern.append(nil)
+                }
+                for e in index.entries(below: path) {
+                    let rest = e.path.dropFirst(path.count)
+                    if zip(rest, pattern).allSatisfy({ $1 == nil || $0 == $1 }) { out.insert(RuleIndex.key(e.path)) }
+                }
             }
             ASTWalk.terms(in: entry.rule) { t in
                 switch t.value {

@@ -53,6 +53,11 @@ enum RefTypeCheck {
                     default: break
                     }
                 }
+                // Over a scalar literal (`some x in "abc"`, `some k, v in 5`) OPA's rewritten
+                // unification has no types on either side.
+                if case .scalar = coll.value {
+                    errors.append(EngineError(.typeError, "match error\n\tleft  : ???\n\tright : ???", location: e.location))
+                }
                 let value = v ?? k
                 if let value, case .variable(let n) = value.value, let t = memberType(collType) { env[n] = t }
                 if v != nil, let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
