@@ -146,7 +146,8 @@ extension Parser {
     mutating func parseEvery() throws(EngineError) -> Expr {
         let loc = current.location
         advance()
-        let term = try noting("expected `x[, y] in xs { ... }` expression") { p throws(EngineError) in try p.parseTermInfixCall() }
+        // A term that does not parse is its own error; one that is not `x in xs` gets this note.
+        let term = try parseTermInfixCall()
         guard case .call(let call) = term.value,
               call.name == "internal.member_2" || call.name == "internal.member_3" else {
             throw unexpected("expected `x[, y] in xs { ... }` expression")

@@ -228,11 +228,8 @@ extension Parser {
             advance()
             isDefault = true
         }
-        guard at(.ident) else { throw unexpected() }
-        if isKeyword(current.text) && !atRefHead {
-            if isDefault { throw unexpected() }
-            return nil  // `not x`, `true`, `some x`: a query
-        }
+        // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
+        guard at(.ident), !isKeyword(current.text) || atRefHead else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }

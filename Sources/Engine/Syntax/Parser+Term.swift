@@ -251,9 +251,10 @@ extension Parser {
         case .variable, .array, .object, .set, .arrayComprehension, .setComprehension, .objectComprehension, .call:
             break
         case .scalar(let v):
-            throw error("illegal ref (head cannot be \(v.typeName))", at: current)
+            // OPA reports it at the head and reads the ref on.
+            recorded.append(errorAt(head.location, "illegal ref (head cannot be \(v.typeName))"))
         case .ref, .template:
-            throw error("illegal ref (head cannot be \(head.value.kindName))", at: current)
+            recorded.append(errorAt(head.location, "illegal ref (head cannot be \(head.value.kindName))"))
         }
         var parts: [RefPart] = []
         while adjacent {

@@ -184,6 +184,11 @@ public struct Parser {
                     detail: LineDetail(bytes: source.bytes, offset: token.offset))
     }
 
+    /// A parse error at a location (a term's start), with its source line.
+    func errorAt(_ loc: SourceLocation, _ message: String) -> EngineError {
+        EngineError(.parseError, message, location: loc, detail: LineDetail(bytes: source.bytes, offset: source.offset(of: loc)))
+    }
+
     /// An error about a whole statement, without the source line: OPA raises these after
     /// parsing (turning statements into rules), where it prints no detail.
     func statementError(_ message: String, at token: Token) -> EngineError {
