@@ -244,6 +244,7 @@ def main():
                     help="run regorus on each disagreement; when it sides with policyd the category gets opa_only_")
     ap.add_argument("--record", metavar="FILE", help="write OPA's answers into a regression fixture")
     args = ap.parse_args()
+    args.engine = os.path.abspath(args.engine)  # policyd runs in the module folder
     if args.record:
         return record(args.record)
 
