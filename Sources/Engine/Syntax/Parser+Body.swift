@@ -98,7 +98,7 @@ extension Parser {
         while atKeyword("with") {
             let loc = current.location
             advance()
-            guard at(.ident) else { throw unexpected("expected ident") }
+            guard at(.ident), !isKeyword(current.text) || atRefHead else { throw unexpected("expected ident") }
             let target = try parseTerm()
             guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()

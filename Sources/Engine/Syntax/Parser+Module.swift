@@ -253,14 +253,16 @@ extension Parser {
             if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
             // `default a` alone is `default a := true`, as in OPA.
             let valueless = at(.eof) || current.newlineBefore
-            guard valueless || at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
+            guard valueless || at(.assign) || at(.unify) else { throw unexpected() }
             let assign = !valueless && at(.assign)
             let value: Term
             if valueless {
                 value = Term.bool(true, headLoc)
             } else {
                 advance()
-                value = try parseTermInfixCall()
+                value = try noting("expected default rule value term (e.g., default \(refText) \(assign ? ":=" : "=") <VALUE>)") {
+                    p throws(EngineError) in try p.parseTermInfixCall()
+                }
             }
             if let what = Self.nonConstantPart(value) {
                 throw error("illegal default rule (value cannot contain \(what))", at: startTok)
@@ -307,6 +309,9 @@ extension Parser {
                 head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
                 missingContains = version == .v1
             } else if !ref.isGroundPath {
+                if !atKeyword("if") && !at(.lbrace) && version == .v1 {
+                    softErrors.append(statementError("rule must have value assignment and/or body declaration", at: startTok))
+                }
                 head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
             } else {
@@ -316,7 +321,10 @@ extension Parser {
                         statementErrors.append(statementError("var cannot be used for rule name", at: startTok))
                         return []
                     }
-                    softErrors.append(statementError("`contains` keyword is required for partial set rules", at: startTok))
+                    // `p.q` alone is a partial set rule without `contains`; a longer ref is neither.
+                    softErrors.append(statementError(ref.parts.count > 1 && version == .v1
+                        ? "rule must have value assignment and/or body declaration"
+                        : "`contains` keyword is required for partial set rules", at: startTok))
                 }
                 head = RuleHead(kind: .complete, ref: ref, value: t, assign: false, valueGenerated: true, location: headLoc)
             }

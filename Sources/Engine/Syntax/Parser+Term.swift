@@ -186,7 +186,9 @@ extension Parser {
             advance()
             if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
                 // Only names, refs and calls take a unary minus.
-                guard at(.ident) else { throw unexpected("expected number") }
+                guard at(.ident), !isKeyword(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
+                    throw unexpected("expected number")
+                }
                 // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.
                 let operand = try parseTerm()
                 term = callTerm("minus", [Term(.scalar(.number(.int(0))), location: loc), operand], infix: .minus, at: loc)
