@@ -3,7 +3,44 @@
 // (`[x | y]` is then an array holding `x | y`). A comprehension whose body fails at a `,` is
 // read again as a collection (its errors dropped); one failing anywhere else is the error.
 
+/// The effects of a failed collection parse, replayed when the same text is read again.
+struct CollectionFailure {
+    let error: EngineError
+    let index: Int
+    let furthest: Int
+    let notes: [EngineError]
+    let recorded: [EngineError]
+    let warnings: [SyntaxWarning]
+    let softErrors: [EngineError]
+    let wildcards: Int
+}
+
 extension Parser {
+    /// Parses a collection at the current token, or replays how it failed before.
+    mutating func memoizingFailure(_ parse: (inout Parser) throws(EngineError) -> Term) throws(EngineError) -> Term {
+        let start = index
+        if let f = failedCollections[start] {
+            index = f.index
+            furthest = max(furthest, f.furthest)
+            notes += f.notes
+            recorded += f.recorded
+            warnings += f.warnings
+            softErrors += f.softErrors
+            wildcardCounter += f.wildcards
+            throw f.error
+        }
+        let s = save()
+        do {
+            return try parse(&self)
+        } catch {
+            failedCollections[start] = CollectionFailure(
+                error: error, index: index, furthest: furthest, notes: Array(notes[s.notes...]),
+                recorded: Array(recorded[s.recorded...]), warnings: Array(warnings[s.warnings...]),
+                softErrors: Array(softErrors[s.softErrors...]), wildcards: wildcardCounter - s.wildcards)
+            throw error
+        }
+    }
+
     mutating func parseArray() throws(EngineError) -> Term {
         let loc = current.location
         advance()

@@ -146,6 +146,7 @@ extension Parser {
     }
 
     mutating func parseImport() throws(EngineError) -> Import {
+        failedCollections = [:]  // keywords may change
         let tok = advance()
         let pathTok = current
         let path: Ref

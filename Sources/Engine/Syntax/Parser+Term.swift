@@ -212,9 +212,9 @@ extension Parser {
             advance()
             term = try parseTemplate(t)
         case .lbrack:
-            term = try parseArray()
+            term = try memoizingFailure { p throws(EngineError) in try p.parseArray() }
         case .lbrace:
-            term = try parseSetOrObject()
+            term = try memoizingFailure { p throws(EngineError) in try p.parseSetOrObject() }
         case .lparen:
             advance()
             term = try parseTermInfixCall()

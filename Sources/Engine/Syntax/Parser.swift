@@ -15,6 +15,10 @@ public struct Parser {
     var wildcardCounter = 0
     /// The furthest token read (the scanner has reported every illegal token up to it).
     var furthest = 0
+    /// Collections (by their opening token) that failed to parse, and what the failure did.
+    /// OPA's fallbacks read a collection again after a failed comprehension; replaying the
+    /// failure keeps nested failing comprehensions linear instead of exponential.
+    var failedCollections: [Int: CollectionFailure] = [:]
     var warnings: [SyntaxWarning] = []
     /// Errors that do not stop parsing (v1 strictness: missing `if`/`contains`). OPA reports
     /// them only for a module that otherwise parses.
