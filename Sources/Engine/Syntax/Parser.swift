@@ -202,8 +202,9 @@ public struct Parser {
     /// `unexpected whitespace token: note` where a path or ref continues after a `.` with a
     /// space (OPA scans those parts with whitespace as a token).
     func whitespaceAfter(_ dot: Token, _ note: String) -> EngineError {
-        // The row is the next token's (OPA's whitespace token ends there); the line shown is the dot's.
-        EngineError(.parseError, Parser.whitespaceToken + note, location: current.location,
+        // OPA's location is one byte into the whitespace (the next row when it starts with a
+        // newline); the line shown is the dot's.
+        EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(dot.end + 1, source.bytes.count)),
                     detail: LineDetail(bytes: source.bytes, offset: dot.end))
     }
 
