@@ -76,7 +76,7 @@ import Testing
         func message(_ src: String) -> String {
             do { _ = try Parser.parseModule(name: "x.rego", source: src); return "" } catch { return error.description }
         }
-        #expect(message("package foo.") == "x.rego:1: rego_parse_error: unexpected eof token: expected ident")
+        #expect(message("package foo.") == "x.rego:1: rego_parse_error: unexpected eof token: expected identifier\n\tpackage foo.\n\t           ^")
         #expect(message("x := 1").contains("package expected"))
         #expect(message("package x\nimport foo.bar").contains("unexpected import path, must begin with one of: {data, future, input, rego}, got: foo"))
         #expect(message("package x\np if { not every x in [1] { x == 1 } }").contains("unexpected every keyword: illegal negation of 'every'"))
@@ -208,7 +208,7 @@ extension ParserTests {
             _ = try b.implementation(Arguments([.string("x.rego"), .string("package foo.")]), ctx)
             Issue.record("expected an error")
         } catch let e as BuiltinError {
-            #expect(e.message == "1 error occurred: x.rego:1: rego_parse_error: unexpected eof token: expected ident")
+            #expect(e.message == "1 error occurred: x.rego:1: rego_parse_error: unexpected eof token: expected identifier\n\tpackage foo.\n\t           ^")
         }
     }
 }

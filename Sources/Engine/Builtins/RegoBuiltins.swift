@@ -15,6 +15,10 @@ enum RegoBuiltins {
             do {
                 return try Parser.parseModule(name: name, source: source).opaJSON
             } catch let error as EngineErrors {
+                // OPA returns an empty module's error (row 0) bare, not as a list.
+                if error.errors.count == 1, error.errors[0].location?.row == 0 {
+                    throw BuiltinError.failure(error.errors[0].description)
+                }
                 let n = error.errors.count
                 let head = n == 1 ? "1 error occurred: " : "\(n) errors occurred:\n"
                 throw BuiltinError.failure(head + error.errors.map(\.description).joined(separator: "\n"))

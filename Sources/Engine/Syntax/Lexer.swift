@@ -16,20 +16,69 @@ struct Lexer {
     private func byte(_ i: Int) -> UInt8 { i < end ? source.bytes[i] : 0 }
 
     private func error(_ message: String, at offset: Int) -> EngineError {
-        EngineError(.parseError, message, location: source.location(at: offset))
+        EngineError(.parseError, message, location: source.location(at: offset),
+                    detail: LineDetail(bytes: source.bytes, offset: offset))
     }
 
-    /// Lexes everything up to the end of the range; the last token is `.eof`.
-    mutating func tokenize() throws(EngineError) -> [Token] {
+    /// Lexes everything up to the end of the range; the last token is `.eof`. Text the scanner
+    /// cannot read becomes an `.illegal` token carrying the scanner's complaints: as in OPA,
+    /// they are reported only if the parser gets that far.
+    mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
         while true {
-            let t = try next()
+            let t = next()
             tokens.append(t)
             if t.kind == .eof { return tokens }
         }
     }
 
-    mutating func next() throws(EngineError) -> Token {
+    mutating func next() -> Token {
+        let newline = skipTrivia()
+        let start = pos
+        do {
+            return try scan(newline: newline)
+        } catch {
+            pos = resync(from: start)
+            // A terminated string with an undecodable `\u` escape is a string token to OPA's
+            // scanner; its parser rejects it.
+            let bad = error.message.hasPrefix(Lexer.badStringPrefix)
+            return Token(kind: bad ? .badString : .illegal, text: error.message, location: source.location(at: start), offset: start,
+                         end: pos, newlineBefore: newline)
+        }
+    }
+
+    /// Where scanning resumes after unreadable text at `start`: past the string or number it
+    /// began, or past one character.
+    private func resync(from start: Int) -> Int {
+        let c = byte(start)
+        var i = start
+        switch c {
+        case UInt8(ascii: "\""), UInt8(ascii: "$") where byte(start + 1) == UInt8(ascii: "\""):
+            i += c == UInt8(ascii: "$") ? 2 : 1
+            while i < end && source.bytes[i] != UInt8(ascii: "\n") {
+                if source.bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+                if source.bytes[i] == UInt8(ascii: "\"") { return i + 1 }
+                i += 1
+            }
+            return min(i, end)
+        case UInt8(ascii: "`"), UInt8(ascii: "$"):
+            return end
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            while i < end {
+                let b = source.bytes[i]
+                if Lexer.isIdentByte(b) || b == UInt8(ascii: ".") { i += 1; continue }
+                if (b == UInt8(ascii: "+") || b == UInt8(ascii: "-")), i > start,
+                   source.bytes[i - 1] == UInt8(ascii: "e") || source.bytes[i - 1] == UInt8(ascii: "E") { i += 1; continue }
+                break
+            }
+            return i
+        default:
+            return min(end, start + Lexer.utf8Length(c))
+        }
+    }
+
+    /// Skips whitespace and comments (collecting comments); true if a newline was crossed.
+    private mutating func skipTrivia() -> Bool {
         var newline = false
         // Skip whitespace and comments.
         while pos < end {
@@ -44,6 +93,10 @@ struct Lexer {
                 comments.append(Comment(text: source.text(from: start + 1, to: textEnd), location: source.location(at: start)))
             } else { break }
         }
+        return newline
+    }
+
+    private mutating func scan(newline: Bool) throws(EngineError) -> Token {
         let start = pos
         func tok(_ kind: TokenKind, _ text: String = "", length: Int) -> Token {
             pos = start + length
@@ -67,7 +120,7 @@ struct Lexer {
         case UInt8(ascii: "`"):
             var i = pos + 1
             while i < end && source.bytes[i] != UInt8(ascii: "`") { i += 1 }
-            guard i < end else { throw error("non-terminated raw string", at: start) }
+            guard i < end else { throw error("non-terminated string", at: start) }
             return tok(.rawString, source.text(from: pos + 1, to: i), length: i + 1 - start)
         case UInt8(ascii: "$") where n == UInt8(ascii: "\"") || n == UInt8(ascii: "`"):
             let e = try scanTemplate(from: pos + 2, raw: n == UInt8(ascii: "`"))
@@ -82,7 +135,7 @@ struct Lexer {
             return n == UInt8(ascii: "=") ? tok(.equal, length: 2) : tok(.unify, length: 1)
         case UInt8(ascii: "!"):
             if n == UInt8(ascii: "=") { return tok(.notEqual, length: 2) }
-            throw error("illegal ! character", at: start)
+            throw error("illegal ! character", at: start)  // the only character OPA names
         case UInt8(ascii: "<"):
             return n == UInt8(ascii: "=") ? tok(.lte, length: 2) : tok(.lt, length: 1)
         case UInt8(ascii: ">"):
@@ -101,10 +154,12 @@ struct Lexer {
         case UInt8(ascii: "{"): return tok(.lbrace, length: 1)
         case UInt8(ascii: "}"): return tok(.rbrace, length: 1)
         default:
-            let scalar = source.text(from: start, to: min(end, start + Lexer.utf8Length(c)))
-            throw error("illegal \(scalar) character", at: start)
+            // OPA's scanner names only NUL; other characters are just the parser's `illegal token`.
+            throw error(c == 0 ? "illegal null character" : "", at: start)
         }
     }
+
+    static let badStringPrefix = "illegal string literal: "
 
     static func isIdentByte(_ b: UInt8) -> Bool {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
@@ -117,25 +172,28 @@ struct Lexer {
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
     /// JSON-style number: digits, optional fraction, optional exponent. Returns the end offset.
+    /// A `.` or exponent without digits and a number running into a name are errors, each
+    /// reported (`1.x`: `expected fraction`, then `illegal number format`), as OPA's scanner.
     private func scanNumber(from start: Int) throws(EngineError) -> Int {
+        var problems: [String] = []
         var i = start
         while Lexer.isDigit(byte(i)) { i += 1 }
-        if byte(i) == UInt8(ascii: "."), Lexer.isDigit(byte(i + 1)) {
+        if byte(i) == UInt8(ascii: ".") {
             i += 1
+            if !Lexer.isDigit(byte(i)) { problems.append("expected fraction") }
             while Lexer.isDigit(byte(i)) { i += 1 }
         }
         if byte(i) == UInt8(ascii: "e") || byte(i) == UInt8(ascii: "E") {
-            var j = i + 1
-            if byte(j) == UInt8(ascii: "+") || byte(j) == UInt8(ascii: "-") { j += 1 }
-            if Lexer.isDigit(byte(j)) {
-                while Lexer.isDigit(byte(j)) { j += 1 }
-                i = j
-            }
+            i += 1
+            if byte(i) == UInt8(ascii: "+") || byte(i) == UInt8(ascii: "-") { i += 1 }
+            if !Lexer.isDigit(byte(i)) { problems.append("expected exponent") }
+            while Lexer.isDigit(byte(i)) { i += 1 }
         }
         // `1a` or `1_000` is not a number followed by an identifier.
-        if i < end, Lexer.isIdentByte(source.bytes[i]) && !Lexer.isDigit(source.bytes[i]) {
-            throw error("illegal number format", at: start)
+        if i < end, Lexer.isIdentByte(source.bytes[i]) || source.bytes[i] == UInt8(ascii: ".") {
+            problems.append("illegal number format")
         }
+        if !problems.isEmpty { throw error(problems.joined(separator: "\n"), at: start) }
         return i
     }
 
@@ -150,7 +208,22 @@ struct Lexer {
             if c == UInt8(ascii: "\"") { return (String(decoding: out, as: UTF8.self), i + 1) }
             if c == UInt8(ascii: "\n") { throw error("non-terminated string", at: start - 1) }
             if c == UInt8(ascii: "\\") {
-                i = try decodeEscape(at: i, into: &out, templateBraces: false)
+                do {
+                    i = try decodeEscape(at: i, into: &out, templateBraces: false)
+                } catch {
+                    // OPA's scanner takes `\u` and any four characters, `\"`, `\\`, `\/` and
+                    // the one-letter escapes, else the string is illegal; bad `\u` digits make the
+                    // (terminated) string an illegal literal.
+                    if byte(i + 1) != UInt8(ascii: "u") { throw self.error("illegal escape sequence", at: start - 1) }
+                    var j = i + 2
+                    var k = 0
+                    while k < 4 && j < end { j += Lexer.utf8Length(source.bytes[j]); k += 1 }
+                    while j < end && source.bytes[j] != UInt8(ascii: "\"") && source.bytes[j] != UInt8(ascii: "\n") {
+                        j += source.bytes[j] == UInt8(ascii: "\\") ? 2 : 1
+                    }
+                    guard j < end, source.bytes[j] == UInt8(ascii: "\"") else { throw self.error("non-terminated string", at: start - 1) }
+                    throw self.error(Lexer.badStringPrefix + source.text(from: start - 1, to: j + 1), at: start - 1)
+                }
                 continue
             }
             out.append(c)
@@ -218,10 +291,10 @@ struct Lexer {
         let close = raw ? UInt8(ascii: "`") : UInt8(ascii: "\"")
         var i = start
         while true {
-            guard i < end else { throw error("non-terminated template string", at: start - 2) }
+            guard i < end else { throw error("non-terminated string", at: start - 2) }
             let c = source.bytes[i]
             if c == close { return i + 1 }
-            if !raw && c == UInt8(ascii: "\n") { throw error("non-terminated template string", at: start - 2) }
+            if !raw && c == UInt8(ascii: "\n") { throw error("non-terminated string", at: start - 2) }
             if c == UInt8(ascii: "\\") && (!raw || byte(i + 1) == UInt8(ascii: "{")) { i += 2; continue }
             if c == UInt8(ascii: "{") {
                 i = try skipTemplateExpression(from: i + 1)

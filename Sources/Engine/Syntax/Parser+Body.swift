@@ -22,7 +22,7 @@ extension Parser {
             }
             if at(end) { return body }
             if current.newlineBefore { continue }
-            queryStop = (index, depth)
+            if hasErrors { throw stopping }
             throw unexpected("expected \\n or ; or \(end.spelling)")
         }
     }
@@ -98,9 +98,9 @@ extension Parser {
         while atKeyword("with") {
             let loc = current.location
             advance()
-            guard at(.ident) else { throw unexpected("expected ident") }
+            guard at(.ident), !isKeyword(current.text) || atRefHead else { throw unexpected("expected ident") }
             let target = try parseTerm()
-            guard atKeyword("as") else { throw unexpected("expected as") }
+            guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()
             let value = try parseTermInfixCall()
             mods.append(WithModifier(target: target, value: value, location: loc))
@@ -146,17 +146,18 @@ extension Parser {
     mutating func parseEvery() throws(EngineError) -> Expr {
         let loc = current.location
         advance()
+        // A term that does not parse is its own error; one that is not `x in xs` gets this note.
         let term = try parseTermInfixCall()
         guard case .call(let call) = term.value,
               call.name == "internal.member_2" || call.name == "internal.member_3" else {
-            throw error("unexpected term: expected `x[, y] in xs { ... }` expression", at: current)
+            throw unexpected("expected `x[, y] in xs { ... }` expression")
         }
         let key: Term? = call.args.count == 3 ? call.args[0] : nil
         let value = call.args[call.args.count - 2]
         for v in [key, value].compactMap({ $0 }) where v.variableName == nil {
             throw error("unexpected \(v.value.kindName) token: expected var", at: Token(kind: .ident, text: "", location: v.location, offset: 0, end: 0, newlineBefore: false))
         }
-        guard at(.lbrace) else { throw unexpected("expected { after every") }
+        guard at(.lbrace) else { throw unexpected("missing body") }
         let body = try parseBraceBody()
         var expr = Expr(kind: .every(Every(key: key, value: value, collection: call.args[call.args.count - 1],
                                            body: body, location: loc)), location: loc)

@@ -1,25 +1,48 @@
 // Module structure: package, imports, rules (heads, bodies, else chains, v0/v1 forms).
 
 extension Parser {
+    /// As OPA: the whole text is read as statements first (a parse error stops there); then
+    /// the first statement must be the package, and statements that are not rules, imports or
+    /// the package are reported (`statementErrors`), before the v1 strictness errors.
     mutating func parseModuleBody() throws(EngineError) -> Module {
-        guard atKeyword("package") else { throw error("package expected", at: current) }
-        let pkgTok = advance()
-        let path = try parseStaticPath()
-        guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
-        let pkgRef = Ref(head: .variable("data", pkgTok.location), parts: [.field(path.headVariable!, path.head.location)] + path.parts)
-        var module = Module(file: source.file, package: Package(path: pkgRef, location: pkgTok.location),
+        if at(.eof) && !at(.illegal) {
+            throw EngineError(.parseError, "empty module", location: SourceLocation(file: source.file, row: 0, col: 0))
+        }
+        var module = Module(file: source.file, package: Package(path: Ref(head: .variable("data", current.location), parts: []),
+                                                                location: current.location),
                             regoVersion: version)
+        if atKeyword("package") {
+            let pkgTok = advance()
+            let path = try parseStaticPath()
+            guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+            module.package = Package(path: Ref(head: .variable("data", pkgTok.location),
+                                               parts: [.field(path.headVariable!, path.head.location)] + path.parts),
+                                     location: pkgTok.location)
+        } else {
+            // The first statement stands in for the package whatever it is.
+            statementErrors.append(statementError("package expected", at: current))
+            let strictness = softErrors.count, problems = statementErrors.count
+            if atKeyword("import") { _ = try parseImport() } else { _ = try parseStatement() }
+            softErrors.removeSubrange(strictness...)
+            statementErrors.removeSubrange(problems...)
+        }
         var ruleStarts: [Int] = []
         while !at(.eof) {
             if atKeyword("import") {
                 module.imports.append(try parseImport())
             } else if atKeyword("package") {
-                throw unexpected()
+                let tok = advance()
+                _ = try parseStaticPath()
+                statementErrors.append(statementError("unexpected package", at: tok))
             } else {
                 let start = current
-                let rules = try parseRules()
-                for _ in rules { ruleStarts.append(start.location.row) }
-                module.rules += rules
+                switch try parseStatement() {
+                case .rules(let rules):
+                    for _ in rules { ruleStarts.append(start.location.row) }
+                    module.rules += rules
+                case .query(let problem):
+                    if let p = problem { statementErrors.append(p) }
+                }
             }
         }
         module.comments = comments
@@ -28,20 +51,90 @@ extension Parser {
         return module
     }
 
+    enum Statement {
+        case rules([Rule])
+        /// A query where a rule was expected, with OPA's complaint about it.
+        case query(EngineError?)
+    }
+
+    /// One rule statement, or a query when the text is not a rule: a bare name followed by more
+    /// on its line, a body-less rule followed by `;`, anything not starting with a name.
+    mutating func parseStatement() throws(EngineError) -> Statement {
+        let s = save()
+        let problems = statementErrors.count
+        if at(.ident), let rules = try parseRules() {
+            let bodyless = rules.last.map { $0.body.count == 1 && $0.body[0].generated && $0.elseChain.isEmpty } ?? true
+            if !(bodyless && at(.semicolon)) { return .rules(rules) }
+            statementErrors.removeSubrange(problems...)
+        }
+        // Errors recorded so far (a failed operand, the scanner's) end the parse where a
+        // statement is not a rule, as in OPA.
+        if hasErrors { throw stopping }
+        restore(s)
+        return .query(try statementAsRuleError())
+    }
+
+    /// A statement read as a query (literals separated by `;`): the error OPA gives when it
+    /// turns that query into a rule (nil when it makes a rule of it).
+    mutating func statementAsRuleError() throws(EngineError) -> EngineError? {
+        let start = current
+        var body: Body = []
+        while true {
+            body.append(try parseLiteral())
+            if at(.semicolon) { advance(); continue }
+            break
+        }
+        if body.count > 1 { return statementError("multiple expressions cannot be used for rule head", at: start) }
+        let expr = body[0]
+        if expr.negated { return statementError("negated expressions cannot be used for rule head", at: start) }
+        if !expr.with.isEmpty {
+            return statementError("expressions using with keyword cannot be used for rule head", at: start)
+        }
+        var name: Term?
+        switch expr.kind {
+        case .term(let t):
+            switch t.value {
+            case .ref(let r) where !r.parts.isEmpty && r.headVariable != nil:
+                // A ref alone is a partial set rule without `contains`.
+                softErrors.append(statementError("`contains` keyword is required for partial set rules", at: start))
+                return nil
+            case .call(let c):
+                // A call is a function rule, unless it names a builtin.
+                return BuiltinRegistry.lookup(c.name) != nil
+                    ? statementError("rule name conflicts with built-in function", at: start) : nil
+            default:
+                name = t
+            }
+        case .call(let c) where (c.name == "eq" || c.name == "assign") && c.args.count == 2:
+            // `(x) := 7` is the rule `x := 7`.
+            switch c.args[0].value {
+            case .variable, .ref, .call: return nil
+            default: name = c.args[0]
+            }
+        case .call(let c):
+            if BuiltinRegistry.lookup(c.name) != nil { return statementError("rule name conflicts with built-in function", at: start) }
+            return nil
+        default: break
+        }
+        if let n = name { return statementError("\(n.value.kindName) cannot be used for rule name", at: start) }
+        return statementError("expression cannot be used for rule head", at: start)
+    }
+
     /// `a.b["c"]` as used by `package` and `import`: a name, then `.name` / `["string"]` parts.
     mutating func parseStaticPath() throws(EngineError) -> Ref {
-        guard at(.ident) else { throw unexpected("expected ident") }
+        guard at(.ident) else { throw unexpected() }
         let head = advance()
         var parts: [RefPart] = []
         while adjacent {
             if at(.dot) {
-                advance()
-                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                let dot = advance()
+                guard adjacent else { throw whitespaceAfter(dot, "expected identifier") }
+                guard at(.ident) else { throw unexpected("expected identifier") }
                 parts.append(.field(current.text, current.location))
                 advance()
             } else if at(.lbrack) {
                 advance()
-                guard at(.string) || at(.rawString) else { throw unexpected("expected string") }
+                guard at(.string) || at(.rawString) else { throw unexpected("expecting string") }
                 parts.append(.bracket(.string(current.text, current.location)))
                 advance()
                 try expect(.rbrack)
@@ -53,9 +146,19 @@ extension Parser {
     }
 
     mutating func parseImport() throws(EngineError) -> Import {
+        failedCollections = [:]  // keywords may change
         let tok = advance()
         let pathTok = current
-        let path = try parseStaticPath()
+        let path: Ref
+        do {
+            path = try parseStaticPath()
+        } catch {
+            // OPA adds `expected path` once the path has begun.
+            if pathTok.kind == .ident {
+                notes.append(EngineError(.parseError, "expected path", location: error.location, detail: error.detail))
+            }
+            throw error
+        }
         let root = path.headVariable ?? ""
         guard ["data", "input", "future", "rego"].contains(root) else {
             throw error("unexpected import path, must begin with one of: {data, future, input, rego}, got: \(root) (hint: if this is unexpected, try updating OPA)", at: pathTok)
@@ -65,6 +168,10 @@ extension Parser {
             advance()
             guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
             alias = advance().text
+        }
+        if alias == nil, root == "data" || root == "input", case .field(let last, let loc)? = path.parts.last, isKeyword(last) {
+            throw EngineError(.parseError, "unexpected import path, must not end with a keyword, got: \(last) (hint: import a different path or use an alias)",
+                              location: loc, detail: LineDetail(bytes: source.bytes, offset: source.offset(of: loc)))
         }
         let imp = Import(path: path, alias: alias, location: tok.location)
         switch root {
@@ -113,38 +220,50 @@ extension Parser {
         }
     }
 
-    /// One rule statement; v0 `p { a } { b }` yields several rules.
-    mutating func parseRules() throws(EngineError) -> [Rule] {
+    /// One rule statement; v0 `p { a } { b }` yields several rules. Nil for a bare name, which
+    /// OPA reads as a query.
+    mutating func parseRules() throws(EngineError) -> [Rule]? {
         let startTok = current
         var isDefault = false
         if atKeyword("default") {
             advance()
             isDefault = true
         }
-        guard at(.ident) else { throw unexpected() }
-        if isKeyword(current.text) && !atRefHead { throw unexpected() }
+        // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
+        guard at(.ident), !isKeyword(current.text) || atRefHead else { return nil }
         let headLoc = current.location
-        var ref = try parseRuleRef()
+        let headStart = current.offset
+        var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
         var args: [Term]?
         if at(.lparen) && adjacent {
             advance()
-            args = try parseTermList(end: .rparen)
+            args = try noting("expected rule head name") { p throws(EngineError) in try p.parseTermList(end: .rparen) }
             // `f()` declares no function: OPA reads it as the complete rule `f`.
             if args?.isEmpty == true { args = nil }
         }
+        let headText = source.text(from: headStart, to: tokens[max(0, index - 1)].end)
+        let refText = args == nil ? headText : ref.dottedName
 
+        // A head with neither value nor body followed, after a space, by more on its line is
+        // not a rule: OPA reads the statement as a query (`r *if`, `p x`, `f(x) == 7`).
+        if !isDefault && !atKeyword("contains") && !at(.assign) && !at(.unify) && !atKeyword("if") && !at(.lbrace)
+            && !at(.eof) && !current.newlineBefore && !adjacent {
+            return nil
+        }
         if isDefault {
             if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
             // `default a` alone is `default a := true`, as in OPA.
             let valueless = at(.eof) || current.newlineBefore
-            guard valueless || at(.assign) || at(.unify) else { throw unexpected("expected := or =") }
+            guard valueless || at(.assign) || at(.unify) else { throw unexpected() }
             let assign = !valueless && at(.assign)
             let value: Term
             if valueless {
                 value = Term.bool(true, headLoc)
             } else {
                 advance()
-                value = try parseTermInfixCall()
+                value = try noting("expected default rule value term (e.g., default \(refText) \(assign ? ":=" : "=") <VALUE>)") {
+                    p throws(EngineError) in try p.parseTermInfixCall()
+                }
             }
             if let what = Self.nonConstantPart(value) {
                 throw error("illegal default rule (value cannot contain \(what))", at: startTok)
@@ -159,12 +278,18 @@ extension Parser {
         if atKeyword("contains") {
             if args != nil { throw unexpected("function rules cannot use contains") }
             advance()
-            let key = try parseTermInfixCall()
+            let key = try noting("expected rule key term (e.g., \(refText) contains <VALUE> { ... })") { p throws(EngineError) in
+                try p.parseTermInfixCall()
+            }
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
             advance()
-            let value = try parseTermInfixCall()
+            // OPA's hint: `f(...) :=` for functions, `r[<nil>] =` (its print of an `=` head).
+            let hint = !assign ? "rule value term (e.g., \(refText)[<nil>] = <VALUE> { ... })"
+                : args != nil ? "function value term (e.g., \(refText)(...) := <VALUE> { ... })"
+                : "rule value term (e.g., \(refText) := <VALUE> { ... })"
+            let value = try noting("expected " + hint) { p throws(EngineError) in try p.parseTermInfixCall() }
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
             } else if ref.isGroundPath {
@@ -185,33 +310,43 @@ extension Parser {
                 head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
                 missingContains = version == .v1
             } else if !ref.isGroundPath {
+                if !atKeyword("if") && !at(.lbrace) && version == .v1 {
+                    softErrors.append(statementError("rule must have value assignment and/or body declaration", at: startTok))
+                }
                 head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
             } else {
                 if !atKeyword("if") && !at(.lbrace) {
-                    if ref.parts.isEmpty { throw error("var cannot be used for rule name", at: startTok) }
-                    softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
+                    // A bare name is a statement of its own, which OPA cannot make a rule of.
+                    if ref.parts.isEmpty {
+                        statementErrors.append(statementError("var cannot be used for rule name", at: startTok))
+                        return []
+                    }
+                    // `p.q` alone is a partial set rule without `contains`; a longer ref is neither.
+                    softErrors.append(statementError(ref.parts.count > 1 && version == .v1
+                        ? "rule must have value assignment and/or body declaration"
+                        : "`contains` keyword is required for partial set rules", at: startTok))
                 }
                 head = RuleHead(kind: .complete, ref: ref, value: t, assign: false, valueGenerated: true, location: headLoc)
             }
         }
 
-        if atKeyword("with") { throw error("expressions using with keyword cannot be used for rule head", at: startTok) }
-        var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true)
+        if atKeyword("with") { throw statementError("expressions using with keyword cannot be used for rule head", at: startTok) }
+        var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true, function: args != nil)
         if missingContains {
-            softErrors.append(error("`contains` keyword is required for partial set rules", at: startTok))
+            softErrors.append(statementError("`contains` keyword is required for partial set rules", at: startTok))
         }
         var rule = Rule(head: head, body: body, location: startTok.location, hasIf: hasIf)
         if atKeyword("else") {
             guard head.kind == .complete || head.kind == .function else {
-                throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value" : "rules with variables in head")", at: current)
+                throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value rules" : "rules with variables in head")", at: current)
             }
             rule.elseChain = try parseElseChain(args: args, assign: head.assign)
         }
         var rules = [rule]
         // v0: `p { a } { b }` defines p twice.
         while version == .v0 && at(.lbrace) && !body.isEmpty {
-            (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: false)
+            (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: false, function: args != nil)
             rules.append(Rule(head: head, body: body, location: startTok.location, hasIf: hasIf))
         }
         return rules
@@ -223,14 +358,16 @@ extension Parser {
         var parts: [RefPart] = []
         while adjacent {
             if at(.dot) {
-                advance()
-                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                let dot = advance()
+                guard adjacent else { throw whitespaceAfter(dot, "expected identifier") }
+                guard at(.ident) else { throw unexpected("expected identifier") }
                 parts.append(.field(current.text, current.location))
                 advance()
             } else if at(.lbrack) {
                 advance()
                 let t = try parseTermInfixCall(keyVal: false)
-                try expect(.rbrack)
+                guard at(.rbrack) else { throw unexpected("expected [") }  // sic, as OPA
+                advance()
                 parts.append(.bracket(t))
             } else {
                 break
@@ -250,9 +387,11 @@ extension Parser {
 
     /// `if { … }`, `if literal`, v0 `{ … }`, or nothing (body-less rule).
     /// `elseBranch`: after `else … if`, a `{` always opens a body.
-    mutating func parseRuleBody(ruleStart: Token, allowBodyless: Bool, elseBranch: Bool = false) throws(EngineError) -> (Body, Bool) {
+    mutating func parseRuleBody(ruleStart: Token, allowBodyless: Bool, elseBranch: Bool = false,
+                                function: Bool = false) throws(EngineError) -> (Body, Bool) {
         if atKeyword("if") {
             advance()
+            if elseBranch && at(.eof) { throw unexpected("rule body expected") }
             if at(.lbrace) && !elseBranch {
                 // As OPA: after a rule's first `if`, `{ … }` starts a single expression when it
                 // parses as one (`if { x | x := 1 }` is a set comprehension, `if {} ` an empty
@@ -267,7 +406,7 @@ extension Parser {
         }
         if at(.lbrace) {
             if version == .v1 {
-                softErrors.append(error("`if` keyword is required before rule body", at: ruleStart))
+                softErrors.append(statementError("`if` keyword is required before \(function ? "function" : "rule") body", at: ruleStart))
             }
             return (try parseBraceBody(), false)
         }
@@ -288,6 +427,8 @@ extension Parser {
                 advance()
                 value = try parseTermInfixCall()
                 generated = false
+            } else if !at(.eof) && !current.newlineBefore && !atKeyword("if") && !at(.lbrace) && !atKeyword("else") {
+                throw unexpected("expected else value term or rule body")
             }
             let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
             chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body,

@@ -8,10 +8,14 @@ extension Parser {
         var wildcards: Int
         var warnings: Int
         var softErrors: Int
+        var notes: Int
+        var recorded: Int
+        var furthest: Int
     }
 
     func save() -> State {
-        State(index: index, wildcards: wildcardCounter, warnings: warnings.count, softErrors: softErrors.count)
+        State(index: index, wildcards: wildcardCounter, warnings: warnings.count, softErrors: softErrors.count,
+              notes: notes.count, recorded: recorded.count, furthest: furthest)
     }
 
     mutating func restore(_ s: State) {
@@ -19,6 +23,24 @@ extension Parser {
         wildcardCounter = s.wildcards
         warnings.removeSubrange(s.warnings...)
         softErrors.removeSubrange(s.softErrors...)
+        notes.removeSubrange(s.notes...)
+        recorded.removeSubrange(s.recorded...)
+        furthest = s.furthest
+    }
+
+    /// The right operand of an infix operator, or nil when it fails: as in OPA, its errors stay
+    /// recorded and the expression ends with its left side, parsing going on from where the
+    /// operand failed (`[1 + * 2]`: `unexpected mul token`, then the list's complaint).
+    mutating func rightOperand(_ parse: (inout Parser) throws(EngineError) -> Term) -> Term? {
+        let n = notes.count
+        do {
+            return try parse(&self)
+        } catch {
+            if !error.message.isEmpty { recorded.append(error) }
+            recorded += notes[n...]
+            notes.removeSubrange(n...)
+            return nil
+        }
     }
 
     func callTerm(_ op: String, _ args: [Term], infix: InfixOperator?, at loc: SourceLocation) -> Term {
@@ -49,17 +71,21 @@ extension Parser {
         if keyVal && at(.comma) {
             let s = save()
             advance()
+            // `k, v in xs`; anything else backs off to `k` (dropping errors on the way).
             if let mhs = try? parseRelation(), atInOperator() {
                 advance()
-                let rhs = try parseRelation()
-                lhs = callTerm("internal.member_3", [lhs, mhs, rhs], infix: .member, at: lhs.location)
+                if let rhs = try? parseRelation() {
+                    lhs = callTerm("internal.member_3", [lhs, mhs, rhs], infix: .member, at: lhs.location)
+                } else {
+                    restore(s)
+                }
             } else {
                 restore(s)
             }
         }
         while atInOperator() {
             advance()
-            let rhs = try parseRelation()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseRelation() }) else { break }
             lhs = callTerm("internal.member_2", [lhs, rhs], infix: .member, at: lhs.location)
         }
         return lhs
@@ -81,7 +107,7 @@ extension Parser {
         var lhs = try parseOr(first: first)
         while let op = relationOperator() {
             advance()
-            let rhs = try parseOr()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseOr() }) else { break }
             lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
         }
         return lhs
@@ -91,7 +117,7 @@ extension Parser {
         var lhs = try parseAnd(first: first)
         while at(.pipe) {
             advance()
-            let rhs = try parseAnd()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseAnd() }) else { break }
             lhs = callTerm("or", [lhs, rhs], infix: .or, at: lhs.location)
         }
         return lhs
@@ -101,7 +127,7 @@ extension Parser {
         var lhs = try parseArith(first: first)
         while at(.amp) {
             advance()
-            let rhs = try parseArith()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseArith() }) else { break }
             lhs = callTerm("and", [lhs, rhs], infix: .and, at: lhs.location)
         }
         return lhs
@@ -112,7 +138,7 @@ extension Parser {
         while at(.plus) || at(.minus) {
             let op: InfixOperator = at(.plus) ? .plus : .minus
             advance()
-            let rhs = try parseFactor()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseFactor() }) else { break }
             lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
         }
         return lhs
@@ -124,7 +150,7 @@ extension Parser {
         while at(.star) || at(.slash) || at(.percent) {
             let op: InfixOperator = at(.star) ? .mul : at(.slash) ? .div : .rem
             advance()
-            let rhs = try parseTerm()
+            guard let rhs = rightOperand({ p throws(EngineError) in try p.parseTerm() }) else { break }
             lhs = callTerm(op.builtinName, [lhs, rhs], infix: op, at: lhs.location)
         }
         return lhs
@@ -153,12 +179,16 @@ extension Parser {
                 term = Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: loc)
             }
         case .number:
+            term = try numberTerm(t.text, at: t)  // checked before moving on, as OPA
             advance()
-            term = try numberTerm(t.text, at: t)
         case .minus, .dot:
             let prefixIsMinus = t.kind == .minus
             advance()
             if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
+                // Only names, refs and calls take a unary minus.
+                guard at(.ident), !isKeyword(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
+                    throw unexpected("expected number")
+                }
                 // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.
                 let operand = try parseTerm()
                 term = callTerm("minus", [Term(.scalar(.number(.int(0))), location: loc), operand], infix: .minus, at: loc)
@@ -173,6 +203,8 @@ extension Parser {
             text += current.text
             advance()
             term = try numberTerm(text, at: t)
+        case .badString:
+            throw error(t.text, at: t)  // the scanner took it; its escapes do not decode
         case .string, .rawString:
             advance()
             term = Term(.scalar(.string(t.text)), location: loc)
@@ -180,9 +212,9 @@ extension Parser {
             advance()
             term = try parseTemplate(t)
         case .lbrack:
-            term = try parseArray()
+            term = try memoizingFailure { p throws(EngineError) in try p.parseArray() }
         case .lbrace:
-            term = try parseSetOrObject()
+            term = try memoizingFailure { p throws(EngineError) in try p.parseSetOrObject() }
         case .lparen:
             advance()
             term = try parseTermInfixCall()
@@ -196,7 +228,9 @@ extension Parser {
 
     private func numberTerm(_ text: String, at t: Token) throws(EngineError) -> Term {
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        if digits.count > 1 && digits.hasPrefix("00") { throw error("unexpected number token: expected number", at: t) }
+        if digits.count > 1 && digits.hasPrefix("0") && digits.dropFirst().first.map({ $0 != "." && $0 != "e" && $0 != "E" }) == true {
+            throw error("unexpected number token: expected number without leading zero", at: t)
+        }
         if let message = Number.literalRangeError(text) { throw error(message, at: t) }
         guard let n = Number.literal(text) else { throw error("invalid number", at: t) }
         return Term(.scalar(.number(n)), location: t.location)
@@ -219,21 +253,23 @@ extension Parser {
         case .variable, .array, .object, .set, .arrayComprehension, .setComprehension, .objectComprehension, .call:
             break
         case .scalar(let v):
-            throw error("illegal ref (head cannot be \(v.typeName))", at: current)
+            // OPA reports it at the head and reads the ref on.
+            recorded.append(errorAt(head.location, "illegal ref (head cannot be \(v.typeName))"))
         case .ref, .template:
-            throw error("illegal ref (head cannot be \(head.value.kindName))", at: current)
+            recorded.append(errorAt(head.location, "illegal ref (head cannot be \(head.value.kindName))"))
         }
         var parts: [RefPart] = []
         while adjacent {
             if at(.dot) {
-                advance()
-                guard at(.ident), adjacent else { throw unexpected("expected ident") }
+                let dot = advance()
+                guard adjacent else { throw whitespaceAfter(dot, "expected identifier") }
+                guard at(.ident) else { throw unexpected("expected identifier") }
                 parts.append(.field(current.text, current.location))
                 advance()
             } else if at(.lbrack) {
                 advance()
                 let t = try parseTermInfixCall()
-                guard at(.rbrack) else { throw unexpected("expected ]") }
+                guard at(.rbrack) else { throw unexpected("expected [") }  // sic: OPA names the opening bracket
                 advance()
                 parts.append(.bracket(t))
             } else if at(.lparen) {
@@ -263,118 +299,8 @@ extension Parser {
     }
 
     /// Comma-separated terms up to `end` (consumed); a trailing comma is fine.
-    mutating func parseTermList(end: TokenKind, first: Term? = nil) throws(EngineError) -> [Term] {
-        var items: [Term] = []
-        var pending = first
-        if pending == nil && at(end) { advance(); return items }
-        while true {
-            if let p = pending {
-                items.append(p)
-                pending = nil
-            } else {
-                items.append(try parseTermInfixCall(keyVal: false))
-            }
-            if at(.comma) {
-                advance()
-                if at(end) { advance(); return items }
-                continue
-            }
-            if at(end) { advance(); return items }
-            throw unexpected("expected \(end.spelling)")
-        }
-    }
-
-    /// At `|`: a comprehension's body up to `end` (consumed). nil, with the parser back at the
-    /// `|`, when the body's expressions parse but something other than a separator or `end`
-    /// follows (`[{1} | {2}, 5]`, `{{"a"} | {"b"}, 1}`): OPA then reads `|` as the union
-    /// operator inside a literal. An error inside the body stays an error.
-    mutating func parseComprehensionBody(end: TokenKind) throws(EngineError) -> Body? {
-        let s = save()
-        advance()
-        let queryDepth = depth + 1
-        do throws(EngineError) {
-            let body = try parseQuery(end: end)
-            advance()
-            return body
-        } catch {
-            guard let stop = queryStop, stop.depth == queryDepth, stop.index == index else { throw error }
-            restore(s)
-            return nil
-        }
-    }
-
-    mutating func parseArray() throws(EngineError) -> Term {
-        let loc = current.location
-        advance()
-        if at(.rbrack) { advance(); return Term(.array([]), location: loc) }
-        var maybeComprehension = true
-        if at(.comma) { maybeComprehension = false; advance() }
-        guard maybeComprehension else { return Term(.array(try parseTermList(end: .rbrack)), location: loc) }
-        let head = try parseTerm()
-        if at(.pipe), let body = try parseComprehensionBody(end: .rbrack) {
-            return Term(.arrayComprehension(term: head, body: body), location: loc)
-        }
-        let firstItem = try parseTermInfixCall(keyVal: false, first: head)
-        return Term(.array(try parseTermList(end: .rbrack, first: firstItem)), location: loc)
-    }
-
-    /// `{}` is the empty object; `{a, b}` a set; `{k: v}` an object; `{x | body}` and
-    /// `{k: v | body}` comprehensions (a plain term before `|` wins over the `|` operator).
-    mutating func parseSetOrObject() throws(EngineError) -> Term {
-        let loc = current.location
-        advance()
-        if at(.rbrace) { advance(); return Term(.object([]), location: loc) }
-        var maybeComprehension = true
-        if at(.comma) { maybeComprehension = false; advance() }
-        var first: Term
-        var firstValue: Term?
-        if maybeComprehension {
-            let head = try parseTerm()
-            // Comprehensions when the rest parses as one; else (`{{1} | {2}, 5}`) OPA backs
-            // off and reads `|` as the union operator.
-            if at(.pipe), let body = try parseComprehensionBody(end: .rbrace) {
-                return Term(.setComprehension(term: head, body: body), location: loc)
-            }
-            if at(.colon) {
-                advance()
-                let value = try parseTerm()
-                if at(.pipe), let body = try parseComprehensionBody(end: .rbrace) {
-                    return Term(.objectComprehension(key: head, value: value, body: body), location: loc)
-                }
-                first = head
-                firstValue = try parseTermInfixCall(keyVal: false, first: value)
-            } else {
-                first = try parseTermInfixCall(keyVal: false, first: head)
-            }
-        } else {
-            first = try parseTermInfixCall(keyVal: false)
-        }
-        if firstValue != nil || at(.colon) {
-            if firstValue == nil {
-                advance()
-                firstValue = try parseTermInfixCall(keyVal: false)
-            }
-            var items = [ObjectItem(key: first, value: firstValue!)]
-            while true {
-                if at(.rbrace) { advance(); break }
-                guard at(.comma) else { throw unexpected("expected }") }
-                advance()
-                if at(.rbrace) { advance(); break }
-                let k = try parseTermInfixCall(keyVal: false)
-                try expect(.colon)
-                items.append(ObjectItem(key: k, value: try parseTermInfixCall(keyVal: false)))
-            }
-            return Term(.object(items), location: loc)
-        }
-        var items = [first]
-        while true {
-            if at(.rbrace) { advance(); break }
-            guard at(.comma) else { throw unexpected("expected }") }
-            advance()
-            if at(.rbrace) { advance(); break }
-            items.append(try parseTermInfixCall(keyVal: false))
-        }
-        return Term(.set(items), location: loc)
+    mutating func parseTermList(end: TokenKind) throws(EngineError) -> [Term] {
+        try parseListRest(end: end, items: [])
     }
 
     /// Splits a template string token into text and `{expr}` parts; each expression is parsed

@@ -13,17 +13,31 @@ public struct Parser {
     /// Future keywords in force (`in`, `every`, `if`, `contains`; `and`/`or` when imported).
     var keywords: Set<String>
     var wildcardCounter = 0
+    /// The furthest token read (the scanner has reported every illegal token up to it).
+    var furthest = 0
+    /// Collections (by their opening token) that failed to parse, and what the failure did.
+    /// OPA's fallbacks read a collection again after a failed comprehension; replaying the
+    /// failure keeps nested failing comprehensions linear instead of exponential.
+    var failedCollections: [Int: CollectionFailure] = [:]
     var warnings: [SyntaxWarning] = []
-    /// Errors that do not stop parsing (v1 strictness: missing `if`/`contains`).
+    /// Errors that do not stop parsing (v1 strictness: missing `if`/`contains`). OPA reports
+    /// them only for a module that otherwise parses.
     var softErrors: [EngineError] = []
+    /// Errors added by the constructs a failure unwinds through (`expected rule value term`,
+    /// `non-terminated set`, …), reported after the error that stopped the parse, as OPA
+    /// reports each enclosing parse function's complaint.
+    var notes: [EngineError] = []
+    /// Statements of a parsed module that are not what a module may hold (`package expected`,
+    /// `var cannot be used for rule name`, …), reported before `softErrors`.
+    var statementErrors: [EngineError] = []
+    /// Parse errors that did not stop the parse (a failed right operand); once there are any,
+    /// the next statement or body separator stops it, as OPA does.
+    var recorded: [EngineError] = []
     var comments: [Comment] = []
     /// Source text and start of each top-level query expression (`parseQueryWithTexts`).
     var querySpans: [QuerySpan] = []
     /// Nesting depth guard (terms, bodies), so hostile input cannot exhaust the stack.
     var depth = 0
-    /// Where the last query stopped at a token that neither separates nor ends it (index and
-    /// nesting depth): a comprehension attempt backs off from there (`parseComprehensionBody`).
-    var queryStop: (index: Int, depth: Int)?
     static let maxDepth = 200
 
     static let futureKeywords: Set<String> = ["in", "every", "if", "contains"]
@@ -50,9 +64,11 @@ public struct Parser {
         do {
             module = try parser.parseModuleBody()
         } catch {
-            throw EngineErrors(parser.softErrors + [error])
+            throw EngineErrors(parser.failure(error))
         }
-        if !parser.softErrors.isEmpty { throw EngineErrors(parser.softErrors) }
+        if parser.hasErrors { throw EngineErrors(parser.failure(parser.stopping)) }
+        let problems = parser.statementErrors + parser.softErrors
+        if !problems.isEmpty { throw EngineErrors(problems) }
         return module
     }
 
@@ -79,10 +95,11 @@ public struct Parser {
             if parser.at(.eof) { throw parser.error("empty query", at: parser.current) }
             let body = try parser.parseQuery(end: .eof)
             try parser.expect(.eof)
+            if parser.hasErrors { throw parser.stopping }
             if !parser.softErrors.isEmpty { throw EngineErrors(parser.softErrors) }
             return (body, parser.warnings, parser.querySpans)
         } catch let e as EngineError {
-            throw EngineErrors(parser.softErrors + [e])
+            throw EngineErrors(parser.failure(e))
         } catch let e as EngineErrors {
             throw e
         } catch {
@@ -115,6 +132,7 @@ public struct Parser {
     mutating func advance() -> Token {
         let t = tokens[index]
         if index < tokens.count - 1 { index += 1 }
+        furthest = max(furthest, index)
         return t
     }
 
@@ -125,9 +143,72 @@ public struct Parser {
 
     // MARK: - Errors
 
+    /// Every error of a failed parse in OPA's order: the scanner's complaints about the
+    /// illegal tokens read so far, the error that stopped the parse, then the notes of the
+    /// constructs it unwound through.
+    func failure(_ e: EngineError) -> [EngineError] {
+        var errors: [EngineError] = []
+        let stop = e.message.isEmpty  // `stopping`: nothing of its own to report
+        for t in tokens[0...min(furthest, tokens.count - 1)] where t.kind == .illegal {
+            for message in t.text.split(separator: "\n") {
+                let scanner = error(String(message), at: t)
+                if scanner.location == e.location && scanner.message == e.message { continue }
+                errors.append(scanner)
+            }
+        }
+        return errors + recorded + (stop ? [] : [e]) + notes
+    }
+
+    /// Whether errors were reported so far (recorded ones, or the scanner's for tokens read).
+    var hasErrors: Bool {
+        if !recorded.isEmpty { return true }
+        return tokens[0...min(furthest, tokens.count - 1)].contains { $0.kind == .illegal && !$0.text.isEmpty }
+    }
+
+    /// Stops the parse without an error of its own (the errors so far are the report).
+    var stopping: EngineError { EngineError(.parseError, "") }
+
+    /// Notes `message` (at the current token) when `body` fails, then fails the same way.
+    mutating func noting<T>(_ note: @autoclosure () -> String, _ body: (inout Parser) throws(EngineError) -> T) throws(EngineError) -> T {
+        do {
+            return try body(&self)
+        } catch {
+            if error.message.hasPrefix(Parser.whitespaceToken) {
+                // OPA is still on the whitespace token it complained about.
+                notes.append(EngineError(.parseError, Parser.whitespaceToken + note(), location: error.location, detail: error.detail))
+            } else {
+                notes.append(unexpected(note()))
+            }
+            throw error
+        }
+    }
+
     func error(_ message: String, at token: Token) -> EngineError {
+        EngineError(.parseError, message, location: token.location,
+                    detail: LineDetail(bytes: source.bytes, offset: token.offset))
+    }
+
+    /// A parse error at a location (a term's start), with its source line.
+    func errorAt(_ loc: SourceLocation, _ message: String) -> EngineError {
+        EngineError(.parseError, message, location: loc, detail: LineDetail(bytes: source.bytes, offset: source.offset(of: loc)))
+    }
+
+    /// An error about a whole statement, without the source line: OPA raises these after
+    /// parsing (turning statements into rules), where it prints no detail.
+    func statementError(_ message: String, at token: Token) -> EngineError {
         EngineError(.parseError, message, location: token.location)
     }
+
+    /// `unexpected whitespace token: note` where a path or ref continues after a `.` with a
+    /// space (OPA scans those parts with whitespace as a token).
+    func whitespaceAfter(_ dot: Token, _ note: String) -> EngineError {
+        // OPA's location is one byte into the whitespace (the next row when it starts with a
+        // newline); the line shown is the dot's.
+        EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(dot.end + 1, source.bytes.count)),
+                    detail: LineDetail(bytes: source.bytes, offset: dot.end))
+    }
+
+    static let whitespaceToken = "unexpected whitespace token: "
 
     /// OPA's "unexpected X token: note" (or "keyword" for keywords).
     func unexpected(_ note: String = "") -> EngineError {
@@ -135,15 +216,18 @@ public struct Parser {
         let name: String
         var kind = "token"
         switch t.kind {
+        case .illegal:
+            // OPA drops the note for a token its scanner could not read.
+            return error("illegal token", at: t)
         case .ident:
             if Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text) {
                 name = t.text
                 kind = "keyword"
             } else {
-                name = "ident"
+                name = "identifier"
             }
         case .eof: name = "eof"
-        case .string, .rawString: name = "string"
+        case .string, .rawString, .badString: name = "string"
         case .templateString, .rawTemplateString: name = "template-string"
         case .number: name = "number"
         // Operators by OPA's token names.

@@ -24,6 +24,12 @@ public struct Source: Sendable {
         return SourceLocation(file: file, row: lo + 1, col: offset - lineStarts[lo] + 1)
     }
 
+    /// The byte offset of a location in this source.
+    public func offset(of loc: SourceLocation) -> Int {
+        guard loc.row >= 1, loc.row <= lineStarts.count else { return bytes.count }
+        return min(bytes.count, lineStarts[loc.row - 1] + loc.col - 1)
+    }
+
     /// Source text between two byte offsets.
     public func text(from start: Int, to end: Int) -> String {
         let s = max(0, min(start, bytes.count)), e = max(s, min(end, bytes.count))

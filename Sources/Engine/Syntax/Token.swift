@@ -22,6 +22,11 @@ public enum TokenKind: Sendable, Hashable {
     case plus, minus, star, slash, percent
     case amp, pipe
     case lparen, rparen, lbrack, rbrack, lbrace, rbrace
+    /// Text the scanner could not read; `text` holds the scanner's complaint ("" when it has
+    /// none and only the parser reports the token, as `illegal token`).
+    case illegal
+    /// A string whose `\u` escape does not decode; `text` holds OPA's complaint.
+    case badString
     case eof
 }
 
@@ -84,6 +89,8 @@ extension TokenKind {
         case .lbrace: return "{"
         case .rbrace: return "}"
         case .eof: return "EOF"
+        case .illegal: return "illegal"
+        case .badString: return "string"
         }
     }
 }

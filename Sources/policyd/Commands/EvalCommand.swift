@@ -162,6 +162,9 @@ struct EvalCommand: ParsableCommand {
             if let l = e.location {
                 fields["location"] = .object(ObjectValue(["file": .string(l.file), "row": .int(l.row), "col": .int(l.col)]))
             }
+            if let d = e.detail {  // as `opa eval` prints a parse error's source line
+                fields["details"] = .object(ObjectValue(["line": .string(d.line), "idx": .int(d.index)]))
+            }
             return .object(ObjectValue(fields))
         }
         output(.object(ObjectValue(["errors": .array(list)])))

@@ -80,16 +80,16 @@ import Testing
             case .failure(let e):
                 Issue.record("\(c.name): want \(rows), got error \(e)")
             }
-        } else if let want = c.want["error"], case .string(let code)? = want["code"], case .string(var msg)? = want["message"] {
-            // OPA appends the source line and a caret to parse errors; policyd does not.
-            if code == "rego_parse_error", let r = msg.range(of: "\n\t") { msg = String(msg[..<r.lowerBound]) }
+        } else if let want = c.want["error"], case .string(let code)? = want["code"], case .string(let msg)? = want["message"] {
+            // The oracle folds a parse error's source line and caret into its message.
+            func text(_ e: EngineError) -> String { e.message + (e.detail?.lines.map { "\n\t" + $0 }.joined() ?? "") }
             switch got {
             case .success(let ours):
                 Issue.record("\(c.name): want \(code): \(msg), got \(ours)")
             case .failure(let e):
                 var row: Int?
                 if case .number(let n)? = want["row"] { row = n.exactInt }
-                let match = e.errors.contains { $0.code.rawValue == code && $0.message == msg && (row == nil || $0.location?.row == row) }
+                let match = e.errors.contains { $0.code.rawValue == code && text($0) == msg && (row == nil || $0.location?.row == row) }
                 #expect(match, "\(c.name): want \(code): \(msg) (row \(row.map(String.init) ?? "-")), got \(e)")
                 // Cases recorded with `all_errors`: every error in OPA's order (compile stages,
                 // sorting, the error limit), not only the first.
@@ -98,7 +98,7 @@ import Testing
                         let row = if case .number(let n)? = w["row"] { n.exactInt ?? 0 } else { 0 }
                         return "\(w["code"]?.stringValue ?? ""):\(row): \(w["message"]?.stringValue ?? "")"
                     }
-                    let ours = e.errors.map { "\($0.code.rawValue):\($0.location?.row ?? 0): \($0.message)" }
+                    let ours = e.errors.map { "\($0.code.rawValue):\($0.location?.row ?? 0): \(text($0))" }
                     #expect(ours == want, "\(c.name): every error")
                 }
             }

@@ -10,10 +10,22 @@
 /// rule values, function arguments) is unknown here and never rejected. Checking stops at the
 /// first non-constant key.
 enum RefTypeCheck {
+    /// Errors found, and the numbers of OPA's generated keys (`some v in xs`) for messages.
+    struct Findings {
+        var list: [EngineError] = []
+        let generatedKeys: [SourceLocation: Int]
+        /// The module's rule names as OPA prints them in rewritten terms (`r0` → `data.fz.r0`).
+        var ruleRefs: [String: String] = [:]
+        mutating func append(_ e: EngineError) { list.append(e) }
+    }
+
     static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
-        var errors: [EngineError] = []
+        var errors = Findings(generatedKeys: LocalNumbering(modules).keys)
         let rules = ruleTypes(index)
         for m in modules {
+            errors.ruleRefs = [:]
+            let pkg = RefText.ref(m.package.path)
+            for rule in m.rules { if let name = rule.head.ref.headVariable { errors.ruleRefs[name] = pkg + "." + name } }
             for rule in m.rules {
                 var env = rules
                 scan(rule.body, &env, &errors)
@@ -25,12 +37,12 @@ enum RefTypeCheck {
                 if let v = rule.head.value { terms(in: v, env, &errors) }
             }
         }
-        return errors
+        return errors.list
     }
 
     /// Walks a body in order: refs are checked with the types of the variables assigned so far.
     /// Nested bodies (comprehensions, `every`, `not { }`, `and`/`or`) are scopes of their own.
-    private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout [EngineError]) {
+    private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout Findings) {
         for e in body {
             // `some x` / `some k, v in …` declare new locals that may shadow an outer name.
             switch e.kind {
@@ -39,17 +51,21 @@ enum RefTypeCheck {
                 for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
                 // `some x in [1, 2]`: x has the collection's element type (united over a literal's items).
                 let collType = staticType(coll, env)
-                // `some k, v in upper(s)` is `upper(s)[k]` to OPA: nothing can be selected from
-                // a scalar. (With one variable the key is a generated name OPA prints as
-                // `__localN__`; left alone.)
-                if v != nil, let k, case .variable(let kn) = k.value, isScalar(collType) {
+                // `some k, v in upper(s)` is `upper(s)[k]` to OPA, `some v in n` (n a number)
+                // `n[__localN__]` with the key it generates: nothing can be selected from a scalar.
+                if isScalar(collType) {
+                    var key: String?
+                    if let k, case .variable(let kn) = k.value { key = kn.hasPrefix("$") ? "_" : kn }
+                    else if k == nil, let n = errors.generatedKeys[e.location] { key = "__local\(n)__" }
                     switch coll.value {
-                    case .call:
-                        let base = RefText.term(coll), text = base + "[" + (kn.hasPrefix("$") ? "_" : kn) + "]"
-                        errors.append(EngineError(
-                            .typeError,
-                            "undefined ref: \(text)\n\t\(text)\n\t\(String(repeating: "^", count: base.count))\n\thave: \(collType)",
-                            location: e.location))
+                    case .call, .variable:
+                        if let key {
+                            let base = RefText.term(coll, names: errors.ruleRefs), text = base + "[" + key + "]"
+                            errors.append(EngineError(
+                                .typeError,
+                                "undefined ref: \(text)\n\t\(text)\n\t\(String(repeating: "^", count: base.count))\n\thave: \(collType)",
+                                location: e.location))
+                        }
                     default: break
                     }
                 }
@@ -58,15 +74,14 @@ enum RefTypeCheck {
                 if case .scalar = coll.value {
                     errors.append(EngineError(.typeError, "match error\n\tleft  : ???\n\tright : ???", location: e.location))
                 }
-                let value = v ?? k
-                if let value, case .variable(let n) = value.value, let t = memberType(collType) { env[n] = t }
-                if v != nil, let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
+                if case .variable(let n) = v.value, let t = memberType(collType) { env[n] = t }
+                if let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
             default: break
             }
             // Under `with` a rule's value may be replaced: its static type says nothing.
             terms(in: e, e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }, &errors)
             let known = env
-            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors)
+            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors.list)
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
                 let t = staticType(c.args[1], env)
@@ -110,7 +125,7 @@ enum RefTypeCheck {
         return BuiltinTypeCheck.union(flat)
     }
 
-    private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+    private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout Findings) {
         switch e.kind {
         case .term(let t): terms(in: t, env, &errors)
         case .call(let c): for a in c.args { terms(in: a, env, &errors) }
@@ -133,7 +148,7 @@ enum RefTypeCheck {
         for w in e.with { terms(in: w.value, env, &errors) }
     }
 
-    private static func terms(in t: Term, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+    private static func terms(in t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
         check(t, env, &errors)
         switch t.value {
         case .scalar, .variable: break
@@ -192,7 +207,7 @@ enum RefTypeCheck {
         return out
     }
 
-    private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout [EngineError]) {
+    private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
         guard case .ref(let r) = t.value else { return }
         var type: TypeDecl
         var start = 0
@@ -346,15 +361,23 @@ enum RefText {
         return s
     }
 
-    static func term(_ t: Term) -> String {
+    /// `names` renames variables (rule names to the refs OPA resolves them to).
+    static func term(_ t: Term, names: [String: String] = [:]) -> String {
+        func sub(_ x: Term) -> String { term(x, names: names) }
         switch t.value {
         case .scalar(let v): return JSONWriter.string(v)
-        case .variable(let v): return v
-        case .ref(let r): return ref(r)
-        case .array(let xs): return "[" + xs.map(term).joined(separator: ", ") + "]"
-        case .set(let xs): return xs.isEmpty ? "set()" : "{" + xs.map(term).joined(separator: ", ") + "}"
-        case .object(let items): return "{" + items.map { term($0.key) + ": " + term($0.value) }.joined(separator: ", ") + "}"
-        case .call(let c): return c.name + "(" + c.args.map(term).joined(separator: ", ") + ")"
+        case .variable(let v): return names[v] ?? v
+        case .ref(let r) where names.isEmpty: return ref(r)
+        case .ref(let r):
+            var s = sub(r.head)
+            for p in r.parts {
+                if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) { s += "." + k } else { s += "[" + sub(p.term) + "]" }
+            }
+            return s
+        case .array(let xs): return "[" + xs.map(sub).joined(separator: ", ") + "]"
+        case .set(let xs): return xs.isEmpty ? "set()" : "{" + xs.map(sub).joined(separator: ", ") + "}"
+        case .object(let items): return "{" + items.map { sub($0.key) + ": " + sub($0.value) }.joined(separator: ", ") + "}"
+        case .call(let c): return c.name + "(" + c.args.map(sub).joined(separator: ", ") + ")"
         default: return "…"
         }
     }
