@@ -82,25 +82,31 @@ final class EpollLoop: @unchecked Sendable {
     func start() {
         let t = Thread { [self] in
             _ = policyd_pthread_setname_np(pthread_self(), "policyd-loop-\(index)")
-            if let nice = settings.loopNice { applyNice(nice) }
+            if let nice = settings.loopNice {
+                applyNice(nice, what: "loop_nice \(nice)")
+            } else if let nice = ProcessNice.leader(), nice != ProcessNice.currentThread() {
+                // No loop_nice: the loops run at the process's own nice value (`Nice=`).
+                applyNice(nice, what: "the process's nice value \(nice)")
+            }
             run()
         }
         t.stackSize = 8 << 20
         t.start()
     }
 
-    /// `loop_nice`: this thread's nice value (Linux keeps it per thread; `who` 0 is the caller).
+    /// `loop_nice`, else the process's nice value: this thread's nice value (Linux keeps it per
+    /// thread; `who` 0 is the caller).
     /// On a CPU shared with the clients, the scheduler's wakeup preemption lets a client woken
     /// by our read (its socket's write space) or send take the CPU mid-request whenever the loop
     /// has used more CPU than the client; a lower nice keeps the loop eligible, so it finishes
     /// the request first (docs/performance.md, "Socket path, session 9"). Lowering it below the
     /// current value needs CAP_SYS_NICE or RLIMIT_NICE (systemd `LimitNICE=`); a refusal is
     /// logged once per loop and the loop runs as created.
-    private func applyNice(_ nice: Int32) {
+    private func applyNice(_ nice: Int32, what: String) {
         if setpriority(BackgroundThread.prioProcess, 0, nice) != 0 {
             let e = errno
             settings.responder.logger.warning(
-                "loop_nice \(nice) not applied to policyd-loop-\(index): \(String(cString: strerror(e))) (needs CAP_SYS_NICE or LimitNICE=\(nice))")
+                "\(what) not applied to policyd-loop-\(index): \(String(cString: strerror(e))) (needs CAP_SYS_NICE or LimitNICE=\(nice))")
         }
     }
 
