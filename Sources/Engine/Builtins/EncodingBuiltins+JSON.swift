@@ -76,8 +76,8 @@ extension EncodingBuiltins {
         case .bool(let b): throw tokenError("%!s(bool=\(b))")
         default:
             // A json.Number: its literal text.
-            let text = String(decoding: literal, as: UTF8.self)
-            throw tokenError(String(text.trimmingWhitespace()))
+            let digits = literal.prefix { !(0x09...0x0D).contains($0) && $0 != 0x20 }
+            throw tokenError(String(decoding: digits, as: UTF8.self))
         }
     }
 
