@@ -131,7 +131,8 @@ extension GoTemplate {
         /// fmt's %s of the value (non-strings as `%!s(type=v)`).
         var sText: String {
             switch self {
-            case .invalid, .boxedNil: return "%!s(<nil>)"
+            case .invalid: return "%!s(<nil>)"
+            case .boxedNil: return "<nil>"  // a nil element inside a composite
             case .boxed(let v): return v.sText
             case .string(let s), .number(let s): return s
             case .bool, .int, .float, .complex, .byte: return "%!s(\(typeName)=\(text))"
