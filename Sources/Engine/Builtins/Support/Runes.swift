@@ -169,8 +169,7 @@ extension Value {
     /// reads it (a truncated sequence `F0 90 80` is three replacement characters, where
     /// Swift's decoding would make one).
     static func string(bytes: some Collection<UInt8>) -> Value {
-        let a = Array(bytes)
-        if let s = String(validating: a, as: UTF8.self) { return .string(s) }
-        return .string(Bytes.goLossy(a))
+        if let s = String(validating: bytes, as: UTF8.self) { return .string(s) }
+        return .string(Bytes.goLossy(Array(bytes)))
     }
 }
