@@ -314,9 +314,112 @@ def realistic(r, name, decl_args):
 
 BOUNDED = {"numbers.range", "numbers.range_step", "bits.lsh", "time.add_date"}
 
+# ---- session 9: edge shapes from a second stream (call i of seed S keeps its other draws) -----
+
+EDGE_STRINGS = ["", "\u0000", "a\u0000b", "\r\n", "\u202eabc", "\ufeff", "\U0001F600\u200d\U0001F600", "a\u0308",
+                "007", "+5", "-0.0", "1e400", "0x", "9223372036854775808", "{{.a}}", "%s%d", '{"a":1}', "[1,2]",
+                "y" * 300, "Ǆǅǆ", "\u0130\u0131", "ẞ", "\t", "   ", "a b\tc\nd", "\\n", "'", '"', "`", "$", "*.*",
+                "😀" * 3, "\x7f\x80", "\u00ff", "ÿ"]
+EDGE_NUMBERS = [0, -0.0, 1.0, 100.0, -1.0, 1e21, 1e-5, 1e-7, 0.1, -0.1, 2 ** 53 - 1, -2 ** 53, 2 ** 63 - 1, -2 ** 63 - 1,
+                2 ** 64 - 1, 2 ** 64 + 1, -2 ** 64, 10 ** 30, -10 ** 30, 1e300, -1e-300, 5e-324, 123.456, 1 / 3, 2.5e-8,
+                9.999999999999999e22, 255, 256, -255, 65535, 4294967296]
+
+
+def deep_value(r, depth):
+    """Nested collections 3-5 levels deep (arrays, sets, objects, mixed-key objects)."""
+    if depth <= 0:
+        return r.choice(EDGE_NUMBERS + EDGE_STRINGS[:8] + [None, True, False])
+    k = r.random()
+    inner = [deep_value(r, depth - 1) for _ in range(r.randint(0, 2))]
+    if k < 0.35:
+        return inner
+    if k < 0.55:
+        return {"$set": inner}
+    if k < 0.9:
+        return {r.choice(EDGE_STRINGS[:12]): v for v in inner}
+    return {"$obj": dedupe([[deep_value(r, 0), v] for v in inner] or [[1, None]])}
+
+
+def edge_value(r, t):
+    """A boundary value of declared type t."""
+    ty = (t or {}).get("type")
+    if ty == "any" and t.get("of"):
+        alts = t["of"] if isinstance(t["of"], list) else [t["of"]]
+        return edge_value(r, r.choice(alts))
+    if ty == "string":
+        return r.choice(EDGE_STRINGS)
+    if ty == "number":
+        return r.choice(EDGE_NUMBERS)
+    if ty == "boolean":
+        return r.choice([True, False])
+    if ty == "array":
+        return r.choice([[], [deep_value(r, 3)], [r.choice(EDGE_NUMBERS), r.choice(EDGE_STRINGS)], [None, None], [deep_value(r, 4) for _ in range(3)]])
+    if ty == "set":
+        return r.choice([{"$set": []}, {"$set": [deep_value(r, 2)]}, {"$set": [r.choice(EDGE_STRINGS), r.choice(EDGE_NUMBERS)]}])
+    if ty == "object":
+        return r.choice([{}, {"": None}, {r.choice(EDGE_STRINGS): deep_value(r, 3)}, {"$obj": [[r.choice(EDGE_NUMBERS), "x"]]}])
+    return deep_value(r, r.randint(1, 4))
+
+
+TEMPLATE_ACTIONS = [
+    "{{.a}}", "{{.s}}", "{{.n}}", "{{.o.k}}", "{{.o.k.z}}", "{{.xs}}", "{{.missing}}", "{{.nul}}", "{{.nul.x}}",
+    "{{len .xs}}", "{{len .s}}", "{{len .n}}", "{{len .missing}}", "{{len .nul}}", "{{index .xs 1}}", "{{index .xs 9}}",
+    "{{index .o \"k\"}}", "{{index .s 0}}", "{{index .xs .n}}", "{{slice .xs 1}}", "{{slice .s 1 2}}", "{{slice .xs 2 1}}",
+    "{{eq .n 1}}", "{{eq .s \"x\"}}", "{{eq .xs .xs}}", "{{lt .a .n}}", "{{lt .s \"b\"}}", "{{ne .b true}}", "{{ge 1 2}}",
+    "{{and .a .b}}", "{{or .missing .s}}", "{{not .n}}", "{{print .a .n \"x\" .missing}}", "{{println .xs}}",
+    "{{printf \"%d|%s|%v|%5.2f|%q|%T\" .n .s .xs .n .s .o}}", "{{printf \"%d\" .missing}}", "{{html .s}}", "{{js .s}}",
+    "{{urlquery .s .n}}", "{{call .a}}", "{{.a | len}}", "{{.s | printf \"%s!\"}}", "{{.missing | not}}", "{{(.o).k}}",
+    "{{$x := .n}}{{$x}}", "{{$x := 1}}{{$x = .s}}{{$x}}", "{{$.a}}", "{{range .xs}}[{{.}}]{{end}}",
+    "{{range $i, $e := .xs}}{{$i}}={{$e}},{{end}}", "{{range $k, $v := .o}}{{$k}}:{{$v}};{{else}}none{{end}}",
+    "{{range .n}}{{.}}{{end}}", "{{range 3}}{{.}}{{end}}", "{{range .xs}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}",
+    "{{with .o}}{{.k}}{{else}}no{{end}}", "{{with .missing}}x{{else with .s}}{{.}}{{end}}",
+    "{{if .b}}T{{else if .n}}N{{else}}F{{end}}", "{{if}}{{end}}", "{{end}}", "{{else}}", "{{.a.}}", "{{.a b}}",
+    "{{foo}}", "{{1a}}", "{{'ab'}}", "{{\"a\\qb\"}}", "{{1.5}} {{1e3}} {{0x1F}} {{'é'}} {{-0}} {{2i}}", "{{nil}}",
+    "{{99999999999999999999}}", "{{18446744073709551615}}", "{{.a 1}}", "{{1 2}}", "{{.a | 1}}", "{{/* c */}}",
+    "{{/* c */ 1}}", "{{- .s -}}", "{{ .s -}}  x", "x  {{- .s}}", "{{define \"t\"}}<{{.}}>{{end}}{{template \"t\" .n}}",
+    "{{template \"nope\"}}", "{{block \"b\" .xs}}{{len .}}{{end}}", "{{break}}", "{{(1 2}}", "{{)}}", "{{|}}",
+    "{{\"unterminated}}", "{{.a:=1}}", "{{$y}}", "{{range $i, $e, $f := .xs}}{{end}}", "{{.s | .a}}",
+]
+
+
+def gen_template(r):
+    parts = []
+    for _ in range(r.randint(1, 3)):
+        parts.append(r.choice(TEMPLATE_ACTIONS))
+        parts.append(r.choice(["", " ", "\n", "text", "\n  ", "é"]))
+    return "".join(parts)
+
+
+def gen_template_vars(r):
+    out = {}
+    for k, pool in (("a", [1, 0, "", "x", None, True, [1], {"k": 1}]), ("s", EDGE_STRINGS[:12] + ["abc", "<b>&'\"", "a b/c?d"]),
+                    ("n", [0, 1, 2, -1, 1.5, 1e21, 2 ** 63, "3"]), ("b", [True, False, None, 0]),
+                    ("xs", [[], [1, 2, 3], ["a", None], [[1], {"k": 2}], "str"]), ("o", [{}, {"k": "v"}, {"k": None}, {"k": {"z": 1}}, [1]]),
+                    ("nul", [None])):
+        if r.random() < 0.8:
+            out[k] = r.choice(pool)
+    return out
+
+
+def edge_args(name, args_t, args, r2):
+    """Session-9 shapes: a boundary value in one operand, wrong types in every operand, random templates."""
+    if name == "strings.render_template" and r2.random() < 0.6:
+        return [gen_template(r2), gen_template_vars(r2)]
+    k = r2.random()
+    if args_t and k < 0.12:
+        j = r2.randrange(len(args_t))
+        args[j] = edge_value(r2, args_t[j])
+    elif len(args_t) > 1 and k < 0.18:
+        args = [wrong_type(r2, t) for t in args_t]
+    return args
+
 
 def gen_any_small(r):
     return rand_any(r, 1)
+
+
+# Session 9's edge shapes (edge_args); POLICYD_FUZZ_EDGES=0 reproduces the earlier generator.
+EDGES = os.environ.get("POLICYD_FUZZ_EDGES", "1") != "0"
 
 
 def calls_for(name, decl, seed, count):
@@ -333,6 +436,8 @@ def calls_for(name, decl, seed, count):
         if args_t and r.random() < 0.17:
             j = r.randrange(len(args_t))
             args[j] = wrong_type(r, args_t[j])
+        if EDGES and name not in BOUNDED:
+            args = edge_args(name, args_t, args, random.Random("%s/%s/%d/edge" % (seed, name, i)))
         out.append((name, args))
     return out
 

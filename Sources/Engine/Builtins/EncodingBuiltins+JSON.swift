@@ -47,34 +47,38 @@ extension EncodingBuiltins {
         },
     ]
 
-    /// OPA decodes the first JSON value, then reads exactly one more token: none (or `null`, a
-    /// nil token) leaves the value standing; another token is reported with Go's `%s` of it; a
-    /// character that starts no token is a syntax error.
+    /// OPA decodes the first JSON value, then reads exactly one more token (Go's
+    /// Decoder.Token): none (or `null`, a nil token) leaves the value standing; `[`/`{` and any
+    /// value decoded from the rest of the text as a stream are reported with Go's `%s` of the
+    /// token; a failure to decode that next value is Go's decoding error for it.
     static func afterTopLevelValue(_ s: String, _ offset: Int) throws -> Value {
         let bytes = Array(s.utf8)
-        let rest = bytes[offset...]
+        let rest = Array(bytes[offset...])
         guard let c = rest.first else { return try JSONReader.parse(bytes: Array(bytes[..<offset])) }
         func tokenError(_ shown: String) -> BuiltinError {
             BuiltinError(.builtin, "error: invalid character '\(shown)' after top-level value")
         }
-        switch c {
-        case UInt8(ascii: "{"), UInt8(ascii: "["): throw tokenError(String(UnicodeScalar(c)))
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let lit = rest.prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x45 || $0 == 0x65 }
-            if (try? JSONReader.parse(bytes: Array(lit))) != nil { throw tokenError(String(decoding: lit, as: UTF8.self)) }
-        case UInt8(ascii: "\""):
-            var i = rest.startIndex + 1
-            while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
-            if i < bytes.count, case .string(let str)? = try? JSONReader.parse(bytes: Array(bytes[rest.startIndex...i])) {
-                throw tokenError(str)
-            }
-        case UInt8(ascii: "t") where rest.starts(with: Array("true".utf8)): throw tokenError("%!s(bool=true)")
-        case UInt8(ascii: "f") where rest.starts(with: Array("false".utf8)): throw tokenError("%!s(bool=false)")
-        case UInt8(ascii: "n") where rest.starts(with: Array("null".utf8)):
-            return try JSONReader.parse(bytes: Array(bytes[..<offset]))
-        default: break
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { throw tokenError(String(UnicodeScalar(c))) }
+        // The stream decoder reads one value and leaves whatever follows it.
+        var literal = rest[...]
+        let next: Value
+        do {
+            next = try JSONReader.parse(bytes: rest)
+        } catch let e as JSONParseError where e.message == "unexpected data after JSON value" && e.offset <= rest.count {
+            literal = rest[..<e.offset]
+            next = try JSONReader.parse(bytes: Array(literal))
+        } catch let e as JSONParseError {
+            throw BuiltinError(.builtin, goJSONMessage(e, String(decoding: rest, as: UTF8.self)))
         }
-        throw BuiltinError(.builtin, goJSONMessage(JSONParseError(message: "looking for beginning of value", offset: offset), s))
+        switch next {
+        case .null: return try JSONReader.parse(bytes: Array(bytes[..<offset]))
+        case .string(let str): throw tokenError(str)
+        case .bool(let b): throw tokenError("%!s(bool=\(b))")
+        default:
+            // A json.Number: its literal text.
+            let digits = literal.prefix { !(0x09...0x0D).contains($0) && $0 != 0x20 }
+            throw tokenError(String(decoding: digits, as: UTF8.self))
+        }
     }
 
     /// Approximates Go's encoding/json error text ("unexpected EOF" when the input ends early).

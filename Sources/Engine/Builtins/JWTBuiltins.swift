@@ -15,7 +15,9 @@ enum JWTBuiltins {
             try encodeSign(header: jsonText(args[0]), payload: jsonText(args[1]), jwk: jsonText(args[2]))
         },
         Builtin("io.jwt.encode_sign_raw", arity: 3) { args, _ in
-            try encodeSign(header: try args.string(0), payload: try args.string(1), jwk: try args.string(2))
+            // OPA reads the key (operand 3) before the header and the payload.
+            let jwk = try args.string(2)
+            return try encodeSign(header: try args.string(0), payload: try args.string(1), jwk: jwk)
         },
         verifyHS("io.jwt.verify_hs256", "HS256"), verifyHS("io.jwt.verify_hs384", "HS384"),
         verifyHS("io.jwt.verify_hs512", "HS512"),

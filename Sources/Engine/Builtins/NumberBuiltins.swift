@@ -21,10 +21,10 @@ enum NumberBuiltins {
     }
 
     static let builtins: [Builtin] = [
-        Builtin("bits.and", arity: 2) { args, _ in .number(Number(try bigInt(args, 0) & bigInt(args, 1))) },
-        Builtin("bits.or", arity: 2) { args, _ in .number(Number(try bigInt(args, 0) | bigInt(args, 1))) },
-        Builtin("bits.xor", arity: 2) { args, _ in .number(Number(try bigInt(args, 0) ^ bigInt(args, 1))) },
-        Builtin("bits.negate", arity: 1) { args, _ in .number(Number(~(try bigInt(args, 0)))) },
+        Builtin("bits.and", arity: 2) { args, _ in .number(Number(try TwosComplement.and(bigInt(args, 0), bigInt(args, 1)))) },
+        Builtin("bits.or", arity: 2) { args, _ in .number(Number(try TwosComplement.or(bigInt(args, 0), bigInt(args, 1)))) },
+        Builtin("bits.xor", arity: 2) { args, _ in .number(Number(try TwosComplement.xor(bigInt(args, 0), bigInt(args, 1)))) },
+        Builtin("bits.negate", arity: 1) { args, _ in .number(Number(-(try bigInt(args, 0)) - 1)) },
         Builtin("bits.lsh", arity: 2) { args, _ in
             let (a, n) = try shift(args)
             return .number(Number(a << n))
@@ -50,4 +50,43 @@ enum NumberBuiltins {
             }
         },
     ]
+}
+
+/// Bitwise operations on unbounded two's-complement integers, as Go's big.Int And/Or/Xor: a
+/// negative x is the infinite bit string ^(|x|-1), so every case reduces to operations on
+/// non-negative magnitudes. (BigInt's own operators get mixed signs wrong:
+/// `-2^63 ^ 2^63` came out 0 instead of -2^64.)
+enum TwosComplement {
+    /// |x| - 1 for negative x (the complement of x's bits).
+    private static func inverted(_ x: BigInt) -> BigUInt { x.magnitude - 1 }
+    private static func negated(_ m: BigUInt) -> BigInt { -(BigInt(m) + 1) }
+    /// x &^ y on magnitudes.
+    private static func andNot(_ x: BigUInt, _ y: BigUInt) -> BigUInt { x ^ (x & y) }
+
+    static func and(_ a: BigInt, _ b: BigInt) -> BigInt {
+        switch (a < 0, b < 0) {
+        case (false, false): return BigInt(a.magnitude & b.magnitude)
+        case (true, true): return negated(inverted(a) | inverted(b))
+        case (true, false): return BigInt(andNot(b.magnitude, inverted(a)))
+        case (false, true): return BigInt(andNot(a.magnitude, inverted(b)))
+        }
+    }
+
+    static func or(_ a: BigInt, _ b: BigInt) -> BigInt {
+        switch (a < 0, b < 0) {
+        case (false, false): return BigInt(a.magnitude | b.magnitude)
+        case (true, true): return negated(inverted(a) & inverted(b))
+        case (true, false): return negated(andNot(inverted(a), b.magnitude))
+        case (false, true): return negated(andNot(inverted(b), a.magnitude))
+        }
+    }
+
+    static func xor(_ a: BigInt, _ b: BigInt) -> BigInt {
+        switch (a < 0, b < 0) {
+        case (false, false): return BigInt(a.magnitude ^ b.magnitude)
+        case (true, true): return BigInt(inverted(a) ^ inverted(b))
+        case (true, false): return negated(inverted(a) ^ b.magnitude)
+        case (false, true): return negated(inverted(b) ^ a.magnitude)
+        }
+    }
 }

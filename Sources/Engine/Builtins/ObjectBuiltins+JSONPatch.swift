@@ -6,7 +6,7 @@ extension ObjectBuiltins {
             var doc = args[0]
             for p in try args.array(1) {
                 guard case .object(let patch) = p else {
-                    throw BuiltinError(.type, "operand 2 must be array of objects but got array containing \(p.typeName)")
+                    throw BuiltinError(.builtin, "must be an array of JSON-Patch objects, but at least one element is not an object")
                 }
                 doc = try JSONPatch.apply(patch, to: doc)
             }

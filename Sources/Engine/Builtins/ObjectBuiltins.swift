@@ -83,7 +83,7 @@ enum ObjectBuiltins {
     }
 
     /// object.subset: objects by keys (recursively), sets by membership, arrays as contiguous
-    /// slices, a set inside an array by membership; anything else by equality.
+    /// slices, a set inside an array by OPA's counting walk; anything else by equality.
     static func isSubset(_ sup: Value, _ sub: Value) -> Bool {
         switch (sup, sub) {
         case (.object(let a), .object(let b)):
@@ -100,8 +100,15 @@ enum ObjectBuiltins {
         case (.set(let a), .set(let b)):
             return b.elements.allSatisfy { a.contains($0) }
         case (.array(let a), .set(let b)):
-            let s = Set(a)
-            return b.elements.allSatisfy { s.contains($0) }
+            // OPA walks the array counting elements found in the set (duplicates count again)
+            // and answers true once the count reaches the set's size: an empty array is never a
+            // superset (not even of the empty set), `[1, 1]` is one of `{1, 2}`.
+            var unmatched = b.count
+            for e in a {
+                if b.contains(e) { unmatched -= 1 }
+                if unmatched <= 0 { return true }
+            }
+            return false
         case (.array(let a), .array(let b)):
             if b.isEmpty { return true }
             if b.count > a.count { return false }

@@ -9,6 +9,15 @@ struct GoFormatter {
         case big(BigInt)
         case float(Double)
         case string(String)
+        /// Operands of strings.render_template's printf: a named string type with a String
+        /// method (json.Number; also composite values by their text), a bool, nil.
+        case named(String, type: String)
+        case bool(Bool)
+        case nilValue
+        /// A map (keys and values alternating) or slice, printed element-wise with the verb;
+        /// a nil element inside prints `<nil>` whatever the verb.
+        case composite([Arg], isMap: Bool, type: String)
+        case nestedNil
 
         var goType: String {
             switch self {
@@ -16,6 +25,11 @@ struct GoFormatter {
             case .big: return "*big.Int"
             case .float: return "float64"
             case .string: return "string"
+            case .named(_, let t): return t
+            case .bool: return "bool"
+            case .nilValue: return "<nil>"
+            case .composite(_, _, let t): return t
+            case .nestedNil: return "interface {}"
             }
         }
 
@@ -202,6 +216,7 @@ struct GoFormatter {
             out += "%!\(Character(verb))(big.Int=\(b))"
             return
         }
+        if case .nilValue = a { out += "%!\(Character(verb))(<nil>)"; return }
         out += "%!\(Character(verb))(\(a.goType)="
         // Go prints the operand with the directive's width, precision and flags
         // (`%5.1f` of "abc" is `%!f(string=    a)`).
@@ -235,6 +250,26 @@ struct GoFormatter {
             case "x", "X", "b": fmtFloat(d, Character(verb), flags.prec ?? -1)
             default: badVerb(a, verb)
             }
+        case .named(let s, _):
+            switch verb {
+            case "v", "s", "q", "x", "X": printArg(.string(s), verb)
+            default: badVerb(a, verb)
+            }
+        case .bool(let b):
+            if verb == "v" || verb == "t" { pad(b ? "true" : "false") } else { badVerb(a, verb) }
+        case .nilValue:
+            if verb == "v" { pad("<nil>") } else { badVerb(a, verb) }
+        case .nestedNil: pad("<nil>")
+        case .composite(let items, let isMap, _):
+            out += isMap ? "map[" : "["
+            var i = 0
+            while i < items.count {
+                if i > 0 { out += " " }
+                printArg(items[i], verb)
+                if isMap && i + 1 < items.count { out += ":"; printArg(items[i + 1], verb); i += 1 }
+                i += 1
+            }
+            out += "]"
         case .string(let s):
             switch verb {
             case "v" where flags.sharpV: pad(GoQuote.quote(truncate(s), asciiOnly: false))

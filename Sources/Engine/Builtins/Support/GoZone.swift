@@ -92,15 +92,58 @@ final class GoZone: @unchecked Sendable {
         }
         let dirs = [ProcessInfo.processInfo.environment["ZONEINFO"], "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo",
                     "/usr/lib/locale/TZ"].compactMap { $0 }
+        // Go reports the first failure other than a missing file (a name component longer than
+        // NAME_MAX is "file name too long", a directory "is a directory", a file that is not
+        // TZif "malformed time zone information").
+        var firstError: String? = nil
         for dir in dirs {
-            guard let data = FileManager.default.contents(atPath: dir + "/" + name) else { continue }
-            guard let zone = parseTZif([UInt8](data), name: name) else { continue }
+            let data: [UInt8]
+            switch readZoneFile(dir + "/" + name) {
+            case .success(let d): data = d
+            case .failure(let e):
+                if firstError == nil, let e = e.message { firstError = e }
+                continue
+            }
+            guard let zone = parseTZif(data, name: name) else {
+                if firstError == nil { firstError = "malformed time zone information" }
+                continue
+            }
             lock.lock()
             cache[name] = zone
             lock.unlock()
             return zone
         }
-        throw LoadError(message: "unknown time zone \(name)")
+        throw LoadError(message: firstError ?? "unknown time zone \(name)")
+    }
+
+    /// A failed read: Go's text for the errno, nil for ENOENT (a missing file).
+    struct ReadFailure: Error { let message: String? }
+
+    /// Reads a zone file as Go's readFile does (open, then read to the end).
+    static func readZoneFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+        func failure(_ e: Int32) -> ReadFailure {
+            switch e {
+            case ENOENT: return ReadFailure(message: nil)
+            case ENAMETOOLONG: return ReadFailure(message: "file name too long")
+            case ENOTDIR: return ReadFailure(message: "not a directory")
+            case EISDIR: return ReadFailure(message: "is a directory")
+            case EACCES: return ReadFailure(message: "permission denied")
+            case ELOOP: return ReadFailure(message: "too many levels of symbolic links")
+            default: return ReadFailure(message: String(cString: strerror(e)).lowercased())
+            }
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return .failure(failure(errno)) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+            if n < 0 { return .failure(failure(errno)) }
+            if n == 0 { return .success(out) }
+            out += buf[0..<n]
+            if out.count > 10 << 20 { return .failure(ReadFailure(message: "is too large")) }
+        }
     }
 
     /// Parses a TZif file (v1, or the 64-bit v2+ block and its footer).

@@ -115,6 +115,41 @@ enum Bytes {
         return c
     }
 
+    /// Go's decoding of invalid UTF-8: each byte that does not start a valid sequence is
+    /// U+FFFD on its own.
+    static func goLossy(_ a: [UInt8]) -> String {
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < a.count {
+            let b = a[i]
+            var n = 0, lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+            switch b {
+            case 0x00...0x7F: out.append(Unicode.Scalar(b)); i += 1; continue
+            case 0xC2...0xDF: n = 1
+            case 0xE0: n = 2; lo = 0xA0
+            case 0xE1...0xEC, 0xEE, 0xEF: n = 2
+            case 0xED: n = 2; hi = 0x9F
+            case 0xF0: n = 3; lo = 0x90
+            case 0xF1...0xF3: n = 3
+            case 0xF4: n = 3; hi = 0x8F
+            default: n = 0
+            }
+            var ok = n > 0 && i + n < a.count
+            if ok {
+                for k in 1...n {
+                    let c = a[i + k]
+                    if c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF) { ok = false; break }
+                }
+            }
+            if ok, let s = String(validating: a[i...(i + n)], as: UTF8.self) {
+                out.append(contentsOf: s.unicodeScalars); i += n + 1
+            } else {
+                out.append("\u{FFFD}"); i += 1
+            }
+        }
+        return String(out)
+    }
+
     /// Go's strings.Replace with n < 0 meaning all.
     static func replace(_ h: [UInt8], _ old: [UInt8], _ new: [UInt8], n: Int = -1) -> [UInt8] {
         if n == 0 || old == new { return h }
@@ -145,9 +180,12 @@ enum Bytes {
 }
 
 extension Value {
-    /// Wraps UTF-8 bytes as a string value.
-    @inlinable static func string(bytes: some Collection<UInt8>) -> Value {
-        .string(String(decoding: bytes, as: UTF8.self))
+    /// Wraps UTF-8 bytes as a string value. Invalid UTF-8 becomes U+FFFD byte by byte, as Go
+    /// reads it (a truncated sequence `F0 90 80` is three replacement characters, where
+    /// Swift's decoding would make one).
+    static func string(bytes: some Collection<UInt8>) -> Value {
+        if let s = String(validating: bytes, as: UTF8.self) { return .string(s) }
+        return .string(Bytes.goLossy(Array(bytes)))
     }
 }
 
