@@ -22,6 +22,11 @@ enum {
     POLICYD_MSG_NOSIGNAL = MSG_NOSIGNAL,
     POLICYD_EFD_FLAGS = EFD_NONBLOCK | EFD_CLOEXEC,
     POLICYD_TFD_FLAGS = TFD_NONBLOCK | TFD_CLOEXEC,
+    // Glibc's `enum __socket_type` constants: a clean build sometimes resolved <sys/socket.h>
+    // through this module and then Swift did not see SOCK_STREAM & co. in the files importing it.
+    POLICYD_SOCK_STREAM = SOCK_STREAM,
+    POLICYD_SOCK_NONBLOCK = SOCK_NONBLOCK,
+    POLICYD_SOCK_CLOEXEC = SOCK_CLOEXEC,
 };
 
 // accept4(2) is declared only under _GNU_SOURCE: the same symbol under policyd's own name.

@@ -23,7 +23,7 @@ final class Listener: EpollSource {
 
     /// Binds and listens on a filesystem path (the caller removed a stale socket file first).
     static func bind(path: String, backlog: Int32 = 1024) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(POLICYD_SOCK_STREAM) | Int32(POLICYD_SOCK_CLOEXEC), 0)
         guard fd >= 0 else { throw ServerError.io("socket", errno) }
         guard let rc = UnixSocketAddress.with(path, { Glibc.bind(fd, $0, $1) }) else {
             close(fd)
@@ -54,7 +54,7 @@ final class Listener: EpollSource {
         // Accept a bounded number per wake-up, so a connection storm cannot starve this loop's
         // own connections.
         for _ in 0..<64 where open {
-            let c = policyd_accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            let c = policyd_accept4(fd, nil, nil, Int32(POLICYD_SOCK_NONBLOCK) | Int32(POLICYD_SOCK_CLOEXEC))
             if c < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if (errno == EMFILE || errno == ENFILE) && spare >= 0 {
@@ -62,7 +62,7 @@ final class Listener: EpollSource {
                     // level-triggered listener and spin this loop. Free the spare, accept it and
                     // close it at once (the client sees the close), take the spare back.
                     close(spare)
-                    let c = policyd_accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+                    let c = policyd_accept4(fd, nil, nil, Int32(POLICYD_SOCK_CLOEXEC))
                     if c >= 0 { close(c) }
                     spare = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
                     continue
