@@ -26,6 +26,18 @@ public indirect enum TypeDecl: Sendable {
         public var key: Value
         public var keyType: TypeDecl
         public var value: TypeDecl
+        static func precedes(_ a: KeyedField, _ b: KeyedField) -> Bool {
+            func rank(_ v: Value) -> Int {
+                switch v { case .null: return 0; case .bool: return 1; case .number: return 2; default: return 3 }
+            }
+            let ra = rank(a.key), rb = rank(b.key)
+            if ra != rb { return ra < rb }
+            switch (a.key, b.key) {
+            case (.bool(let x), .bool(let y)): return !x && y
+            case (.number(let x), .number(let y)): return x.doubleValue < y.doubleValue
+            default: return Array(a.text.utf8).lexicographicallyPrecedes(Array(b.text.utf8))
+            }
+        }
         public var text: String {
             switch key {
             case .null: return "<nil>"
@@ -38,18 +50,7 @@ public indirect enum TypeDecl: Sendable {
     /// The fields in OPA's order (types.NewObject sorts the static keys): by kind (null,
     /// booleans, numbers, strings), false before true, numbers by value, strings by bytes.
     static func keyed(_ fields: [KeyedField]) -> TypeDecl {
-        func rank(_ v: Value) -> Int {
-            switch v { case .null: return 0; case .bool: return 1; case .number: return 2; default: return 3 }
-        }
-        return .keyedRecord(fields.sorted { a, b in
-            let ra = rank(a.key), rb = rank(b.key)
-            if ra != rb { return ra < rb }
-            switch (a.key, b.key) {
-            case (.bool(let x), .bool(let y)): return !x && y
-            case (.number(let x), .number(let y)): return x.doubleValue < y.doubleValue
-            default: return Array(a.text.utf8).lexicographicallyPrecedes(Array(b.text.utf8))
-            }
-        })
+        .keyedRecord(fields.sorted(by: KeyedField.precedes))
     }
 
     public struct DynamicObject: Sendable {
@@ -146,11 +147,19 @@ extension TypeDecl {
                 let k = compare(da.0, db.0); if k != 0 { return k }
                 let v = compare(da.1, db.1); if v != 0 { return v }
             }
-            for (x, y) in zip(sa, sb) {
-                if x.0 != y.0 { return Array(x.0.utf8).lexicographicallyPrecedes(Array(y.0.utf8)) ? -1 : 1 }
-                let c = compare(x.1, y.1); if c != 0 { return c }
+            // Static keys compare as OPA's util.Compare does: by kind (null, boolean, number,
+            // string) first, then by value.
+            func keys(_ t: TypeDecl) -> [KeyedField] {
+                if case .keyedRecord(let fs) = t { return fs }
+                return oparts(t).fixed.map { KeyedField(key: .string($0.0), keyType: .string, value: $0.1) }
             }
-            return sa.count == sb.count ? 0 : (sa.count < sb.count ? -1 : 1)
+            let ka = keys(a), kb = keys(b)
+            for (x, y) in zip(ka, kb) {
+                if KeyedField.precedes(x, y) { return -1 }
+                if KeyedField.precedes(y, x) { return 1 }
+                let c = compare(x.value, y.value); if c != 0 { return c }
+            }
+            return ka.count == kb.count ? 0 : (ka.count < kb.count ? -1 : 1)
         case (.set(let x), .set(let y)): return compare(x, y)
         case (.anyOf(let xs), .anyOf(let ys)): return slice(xs, ys)
         default: return 0

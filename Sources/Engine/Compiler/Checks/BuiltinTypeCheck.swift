@@ -127,7 +127,7 @@ enum BuiltinTypeCheck {
         }
     }
 
-    /// An object literal's type: `object<k: V, …>` when every key is a constant scalar (string
+    /// An object literal's type: `object<k: V, …>` (keys in OPA's order) when every key is a constant scalar (string
     /// keys alone give a `.record`; a null, boolean or number key a `.keyedRecord`, which
     /// does not fit `object[string: any]`, as in OPA), else `object[any: any]`.
     static func objectLiteralType(_ items: [ObjectItem], _ valueType: (Term) -> TypeDecl) -> TypeDecl {
@@ -146,7 +146,11 @@ enum BuiltinTypeCheck {
             }
             keyed.append(.init(key: k, keyType: kt, value: valueType(i.value)))
         }
-        return keyed.count == fields.count ? .record(fields, rest: nil) : TypeDecl.keyed(keyed)
+        // OPA's static keys are sorted (types.NewObject): strings by bytes.
+        if keyed.count == fields.count {
+            return .record(fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }, rest: nil)
+        }
+        return TypeDecl.keyed(keyed)
     }
 
     static func union(_ ts: [TypeDecl]) -> TypeDecl {
