@@ -15,7 +15,43 @@ public indirect enum TypeDecl: Sendable {
     case object(TypeDecl, TypeDecl)
     /// An object with known keys (and maybe dynamic ones): `object<k: V>`.
     case record([(String, TypeDecl)], rest: DynamicObject?)
+    /// An object literal's type when one of its keys is a constant null, boolean or number
+    /// (OPA types every constant key statically: `{1: "x"}` is `object<1: string>`, which does
+    /// not fit `object[string: any]`). Each field has its key's text as OPA prints it (Go's
+    /// `%v` of the key: `<nil>`, `false`, the number as written) and its key's type.
+    case keyedRecord([KeyedField])
     case function(FunctionDecl)
+
+    public struct KeyedField: Sendable {
+        public var key: Value
+        public var keyType: TypeDecl
+        public var value: TypeDecl
+        static func precedes(_ a: KeyedField, _ b: KeyedField) -> Bool {
+            func rank(_ v: Value) -> Int {
+                switch v { case .null: return 0; case .bool: return 1; case .number: return 2; default: return 3 }
+            }
+            let ra = rank(a.key), rb = rank(b.key)
+            if ra != rb { return ra < rb }
+            switch (a.key, b.key) {
+            case (.bool(let x), .bool(let y)): return !x && y
+            case (.number(let x), .number(let y)): return x.doubleValue < y.doubleValue
+            default: return Array(a.text.utf8).lexicographicallyPrecedes(Array(b.text.utf8))
+            }
+        }
+        public var text: String {
+            switch key {
+            case .null: return "<nil>"
+            case .string(let s): return s
+            default: return key.description
+            }
+        }
+    }
+
+    /// The fields in OPA's order (types.NewObject sorts the static keys): by kind (null,
+    /// booleans, numbers, strings), false before true, numbers by value, strings by bytes.
+    static func keyed(_ fields: [KeyedField]) -> TypeDecl {
+        .keyedRecord(fields.sorted(by: KeyedField.precedes))
+    }
 
     public struct DynamicObject: Sendable {
         public var key: TypeDecl
@@ -64,7 +100,7 @@ extension TypeDecl {
         case .number: return 2
         case .string: return 3
         case .array, .tuple: return 4
-        case .object, .record: return 5
+        case .object, .record, .keyedRecord: return 5
         case .set: return 6
         case .any, .anyOf: return 7
         case .function: return 8
@@ -95,11 +131,12 @@ extension TypeDecl {
             if db != nil && da == nil { return -1 }
             if let da, let db { let c = compare(da, db); if c != 0 { return c } }
             return slice(sa, sb)
-        case (.object, _), (.record, _):
+        case (.object, _), (.record, _), (.keyedRecord, _):
             func oparts(_ t: TypeDecl) -> (fixed: [(String, TypeDecl)], open: (TypeDecl, TypeDecl)?) {
                 switch t {
                 case .object(let k, let v): return ([], (k, v))
                 case .record(let fs, let rest): return (fs, rest.map { ($0.key, $0.value) })
+                case .keyedRecord(let fs): return (fs.map { ($0.text, $0.value) }, nil)
                 default: return ([], nil)
                 }
             }
@@ -110,11 +147,19 @@ extension TypeDecl {
                 let k = compare(da.0, db.0); if k != 0 { return k }
                 let v = compare(da.1, db.1); if v != 0 { return v }
             }
-            for (x, y) in zip(sa, sb) {
-                if x.0 != y.0 { return Array(x.0.utf8).lexicographicallyPrecedes(Array(y.0.utf8)) ? -1 : 1 }
-                let c = compare(x.1, y.1); if c != 0 { return c }
+            // Static keys compare as OPA's util.Compare does: by kind (null, boolean, number,
+            // string) first, then by value.
+            func keys(_ t: TypeDecl) -> [KeyedField] {
+                if case .keyedRecord(let fs) = t { return fs }
+                return oparts(t).fixed.map { KeyedField(key: .string($0.0), keyType: .string, value: $0.1) }
             }
-            return sa.count == sb.count ? 0 : (sa.count < sb.count ? -1 : 1)
+            let ka = keys(a), kb = keys(b)
+            for (x, y) in zip(ka, kb) {
+                if KeyedField.precedes(x, y) { return -1 }
+                if KeyedField.precedes(y, x) { return 1 }
+                let c = compare(x.value, y.value); if c != 0 { return c }
+            }
+            return ka.count == kb.count ? 0 : (ka.count < kb.count ? -1 : 1)
         case (.set(let x), .set(let y)): return compare(x, y)
         case (.anyOf(let xs), .anyOf(let ys)): return slice(xs, ys)
         default: return 0
@@ -146,6 +191,8 @@ extension TypeDecl: CustomStringConvertible {
         case .record(let fields, let rest):
             return "object<" + fields.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ">"
                 + (rest.map { "[\($0.key): \($0.value)]" } ?? "")
+        case .keyedRecord(let fields):
+            return "object<" + fields.map { "\($0.text): \($0.value)" }.joined(separator: ", ") + ">"
         case .function(let f):
             return "(" + f.args.map(\.description).joined(separator: ", ") + ") => " + (f.result?.description ?? "any")
         }
@@ -184,6 +231,16 @@ extension TypeDecl: CustomStringConvertible {
         case (.object(_, let v), .object(_, let wv)): return v.fits(wv)
         case (.record(let fields, _), .object(let wk, let wv)):
             return fields.allSatisfy { TypeDecl.string.fits(wk) && $0.1.fits(wv) }
+        case (.keyedRecord(let fields), .object(let wk, let wv)):
+            return fields.allSatisfy { $0.keyType.fits(wk) && $0.value.fits(wv) }
+        // A null, boolean or number key has to fit the wanted object's dynamic keys
+        // (`json.marshal_with_options(x, {1: "a"})` is a type error in OPA).
+        case (.keyedRecord(let fields), .record(_, let rest)):
+            return fields.allSatisfy { f in
+                if case .string = f.key { return true }
+                guard let rest else { return false }
+                return f.keyType.fits(rest.key) && f.value.fits(rest.value)
+            }
         case (.object, .record), (.record, .record): return true
         default: return false
         }

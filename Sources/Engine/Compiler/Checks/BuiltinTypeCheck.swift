@@ -84,14 +84,7 @@ enum BuiltinTypeCheck {
         // Empty literals have OPA's open types (`[]` is array[any], `{}` object[any: any]).
         case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map(staticType), rest: nil)
         case .set(let xs): return .set(union(xs.map(staticType)))
-        case .object(let items):
-            if items.isEmpty { return .object(.any, .any) }
-            var fields: [(String, TypeDecl)] = []
-            for i in items {
-                guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }
-                fields.append((k, staticType(i.value)))
-            }
-            return .record(fields, rest: nil)
+        case .object(let items): return objectLiteralType(items, staticType)
         case .arrayComprehension(let h, let b): return .array(comprehensionType(h, b))
         case .setComprehension(let h, let b): return .set(comprehensionType(h, b))
         case .objectComprehension(let k, let v, let b): return .object(comprehensionType(k, b), comprehensionType(v, b))
@@ -129,16 +122,35 @@ enum BuiltinTypeCheck {
         case .variable(let v): return env[v] ?? .any
         case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { typed($0, env) }, rest: nil)
         case .set(let xs): return .set(union(xs.map { typed($0, env) }))
-        case .object(let items):
-            if items.isEmpty { return .object(.any, .any) }
-            var fields: [(String, TypeDecl)] = []
-            for i in items {
-                guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }
-                fields.append((k, typed(i.value, env)))
-            }
-            return .record(fields, rest: nil)
+        case .object(let items): return objectLiteralType(items) { typed($0, env) }
         default: return staticType(t)
         }
+    }
+
+    /// An object literal's type: `object<k: V, …>` (keys in OPA's order) when every key is a constant scalar (string
+    /// keys alone give a `.record`; a null, boolean or number key a `.keyedRecord`, which
+    /// does not fit `object[string: any]`, as in OPA), else `object[any: any]`.
+    static func objectLiteralType(_ items: [ObjectItem], _ valueType: (Term) -> TypeDecl) -> TypeDecl {
+        if items.isEmpty { return .object(.any, .any) }
+        var fields: [(String, TypeDecl)] = []
+        var keyed: [TypeDecl.KeyedField] = []
+        for i in items {
+            guard case .scalar(let k) = i.key.value else { return .object(.any, .any) }
+            let kt: TypeDecl
+            switch k {
+            case .null: kt = .null
+            case .bool: kt = .boolean
+            case .number: kt = .number
+            case .string(let s): kt = .string; fields.append((s, valueType(i.value)))
+            default: return .object(.any, .any)
+            }
+            keyed.append(.init(key: k, keyType: kt, value: valueType(i.value)))
+        }
+        // OPA's static keys are sorted (types.NewObject): strings by bytes.
+        if keyed.count == fields.count {
+            return .record(fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }, rest: nil)
+        }
+        return TypeDecl.keyed(keyed)
     }
 
     static func union(_ ts: [TypeDecl]) -> TypeDecl {

@@ -289,14 +289,7 @@ enum FunctionTypeCheck {
             case .variable(let v): return env[v] ?? .any
             case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { type($0, env, module) }, rest: nil)
             case .set(let xs): return .set(BuiltinTypeCheck.union(xs.map { type($0, env, module) }))
-            case .object(let items):
-                if items.isEmpty { return .object(.any, .any) }
-                var fields: [(String, TypeDecl)] = []
-                for i in items {
-                    guard case .scalar(.string(let k)) = i.key.value else { return .object(.any, .any) }
-                    fields.append((k, type(i.value, env, module)))
-                }
-                return .record(fields, rest: nil)
+            case .object(let items): return BuiltinTypeCheck.objectLiteralType(items) { type($0, env, module) }
             case .call(let c):
                 // A user function's call has its inferred result; a builtin's its declared one.
                 if let m = module, case .user(let path, _) = resolvers[m].callee(c), let sig = signature(path) { return sig.result }

@@ -98,6 +98,7 @@ enum RefTypeCheck {
             return e
         case .tuple(let items, nil) where !items.isEmpty: return flatUnion(items)
         case .record(let fields, nil) where !fields.isEmpty: return flatUnion(fields.map(\.1))
+        case .keyedRecord(let fields): return flatUnion(fields.map(\.value))
         default: return nil
         }
     }
@@ -107,6 +108,7 @@ enum RefTypeCheck {
         switch t {
         case .array, .tuple: return .number
         case .record(let fields, nil) where !fields.isEmpty: return .string
+        case .keyedRecord(let fields): return flatUnion(fields.map(\.keyType))
         case .object(let k, _): if case .any = k { return nil } else { return k }
         case .set(let e): if case .any = e { return nil } else { return e }
         default: return nil

@@ -40,6 +40,7 @@ enum UnifyTypeCheck {
         case .object(let k, let v): return known(k) && known(v)
         case .tuple(let ts, let rest): return ts.allSatisfy(known) && (rest.map(known) ?? true)
         case .record(let fs, let rest): return fs.allSatisfy { known($0.1) } && (rest.map { known($0.key) && known($0.value) } ?? true)
+        case .keyedRecord(let fs): return fs.allSatisfy { known($0.value) }
         }
     }
 
@@ -53,7 +54,7 @@ enum UnifyTypeCheck {
         case .string: return .string
         case .array, .tuple: return .array
         case .set: return .set
-        case .object, .record: return .object
+        case .object, .record, .keyedRecord: return .object
         default: return .other
         }
     }
