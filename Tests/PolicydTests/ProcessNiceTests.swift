@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 @testable import policyd
 
@@ -16,25 +17,17 @@ import Testing
     /// A thread that lowers its own priority changes its own nice value, not the leader's.
     @Test func aThreadsOwnNiceIsItsOwn() throws {
         let leader = try #require(ProcessNice.leader())
-        let seen = LockedBox<(Int32?, Int32?)>((nil, nil))
+        let seen = NIOLockedValueBox<(own: Int32?, leader: Int32?)>((nil, nil))
+        let done = DispatchSemaphore(value: 0)
         let t = Thread {
             _ = setpriority(BackgroundThread.prioProcess, 0, min(19, leader + 3))
-            seen.set((ProcessNice.currentThread(), ProcessNice.leader()))
+            seen.withLockedValue { $0 = (ProcessNice.currentThread(), ProcessNice.leader()) }
+            done.signal()
         }
         t.start()
-        var waited = 0
-        while seen.get().0 == nil && waited < 500 { usleep(10_000); waited += 1 }
-        let (own, leaderSeen) = seen.get()
-        #expect(own == min(19, leader + 3))
-        #expect(leaderSeen == leader)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        let result = seen.withLockedValue { $0 }
+        #expect(result.own == min(19, leader + 3))
+        #expect(result.leader == leader)
     }
-}
-
-/// A value shared with one other thread.
-private final class LockedBox<T>: @unchecked Sendable {
-    private var value: T
-    private let lock = NSLock()
-    init(_ value: T) { self.value = value }
-    func get() -> T { lock.withLock { value } }
-    func set(_ v: T) { lock.withLock { value = v } }
 }
