@@ -193,7 +193,7 @@ extension Evaluator {
         case .complete:
             var result: Value?
             let early = node.earlyExit
-            // Rules are lent from the plan's array, not retained per rule (`withBorrowed`).
+            // Rules are lent from the plan's buffer, not retained per rule (`withBorrowed`).
             let rules = candidateRules(node)
             for j in 0..<rules.count {
                 try rules.withBorrowed(j) { r in try evalCompleteRule(r, &result, firstOnly: early) }
@@ -214,7 +214,9 @@ extension Evaluator {
             var obj: Value = .emptyObject
             // Key paths where a rule placed a whole value (children may not extend those).
             var leaves = Set<[Value]>()
-            for r in candidateRules(node) {
+            let rules = candidateRules(node)
+            for j in 0..<rules.count {
+                let r = rules[j]
                 rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
                 defer { popFrame(saved) }
