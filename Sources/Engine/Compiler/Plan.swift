@@ -176,7 +176,11 @@ final class PRule {
     var keyPath: [PTerm] = []
     /// Partial set element.
     var key: PTerm?
-    var value: PTerm?
+    var value: PTerm? { didSet { constantValue = value?.constValue } }
+    /// `value` when it is a constant (`decision := "deny" if …`, `allow if …`), as a plain
+    /// `Value`: the evaluator merges it without copying the term (a retain and release of its
+    /// box), and a scalar or short string copies with no reference counting at all.
+    private(set) var constantValue: Value?
     var args: [PTerm] = []
     var body: PBody = [] {
         didSet {

@@ -392,18 +392,16 @@ extension Evaluator {
         if let stop = try runStraight(straight) {
             if stop == straight.count {
                 try step()
-                if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                try produceRuleValue(r, &result, &produced)
             } else if firstOnly {
                 do {
                     try evalBody(r.body, stop) {
-                        if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                        try produceRuleValue(r, &result, &produced)
                         if produced { throw Evaluator.stop }
                     }
                 } catch let e where Evaluator.isStop(e) {}
             } else {
-                try evalBody(r.body, stop) {
-                    if let vt = r.value { try produceValue(vt, r, &result, &produced) }
-                }
+                try evalBody(r.body, stop) { try produceRuleValue(r, &result, &produced) }
             }
         }
         if produced { return }
@@ -420,6 +418,16 @@ extension Evaluator {
                 try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             }
             if produced { return }
+        }
+    }
+
+    /// The rule's value for the current solution: its constant as is, else its term evaluated.
+    @inline(__always)
+    private func produceRuleValue(_ r: PRule, _ result: inout Value?, _ produced: inout Bool) throws {
+        if let c = r.constantValue {
+            try Self.merge(c, &result, &produced, r)
+        } else if let vt = r.value {
+            try produceValue(vt, r, &result, &produced)
         }
     }
 

@@ -33,6 +33,33 @@ import Testing
         #expect(n.ruleBuffer.count == 3 && zip(n.ruleBuffer, old).allSatisfy { $0 === $1 })
     }
 
+    /// `PRule.constantValue` is the rule's value term when that is a constant, and follows it.
+    @Test func constantValueFollowsTheValueTerm() throws {
+        let src = """
+            package c
+            import rego.v1
+
+            decision := "deny" if input.x
+            decision := sprintf("%v", [input.y]) if input.y
+            """
+        let p = try CompiledPolicy.compile(modules: [RegoModule(name: "c.rego", source: src)])
+        let n = try #require(p.plan.node(at: ["c", "decision"]))
+        #expect(n.rules.count == 2)
+        #expect(n.rules[0].constantValue == .string("deny"))
+        #expect(n.rules[1].constantValue == nil)
+        let r = n.rules[0]
+        let old = r.value
+        r.value = .const(.int(7))
+        #expect(r.constantValue == .int(7))
+        r.value = nil
+        #expect(r.constantValue == nil)
+        r.value = old
+        let q = p.prepare(path: ["c", "decision"])
+        #expect(try q.evaluate(input: ["x": true], nowNs: 0) == .string("deny"))
+        #expect(try q.evaluate(input: ["y": 3], nowNs: 0) == .string("3"))
+        #expect(try q.evaluate(input: ["z": 1], nowNs: 0) == nil)
+    }
+
     @Test func indexCandidatesAreTheBuckets() throws {
         let p = try CompiledPolicy.compile(modules: [RegoModule(name: "t.rego", source: Self.src)])
         let n = try #require(p.plan.node(at: ["t", "tags"]))
