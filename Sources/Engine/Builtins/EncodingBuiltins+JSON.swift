@@ -244,8 +244,7 @@ enum GoURL {
             if b[i] == UInt8(ascii: "%") {
                 guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]),
                       !host || h >= 8 || (h == 2 && l == 5) else {
-                    let frag = String(decoding: b[i..<min(i + 3, b.count)], as: UTF8.self)
-                    throw ParseError(message: "invalid URL escape \(GoQuote.quote(frag))")
+                    throw ParseError(message: "invalid URL escape \(GoQuote.quote(bytes: Array(b[i..<min(i + 3, b.count)])))")
                 }
                 out.append(h << 4 | l)
                 i += 3
