@@ -15,24 +15,51 @@ enum GoDuration {
 
     /// time.parse_duration_ns as OPA does it: Go's ParseDuration first (its errors, quoted as
     /// Go's time package quotes); a text with a `d`, `w` or `y` in it that Go refuses is read
-    /// again with the extra units, and then fails as `invalid duration` quoted strconv-style,
-    /// except for an unknown unit of other lowercase ASCII letters (`1d2x`: `unknown unit "x"`). Found by
-    /// experiment against OPA (docs/conformance.md, session 10).
+    /// again with the extra units, and then fails quoted strconv-style: `invalid duration`
+    /// unless the text is a sequence of number–unit pairs whose units are known or single
+    /// lowercase letters, when an unknown one is named (`1e3d`: `unknown unit "e"`; `1ee3d`,
+    /// `1dx`, `1e3d1`: invalid). Found by experiment against OPA (docs/conformance.md, session 10).
     static func parseWithDays(_ text: String) throws -> Int64 {
         do {
             return try parse(text, units: goUnits)
         } catch let goError {
             guard text.utf8.contains(where: { $0 == 0x64 || $0 == 0x77 || $0 == 0x79 }) else { throw goError }
+            let invalid = ParseError(message: "time: invalid duration \(GoQuote.quote(text))")
+            guard pairShaped(text) else { throw invalid }
             do {
                 return try parse(text, units: units)
             } catch let e as ParseError {
-                if let u = e.unknownUnit, u.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }),
-                   !u.utf8.contains(where: { $0 == 0x64 || $0 == 0x77 || $0 == 0x79 }) {
+                if let u = e.unknownUnit {
                     throw ParseError(message: "time: unknown unit \(GoQuote.quote(u)) in duration \(GoQuote.quote(text))")
                 }
-                throw ParseError(message: "time: invalid duration \(GoQuote.quote(text))")
+                throw invalid
             }
         }
+    }
+
+    /// `[-+]?(number unit)+`: numbers `1`, `1.`, `.5`; units as Go splits them (up to the next
+    /// digit or `.`), each a known unit or a single lowercase ASCII letter.
+    private static func pairShaped(_ text: String) -> Bool {
+        let all = Array(text.utf8)
+        var s = all[...]
+        if let c = s.first, c == 0x2B || c == 0x2D { s = s.dropFirst() }
+        if s.isEmpty { return false }
+        @inline(__always) func isNum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || c == 0x2E }
+        while !s.isEmpty {
+            var digits = 0
+            while let c = s.first, c >= 0x30 && c <= 0x39 { digits += 1; s = s.dropFirst() }
+            if s.first == 0x2E {
+                s = s.dropFirst()
+                while let c = s.first, c >= 0x30 && c <= 0x39 { digits += 1; s = s.dropFirst() }
+            }
+            if digits == 0 { return false }
+            let start = s.startIndex
+            while let c = s.first, !isNum(c) { s = s.dropFirst() }
+            let u = all[start..<s.startIndex]
+            if u.isEmpty { return false }
+            if units[String(decoding: u, as: UTF8.self)] == nil && !(u.count == 1 && u.first! >= 0x61 && u.first! <= 0x7A) { return false }
+        }
+        return true
     }
 
     static func parse(_ text: String) throws -> Int64 { try parse(text, units: units) }

@@ -187,10 +187,8 @@ struct GoYAMLDecoder {
             // Timestamps stay text when decoded into interface{}.
             return rtag == Self.timestampTag ? .string(n.value) : v
         }
-        if n.tag == Self.floatTag {
-            if case .int(let i) = v { return .float(Double(i)) }
-            if case .uint(let u) = v { return .float(Double(u)) }
-        }
+        // An int fits !!float; a uint64 (beyond int64) does not.
+        if n.tag == Self.floatTag, case .int(let i) = v { return .float(Double(i)) }
         throw GoYAML.Failure(message: "yaml: cannot decode \(Self.shortTag(rtag)) `\(n.value)` as a \(Self.shortTag(n.tag))")
     }
 

@@ -45,11 +45,15 @@ struct GoYAMLDocument {
             var builder = Builder(parser: &parser)
             do throws(GoYAML.Failure) {
                 let doc = try builder.document()
-                if let q = flowQuestion { throw q.failure }
+                // Only a '?' the parser reaches counts (`&a &b [a?b]` ends the document early).
+                if let q = flowQuestion, q.index < builder.endIndex { throw q.failure }
                 return doc
             } catch {
-                // libyaml's own failure stands if it comes before the '?'.
-                if let q = flowQuestion, parser.error == YAML_NO_ERROR || Int(parser.problem_mark.index) > q.index { throw q.failure }
+                // A failure before the '?' stands: libyaml's, or an unknown anchor's.
+                if let q = flowQuestion {
+                    let at = parser.error == YAML_NO_ERROR ? builder.failIndex : Int(parser.problem_mark.index)
+                    if at > q.index { throw q.failure }
+                }
                 throw error
             }
         }
@@ -83,18 +87,31 @@ struct GoYAMLDocument {
             case YAML_SCALAR_TOKEN where token.data.scalar.style == YAML_PLAIN_SCALAR_STYLE:
                 content = true
                 guard let flow = flows.last else { continue }
-                let start = Int(token.start_mark.index), end = Int(token.end_mark.index)
+                let value = UnsafeBufferPointer(start: token.data.scalar.value, count: token.data.scalar.length)
+                guard value.dropFirst().contains(0x3F) else { continue }  // '?' after the first character
+                // Marks count characters: find the scalar's first byte, then the '?' in the source.
+                @inline(__always) func nextChar(_ i: inout Int) {
+                    i += 1
+                    while i < count, base[i] & 0xC0 == 0x80 { i += 1 }
+                }
+                var byte = 0, chars = 0
+                let start = Int(token.start_mark.index)
+                while byte < count, chars < start { nextChar(&byte); chars += 1 }
                 var line = Int(token.start_mark.line)
-                var i = start + 1
-                while i < end {
-                    if base[i] == 0x0A { line += 1 }
-                    if base[i] == 0x3F {  // '?'
+                nextChar(&byte)
+                chars += 1
+                while byte < count {
+                    let b = base[byte]
+                    if b == 0x0A || (b == 0x0D && (byte + 1 == count || base[byte + 1] != 0x0A)) { line += 1 }
+                    if b == 0x3F {
                         let problem = "did not find expected ',' or '\(flow.isSequence ? "]" : "}")'"
                         let at = line != 0 ? line : flow.line
-                        return (i, GoYAML.Failure(message: at != 0 ? "yaml: line \(at): \(problem)" : "yaml: \(problem)"))
+                        return (chars, GoYAML.Failure(message: at != 0 ? "yaml: line \(at): \(problem)" : "yaml: \(problem)"))
                     }
-                    i += 1
+                    nextChar(&byte)
+                    chars += 1
                 }
+                return nil
             default: content = true
             }
         }
@@ -118,6 +135,9 @@ struct GoYAMLDocument {
         let parser: UnsafeMutablePointer<yaml_parser_t>
         var doc = GoYAMLDocument()
         var anchors: [String: Int] = [:]
+        /// Where an unknown anchor was referenced, where the document ended (libyaml's
+        /// character indexes).
+        var failIndex = Int.max, endIndex = Int.max
 
         init(parser: UnsafeMutablePointer<yaml_parser_t>) { self.parser = parser }
 
@@ -137,6 +157,7 @@ struct GoYAMLDocument {
             ev = try next()
             doc.root = try node(&ev)
             ev = try next()
+            endIndex = Int(ev.start_mark.index)
             yaml_event_delete(&ev)  // DOCUMENT-END
             return doc
         }
@@ -167,6 +188,7 @@ struct GoYAMLDocument {
             case YAML_ALIAS_EVENT:
                 let name = Self.text(ev.data.alias.anchor)
                 guard let target = anchors[name] else {
+                    failIndex = Int(ev.start_mark.index)
                     throw GoYAML.Failure(message: "yaml: unknown anchor '\(name)' referenced")
                 }
                 var n = Node(kind: .alias, tag: "", value: name, implicit: false)
