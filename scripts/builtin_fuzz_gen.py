@@ -401,10 +401,68 @@ def gen_template_vars(r):
     return out
 
 
+YAML_SCALARS = ["a", "b", "1", "1.0", "-0", "-0.0", "0x1F", "0o17", "017", "1_000", "yes", "No", "on", "~", "null",
+                "true", ".inf", "-.Inf", ".nan", "1e3", "1e400", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
+                "2001-02-30", "9223372036854775808", "18446744073709551616", "-9223372036854775809", "'1'",
+                "\"x\"", "''", "\"\\t\"", "a?b", "b?", "<<", "é", "1:20", "aGVsbG8=", "'<<'", "1.5", "3.14159265358979"]
+YAML_TAGS = ["!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!binary ", "!!timestamp ", "!foo ", "! ",
+             "!!merge ", "!!map ", "!!seq "]
+YAML_KEYS = ["a", "b", "a", "<<", "1", "1.0", "~", "true", "yes", "'1'", "[1]", "{a: 1}", "-0.0", ".inf", "18446744073709551615"]
+
+
+def gen_yaml(r):
+    """A random YAML document (session 10): duplicate keys, merges, anchors and aliases (some
+    undefined or self-referencing), explicit tags, flow collections, `?` inside flow scalars."""
+    anchors = [0]
+
+    def scalar():
+        t = r.choice(YAML_TAGS) if r.random() < 0.25 else ""
+        return t + r.choice(YAML_SCALARS)
+
+    def node(d):
+        k = r.random()
+        if k < 0.12 and anchors[0]:
+            return "*a%d" % r.randrange(anchors[0] + 1)  # may be undefined or an enclosing node
+        if k < 0.22:
+            anchors[0] += 1
+            return "&a%d %s" % (anchors[0] - 1, node(d))
+        if d > 2 or k < 0.6:
+            return scalar()
+        if k < 0.8:
+            return "[" + ", ".join(node(d + 1) for _ in range(r.randint(0, 3))) + "]"
+        return "{" + ", ".join("%s: %s" % (r.choice(YAML_KEYS), node(d + 1)) for _ in range(r.randint(0, 3))) + "}"
+
+    if r.random() < 0.3:
+        return node(0)
+    lines = []
+    for _ in range(r.randint(1, 5)):
+        key = r.choice(YAML_KEYS)
+        if key == "<<" and r.random() < 0.7:
+            lines.append("<<: " + r.choice(["*a0", "[*a0, {x: 1}]", "{a: 2, c: 3}", "[{a: 1}, {a: 2, b: 3}]", "5", "~", node(1)]))
+        else:
+            lines.append("%s: %s" % (key, node(1)))
+    return "\n".join(lines)
+
+
+DURATION_PARTS = ["1", "2", "1.5", ".5", "0", "99999999999", "9223372036854775807", "-", "+", "1e3"]
+DURATION_UNITS = ["ns", "us", "\u00b5s", "ms", "s", "m", "h", "d", "w", "y", "D", "x", "dx", "day", "e", "", " ",
+                  "\n", "\t", "\u00e9", "hd"]
+
+
+def gen_duration(r):
+    """A random duration text (session 10): Go's units, OPA's d/w/y, junk units and separators."""
+    return "".join(r.choice(DURATION_PARTS) + r.choice(DURATION_UNITS) for _ in range(r.randint(1, 3)))
+
+
 def edge_args(name, args_t, args, r2):
-    """Session-9 shapes: a boundary value in one operand, wrong types in every operand, random templates."""
+    """Session-9 shapes: a boundary value in one operand, wrong types in every operand, random
+    templates; session 10: random YAML documents and duration texts."""
     if name == "strings.render_template" and r2.random() < 0.6:
         return [gen_template(r2), gen_template_vars(r2)]
+    if EDGES_10 and name in ("yaml.unmarshal", "yaml.is_valid") and r2.random() < 0.5:
+        return [gen_yaml(r2)]
+    if EDGES_10 and name == "time.parse_duration_ns" and r2.random() < 0.5:
+        return [gen_duration(r2)]
     k = r2.random()
     if args_t and k < 0.12:
         j = r2.randrange(len(args_t))
@@ -418,8 +476,10 @@ def gen_any_small(r):
     return rand_any(r, 1)
 
 
-# Session 9's edge shapes (edge_args); POLICYD_FUZZ_EDGES=0 reproduces the earlier generator.
+# Edge shapes (edge_args): POLICYD_FUZZ_EDGES=0 reproduces the session-8 generator, =9 the
+# session-9 one (without the session-10 YAML and duration texts).
 EDGES = os.environ.get("POLICYD_FUZZ_EDGES", "1") != "0"
+EDGES_10 = os.environ.get("POLICYD_FUZZ_EDGES", "1") not in ("0", "9")
 
 
 def calls_for(name, decl, seed, count):

@@ -32,14 +32,7 @@ extension EncodingBuiltins {
             return .string((prefix ?? "") + JSONWriter.string(args[0], options: options))
         },
         Builtin("json.unmarshal", arity: 1) { args, _ in
-            let s = try args.string(0)
-            do { return try JSONReader.parse(s) } catch let e as JSONParseError {
-                if e.message == "unexpected data after JSON value" { return try afterTopLevelValue(s, e.offset) }
-                if s.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                    throw BuiltinError(.builtin, "EOF")
-                }
-                throw BuiltinError(.builtin, goJSONMessage(e, s))
-            }
+            try goUnmarshal(try args.string(0))
         },
         Builtin("json.is_valid", arity: 1) { args, _ in
             guard case .string(let s) = args[0] else { return .false }
@@ -51,6 +44,18 @@ extension EncodingBuiltins {
     /// Decoder.Token): none (or `null`, a nil token) leaves the value standing; `[`/`{` and any
     /// value decoded from the rest of the text as a stream are reported with Go's `%s` of the
     /// token; a failure to decode that next value is Go's decoding error for it.
+    /// JSON text read as OPA reads it with Go's decoder: the first value, one more token
+    /// looked at, Go's error texts (`EOF`, `unexpected EOF`, `invalid character …`).
+    static func goUnmarshal(_ s: String) throws -> Value {
+        do { return try JSONReader.parse(s) } catch let e as JSONParseError {
+            if e.message == "unexpected data after JSON value" { return try afterTopLevelValue(s, e.offset) }
+            if s.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                throw BuiltinError(.builtin, "EOF")
+            }
+            throw BuiltinError(.builtin, goJSONMessage(e, s))
+        }
+    }
+
     static func afterTopLevelValue(_ s: String, _ offset: Int) throws -> Value {
         let bytes = Array(s.utf8)
         let rest = Array(bytes[offset...])
@@ -244,8 +249,7 @@ enum GoURL {
             if b[i] == UInt8(ascii: "%") {
                 guard i + 2 < b.count, let h = hexVal(b[i + 1]), let l = hexVal(b[i + 2]),
                       !host || h >= 8 || (h == 2 && l == 5) else {
-                    let frag = String(decoding: b[i..<min(i + 3, b.count)], as: UTF8.self)
-                    throw ParseError(message: "invalid URL escape \(GoQuote.quote(frag))")
+                    throw ParseError(message: "invalid URL escape \(GoQuote.quote(bytes: Array(b[i..<min(i + 3, b.count)])))")
                 }
                 out.append(h << 4 | l)
                 i += 3

@@ -59,7 +59,14 @@ enum JWTBuiltins {
 
     static func jsonObject(_ bytes: [UInt8]) throws -> ObjectValue {
         let v: Value
-        do { v = try JSONReader.parse(bytes: bytes) } catch { throw BuiltinError(.builtin, "\(error)") }
+        if let text = String(validating: bytes, as: UTF8.self) {
+            // OPA decodes header and payload as json.unmarshal does, naming the failure.
+            do { v = try EncodingBuiltins.goUnmarshal(text) } catch let e as BuiltinError {
+                throw BuiltinError(.builtin, "invalid JSON: \(e.message)")
+            }
+        } else {
+            do { v = try JSONReader.parse(bytes: bytes) } catch { throw BuiltinError(.builtin, "\(error)") }
+        }
         guard case .object(let o) = v else { throw BuiltinError(.builtin, "decoded JSON type was not an Object") }
         return o
     }

@@ -31,10 +31,11 @@ extension ObjectBuiltins {
             var segments: [Value]
             switch item {
             case .string(let s):
-                segments = s.split(separator: "/", omittingEmptySubsequences: false).map {
+                // As OPA reads a path string: "" is the empty path (selects nothing), otherwise
+                // every leading "/" goes before splitting ("//" is the key "", "a//" is a.""."").
+                segments = s.isEmpty ? [] : s.drop(while: { $0 == "/" }).split(separator: "/", omittingEmptySubsequences: false).map {
                     .string($0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~"))
                 }
-                if s.hasPrefix("/") { segments.removeFirst() }
             case .array(let a): segments = a
             default:
                 throw BuiltinError(.type, "operand 2 must be one of {set, array} containing string paths or array of path segments but got \(item.typeName)")

@@ -12,7 +12,7 @@ enum TimeBuiltins {
             try parsed(layout: "2006-01-02T15:04:05Z07:00", value: try args.string(0))
         },
         Builtin("time.parse_duration_ns", arity: 1) { args, _ in
-            do { return .int(Int(try GoDuration.parse(try args.string(0)))) } catch let e as GoDuration.ParseError {
+            do { return .int(Int(try GoDuration.parseWithDays(try args.string(0)))) } catch let e as GoDuration.ParseError {
                 throw BuiltinError(.builtin, e.message)
             }
         },

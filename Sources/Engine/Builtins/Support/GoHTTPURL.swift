@@ -216,11 +216,12 @@ struct GoHTTPURL {
             let c = s[i]
             if c == UInt8(ascii: "%") {
                 let end = min(i + 3, s.endIndex)
-                let bad = String(decoding: s[i..<end], as: UTF8.self)
+                // Go quotes the three bytes, a cut multi-byte character as `\xe6`.
+                let bad = GoQuote.quote(bytes: Array(s[i..<end]))
                 guard i + 2 < s.endIndex, let hi = HexDigit.value(s[i + 1]), let lo = HexDigit.value(s[i + 2]) else {
-                    return "invalid URL escape \(GoQuote.quote(bad))"
+                    return "invalid URL escape \(bad)"
                 }
-                if mode == .host && hi < 8 && !(hi == 2 && lo == 5) { return "invalid URL escape \(GoQuote.quote(bad))" }
+                if mode == .host && hi < 8 && !(hi == 2 && lo == 5) { return "invalid URL escape \(bad)" }
                 i += 3
                 continue
             }

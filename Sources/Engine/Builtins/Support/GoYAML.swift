@@ -1,3 +1,4 @@
+import BigInt
 import Yams
 
 /// YAML as OPA reads and writes it: go-yaml v2 (YAML 1.1 plain-scalar resolution: `yes`/`on`/`y`
@@ -45,7 +46,7 @@ enum GoYAML {
             return nil
         }
         if mag <= UInt64(Int.max) { return .int(Int(mag)) }
-        return Number(Double(mag))  // go-yaml yields uint64; JSON then carries it exactly enough
+        return Number(BigInt(mag))  // go-yaml yields a uint64, which JSON carries exactly
     }
 
     static func isYAMLFloat(_ s: String) -> Bool {
@@ -91,100 +92,75 @@ enum GoYAML {
 
     struct Failure: Error { let message: String }
 
+    /// go-yaml v2 decodes the first document (Support/GoYAMLReader.swift, GoYAMLDecode.swift),
+    /// then sigs.k8s.io/yaml turns it into JSON: map keys become strings, and values JSON
+    /// cannot hold (infinities, NaN) fail once the whole document has converted.
     static func unmarshal(_ text: String) throws(Failure) -> Value {
-        let node: Node?
-        do {
-            // The first document only, as go-yaml's Unmarshal.
-            node = try Yams.Parser(yaml: text, resolver: Resolver.basic).nextRoot()
-        } catch let e as YamlError {
-            throw Failure(message: message(e))
-        } catch {
-            throw Failure(message: "yaml: \(error)")
-        }
-        guard let node else { return .null }
-        return try value(node)
+        var decoder = GoYAMLDecoder(try GoYAMLDocument.parse(text))
+        let decoded = try decoder.decode()
+        var unsupported: String?
+        let v = try jsonValue(decoded, &unsupported)
+        if let unsupported { throw Failure(message: "json: unsupported value: \(unsupported)") }
+        return v
     }
 
-    static func message(_ e: YamlError) -> String {
-        switch e {
-        // go-yaml reports libyaml's 0-based problem line (plus one for scanner errors), and no
-        // line at all when that is 0; Yams' marks are 1-based.
-        case let .scanner(_, problem, mark, _):
-            return mark.line - 1 > 0 ? "yaml: line \(mark.line): \(problem)" : "yaml: \(problem)"
-        case let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return mark.line - 1 > 0 ? "yaml: line \(mark.line - 1): \(problem)" : "yaml: \(problem)"
-        case let .reader(problem, _, _, _):
-            // go-yaml reports reader problems (control characters, bad UTF-8) without a position.
-            return "yaml: \(problem)"
-        case let .duplicatedKeysInMapping(duplicates, _):
-            return "yaml: duplicated mapping keys: \(duplicates.joined(separator: ", "))"
-        default:
-            return "yaml: \(e)"
-        }
-    }
-
-    static func value(_ node: Node) throws(Failure) -> Value {
-        switch node {
-        case .scalar(let s):
-            if s.style != .plain && s.style != .any { return .string(s.string) }
-            switch resolve(s.string) {
-            case .null: return .null
-            case .bool(let b): return .bool(b)
-            case .int(let n): return .number(n)
-            case .float(let d):
-                guard d.isFinite else { throw Failure(message: "json: unsupported value: \(d.isNaN ? "NaN" : (d < 0 ? "-Inf" : "+Inf"))") }
-                return .number(Number(d))
-            case .string(let str): return .string(str)
+    static func jsonValue(_ g: GoYAMLDecoder.GoValue, _ unsupported: inout String?) throws(Failure) -> Value {
+        switch g {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .number(.int(i))
+        case .uint(let u): return .number(Number(BigInt(u)))
+        case .float(let d):
+            guard d.isFinite else {
+                if unsupported == nil { unsupported = d.isNaN ? "NaN" : (d < 0 ? "-Inf" : "+Inf") }
+                return .null
             }
-        case .sequence(let seq):
+            return .number(Number(d))
+        case .string(let s): return .string(s)
+        case .seq(let a):
             var out: [Value] = []
-            for n in seq { out.append(try value(n)) }
+            out.reserveCapacity(a.count)
+            for e in a { out.append(try jsonValue(e, &unsupported)) }
             return .array(out)
-        case .mapping(let map):
+        case .map(let m):
             var b = ObjectBuilder()
-            var merges: [ObjectValue] = []
-            for (k, v) in map {
-                if case .scalar(let ks) = k, ks.string == "<<", ks.style == .plain {
-                    switch try value(v) {
-                    case .object(let o): merges.append(o)
-                    case .array(let a): for case .object(let o) in a { merges.append(o) }
-                    default: break
-                    }
-                    continue
-                }
-                let val = try value(v)
-                if case .scalar(let ks) = k, ks.style == .plain || ks.style == .any, case .null = resolve(ks.string) {
-                    throw Failure(message: "unsupported map key of type: %!s(<nil>), key: <nil>, value: \(goText(val))")
-                }
-                b[.string(try keyString(k))] = val
+            for (k, v) in zip(m.keys, m.values) {
+                let key = try keyString(k, v)
+                b[.string(key)] = try jsonValue(v, &unsupported)
             }
-            for m in merges { for (k, v) in m.pairs where b[k] == nil { b[k] = v } }
             return .object(b.build())
-        case .alias:
-            throw Failure(message: "yaml: unknown anchor")
         }
     }
 
-    /// Go's %v of a decoded YAML value, for error messages.
-    static func goText(_ v: Value) -> String {
-        switch v {
+    /// sigs.k8s.io/yaml's text for a map key: strings as they are, ints in decimal, floats as
+    /// float32 shortest 'g' (`.inf`, `-.inf`, `.nan`), booleans; null and uint64 keys fail.
+    static func keyString(_ k: GoYAMLDecoder.GoValue, _ v: GoYAMLDecoder.GoValue) throws(Failure) -> String {
+        switch k {
         case .string(let s): return s
-        case .null: return "<nil>"
-        default: return RegoFormatter.format(v)
-        }
-    }
-
-    /// sigs.k8s.io/yaml turns non-string keys into their text.
-    static func keyString(_ k: Node) throws(Failure) -> String {
-        switch try value(k) {
-        case .string(let s): return s
-        case .null: return "null"
+        case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
-        case .number(let n):
-            if case .float(let d) = n { return GoFloatFormat.format(d, verb: "g", prec: -1).withSign(d) }
-            return n.description
-        default: throw Failure(message: "yaml: invalid map key")
+        case .float(let d): return float32Text(d)
+        case .null:
+            throw Failure(message: "unsupported map key of type: %!s(<nil>), key: <nil>, value: \(GoYAMLDecoder.goSharpV(v, nested: false))")
+        case .uint:
+            throw Failure(message: "unsupported map key of type: uint64, key: \(GoYAMLDecoder.goSharpV(k, nested: false)), value: \(GoYAMLDecoder.goSharpV(v, nested: false))")
+        case .seq, .map:
+            throw Failure(message: "yaml: invalid map key")  // the decoder refuses these first
         }
+    }
+
+    /// strconv.FormatFloat(d, 'g', -1, 32) with YAML's names for the non-finite values.
+    static func float32Text(_ d: Double) -> String {
+        if d.isNaN { return ".nan" }
+        let f = Float(d)
+        if f.isInfinite { return f < 0 ? "-.inf" : ".inf" }
+        let sign = f.sign == .minus ? "-" : ""
+        if f == 0 { return sign + "0" }
+        let (_, digits, point) = Number.decimalDigits(abs(f).description)
+        let digs = GoFloatFormat.Digits(digits: Array(digits.utf8), dp: point)
+        let exp = point - 1
+        if exp < -4 || exp >= 6 { return sign + GoFloatFormat.fmtE(digs, prec: digs.digits.count - 1) }
+        return sign + GoFloatFormat.fmtF(digs, prec: max(digs.digits.count - point, 0))
     }
 
     // MARK: marshal

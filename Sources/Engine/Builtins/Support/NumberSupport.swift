@@ -9,7 +9,14 @@ struct BigIntText {
         switch n {
         case .int(let i): value = BigInt(i)
         case .big(let b): value = b
-        case .float(let d): value = d.isFinite ? BigInt(d.rounded(.towardZero)) : 0
+        case .float(let d):
+            if d.isFinite && d.magnitude >= 0x1p63, let w = WideFloat(Number.float(d).description), w.isFinite {
+                // A JSON number read as a double (`1e+300`) came as that text: OPA reads it at
+                // 64 bits, which differs from the double's integer beyond 2^63.
+                value = BigInt(exactly: w.rounded(.towardZero)) ?? BigInt(d.rounded(.towardZero))
+            } else {
+                value = d.isFinite ? BigInt(d.rounded(.towardZero)) : 0
+            }
         case .wide(let w): value = w.value.isFinite ? BigInt(exactly: w.value.rounded(.towardZero)) ?? 0 : 0
         // OPA reads the text at 64 bits (`format_int(1e400, 16)` shows that float's digits;
         // only plain integer text is exact).
