@@ -25,6 +25,14 @@ enum ClausePrune {
             let loc = u.position < r.body.count ? r.body[u.position].location : r.location
             if let t = u.test {
                 checks.append(t)
+            } else if let pattern = u.pattern {
+                // Length and constants only: every variable of the pattern gets a fresh local.
+                let shape = pattern.map { t -> PTerm in
+                    guard case .local = t else { return t }
+                    r.slotCount += 1
+                    return .local(r.slotCount - 1)
+                }
+                checks.append(PExpr(kind: .unify(.array(shape), u.term), negated: false, withs: [], location: loc))
             } else if let c = u.constant {
                 if case .arg = u.level, case .const = u.term { continue }  // matched at the call
                 checks.append(PExpr(kind: .unify(u.term, .const(c)), negated: false, withs: [], location: loc))

@@ -10,7 +10,8 @@
 // prefix), outside comprehensions, except `x == y` of two such refs, `some … in`, `every`,
 // `print` and `not`. It tests a ref against a constant in `ref == c`, `c = ref`,
 // `ref in {c…}` and through a local (`y := input.a; y == 1`); a function tests an argument in
-// `arg == c` (also through `arg = x; x == c`). A bare `input.c` only reads (`false` does not
+// `arg == c` (also through `arg = x; x == c`); an array pattern (`[1, x] = input.pair`) tests
+// the length and the constants. A bare `input.c` only reads (`false` does not
 // skip the clause). Heads read like expressions. Refs to rules (virtual documents) are not
 // filed. Clauses with `else` read nothing and are never skipped.
 
@@ -35,6 +36,9 @@ struct ClauseReads {
         var test: PExpr?
         /// How many times the clause reads or tests the ref.
         var occurrences = 1
+        /// An array pattern the ref is unified with (`[1, x] = input.pair`): OPA skips the
+        /// clause unless the ref is an array of that length with those constants.
+        var pattern: [PTerm]?
     }
 
     private(set) var uses: [Use] = []
@@ -105,6 +109,13 @@ struct ClauseReads {
     }
 
     private mutating func equality(_ a: PTerm, _ b: PTerm) {
+        for (p, r) in [(a, b), (b, a)] {
+            guard case .array(let xs) = p, let l = ClauseReads.ground(r),
+                  xs.allSatisfy({ if case .local = $0 { return true } else { return $0.isConst } }) else { continue }
+            note(l, r, nil)
+            if let i = uses.firstIndex(where: { $0.level == l }), uses[i].pattern == nil { uses[i].pattern = xs }
+            return
+        }
         if let l = ClauseReads.ground(a), case .const(let c) = b { note(l, a, c); return }
         if let l = ClauseReads.ground(b), case .const(let c) = a { note(l, b, c); return }
         if case .local(let s) = a, let (l, t) = bound[s], case .const(let c) = b { note(l, t, c); return }
