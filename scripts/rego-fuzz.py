@@ -89,6 +89,8 @@ def run_policyd(engine, prog, workdir, strict=True):
     # Loaded by bare file name from the module folder, as the oracle names modules (messages
     # that cite another rule's location, `… at test-0.rego:9`, then compare equal).
     cmd += ["-d", "test-0.rego", "-d", "data.json"]
+    for name, _, _ in prog.extra:
+        cmd += ["-d", name]
     if prog.input is not None:
         ip = os.path.join(workdir, "input.json")
         with open(ip, "w") as f:

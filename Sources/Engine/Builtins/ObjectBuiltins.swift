@@ -34,7 +34,9 @@ enum ObjectBuiltins {
             return .object(b.build())
         },
         Builtin("object.union", arity: 2) { args, _ in
-            .object(union(try args.object(0), try args.object(1)))
+            // Equal operands give the first one as it is (OPA: `{"a": 1}` ∪ `{"a": 1.0}` keeps 1).
+            let a = try args.object(0), b = try args.object(1)
+            return .object(Value.object(a) == Value.object(b) ? a : union(a, b))
         },
         Builtin("object.union_n", arity: 1) { args, _ in
             var acc = ObjectValue()
@@ -42,7 +44,7 @@ enum ObjectBuiltins {
                 guard case .object(let o) = v else {
                     throw BuiltinError(.type, "operand 1 must be array of objects but got array containing \(v.typeName)")
                 }
-                acc = union(acc, o)
+                acc = union(acc, o, laterKeys: true)
             }
             return .object(acc)
         },
@@ -67,17 +69,21 @@ enum ObjectBuiltins {
         }
     }
 
-    /// Deep merge; `b` wins on conflicts, nested objects merge.
-    static func union(_ a: ObjectValue, _ b: ObjectValue) -> ObjectValue {
+    /// Deep merge; `b` wins on conflicts, nested objects merge. Of two equal keys (1, 1.0)
+    /// `a`'s is kept, or `b`'s with `laterKeys` (OPA's object.union_n, at every level).
+    static func union(_ a: ObjectValue, _ b: ObjectValue, laterKeys: Bool = false) -> ObjectValue {
         if a.isEmpty { return b }
         if b.isEmpty { return a }
         var out = ObjectBuilder(a)
         for (k, v) in b.pairs {
+            let merged: Value
             if case .object(let bo) = v, case .object(let ao)? = out[k] {
-                out[k] = .object(union(ao, bo))
+                merged = .object(union(ao, bo, laterKeys: laterKeys))
             } else {
-                out[k] = v
+                merged = v
             }
+            if laterKeys { out[k] = nil }
+            out[k] = merged
         }
         return out.build()
     }

@@ -137,6 +137,15 @@ final class PlanBuilder {
     }
 
     private func buildIndexes(_ n: DataNode) {
+        switch n.kind {
+        case .complete, .partialSet, .partialObject, .function:
+            n.rules = ClauseOrder.ordered(n.rules)
+            for r in n.rules {
+                CallHoisting.rewrite(r)
+                ClausePrune.addChecks(r)
+            }
+        case .package: break
+        }
         n.seal()
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)

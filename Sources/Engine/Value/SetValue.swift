@@ -88,8 +88,11 @@ public struct SetValue: Sendable {
         return b.build()
     }
 
+    /// Elements come from the smaller operand (`self` on a tie), as OPA keeps them: which of
+    /// two equal numbers (1, 1.0) survives is visible through `json.marshal`.
     public func intersection(_ other: SetValue) -> SetValue {
-        SetValue(sortedUnique: elements.filter { other.contains($0) })
+        if other.count < count { return other.intersection(self) }
+        return SetValue(sortedUnique: elements.filter { other.contains($0) })
     }
 
     public func subtracting(_ other: SetValue) -> SetValue {

@@ -1,0 +1,165 @@
+// OPA's compiler lifts every call nested in an expression into an expression of its own,
+// innermost first, left to right; refs are read when the expression (or call) holding them
+// runs. So a nested call runs before a ref that sits to its left: `x := data.d.nope +
+// to_number("x")` raises to_number's error in OPA, where reading the arguments left to right
+// stops at the undefined ref. This pass lifts the nested calls of exactly those expressions
+// where the two orders differ (a ref read before a call that does not hold it), so other
+// expressions keep their shape. Negated expressions are left alone (a lifted call that is
+// undefined would turn `not …` false), as are heads, `print`, `every` and `some … in`.
+
+struct CallHoisting {
+    private var slotCount: Int
+
+    static func rewrite(_ r: PRule) {
+        var h = CallHoisting(slotCount: r.slotCount)
+        var changed = false
+        let b = h.body(r.body, &changed)
+        if changed { r.body = b }
+        var elseChanged = false
+        let chain = r.elseChain.map { (value: $0.value, body: h.body($0.body, &elseChanged)) }
+        if elseChanged { r.elseChain = chain }
+        // Heads keep their calls; comprehensions in them are bodies like any other.
+        var headChanged = false
+        let value = r.value.map { h.terms($0, &headChanged) }
+        let key = r.key.map { h.terms($0, &headChanged) }
+        let keyPath = r.keyPath.map { h.terms($0, &headChanged) }
+        if headChanged {
+            r.value = value
+            r.key = key
+            r.keyPath = keyPath
+        }
+        r.slotCount = h.slotCount
+    }
+
+    private mutating func body(_ b: PBody, _ changed: inout Bool) -> PBody {
+        var out: PBody = []
+        out.reserveCapacity(b.count)
+        for e in b {
+            let xs = expr(e)
+            if xs.count != 1 || xs[0] !== e { changed = true }
+            out += xs
+        }
+        return out
+    }
+
+    private mutating func expr(_ e0: PExpr) -> [PExpr] {
+        let e = nested(e0)
+        guard !e.negated, CallHoisting.needsLifting(e.kind) else { return [e] }
+        var lifted: [PExpr] = []
+        let kind: PExpr.Kind
+        switch e.kind {
+        case .term(let t): kind = .term(lift(t, e.withs, &lifted))
+        case .unify(let a, let b): kind = .unify(lift(a, e.withs, &lifted), lift(b, e.withs, &lifted))
+        case .call(let c, let output):
+            let args = c.args.map { lift($0, e.withs, &lifted) }
+            kind = .call(PCall(target: c.target, name: c.name, args: args, location: c.location), output: output)
+        default: return [e]
+        }
+        return lifted + [PExpr(kind: kind, negated: e.negated, withs: e.withs, location: e.location)]
+    }
+
+    /// `t` with each call replaced by a new local, the calls appended to `out` (innermost first).
+    private mutating func lift(_ t: PTerm, _ withs: [PWith], _ out: inout [PExpr]) -> PTerm {
+        switch t {
+        case .const, .local, .input, .inputRef, .compr: return t
+        case .data(let n, let parts): return .data(n, parts.map { lift($0, withs, &out) })
+        case .ref(let base, let parts): return .ref(lift(base, withs, &out), parts.map { lift($0, withs, &out) })
+        case .array(let xs): return .array(xs.map { lift($0, withs, &out) })
+        case .set(let xs): return .set(xs.map { lift($0, withs, &out) })
+        case .template(let xs): return .template(xs.map { lift($0, withs, &out) })
+        case .object(let ks, let vs): return .object(ks.map { lift($0, withs, &out) }, vs.map { lift($0, withs, &out) })
+        case .call(let c):
+            let args = c.args.map { lift($0, withs, &out) }
+            let slot = slotCount
+            slotCount += 1
+            let call = PCall(target: c.target, name: c.name, args: args, location: c.location)
+            out.append(PExpr(kind: .call(call, output: .local(slot)), negated: false, withs: withs, location: c.location))
+            return .local(slot)
+        }
+    }
+
+    // MARK: nested bodies (comprehensions, every, not, and/or)
+
+    private mutating func nested(_ e: PExpr) -> PExpr {
+        var changed = false
+        let kind: PExpr.Kind
+        switch e.kind {
+        case .term(let t): kind = .term(terms(t, &changed))
+        case .unify(let a, let b): kind = .unify(terms(a, &changed), terms(b, &changed))
+        case .call(let c, let output):
+            let args = c.args.map { terms($0, &changed) }
+            guard changed else { return e }
+            kind = .call(PCall(target: c.target, name: c.name, args: args, location: c.location), output: output)
+        case .every(let key, let value, let coll, let b, let captured):
+            kind = .every(key: key, value: value, collection: coll, body: body(b, &changed), captured: captured)
+        case .logical(let isAnd, let l, let r): kind = .logical(isAnd: isAnd, body(l, &changed), body(r, &changed))
+        case .notBody(let b, let captured): kind = .notBody(body(b, &changed), captured: captured)
+        case .print, .someIn, .noop: return e
+        }
+        return changed ? PExpr(kind: kind, negated: e.negated, withs: e.withs, location: e.location) : e
+    }
+
+    private mutating func terms(_ t: PTerm, _ changed: inout Bool) -> PTerm {
+        switch t {
+        case .const, .local, .input, .inputRef: return t
+        case .data(let n, let parts): return .data(n, parts.map { terms($0, &changed) })
+        case .ref(let base, let parts): return .ref(terms(base, &changed), parts.map { terms($0, &changed) })
+        case .array(let xs): return .array(xs.map { terms($0, &changed) })
+        case .set(let xs): return .set(xs.map { terms($0, &changed) })
+        case .template(let xs): return .template(xs.map { terms($0, &changed) })
+        case .object(let ks, let vs): return .object(ks.map { terms($0, &changed) }, vs.map { terms($0, &changed) })
+        case .call(let c):
+            var inner = false
+            let args = c.args.map { terms($0, &inner) }
+            guard inner else { return t }
+            changed = true
+            return .call(PCall(target: c.target, name: c.name, args: args, location: c.location))
+        case .compr(let c):
+            var inner = false
+            let b = body(c.body, &inner)
+            guard inner else { return t }
+            changed = true
+            return .compr(PCompr(kind: c.kind, head: c.head, value: c.value, body: b, captured: c.captured, location: c.location))
+        }
+    }
+
+    // MARK: when the orders differ
+
+    /// Walks `kind`'s terms in policyd's order (left to right, arguments before their call):
+    /// true when a nested call runs after a ref it does not hold was read.
+    static func needsLifting(_ kind: PExpr.Kind) -> Bool {
+        var w = Walk()
+        switch kind {
+        case .term(let t): w.term(t)
+        case .unify(let a, let b): w.term(a); w.term(b)
+        case .call(let c, _): for a in c.args { w.term(a) }
+        default: return false
+        }
+        return w.found
+    }
+
+    private struct Walk {
+        var refs = 0
+        var found = false
+
+        mutating func term(_ t: PTerm) {
+            switch t {
+            case .const, .local, .compr: return
+            case .input, .inputRef: refs += 1
+            case .data(_, let parts):
+                refs += 1
+                for p in parts { term(p) }
+            case .ref(let base, let parts):
+                refs += 1
+                term(base)
+                for p in parts { term(p) }
+            case .array(let xs), .set(let xs), .template(let xs): for x in xs { term(x) }
+            case .object(let ks, let vs): for (k, v) in zip(ks, vs) { term(k); term(v) }
+            case .call(let c):
+                let before = refs
+                for a in c.args { term(a) }
+                if before > 0 { found = true }
+            }
+        }
+    }
+}
