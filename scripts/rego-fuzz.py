@@ -88,7 +88,10 @@ def run_policyd(engine, prog, workdir, strict=True):
     cmd = [engine, "eval"] + (["--strict-builtin-errors"] if strict else []) + (["--v0-compatible"] if prog.v0mode else [])
     # Loaded by bare file name from the module folder, as the oracle names modules (messages
     # that cite another rule's location, `… at test-0.rego:9`, then compare equal).
-    cmd += ["-d", "test-0.rego", "-d", "data.json"]
+    cmd += ["-d", "test-0.rego"]
+    for name, _, _ in prog.extra:
+        cmd += ["-d", name]
+    cmd += ["-d", "data.json"]
     if prog.input is not None:
         ip = os.path.join(workdir, "input.json")
         with open(ip, "w") as f:

@@ -40,6 +40,8 @@ enum FunctionTypeCheck {
         let index: RuleIndex
         let resolvers: [NameResolver]
         var signatures: [String: Signature?] = [:]
+        /// Inferred document types of value rules by path (`RuleValueTypes`).
+        var ruleTypes: [String: TypeDecl?] = [:]
         var inProgress = Set<String>()
         /// Calls found ill-typed in the walk under way (reported or not).
         var failedCalls = 0
@@ -256,9 +258,26 @@ enum FunctionTypeCheck {
         func assignPattern(_ p: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
             switch (p.value, t) {
             case (.variable(let v), _): if !v.hasPrefix("$") && v != "_" { env[v] = t }
-            case (.array(let xs), .tuple(let ts, nil)) where xs.count == ts.count:
+            case (.array(let xs), _):
+                guard let ts = Self.elementTypes(t, count: xs.count) else { markBound(p, &env); return }
                 for (x, u) in zip(xs, ts) { assignPattern(x, u, &env) }
             default: markBound(p, &env)
+            }
+        }
+
+        /// The element types an array pattern of `count` items takes from a value of type `t`:
+        /// a tuple of that length, an array's element type, or, from a union, the members that
+        /// fit united position by position (`[x, y] := p` with p `any<array<number, number>,
+        /// array<string>>` makes x and y numbers, as OPA's checker does).
+        static func elementTypes(_ t: TypeDecl, count: Int) -> [TypeDecl]? {
+            switch t {
+            case .tuple(let items, nil): return items.count == count ? items : nil
+            case .array(let e): return Array(repeating: e, count: count)
+            case .anyOf(let members):
+                let fitting = members.compactMap { elementTypes($0, count: count) }
+                guard !fitting.isEmpty else { return nil }
+                return (0..<count).map { i in BuiltinTypeCheck.union(fitting.map { $0[i] }) }
+            default: return nil
             }
         }
 

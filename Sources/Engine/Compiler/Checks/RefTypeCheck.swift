@@ -16,17 +16,27 @@ enum RefTypeCheck {
         let generatedKeys: [SourceLocation: Int]
         /// The module's rule names as OPA prints them in rewritten terms (`r0` → `data.fz.r0`).
         var ruleRefs: [String: String] = [:]
+        /// The module's names (package rules, imports) and the rule's own locals, which shadow them.
+        var resolver: NameResolver?
+        var locals: Set<String> = []
+        /// The last bare use of any package rule name in the module (`r`, `f(1)`, `with … as f`):
+        /// OPA's rewritten refs share their `data` term, which ends up with the location of the
+        /// last rewrite, and errors on refs through a bare name carry that location.
+        var lastUse: SourceLocation?
         mutating func append(_ e: EngineError) { list.append(e) }
     }
 
-    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+    static func run(_ modules: [Module], index: RuleIndex, resolvers: [NameResolver]) -> [EngineError] {
         var errors = Findings(generatedKeys: LocalNumbering(modules).keys)
-        let rules = ruleTypes(index)
-        for m in modules {
+        let rules = ruleTypes(modules, index, resolvers)
+        for (mi, m) in modules.enumerated() {
             errors.ruleRefs = [:]
+            errors.resolver = mi < resolvers.count ? resolvers[mi] : nil
             let pkg = RefText.ref(m.package.path)
             for rule in m.rules { if let name = rule.head.ref.headVariable { errors.ruleRefs[name] = pkg + "." + name } }
+            errors.lastUse = lastUses(m, errors.resolver)
             for rule in m.rules {
+                errors.locals = ASTWalk.localNames(in: rule)
                 var env = rules
                 scan(rule.body, &env, &errors)
                 for b in rule.elseChain {
@@ -38,6 +48,31 @@ enum RefTypeCheck {
             }
         }
         return errors.list
+    }
+
+    private static func lastUses(_ m: Module, _ resolver: NameResolver?) -> SourceLocation? {
+        guard let resolver else { return nil }
+        var out: SourceLocation?
+        for rule in m.rules {
+            let locals = ASTWalk.localNames(in: rule)
+            ASTWalk.terms(in: rule) { t in
+                let name: String, loc: SourceLocation
+                switch t.value {
+                case .variable(let v): name = v; loc = t.location
+                case .ref(let r):
+                    guard let v = r.headVariable else { return }
+                    name = v; loc = r.head.location
+                case .call(let c):
+                    guard let v = c.function.headVariable else { return }
+                    name = v; loc = c.function.head.location
+                default: return
+                }
+                guard resolver.packageRules.contains(name), !locals.contains(name) else { return }
+                if let old = out, (old.row, old.col) >= (loc.row, loc.col) { return }
+                out = loc
+            }
+        }
+        return out
     }
 
     /// Walks a body in order: refs are checked with the types of the variables assigned so far.
@@ -182,35 +217,28 @@ enum RefTypeCheck {
     /// Environment keys of rule types (no variable name starts with NUL).
     private static func ruleKey(_ path: [String]) -> String { "\u{0}" + RuleIndex.key(path) }
 
-    /// The value types of complete rules whose every clause (else and default included) has a
-    /// statically known value (`r if …` is boolean, `r := sort(x)` array[any]): `data.fz.r.x`
-    /// selects from them. Paths with rules below them are left out.
-    private static func ruleTypes(_ index: RuleIndex) -> [String: TypeDecl] {
+    /// The inferred types of the documents value rules produce (`RuleValueTypes`), by path:
+    /// `data.fz.r.x` and `r.x` select from them.
+    private static func ruleTypes(_ modules: [Module], _ index: RuleIndex, _ resolvers: [NameResolver]) -> [String: TypeDecl] {
+        var checker = FunctionTypeCheck.Checker(modules: modules, index: index, resolvers: resolvers)
         var out: [String: TypeDecl] = [:]
-        var seen = Set<String>()
-        for e in index.entries where seen.insert(RuleIndex.key(e.path)).inserted {
-            let clauses = index.rules(at: e.path)
-            guard clauses.allSatisfy({ $0.rule.kind == .complete && $0.rule.head.ref.isGroundPath }),
-                  index.entries(below: e.path).isEmpty else { continue }
-            var types: [TypeDecl] = []
-            var known = true
-            for c in clauses {
-                let values: [(Term?, Bool)] = [(c.rule.head.value, c.rule.head.valueGenerated)] + c.rule.elseChain.map { ($0.value, $0.valueGenerated) }
-                for (v, generated) in values {
-                    guard let v else { known = false; break }
-                    let t: TypeDecl = generated ? .boolean : BuiltinTypeCheck.staticType(v)
-                    if case .any = t { known = false; break }
-                    if case .anyOf(let ms) = t { types += ms } else { types.append(t) }
-                }
-            }
-            guard known, !types.isEmpty else { continue }
-            out[ruleKey(e.path)] = BuiltinTypeCheck.union(types)
+        for e in index.entries where out[ruleKey(e.path)] == nil && e.rule.kind != .function {
+            if let t = checker.ruleValueType(e.path) { out[ruleKey(e.path)] = t }
         }
         return out
     }
 
     private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
-        guard case .ref(let r) = t.value else { return }
+        guard case .ref(var r) = t.value else { return }
+        // A package rule or an import named without `data` is the data ref OPA rewrites it to
+        // (`r.x` → `data.fz.r.x`), unless a local of the rule shadows the name.
+        var location = t.location, rewritten = false
+        if let v = r.headVariable, v != "data", v != "input", env[v] == nil, !errors.locals.contains(v),
+           let base = errors.resolver?.dataPath(Ref(head: r.head, parts: []), locals: errors.locals) {
+            if let last = errors.lastUse { location = last; rewritten = true }
+            r = Ref(head: Term(.variable("data"), location: r.head.location),
+                    parts: base.map { .field($0, r.head.location) } + r.parts)
+        }
         var type: TypeDecl
         var start = 0
         if let v = r.headVariable {
@@ -240,7 +268,7 @@ enum RefTypeCheck {
                 let text = RefText.ref(r)
                 let carets = String(repeating: "^", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count)
                 errors.append(EngineError(.typeError, "undefined ref: \(text)\n\t\(text)\n\t\(carets)\n\thave: \(type)",
-                                          location: t.location))
+                                          location: location))
                 return
             }
             guard case .scalar(let k) = key.value else {
@@ -253,13 +281,13 @@ enum RefTypeCheck {
             case .unknown: return
             case .type(let next): type = next
             case .refused(let want):
-                let text = RefText.ref(Ref(head: r.head, parts: Array(r.parts[...i])))
+                let text = RefText.ref(r)  // the whole ref, the caret under the refused key
                 // The caret is under the key (after `[` or `.`).
                 let pad = String(repeating: " ", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count + 1)
                 errors.append(EngineError(
                     .typeError,
                     "undefined ref: \(text)\n\t\(text)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
-                    location: key.location))
+                    location: rewritten ? location : key.location))
                 return
             }
         }
@@ -302,6 +330,10 @@ enum RefTypeCheck {
         case .array(let elem):
             guard case .number(let n) = key, let pos = Int(n.description), pos >= 0 else { return .refused("want (type): number") }
             return .type(elem)
+        case .object(let k, let v):
+            return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
+        case .set(let e):
+            return fits(key, e) ? .type(e) : .refused("want (type): \(e)")
         case .record(let fields, let rest):
             if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
             if let rest, fits(key, rest.key) { return .type(rest.value) }
