@@ -24,6 +24,7 @@ enum RefTypeCheck {
         /// last rewrite, and errors on refs through a bare name carry that location.
         var lastUse: SourceLocation?
         mutating func append(_ e: EngineError) { list.append(e) }
+        var names: Names? { resolver.map { Names(resolver: $0, locals: locals) } }
     }
 
     static func run(_ modules: [Module], index: RuleIndex, resolvers: [NameResolver]) -> [EngineError] {
@@ -85,7 +86,7 @@ enum RefTypeCheck {
             case .some(.membership(let k, let v, let coll)):
                 for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
                 // `some x in [1, 2]`: x has the collection's element type (united over a literal's items).
-                let collType = staticType(coll, env)
+                let collType = staticType(coll, env, errors.names)
                 // `some k, v in upper(s)` is `upper(s)[k]` to OPA, `some v in n` (n a number)
                 // `n[__localN__]` with the key it generates: nothing can be selected from a scalar.
                 if isScalar(collType) {
@@ -114,12 +115,13 @@ enum RefTypeCheck {
             default: break
             }
             // Under `with` a rule's value may be replaced: its static type says nothing.
-            terms(in: e, e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }, &errors)
-            let known = env
-            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors.list)
+            let known = e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }
+            terms(in: e, known, &errors)
+            let names = errors.names
+            UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list)
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
-                let t = staticType(c.args[1], env)
+                let t = staticType(c.args[1], known, names)
                 if case .any = t { env[name] = nil } else { env[name] = t }
             }
         }
@@ -209,9 +211,58 @@ enum RefTypeCheck {
         }
     }
 
-    private static func staticType(_ t: Term, _ env: [String: TypeDecl]) -> TypeDecl {
-        if case .variable(let v) = t.value { return env[v] ?? .any }
-        return BuiltinTypeCheck.staticType(t)
+    private static func staticType(_ t: Term, _ env: [String: TypeDecl], _ names: Names? = nil) -> TypeDecl {
+        switch t.value {
+        case .variable(let v):
+            if let known = env[v] { return known }
+            // A package rule's bare name is its document.
+            return names == nil || v == "data" ? .any : staticType(Term(.ref(Ref(head: t, parts: [])), location: t.location), env, names)
+        case .ref(let r):
+            // `x[0]` on a typed local, `[1, 2][i]`, `data.p.r.x` / `r.x` on a typed rule.
+            if r.headVariable == nil { return selectType(staticType(r.head, env, names), r.parts[...]) }
+            guard let v = r.headVariable, v != "input" else { return .any }
+            if let known = env[v] { return selectType(known, r.parts[...]) }
+            let ref = names.flatMap { $0.dataRef(r, env) } ?? r
+            guard ref.headVariable == "data" else { return .any }
+            var path: [String] = []
+            for (i, p) in ref.parts.enumerated() {
+                guard let k = p.stringKey else { break }
+                path.append(k)
+                if let rt = env[ruleKey(path)] { return selectType(rt, ref.parts[(i + 1)...]) }
+            }
+            return .any
+        default: return BuiltinTypeCheck.staticType(t)
+        }
+    }
+
+    /// The type a ref's parts select from a value of type `t` (`any` wherever it is unknown).
+    static func selectType(_ t: TypeDecl, _ parts: ArraySlice<RefPart>) -> TypeDecl {
+        var type = t
+        for p in parts {
+            if case .any = type { return .any }
+            guard case .scalar(let k) = p.term.value else {
+                guard let next = elementType(type) else { return .any }
+                type = next
+                continue
+            }
+            guard case .type(let next) = select(type, k) else { return .any }
+            type = next
+        }
+        return type
+    }
+
+    /// How a rule's bare names resolve (package rules, imports; locals shadow them).
+    struct Names {
+        let resolver: NameResolver
+        let locals: Set<String>
+
+        /// `r.x` → `data.fz.r.x` when r is a package rule or an import and no local.
+        func dataRef(_ r: Ref, _ env: [String: TypeDecl]) -> Ref? {
+            guard let v = r.headVariable, v != "data", v != "input", env[v] == nil, !locals.contains(v),
+                  let base = resolver.dataPath(Ref(head: r.head, parts: []), locals: locals) else { return nil }
+            return Ref(head: Term(.variable("data"), location: r.head.location),
+                       parts: base.map { .field($0, r.head.location) } + r.parts)
+        }
     }
 
     /// Environment keys of rule types (no variable name starts with NUL).
@@ -233,11 +284,9 @@ enum RefTypeCheck {
         // A package rule or an import named without `data` is the data ref OPA rewrites it to
         // (`r.x` → `data.fz.r.x`), unless a local of the rule shadows the name.
         var location = t.location, rewritten = false
-        if let v = r.headVariable, v != "data", v != "input", env[v] == nil, !errors.locals.contains(v),
-           let base = errors.resolver?.dataPath(Ref(head: r.head, parts: []), locals: errors.locals) {
+        if let data = errors.names?.dataRef(r, env) {
             if let last = errors.lastUse { location = last; rewritten = true }
-            r = Ref(head: Term(.variable("data"), location: r.head.location),
-                    parts: base.map { .field($0, r.head.location) } + r.parts)
+            r = data
         }
         var type: TypeDecl
         var start = 0

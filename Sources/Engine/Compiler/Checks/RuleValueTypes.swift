@@ -15,7 +15,9 @@ extension FunctionTypeCheck.Checker {
         let key = RuleIndex.key(path)
         if let t = ruleTypes[key] { return t }
         guard inProgress.insert(key).inserted else { return nil }
-        defer { inProgress.remove(key) }
+        let (savedLocals, savedWith) = (locals, underWith)
+        defer { inProgress.remove(key); locals = savedLocals; underWith = savedWith }
+        underWith = false
         let clauses = index.rules(at: path)
         var out: TypeDecl?
         if !clauses.isEmpty, index.entries(below: path).isEmpty,
@@ -72,5 +74,27 @@ extension FunctionTypeCheck.Checker {
         if keys.count == ts.count { return .object(union(keys), union(values)) }
         if elems.count == ts.count { return .set(union(elems)) }
         return union(ts)
+    }
+
+    /// The type of what a ref selects: from a typed local, a literal or call (`[x | …][1]`), or
+    /// a value rule's document (`data.p.r.x`, `r.x`; not under `with`, which may replace it).
+    mutating func refType(_ r: Ref, _ env: [String: TypeDecl], _ module: Int?) -> TypeDecl {
+        guard let v = r.headVariable else { return RefTypeCheck.selectType(type(r.head, env, module), r.parts[...]) }
+        if v == "input" { return .any }
+        if let t = env[v] { return RefTypeCheck.selectType(t, r.parts[...]) }
+        guard !underWith, let m = module, !locals.contains(v),
+              let base = resolvers[m].dataPath(Ref(head: r.head, parts: []), locals: locals) else { return .any }
+        var path = base
+        if index.byPath[RuleIndex.key(path)] != nil, v != "data" {
+            return ruleValueType(path).map { RefTypeCheck.selectType($0, r.parts[...]) } ?? .any
+        }
+        for (i, p) in r.parts.enumerated() {
+            guard let k = p.stringKey else { break }
+            path.append(k)
+            if index.byPath[RuleIndex.key(path)] != nil {
+                return ruleValueType(path).map { RefTypeCheck.selectType($0, r.parts[(i + 1)...]) } ?? .any
+            }
+        }
+        return .any
     }
 }
