@@ -44,7 +44,7 @@ enum FunctionTypeCheck {
         var ruleTypes: [String: TypeDecl?] = [:]
         /// The locals of the rule being walked (they shadow package rule names).
         var locals: Set<String> = []
-        /// True inside an expression with `with`: rule values may be replaced there.
+        /// True inside an expression with `with data…`: rule values may be replaced there.
         var underWith = false
         var inProgress = Set<String>()
         /// Calls found ill-typed in the walk under way (reported or not).
@@ -115,7 +115,7 @@ enum FunctionTypeCheck {
         mutating func expr(_ e: Expr, _ m: Int, _ env: inout [String: TypeDecl], _ errors: inout [EngineError]) {
             let savedWith = underWith
             defer { underWith = savedWith }
-            if !e.with.isEmpty { underWith = true }
+            if RefTypeCheck.replacesData(e) { underWith = true }
             switch e.kind {
             case .term(let t): term(t, m, &env, &errors)
             case .call(let c): call(c, exprLevel: true, m, &env, &errors)

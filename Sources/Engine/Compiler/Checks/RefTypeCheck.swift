@@ -114,15 +114,41 @@ enum RefTypeCheck {
                 if let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
             default: break
             }
-            // Under `with` a rule's value may be replaced: its static type says nothing.
-            let known = e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }
+            // Under `with data…` a rule's value may be replaced: its static type says nothing
+            // (`with input…` and builtin mocks leave rule types alone, as OPA's checker does).
+            let known = replacesData(e) ? env.filter { !$0.key.hasPrefix("\u{0}") } : env
             terms(in: e, known, &errors)
             let names = errors.names
             UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list)
+            // A variable is fresh (unbound, OPA's `???`) when no earlier expression of this body
+            // or an enclosing one mentions it and it names no rule; function parameters are
+            // untyped, `???` too.
+            UnifyTypeCheck.checkPattern(e, { staticType($0, known, names) }, fresh: { v in
+                v != "input" && v != "data" && known[v] == nil && known[seenKey(v)] == nil
+                    && names?.dataRef(Ref(head: Term(.variable(v), location: e.location), parts: []), known) == nil
+            }, &errors.list)
+            ASTWalk.terms(in: e) { t in
+                switch t.value {
+                case .variable(let v): env[seenKey(v)] = .any
+                case .ref(let r): if let v = r.headVariable { env[seenKey(v)] = .any }
+                default: break
+                }
+            }
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
                 let t = staticType(c.args[1], known, names)
                 if case .any = t { env[name] = nil } else { env[name] = t }
+            }
+        }
+    }
+
+    /// True if a `with` of the expression targets `data` or a path below it.
+    static func replacesData(_ e: Expr) -> Bool {
+        e.with.contains { w in
+            switch w.target.value {
+            case .variable(let v): return v == "data"
+            case .ref(let r): return r.headVariable == "data"
+            default: return false
             }
         }
     }
@@ -264,6 +290,9 @@ enum RefTypeCheck {
                        parts: base.map { .field($0, r.head.location) } + r.parts)
         }
     }
+
+    /// Environment keys marking variables mentioned earlier (no variable name starts with U+0001).
+    private static func seenKey(_ v: String) -> String { "\u{1}" + v }
 
     /// Environment keys of rule types (no variable name starts with NUL).
     private static func ruleKey(_ path: [String]) -> String { "\u{0}" + RuleIndex.key(path) }
