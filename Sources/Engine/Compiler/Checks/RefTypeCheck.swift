@@ -339,17 +339,37 @@ enum RefTypeCheck {
             type = BuiltinTypeCheck.staticType(r.head)
             if let e = nonStringKeyMiss(r) { errors.append(e); return }
         }
+        // A comprehension head prints as OPA rewrote it.
+        let head = RewrittenText.comprehension(r.head, keys: errors.generatedKeys, names: errors.ruleRefs)
+        func text(_ n: Int) -> String { RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<n])), head: head) }
+        let whole = text(r.parts.count)
         for (i, part) in r.parts.enumerated() where i >= start {
             let key = part.term
             if isScalar(type) {
                 // Nothing can be selected from a scalar: OPA underlines the prefix.
-                let text = RefText.ref(r)
-                let carets = String(repeating: "^", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count)
-                errors.append(EngineError(.typeError, "undefined ref: \(text)\n\t\(text)\n\t\(carets)\n\thave: \(type)",
+                let carets = String(repeating: "^", count: text(i).count)
+                errors.append(EngineError(.typeError, "undefined ref: \(whole)\n\t\(whole)\n\t\(carets)\n\thave: \(type)",
                                           location: location))
                 return
             }
+            // The whole ref, the caret under the refused key (after `[` or `.`).
+            let pad = String(repeating: " ", count: text(i).count + 1)
             guard case .scalar(let k) = key.value else {
+                // A constant composite key (`{1, 2}[[1]]`) must have the type of the keys.
+                if isGroundCollection(key) {
+                    let have = BuiltinTypeCheck.staticType(key)
+                    guard let (want, next) = compositeSelection(type) else { return }
+                    if UnifyTypeCheck.disjoint(have, want) {
+                        errors.append(EngineError(
+                            .typeError,
+                            "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have (type): \(UnifyTypeCheck.sorted(have))\n\t\(pad)want (type): \(UnifyTypeCheck.sorted(want))",
+                            location: rewritten ? location : key.location))
+                        return
+                    }
+                    guard let next else { return }
+                    type = next
+                    continue
+                }
                 // A variable key selects some element: go on when all elements have one type.
                 guard let next = elementType(type) else { return }
                 type = next
@@ -359,15 +379,39 @@ enum RefTypeCheck {
             case .unknown: return
             case .type(let next): type = next
             case .refused(let want):
-                let text = RefText.ref(r)  // the whole ref, the caret under the refused key
-                // The caret is under the key (after `[` or `.`).
-                let pad = String(repeating: " ", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count + 1)
                 errors.append(EngineError(
                     .typeError,
-                    "undefined ref: \(text)\n\t\(text)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
+                    "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
                     location: rewritten ? location : key.location))
                 return
             }
+        }
+    }
+
+    /// An array, set or object literal without variables, refs or calls.
+    private static func isGroundCollection(_ t: Term) -> Bool {
+        switch t.value {
+        case .array, .set, .object: break
+        default: return false
+        }
+        var ground = true
+        ASTWalk.terms(in: t) { x in
+            switch x.value {
+            case .scalar, .array, .set, .object: break
+            default: ground = false
+            }
+        }
+        return ground
+    }
+
+    /// The key type a collection type wants and the type selected when the key fits.
+    private static func compositeSelection(_ t: TypeDecl) -> (TypeDecl, TypeDecl?)? {
+        switch t {
+        case .array, .tuple: return (.number, nil)
+        case .set(let e): return (e, e)
+        case .object(let k, let v): return (k, v)
+        case .record(_, let rest): return (rest?.key ?? .string, rest?.value)
+        default: return nil
         }
     }
 
@@ -461,8 +505,8 @@ enum RefTypeCheck {
 
 /// OPA's text for the terms in a ref error (`["a", "b"][1.0]`, `split("ab", "").x`).
 enum RefText {
-    static func ref(_ r: Ref) -> String {
-        var s = term(r.head)
+    static func ref(_ r: Ref, head: String? = nil) -> String {
+        var s = head ?? term(r.head)
         for p in r.parts {
             if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) {
                 s += "." + k

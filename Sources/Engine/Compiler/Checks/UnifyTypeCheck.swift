@@ -58,7 +58,7 @@ enum UnifyTypeCheck {
     }
 
     /// OPA prints object types with their keys in order.
-    private static func sorted(_ t: TypeDecl) -> TypeDecl {
+    static func sorted(_ t: TypeDecl) -> TypeDecl {
         switch t {
         case .anyOf(let ts): return .anyOf(ts.map(sorted))
         case .array(let e): return .array(sorted(e))
@@ -102,7 +102,7 @@ enum UnifyTypeCheck {
     }
 
     /// True only when no value can have both types.
-    private static func disjoint(_ a: TypeDecl, _ b: TypeDecl) -> Bool {
+    static func disjoint(_ a: TypeDecl, _ b: TypeDecl) -> Bool {
         if case .anyOf(let xs) = a { return xs.allSatisfy { disjoint($0, b) } }
         if case .anyOf(let ys) = b { return ys.allSatisfy { disjoint(a, $0) } }
         let ka = kind(a), kb = kind(b)
