@@ -1,10 +1,13 @@
 /// Comprehensions as OPA prints them in `undefined ref` errors: after its rewriting, so
-/// `some x in xs` reads `xs = xs; x = xs[__localN__]` (N the key OPA generates), `some k, v in
-/// xs` reads `xs = xs; v = xs[k]`, operators are calls (`gt(x, 1)`) except unification (`a = b`).
-/// Bodies with anything else OPA rewrites (`:=` locals, `every`, `with`, wildcards) are not
-/// printed (nil).
+/// `some x in [1, 2]` reads `[1, 2] = [1, 2]; x = [1, 2][__localN__]` (N the key OPA generates;
+/// over a ref or variable just `x = xs[__localN__]`), `some k, v in xs` `v = xs[k]` likewise,
+/// operators are calls (`gt(x, 1)`) except unification (`a = b`). Bodies with anything else
+/// OPA rewrites (`:=` locals, `every`, `with`, nested comprehensions) are not printed (nil).
 enum RewrittenText {
     static func comprehension(_ t: Term, keys: [SourceLocation: Int], names: [String: String]) -> String? {
+        // Wildcards print as written.
+        var names = names
+        ASTWalk.terms(in: t) { x in if case .variable(let v) = x.value, v.hasPrefix("$") { names[v] = "_" } }
         func body(_ b: Body) -> String? {
             var parts: [String] = []
             for e in b {
@@ -17,7 +20,6 @@ enum RewrittenText {
             var ok = true
             ASTWalk.terms(in: t) { x in
                 switch x.value {
-                case .variable(let v) where v.hasPrefix("$"): ok = false
                 case .arrayComprehension, .setComprehension, .objectComprehension, .template: ok = false
                 default: break
                 }
@@ -46,7 +48,11 @@ enum RewrittenText {
                     guard let n = keys[e.location] else { return nil }
                     key = "__local\(n)__"
                 }
-                return "\(xs) = \(xs); \(value) = \(xs)[\(key)]"
+                // A collection other than a ref or variable was bound to a local first.
+                switch coll.value {
+                case .ref, .variable: return "\(value) = \(xs)[\(key)]"
+                default: return "\(xs) = \(xs); \(value) = \(xs)[\(key)]"
+                }
             default: return nil
             }
             return e.negated ? "not " + s : s
