@@ -227,12 +227,15 @@ extension Parser {
     mutating func parseRules() throws(EngineError) -> [Rule]? {
         let startTok = current
         var isDefault = false
-        if atKeyword("default") {
+        // `default[k] := …` is a rule named `default` (as `default.a := …` is).
+        let next = peek()
+        let defaultNamesRule = atKeyword("default") && next.kind == .lbrack && next.offset == current.end
+        if atKeyword("default"), !defaultNamesRule {
             advance()
             isDefault = true
         }
         // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
-        guard at(.ident), !isKeyword(current.text) || atRefHead else { return nil }
+        guard at(.ident), !isKeyword(current.text) || atRefHead || defaultNamesRule else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
