@@ -34,9 +34,25 @@ public indirect enum TypeDecl: Sendable {
             if ra != rb { return ra < rb }
             switch (a.key, b.key) {
             case (.bool(let x), .bool(let y)): return !x && y
-            case (.number(let x), .number(let y)): return x.doubleValue < y.doubleValue
+            case (.number(let x), .number(let y)):
+                // OPA puts keys written as int64 integers (`3`, `3.0`, `-1`) before the others
+                // (`1.5`, `1e3`, 2^63), each group by value (found by experiment with OPA 1.20).
+                let ia = Self.int64Text(a.text), ib = Self.int64Text(b.text)
+                if ia != ib { return ia }
+                return x.doubleValue < y.doubleValue
             default: return Array(a.text.utf8).lexicographicallyPrecedes(Array(b.text.utf8))
             }
+        }
+
+        /// `-?digits` with an optional all-zero fraction, within int64.
+        static func int64Text(_ s: String) -> Bool {
+            var t = Substring(s)
+            if let dot = t.firstIndex(of: ".") {
+                let frac = t[t.index(after: dot)...]
+                guard !frac.isEmpty, frac.allSatisfy({ $0 == "0" }) else { return false }
+                t = t[..<dot]
+            }
+            return Int64(t) != nil
         }
         public var text: String {
             switch key {
