@@ -135,6 +135,11 @@ enum BuiltinTypeCheck {
         var fields: [(String, TypeDecl)] = []
         var keyed: [TypeDecl.KeyedField] = []
         for i in items {
+            // A constant composite key (`[2]`, `{1: 2}`) is a static key too.
+            if let k = compositeKey(i.key) {
+                keyed.append(.init(key: k, keyType: staticType(i.key), value: valueType(i.value)))
+                continue
+            }
             guard case .scalar(let k) = i.key.value else { return .object(.any, .any) }
             let kt: TypeDecl
             switch k {
@@ -151,6 +156,33 @@ enum BuiltinTypeCheck {
             return .record(fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }, rest: nil)
         }
         return TypeDecl.keyed(keyed)
+    }
+
+    /// The value of an array, set or object literal made of constants only.
+    static func compositeKey(_ t: Term) -> Value? {
+        func value(_ t: Term) -> Value? {
+            switch t.value {
+            case .scalar(let v): return v
+            case .array(let xs):
+                let vs = xs.compactMap(value)
+                return vs.count == xs.count ? .array(vs) : nil
+            case .set(let xs):
+                let vs = xs.compactMap(value)
+                return vs.count == xs.count ? .set(SetValue(vs)) : nil
+            case .object(let items):
+                var pairs: [(Value, Value)] = []
+                for i in items {
+                    guard let k = value(i.key), let v = value(i.value) else { return nil }
+                    pairs.append((k, v))
+                }
+                return .object(ObjectValue(pairs: pairs))
+            default: return nil
+            }
+        }
+        switch t.value {
+        case .array, .set, .object: return value(t)
+        default: return nil
+        }
     }
 
     static func union(_ ts: [TypeDecl]) -> TypeDecl {
