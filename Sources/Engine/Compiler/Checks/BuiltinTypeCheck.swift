@@ -188,7 +188,9 @@ enum BuiltinTypeCheck {
     static func union(_ ts: [TypeDecl]) -> TypeDecl {
         var seen: [String: TypeDecl] = [:]
         var order: [String] = []
-        for t in ts where seen[t.description] == nil {
+        // Unions nest flat (`{"a", {1} - {1}}` is set[any<number, string, set[any]>]).
+        let flat = ts.flatMap { t -> [TypeDecl] in if case .anyOf(let ms) = t { return ms } else { return [t] } }
+        for t in flat where seen[t.description] == nil {
             seen[t.description] = t
             order.append(t.description)
         }
