@@ -123,6 +123,11 @@ enum BuiltinTypeCheck {
         case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { typed($0, env) }, rest: nil)
         case .set(let xs): return .set(union(xs.map { typed($0, env) }))
         case .object(let items): return objectLiteralType(items) { typed($0, env) }
+        // `[1, 2][i]`, `xs[0]` with xs typed here: what the ref selects.
+        case .ref(let r) where r.headVariable == nil: return RefTypeCheck.selectType(typed(r.head, env), r.parts[...])
+        case .ref(let r):
+            guard let v = r.headVariable, let known = env[v] else { return .any }
+            return RefTypeCheck.selectType(known, r.parts[...])
         default: return staticType(t)
         }
     }
