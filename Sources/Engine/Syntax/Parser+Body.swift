@@ -80,6 +80,7 @@ extension Parser {
 
     /// `term`, `term := term`, `term = term`.
     mutating func parseExpr() throws(EngineError) -> Expr {
+        atExpressionStart = !(index > 0 && previous.kind == .ident && previous.text == "not")  // not after `not`
         let lhs = try parseTermInfixCall()
         if at(.assign) || at(.unify) {
             let op: InfixOperator = at(.assign) ? .assign : .unify

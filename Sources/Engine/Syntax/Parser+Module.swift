@@ -95,8 +95,10 @@ extension Parser {
         case .term(let t):
             switch t.value {
             case .ref(let r) where !r.parts.isEmpty && r.headVariable != nil:
-                // A ref alone is a partial set rule without `contains`.
-                softErrors.append(statementError("`contains` keyword is required for partial set rules", at: start))
+                // A ref of one part alone is a partial set rule without `contains`; a longer one neither.
+                softErrors.append(statementError(r.parts.count > 1 && version == .v1
+                    ? "rule must have value assignment and/or body declaration"
+                    : "`contains` keyword is required for partial set rules", at: start))
                 return nil
             case .call(let c):
                 // A call is a function rule, unless it names a builtin.
@@ -225,24 +227,36 @@ extension Parser {
     mutating func parseRules() throws(EngineError) -> [Rule]? {
         let startTok = current
         var isDefault = false
-        if atKeyword("default") {
+        // `default[k] := …` is a rule named `default` (as `default.a := …` is).
+        let next = peek()
+        let defaultNamesRule = atKeyword("default") && next.kind == .lbrack && next.offset == current.end
+        if atKeyword("default"), !defaultNamesRule {
             advance()
             isDefault = true
         }
         // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
-        guard at(.ident), !isKeyword(current.text) || atRefHead else { return nil }
+        guard at(.ident), !isKeyword(current.text) || atRefHead || defaultNamesRule else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
         var args: [Term]?
+        var emptyArgs = false
         if at(.lparen) && adjacent {
             advance()
             args = try noting("expected rule head name") { p throws(EngineError) in try p.parseTermList(end: .rparen) }
-            // `f()` declares no function: OPA reads it as the complete rule `f`.
-            if args?.isEmpty == true { args = nil }
+            // `f()` declares no function: OPA reads it as the complete rule `f`, which needs a
+            // value or a body; without them what follows is the next statement.
+            if args?.isEmpty == true {
+                args = nil
+                emptyArgs = true
+                if !isDefault && !at(.assign) && !at(.unify) && !atKeyword("if") && !at(.lbrace) && !atKeyword("contains") {
+                    statementErrors.append(statementError("rule argument list must take at least one argument", at: startTok))
+                    return []
+                }
+            }
         }
         let headText = source.text(from: headStart, to: tokens[max(0, index - 1)].end)
-        let refText = args == nil ? headText : ref.dottedName
+        let refText = args == nil && !emptyArgs ? headText : ref.dottedName
 
         // A head with neither value nor body followed, after a space, by more on its line is
         // not a rule: OPA reads the statement as a query (`r *if`, `p x`, `f(x) == 7`).
@@ -250,11 +264,13 @@ extension Parser {
             && !at(.eof) && !current.newlineBefore && !adjacent {
             return nil
         }
+        // Touching the head, a `-` is no operator of a query: `f-x) := 7` is `unexpected minus token`.
+        if args == nil, !emptyArgs, at(.minus), adjacent, !current.newlineBefore { throw unexpected() }
         if isDefault {
             if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
-            // `default a` alone is `default a := true`, as in OPA.
-            let valueless = at(.eof) || current.newlineBefore
-            guard valueless || at(.assign) || at(.unify) else { throw unexpected() }
+            // `default a` alone is `default a := true`, as in OPA, which then reads whatever
+            // follows as the next statement (`default r false`: `boolean cannot be used for rule name`).
+            let valueless = !at(.assign) && !at(.unify)
             let assign = !valueless && at(.assign)
             let value: Term
             if valueless {
@@ -276,7 +292,9 @@ extension Parser {
         var head: RuleHead
         var missingContains = false
         if atKeyword("contains") {
-            if args != nil { throw unexpected("function rules cannot use contains") }
+            if args != nil || emptyArgs {
+                throw unexpected("the contains keyword can only be used with multi-value rule definitions (e.g., \(ref.dottedName) contains <VALUE> { ... })")
+            }
             advance()
             let key = try noting("expected rule key term (e.g., \(refText) contains <VALUE> { ... })") { p throws(EngineError) in
                 try p.parseTermInfixCall()
@@ -331,7 +349,10 @@ extension Parser {
             }
         }
 
-        if atKeyword("with") { throw statementError("expressions using with keyword cannot be used for rule head", at: startTok) }
+        if atKeyword("with") {
+            _ = try parseWith()  // its own parse errors come first (`with {`: expected ident)
+            throw statementError("expressions using with keyword cannot be used for rule head", at: startTok)
+        }
         var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true, function: args != nil)
         if missingContains {
             softErrors.append(statementError("`contains` keyword is required for partial set rules", at: startTok))

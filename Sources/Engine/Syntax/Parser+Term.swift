@@ -162,9 +162,13 @@ extension Parser {
         defer { leave() }
         let t = current
         let loc = t.location
+        let expressionStart = atExpressionStart
+        atExpressionStart = false
         var term: Term
         switch t.kind {
-        case .ident where atRefHead:
+        case .ident where atRefHead && (expressionStart || !["true", "false", "null"].contains(t.text)):
+            // (Past an expression's first term, `true.s` is the literal with a ref after it: an
+            // illegal ref head, as OPA.)
             advance()
             term = Term(.variable(t.text), location: loc)
         case .ident:

@@ -13,6 +13,9 @@ public struct Parser {
     /// Future keywords in force (`in`, `every`, `if`, `contains`; `and`/`or` when imported).
     var keywords: Set<String>
     var wildcardCounter = 0
+    /// True until the first term of an expression is read: only there may `true`, `false` or
+    /// `null` head a ref (`false.foo == 1` names a rule; `x := false.foo` is an illegal ref).
+    var atExpressionStart = false
     /// The furthest token read (the scanner has reported every illegal token up to it).
     var furthest = 0
     /// Collections (by their opening token) that failed to parse, and what the failure did.

@@ -123,6 +123,11 @@ enum BuiltinTypeCheck {
         case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { typed($0, env) }, rest: nil)
         case .set(let xs): return .set(union(xs.map { typed($0, env) }))
         case .object(let items): return objectLiteralType(items) { typed($0, env) }
+        // `[1, 2][i]`, `xs[0]` with xs typed here: what the ref selects.
+        case .ref(let r) where r.headVariable == nil: return RefTypeCheck.selectType(typed(r.head, env), r.parts[...])
+        case .ref(let r):
+            guard let v = r.headVariable, let known = env[v] else { return .any }
+            return RefTypeCheck.selectType(known, r.parts[...])
         default: return staticType(t)
         }
     }
@@ -135,6 +140,11 @@ enum BuiltinTypeCheck {
         var fields: [(String, TypeDecl)] = []
         var keyed: [TypeDecl.KeyedField] = []
         for i in items {
+            // A constant composite key (`[2]`, `{1: 2}`) is a static key too.
+            if let k = compositeKey(i.key) {
+                keyed.append(.init(key: k, keyType: staticType(i.key), value: valueType(i.value)))
+                continue
+            }
             guard case .scalar(let k) = i.key.value else { return .object(.any, .any) }
             let kt: TypeDecl
             switch k {
@@ -153,10 +163,39 @@ enum BuiltinTypeCheck {
         return TypeDecl.keyed(keyed)
     }
 
+    /// The value of an array, set or object literal made of constants only.
+    static func compositeKey(_ t: Term) -> Value? {
+        func value(_ t: Term) -> Value? {
+            switch t.value {
+            case .scalar(let v): return v
+            case .array(let xs):
+                let vs = xs.compactMap(value)
+                return vs.count == xs.count ? .array(vs) : nil
+            case .set(let xs):
+                let vs = xs.compactMap(value)
+                return vs.count == xs.count ? .set(SetValue(vs)) : nil
+            case .object(let items):
+                var pairs: [(Value, Value)] = []
+                for i in items {
+                    guard let k = value(i.key), let v = value(i.value) else { return nil }
+                    pairs.append((k, v))
+                }
+                return .object(ObjectValue(pairs: pairs))
+            default: return nil
+            }
+        }
+        switch t.value {
+        case .array, .set, .object: return value(t)
+        default: return nil
+        }
+    }
+
     static func union(_ ts: [TypeDecl]) -> TypeDecl {
         var seen: [String: TypeDecl] = [:]
         var order: [String] = []
-        for t in ts where seen[t.description] == nil {
+        // Unions nest flat (`{"a", {1} - {1}}` is set[any<number, string, set[any]>]).
+        let flat = ts.flatMap { t -> [TypeDecl] in if case .anyOf(let ms) = t { return ms } else { return [t] } }
+        for t in flat where seen[t.description] == nil {
             seen[t.description] = t
             order.append(t.description)
         }

@@ -46,6 +46,10 @@ enum CheckStage: Int, Comparable, CaseIterable {
                 if la.row != lb.row { return la.row < lb.row }
                 if stage == .types, la.col != lb.col { return la.col < lb.col }
             }
+            // Type errors at one position (refs through bare rule names share one) by message.
+            if stage == .types, a.element.location == b.element.location, a.element.message != b.element.message {
+                return a.element.message < b.element.message
+            }
             return a.offset < b.offset
         }.map(\.element)
         return (stage, capped(errors))

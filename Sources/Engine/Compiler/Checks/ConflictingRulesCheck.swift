@@ -20,6 +20,16 @@ enum ConflictingRulesCheck {
         return "[\(RefText.term(t))]"
     }
 
+    /// A rule's full ref with its variables (`data.p.r2[k].first`, `data.p.f` for a function).
+    static func refText(_ e: RuleIndex.Entry) -> String {
+        let ref = e.rule.head.ref
+        let pkg = Array(e.path.dropLast(ref.staticPrefix.count))
+        var text = RuleIndex.display(pkg + [ref.staticPrefix.first ?? e.rule.name])
+        let tail = RefText.ref(Ref(head: ref.head, parts: ref.parts))
+        if let cut = tail.firstIndex(where: { $0 == "." || $0 == "[" }) { text += tail[cut...] }
+        return text
+    }
+
     static func run(_ index: RuleIndex) -> [EngineError] {
         var errors: [EngineError] = []
         // A rule with a fully constant ref cannot have rules below its path. Checked first: a
@@ -46,7 +56,9 @@ enum ConflictingRulesCheck {
             let mixesValueKinds = group.contains { $0.rule.kind == .complete }
                 && group.contains { $0.rule.kind == .partialObject }
             if cats.contains(where: { $0 != cats[0] }) || mixesValueKinds {
-                errors.append(EngineError(.typeError, "conflicting rules \(RuleIndex.display(e.path)) found", location: group[0].rule.location))
+                // OPA names the path by the last rule's ref as written (`data.p.r[k].b`), at the first rule.
+                errors.append(EngineError(.typeError, "conflicting rules \(refText(group[group.count - 1])) found",
+                                          location: group[0].rule.location))
                 continue
             }
             let defaults = group.filter { $0.rule.isDefault }

@@ -40,6 +40,12 @@ enum FunctionTypeCheck {
         let index: RuleIndex
         let resolvers: [NameResolver]
         var signatures: [String: Signature?] = [:]
+        /// Inferred document types of value rules by path (`RuleValueTypes`).
+        var ruleTypes: [String: TypeDecl?] = [:]
+        /// The locals of the rule being walked (they shadow package rule names).
+        var locals: Set<String> = []
+        /// True inside an expression with `with data…`: rule values may be replaced there.
+        var underWith = false
         var inProgress = Set<String>()
         /// Calls found ill-typed in the walk under way (reported or not).
         var failedCalls = 0
@@ -55,7 +61,9 @@ enum FunctionTypeCheck {
             let key = RuleIndex.key(path)
             if let s = signatures[key] { return s }
             guard inProgress.insert(key).inserted else { return nil }
-            defer { inProgress.remove(key) }
+            let (savedLocals, savedWith) = (locals, underWith)
+            defer { inProgress.remove(key); locals = savedLocals; underWith = savedWith }
+            underWith = false
             let clauses = index.rules(at: path).filter { $0.rule.kind == .function }
             var out: Signature?
             if !clauses.isEmpty, clauses.allSatisfy({ $0.rule.elseChain.isEmpty && !$0.rule.isDefault }) {
@@ -87,6 +95,9 @@ enum FunctionTypeCheck {
         /// Walks a rule's body and head; returns the head value's type.
         @discardableResult
         mutating func walk(_ rule: Rule, module: Int, env: inout [String: TypeDecl], errors: inout [EngineError]) -> TypeDecl {
+            // Not restored: the caller walks the rule's else bodies next (nested inferences,
+            // `signature` and `ruleValueType`, save and restore it).
+            locals = ASTWalk.localNames(in: rule)
             body(rule.body, module, &env, &errors)
             var result: TypeDecl = .boolean
             if let v = rule.head.value {
@@ -102,6 +113,9 @@ enum FunctionTypeCheck {
         }
 
         mutating func expr(_ e: Expr, _ m: Int, _ env: inout [String: TypeDecl], _ errors: inout [EngineError]) {
+            let savedWith = underWith
+            defer { underWith = savedWith }
+            if RefTypeCheck.replacesData(e) { underWith = true }
             switch e.kind {
             case .term(let t): term(t, m, &env, &errors)
             case .call(let c): call(c, exprLevel: true, m, &env, &errors)
@@ -231,7 +245,8 @@ enum FunctionTypeCheck {
         /// unknown type `any`), plus the unknown output of a call term.
         func haveList(_ c: Call, _ have: [TypeDecl], exprLevel: Bool, _ env: [String: TypeDecl]) -> String {
             var parts = zip(c.args, have).map { a, t -> String in
-                if case .variable(let v) = a.value, env[v] == nil { return "???" }
+                // (A package rule's bare name has its document's type.)
+                if case .variable(let v) = a.value, env[v] == nil, case .any = t { return "???" }
                 return t.description
             }
             if !exprLevel { parts.append("???") }
@@ -256,9 +271,26 @@ enum FunctionTypeCheck {
         func assignPattern(_ p: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
             switch (p.value, t) {
             case (.variable(let v), _): if !v.hasPrefix("$") && v != "_" { env[v] = t }
-            case (.array(let xs), .tuple(let ts, nil)) where xs.count == ts.count:
+            case (.array(let xs), _):
+                guard let ts = Self.elementTypes(t, count: xs.count) else { markBound(p, &env); return }
                 for (x, u) in zip(xs, ts) { assignPattern(x, u, &env) }
             default: markBound(p, &env)
+            }
+        }
+
+        /// The element types an array pattern of `count` items takes from a value of type `t`:
+        /// a tuple of that length, an array's element type, or, from a union, the members that
+        /// fit united position by position (`[x, y] := p` with p `any<array<number, number>,
+        /// array<string>>` makes x and y numbers, as OPA's checker does).
+        static func elementTypes(_ t: TypeDecl, count: Int) -> [TypeDecl]? {
+            switch t {
+            case .tuple(let items, nil): return items.count == count ? items : nil
+            case .array(let e): return Array(repeating: e, count: count)
+            case .anyOf(let members):
+                let fitting = members.compactMap { elementTypes($0, count: count) }
+                guard !fitting.isEmpty else { return nil }
+                return (0..<count).map { i in BuiltinTypeCheck.union(fitting.map { $0[i] }) }
+            default: return nil
             }
         }
 
@@ -286,10 +318,14 @@ enum FunctionTypeCheck {
         /// The static type of a term, with local variables' types.
         mutating func type(_ t: Term, _ env: [String: TypeDecl], _ module: Int? = nil) -> TypeDecl {
             switch t.value {
-            case .variable(let v): return env[v] ?? .any
+            case .variable(let v):
+                // A package rule's bare name is its document.
+                return env[v] ?? refType(Ref(head: t, parts: []), env, module)
             case .array(let xs): return xs.isEmpty ? .array(.any) : .tuple(xs.map { type($0, env, module) }, rest: nil)
             case .set(let xs): return .set(BuiltinTypeCheck.union(xs.map { type($0, env, module) }))
             case .object(let items): return BuiltinTypeCheck.objectLiteralType(items) { type($0, env, module) }
+            case .ref(let r):
+                return refType(r, env, module)
             case .call(let c):
                 // A user function's call has its inferred result; a builtin's its declared one.
                 if let m = module, case .user(let path, _) = resolvers[m].callee(c), let sig = signature(path) { return sig.result }

@@ -6,7 +6,8 @@
 /// `:=` before its left side, the head's comprehensions before the body, else bodies after
 /// the rule's): each variable in a function's
 /// arguments, each variable a `:=` declares, each `some` name, `some k, v in` both names,
-/// `every` two; `some v in xs` takes three, the first being the key OPA generates.
+/// `every` two (after its collection); `some v in xs` takes three, the first being the key OPA
+/// generates (before the collection's comprehensions).
 struct LocalNumbering {
     /// The generated key's number of each `some v in xs`, by the expression's location.
     private(set) var keys: [SourceLocation: Int] = [:]
@@ -46,13 +47,14 @@ struct LocalNumbering {
         case .call(let c): for a in c.args { term(a) }
         case .some(.vars(let ts)): next += ts.count
         case .some(.membership(let k, _, let coll)):
-            term(coll)
+            // The declared names come before the collection's comprehensions.
             if k == nil {
                 keys[e.location] = next
                 next += 3
             } else {
                 next += 2
             }
+            term(coll)
         case .every(let ev):
             term(ev.collection)
             next += 2

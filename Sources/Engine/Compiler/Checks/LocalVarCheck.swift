@@ -68,12 +68,30 @@ enum LocalVarCheck {
                 let lhs = c.args[0]
                 switch lhs.value {
                 case .variable, .array, .object:
-                    var names: [String] = []
-                    patternVars(lhs, &names)
-                    for n in names where n != "_" && !n.hasPrefix("$") {
-                        if let problem = redeclared(n) { errors.append(EngineError(.compileError, problem, location: e.location)) }
-                        assigned.insert(n)
+                    // Element by element: variables are declared, anything else inside an array or
+                    // object pattern cannot be assigned to (`[x, 1] := …`: `cannot assign to number`).
+                    func declare(_ t: Term) {
+                        let kind: String
+                        switch t.value {
+                        case .variable(let n):
+                            guard n != "_" && !n.hasPrefix("$") else { return }
+                            if let problem = redeclared(n) { errors.append(EngineError(.compileError, problem, location: e.location)) }
+                            assigned.insert(n)
+                            return
+                        case .array(let xs): xs.forEach(declare); return
+                        case .object(let items): items.forEach { declare($0.value) }; return
+                        case .scalar(let v): kind = v.typeName
+                        case .ref: kind = "ref"
+                        case .call: kind = "call"
+                        case .set: kind = "set"
+                        case .arrayComprehension: kind = "arraycomprehension"
+                        case .setComprehension: kind = "setcomprehension"
+                        case .objectComprehension: kind = "objectcomprehension"
+                        case .template: kind = "templatestring"
+                        }
+                        errors.append(EngineError(.compileError, "cannot assign to \(kind)", location: e.location))
                     }
+                    declare(lhs)
                 case .scalar(let v):
                     errors.append(EngineError(.compileError, "cannot assign to \(v.typeName)", location: e.location))
                 case .ref(let r):

@@ -16,17 +16,28 @@ enum RefTypeCheck {
         let generatedKeys: [SourceLocation: Int]
         /// The module's rule names as OPA prints them in rewritten terms (`r0` → `data.fz.r0`).
         var ruleRefs: [String: String] = [:]
+        /// The module's names (package rules, imports) and the rule's own locals, which shadow them.
+        var resolver: NameResolver?
+        var locals: Set<String> = []
+        /// The last bare use of any package rule name in the module (`r`, `f(1)`, `with … as f`):
+        /// OPA's rewritten refs share their `data` term, which ends up with the location of the
+        /// last rewrite, and errors on refs through a bare name carry that location.
+        var lastUse: SourceLocation?
         mutating func append(_ e: EngineError) { list.append(e) }
+        var names: Names? { resolver.map { Names(resolver: $0, locals: locals) } }
     }
 
-    static func run(_ modules: [Module], index: RuleIndex) -> [EngineError] {
+    static func run(_ modules: [Module], index: RuleIndex, resolvers: [NameResolver]) -> [EngineError] {
         var errors = Findings(generatedKeys: LocalNumbering(modules).keys)
-        let rules = ruleTypes(index)
-        for m in modules {
+        let rules = ruleTypes(modules, index, resolvers)
+        for (mi, m) in modules.enumerated() {
             errors.ruleRefs = [:]
+            errors.resolver = mi < resolvers.count ? resolvers[mi] : nil
             let pkg = RefText.ref(m.package.path)
             for rule in m.rules { if let name = rule.head.ref.headVariable { errors.ruleRefs[name] = pkg + "." + name } }
+            errors.lastUse = lastUses(m, errors.resolver)
             for rule in m.rules {
+                errors.locals = ASTWalk.localNames(in: rule)
                 var env = rules
                 scan(rule.body, &env, &errors)
                 for b in rule.elseChain {
@@ -40,6 +51,31 @@ enum RefTypeCheck {
         return errors.list
     }
 
+    private static func lastUses(_ m: Module, _ resolver: NameResolver?) -> SourceLocation? {
+        guard let resolver else { return nil }
+        var out: SourceLocation?
+        for rule in m.rules {
+            let locals = ASTWalk.localNames(in: rule)
+            ASTWalk.terms(in: rule) { t in
+                let name: String, loc: SourceLocation
+                switch t.value {
+                case .variable(let v): name = v; loc = t.location
+                case .ref(let r):
+                    guard let v = r.headVariable else { return }
+                    name = v; loc = r.head.location
+                case .call(let c):
+                    guard let v = c.function.headVariable else { return }
+                    name = v; loc = c.function.head.location
+                default: return
+                }
+                guard resolver.packageRules.contains(name), !locals.contains(name) else { return }
+                if let old = out, (old.row, old.col) >= (loc.row, loc.col) { return }
+                out = loc
+            }
+        }
+        return out
+    }
+
     /// Walks a body in order: refs are checked with the types of the variables assigned so far.
     /// Nested bodies (comprehensions, `every`, `not { }`, `and`/`or`) are scopes of their own.
     private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout Findings) {
@@ -50,7 +86,7 @@ enum RefTypeCheck {
             case .some(.membership(let k, let v, let coll)):
                 for t in [k, v].compactMap({ $0 }) { if case .variable(let n) = t.value { env[n] = nil } }
                 // `some x in [1, 2]`: x has the collection's element type (united over a literal's items).
-                let collType = staticType(coll, env)
+                let collType = staticType(coll, env, errors.names)
                 // `some k, v in upper(s)` is `upper(s)[k]` to OPA, `some v in n` (n a number)
                 // `n[__localN__]` with the key it generates: nothing can be selected from a scalar.
                 if isScalar(collType) {
@@ -78,14 +114,41 @@ enum RefTypeCheck {
                 if let k, case .variable(let n) = k.value, let t = keyType(collType) { env[n] = t }
             default: break
             }
-            // Under `with` a rule's value may be replaced: its static type says nothing.
-            terms(in: e, e.with.isEmpty ? env : env.filter { !$0.key.hasPrefix("\u{0}") }, &errors)
-            let known = env
-            UnifyTypeCheck.check(e, { staticType($0, known) }, &errors.list)
+            // Under `with data…` a rule's value may be replaced: its static type says nothing
+            // (`with input…` and builtin mocks leave rule types alone, as OPA's checker does).
+            let known = replacesData(e) ? env.filter { !$0.key.hasPrefix("\u{0}") } : env
+            terms(in: e, known, &errors)
+            let names = errors.names
+            UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list)
+            // A variable is fresh (unbound, OPA's `???`) when no earlier expression of this body
+            // or an enclosing one mentions it and it names no rule; function parameters are
+            // untyped, `???` too.
+            UnifyTypeCheck.checkPattern(e, { staticType($0, known, names) }, fresh: { v in
+                v != "input" && v != "data" && known[v] == nil && known[seenKey(v)] == nil
+                    && names?.dataRef(Ref(head: Term(.variable(v), location: e.location), parts: []), known) == nil
+            }, &errors.list)
+            ASTWalk.terms(in: e) { t in
+                switch t.value {
+                case .variable(let v): env[seenKey(v)] = .any
+                case .ref(let r): if let v = r.headVariable { env[seenKey(v)] = .any }
+                default: break
+                }
+            }
             if case .call(let c) = e.kind, c.infix == .assign, c.args.count == 2,
                case .variable(let name) = c.args[0].value {
-                let t = staticType(c.args[1], env)
+                let t = staticType(c.args[1], known, names)
                 if case .any = t { env[name] = nil } else { env[name] = t }
+            }
+        }
+    }
+
+    /// True if a `with` of the expression targets `data` or a path below it.
+    static func replacesData(_ e: Expr) -> Bool {
+        e.with.contains { w in
+            switch w.target.value {
+            case .variable(let v): return v == "data"
+            case .ref(let r): return r.headVariable == "data"
+            default: return false
             }
         }
     }
@@ -174,43 +237,86 @@ enum RefTypeCheck {
         }
     }
 
-    private static func staticType(_ t: Term, _ env: [String: TypeDecl]) -> TypeDecl {
-        if case .variable(let v) = t.value { return env[v] ?? .any }
-        return BuiltinTypeCheck.staticType(t)
+    private static func staticType(_ t: Term, _ env: [String: TypeDecl], _ names: Names? = nil) -> TypeDecl {
+        switch t.value {
+        case .variable(let v):
+            if let known = env[v] { return known }
+            // A package rule's bare name is its document.
+            return names == nil || v == "data" ? .any : staticType(Term(.ref(Ref(head: t, parts: [])), location: t.location), env, names)
+        case .ref(let r):
+            // `x[0]` on a typed local, `[1, 2][i]`, `data.p.r.x` / `r.x` on a typed rule.
+            if r.headVariable == nil { return selectType(staticType(r.head, env, names), r.parts[...]) }
+            guard let v = r.headVariable, v != "input" else { return .any }
+            if let known = env[v] { return selectType(known, r.parts[...]) }
+            let ref = names.flatMap { $0.dataRef(r, env) } ?? r
+            guard ref.headVariable == "data" else { return .any }
+            var path: [String] = []
+            for (i, p) in ref.parts.enumerated() {
+                guard let k = p.stringKey else { break }
+                path.append(k)
+                if let rt = env[ruleKey(path)] { return selectType(rt, ref.parts[(i + 1)...]) }
+            }
+            return .any
+        default: return BuiltinTypeCheck.staticType(t)
+        }
     }
+
+    /// The type a ref's parts select from a value of type `t` (`any` wherever it is unknown).
+    static func selectType(_ t: TypeDecl, _ parts: ArraySlice<RefPart>) -> TypeDecl {
+        var type = t
+        for p in parts {
+            if case .any = type { return .any }
+            guard case .scalar(let k) = p.term.value else {
+                guard let next = elementType(type) else { return .any }
+                type = next
+                continue
+            }
+            guard case .type(let next) = select(type, k) else { return .any }
+            type = next
+        }
+        return type
+    }
+
+    /// How a rule's bare names resolve (package rules, imports; locals shadow them).
+    struct Names {
+        let resolver: NameResolver
+        let locals: Set<String>
+
+        /// `r.x` → `data.fz.r.x` when r is a package rule or an import and no local.
+        func dataRef(_ r: Ref, _ env: [String: TypeDecl]) -> Ref? {
+            guard let v = r.headVariable, v != "data", v != "input", env[v] == nil, !locals.contains(v),
+                  let base = resolver.dataPath(Ref(head: r.head, parts: []), locals: locals) else { return nil }
+            return Ref(head: Term(.variable("data"), location: r.head.location),
+                       parts: base.map { .field($0, r.head.location) } + r.parts)
+        }
+    }
+
+    /// Environment keys marking variables mentioned earlier (no variable name starts with U+0001).
+    private static func seenKey(_ v: String) -> String { "\u{1}" + v }
 
     /// Environment keys of rule types (no variable name starts with NUL).
     private static func ruleKey(_ path: [String]) -> String { "\u{0}" + RuleIndex.key(path) }
 
-    /// The value types of complete rules whose every clause (else and default included) has a
-    /// statically known value (`r if …` is boolean, `r := sort(x)` array[any]): `data.fz.r.x`
-    /// selects from them. Paths with rules below them are left out.
-    private static func ruleTypes(_ index: RuleIndex) -> [String: TypeDecl] {
+    /// The inferred types of the documents value rules produce (`RuleValueTypes`), by path:
+    /// `data.fz.r.x` and `r.x` select from them.
+    private static func ruleTypes(_ modules: [Module], _ index: RuleIndex, _ resolvers: [NameResolver]) -> [String: TypeDecl] {
+        var checker = FunctionTypeCheck.Checker(modules: modules, index: index, resolvers: resolvers)
         var out: [String: TypeDecl] = [:]
-        var seen = Set<String>()
-        for e in index.entries where seen.insert(RuleIndex.key(e.path)).inserted {
-            let clauses = index.rules(at: e.path)
-            guard clauses.allSatisfy({ $0.rule.kind == .complete && $0.rule.head.ref.isGroundPath }),
-                  index.entries(below: e.path).isEmpty else { continue }
-            var types: [TypeDecl] = []
-            var known = true
-            for c in clauses {
-                let values: [(Term?, Bool)] = [(c.rule.head.value, c.rule.head.valueGenerated)] + c.rule.elseChain.map { ($0.value, $0.valueGenerated) }
-                for (v, generated) in values {
-                    guard let v else { known = false; break }
-                    let t: TypeDecl = generated ? .boolean : BuiltinTypeCheck.staticType(v)
-                    if case .any = t { known = false; break }
-                    if case .anyOf(let ms) = t { types += ms } else { types.append(t) }
-                }
-            }
-            guard known, !types.isEmpty else { continue }
-            out[ruleKey(e.path)] = BuiltinTypeCheck.union(types)
+        for e in index.entries where out[ruleKey(e.path)] == nil && e.rule.kind != .function {
+            if let t = checker.ruleValueType(e.path) { out[ruleKey(e.path)] = t }
         }
         return out
     }
 
     private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
-        guard case .ref(let r) = t.value else { return }
+        guard case .ref(var r) = t.value else { return }
+        // A package rule or an import named without `data` is the data ref OPA rewrites it to
+        // (`r.x` → `data.fz.r.x`), unless a local of the rule shadows the name.
+        var location = t.location, rewritten = false
+        if let data = errors.names?.dataRef(r, env) {
+            if let last = errors.lastUse { location = last; rewritten = true }
+            r = data
+        }
         var type: TypeDecl
         var start = 0
         if let v = r.headVariable {
@@ -233,17 +339,37 @@ enum RefTypeCheck {
             type = BuiltinTypeCheck.staticType(r.head)
             if let e = nonStringKeyMiss(r) { errors.append(e); return }
         }
+        // A comprehension head prints as OPA rewrote it.
+        let head = RewrittenText.comprehension(r.head, keys: errors.generatedKeys, names: errors.ruleRefs)
+        func text(_ n: Int) -> String { RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<n])), head: head) }
+        let whole = text(r.parts.count)
         for (i, part) in r.parts.enumerated() where i >= start {
             let key = part.term
             if isScalar(type) {
                 // Nothing can be selected from a scalar: OPA underlines the prefix.
-                let text = RefText.ref(r)
-                let carets = String(repeating: "^", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count)
-                errors.append(EngineError(.typeError, "undefined ref: \(text)\n\t\(text)\n\t\(carets)\n\thave: \(type)",
-                                          location: t.location))
+                let carets = String(repeating: "^", count: text(i).count)
+                errors.append(EngineError(.typeError, "undefined ref: \(whole)\n\t\(whole)\n\t\(carets)\n\thave: \(type)",
+                                          location: location))
                 return
             }
+            // The whole ref, the caret under the refused key (after `[` or `.`).
+            let pad = String(repeating: " ", count: text(i).count + 1)
             guard case .scalar(let k) = key.value else {
+                // A constant composite key (`{1, 2}[[1]]`) must have the type of the keys.
+                if isGroundCollection(key) {
+                    let have = BuiltinTypeCheck.staticType(key)
+                    guard let (want, next) = compositeSelection(type) else { return }
+                    if UnifyTypeCheck.disjoint(have, want) {
+                        errors.append(EngineError(
+                            .typeError,
+                            "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have (type): \(UnifyTypeCheck.sorted(have))\n\t\(pad)want (type): \(UnifyTypeCheck.sorted(want))",
+                            location: rewritten ? location : key.location))
+                        return
+                    }
+                    guard let next else { return }
+                    type = next
+                    continue
+                }
                 // A variable key selects some element: go on when all elements have one type.
                 guard let next = elementType(type) else { return }
                 type = next
@@ -253,15 +379,39 @@ enum RefTypeCheck {
             case .unknown: return
             case .type(let next): type = next
             case .refused(let want):
-                let text = RefText.ref(Ref(head: r.head, parts: Array(r.parts[...i])))
-                // The caret is under the key (after `[` or `.`).
-                let pad = String(repeating: " ", count: RefText.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))).count + 1)
                 errors.append(EngineError(
                     .typeError,
-                    "undefined ref: \(text)\n\t\(text)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
-                    location: key.location))
+                    "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
+                    location: rewritten ? location : key.location))
                 return
             }
+        }
+    }
+
+    /// An array, set or object literal without variables, refs or calls.
+    private static func isGroundCollection(_ t: Term) -> Bool {
+        switch t.value {
+        case .array, .set, .object: break
+        default: return false
+        }
+        var ground = true
+        ASTWalk.terms(in: t) { x in
+            switch x.value {
+            case .scalar, .array, .set, .object: break
+            default: ground = false
+            }
+        }
+        return ground
+    }
+
+    /// The key type a collection type wants and the type selected when the key fits.
+    private static func compositeSelection(_ t: TypeDecl) -> (TypeDecl, TypeDecl?)? {
+        switch t {
+        case .array, .tuple: return (.number, nil)
+        case .set(let e): return (e, e)
+        case .object(let k, let v): return (k, v)
+        case .record(_, let rest): return (rest?.key ?? .string, rest?.value)
+        default: return nil
         }
     }
 
@@ -302,6 +452,10 @@ enum RefTypeCheck {
         case .array(let elem):
             guard case .number(let n) = key, let pos = Int(n.description), pos >= 0 else { return .refused("want (type): number") }
             return .type(elem)
+        case .object(let k, let v):
+            return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
+        case .set(let e):
+            return fits(key, e) ? .type(e) : .refused("want (type): \(e)")
         case .record(let fields, let rest):
             if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
             if let rest, fits(key, rest.key) { return .type(rest.value) }
@@ -351,8 +505,8 @@ enum RefTypeCheck {
 
 /// OPA's text for the terms in a ref error (`["a", "b"][1.0]`, `split("ab", "").x`).
 enum RefText {
-    static func ref(_ r: Ref) -> String {
-        var s = term(r.head)
+    static func ref(_ r: Ref, head: String? = nil) -> String {
+        var s = head ?? term(r.head)
         for p in r.parts {
             if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) {
                 s += "." + k

@@ -28,7 +28,7 @@ public enum StaticChecks {
         if !out.isEmpty { return out }
         for e in RecursionCheck.run(modules, index: index, resolvers: resolvers) { out.append((.recursion, e)) }
         if !out.isEmpty { return out }
-        for e in BuiltinTypeCheck.run(calls) + RefTypeCheck.run(modules, index: index) + FunctionTypeCheck.run(modules, index: index, resolvers: resolvers) {
+        for e in BuiltinTypeCheck.run(calls) + RefTypeCheck.run(modules, index: index, resolvers: resolvers) + FunctionTypeCheck.run(modules, index: index, resolvers: resolvers) {
             out.append((.types, e))
         }
         if !out.isEmpty { return out }

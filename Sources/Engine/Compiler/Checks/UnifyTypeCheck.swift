@@ -15,8 +15,50 @@ enum UnifyTypeCheck {
         errors.append(EngineError(.typeError, "match error\n\tleft  : \(sorted(l))\n\tright : \(sorted(r))", location: e.location))
     }
 
+    /// `[x, y] = p`, `{"a": x} := p`: a pattern whose fresh variables (OPA prints them `???`)
+    /// cannot match the other side's fully known type (`array<???, ???>` against
+    /// `object<y: number>`, or against `array<number>`: another length).
+    static func checkPattern(_ e: Expr, _ type: (Term) -> TypeDecl, fresh: (String) -> Bool, _ errors: inout [EngineError]) {
+        guard case .call(let c) = e.kind, c.name == "eq" || c.name == "assign", c.args.count == 2 else { return }
+        let types = [type(c.args[0]), type(c.args[1])]
+        if c.name == "eq", known(types[0]), known(types[1]) { return }  // `check` covers it
+        func hasFresh(_ t: Term) -> Bool {
+            switch t.value {
+            case .variable(let v): return fresh(v)
+            case .array(let xs): return xs.contains(where: hasFresh)
+            case .object(let items): return items.contains { hasFresh($0.value) }
+            default: return false
+            }
+        }
+        func display(_ t: Term) -> String {
+            guard hasFresh(t) else { return sorted(type(t)).description }
+            switch t.value {
+            case .array(let xs): return "array<" + xs.map(display).joined(separator: ", ") + ">"
+            case .object(let items):
+                let fields = items.compactMap { i -> (String, String)? in
+                    guard case .scalar(.string(let k)) = i.key.value else { return nil }
+                    return (k, display(i.value))
+                }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+                return "object<" + fields.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ">"
+            default: return "???"
+            }
+        }
+        for (p, o) in c.name == "assign" ? [(0, 1)] : [(0, 1), (1, 0)] {
+            let pattern = c.args[p]
+            switch pattern.value {
+            case .array(let xs) where !xs.isEmpty: break
+            case .object(let items) where !items.isEmpty && items.allSatisfy({ if case .scalar(.string) = $0.key.value { return true } else { return false } }): break
+            default: continue
+            }
+            guard hasFresh(pattern), !hasFresh(c.args[o]), known(types[o]), disjoint(types[p], types[o]) else { continue }
+            errors.append(EngineError(.typeError, "match error\n\tleft  : \(display(c.args[0]))\n\tright : \(display(c.args[1]))",
+                                      location: e.location))
+            return
+        }
+    }
+
     /// OPA prints object types with their keys in order.
-    private static func sorted(_ t: TypeDecl) -> TypeDecl {
+    static func sorted(_ t: TypeDecl) -> TypeDecl {
         switch t {
         case .anyOf(let ts): return .anyOf(ts.map(sorted))
         case .array(let e): return .array(sorted(e))
@@ -60,7 +102,7 @@ enum UnifyTypeCheck {
     }
 
     /// True only when no value can have both types.
-    private static func disjoint(_ a: TypeDecl, _ b: TypeDecl) -> Bool {
+    static func disjoint(_ a: TypeDecl, _ b: TypeDecl) -> Bool {
         if case .anyOf(let xs) = a { return xs.allSatisfy { disjoint($0, b) } }
         if case .anyOf(let ys) = b { return ys.allSatisfy { disjoint(a, $0) } }
         let ka = kind(a), kb = kind(b)
