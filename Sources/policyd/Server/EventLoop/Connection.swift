@@ -67,6 +67,7 @@ final class Connection: EpollSource {
         responder = settings.responder
         out = ByteBuffer()
         out.reserveCapacity(1024)
+        state.counts = loop.counts
         inCap = Self.initialReadBytes
         inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCap, alignment: 16)
     }

@@ -45,10 +45,13 @@ final class EpollLoop: @unchecked Sendable {
     /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
     let idleTicks: UInt64
     private let exited = ManagedAtomic<Bool>(false)
+    /// This loop's request and verdict counts (only this thread counts into them).
+    let counts: RequestCounts
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
         self.settings = settings
+        counts = settings.responder.counters.makeShard()
         epfd = epoll_create1(Int32(POLICYD_EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(POLICYD_EFD_FLAGS))
         guard epfd >= 0, wakeFD >= 0 else { throw ServerError.io("epoll/eventfd", errno) }
@@ -168,8 +171,10 @@ final class EpollLoop: @unchecked Sendable {
 
     /// A connection closed: forget it (kept alive until the current batch ends).
     func retire(_ c: Connection) {
-        connections.removeValue(forKey: c.id)
+        // Kept first: the event being handled borrows `c` (no retain), so the table's
+        // reference may be the last one.
         retired.append(c)
+        connections.removeValue(forKey: c.id)
     }
 
     /// Shutdown: every connection answers what it has read (an admin op in flight included), then closes.
@@ -205,7 +210,11 @@ final class EpollLoop: @unchecked Sendable {
                 let data = events[i].data.u64
                 if data > 1 {
                     let p = UnsafeRawPointer(bitPattern: UInt(data))!
-                    Unmanaged<EpollSource>.fromOpaque(p).takeUnretainedValue().ready(events[i].events)
+                    // Borrowed, not retained: the loop keeps its sources alive (a source closed
+                    // during this batch waits in `retired` until the batch ends), so the call
+                    // needs no retain/release pair per event.
+                    let bits = events[i].events
+                    Unmanaged<EpollSource>.fromOpaque(p)._withUnsafeGuaranteedRef { $0.ready(bits) }
                 } else if data == 0 {
                     runTasks()
                 } else {
