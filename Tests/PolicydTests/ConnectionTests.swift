@@ -263,4 +263,23 @@ import Wire
         #expect(counters["allow"] == 0)
         #expect(h.responder.counters.decisions == 9)
     }
+
+    @Test func aClientWithASmallSendBufferIsNotLeftWaiting() throws {
+        // Requests are peeked and taken off the socket later (in bulk, or at the loop's
+        // consume tick): a client whose send buffer is full of answered requests must still
+        // get to send the rest. With the smallest send buffer, two ~1.5 KB requests fill it
+        // (below the bulk threshold), so only the tick lets the third one through.
+        let h = try Harness(maxFrameBytes: 1 << 20)
+        let fd = try h.connect()
+        defer { close(fd) }
+        var small: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let pad = String(repeating: "x", count: 1500)
+        let count = 40
+        let frames = (1...count).map { frame(#"{"id":\#($0),"op":"health","pad":"\#(pad)"}"#) }
+        let sender = Thread { for f in frames { self.send(fd, f) } }
+        sender.start()
+        let ids = try answers(fd, count).compactMap { $0["id"]?.intValue }
+        #expect(ids == Array(1...count))
+    }
 }
