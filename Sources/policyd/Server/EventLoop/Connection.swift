@@ -59,6 +59,10 @@ final class Connection: EpollSource {
     @exclusivity(unchecked) private var unconsumed = 0
     /// This connection is on its loop's list for the consume timer.
     @exclusivity(unchecked) private var consumeQueued = false
+    /// Frames answered so far, and consecutive read batches that held exactly one frame (a
+    /// client that waits for each answer before it sends again).
+    @exclusivity(unchecked) private var framesAnswered = 0
+    @exclusivity(unchecked) private var syncStreak = 0
 
     private static let initialReadBytes = 16 * 1024
     /// Beyond this many buffered answer bytes, write before the read batch ends.
@@ -78,6 +82,12 @@ final class Connection: EpollSource {
     /// stay charged to the client's send buffer meanwhile: a few KiB, well below its default
     /// (~208 KiB). docs/performance.md, "Socket path, session 10".
     static let consumeAt = 4096
+    /// Peeking is for clients that wait for each answer (after this many one-frame read
+    /// batches in a row). A pipelining client's requests arrive several per read: peeking
+    /// them would only add the later bulk read, and each peek walks the kernel's queue past
+    /// the buffers not yet taken off (more of them, and colder, under pipelining); it reads
+    /// plainly, and its first multi-frame batch ends any peeking.
+    static let syncBatches = 4
     /// Added to every registration: edge-triggered (peeked bytes stay queued, so the fd would
     /// stay readable), and told when the peer shuts its side.
     private static let edgeEvents = EpollLoop.edgeTriggered | EpollLoop.peerClosed
@@ -139,14 +149,16 @@ final class Connection: EpollSource {
     /// `toEnd`: the peer closed its side; read on past a short read, up to the end of input.
     private func readBatch(toEnd: Bool = false) {
         var reads = 0
-        let flags = peeks ? Int32(POLICYD_MSG_PEEK) : 0
+        let framesBefore = framesAnswered
+        let peeking = peeks && syncStreak >= Self.syncBatches
+        let flags = peeking ? Int32(POLICYD_MSG_PEEK) : 0
         while wantsRead && !closed {
             if inEnd == inCap { makeRoom() }
             let space = inCap - inEnd
             let n = Int(policyd_recv_flags(fd, inBuf + inEnd, space, flags))
             if n > 0 {
                 inEnd += n
-                if peeks { unconsumed += n }
+                if peeking { unconsumed += n }
                 answerFrames()
                 reads += 1
                 // A short read emptied the socket: no second read just to see EAGAIN (new
@@ -172,8 +184,14 @@ final class Connection: EpollSource {
         lastActivity = loop.tick
         flushOut()
         responder.flushDecisions(&state)
+        let frames = framesAnswered - framesBefore
+        if frames == 1 && reads == 1 {
+            if syncStreak < Self.syncBatches { syncStreak += 1 }
+        } else if frames > 1 {
+            syncStreak = 0
+        }
         if unconsumed > 0 && !closed {
-            if unconsumed >= Self.consumeAt {
+            if unconsumed >= Self.consumeAt || syncStreak < Self.syncBatches {
                 consumeRead()
             } else if !consumeQueued {
                 consumeQueued = true
@@ -235,6 +253,7 @@ final class Connection: EpollSource {
             }
             guard inEnd - inStart - Frame.headerBytes >= length else { break }
             inStart += Frame.headerBytes + length
+            framesAnswered &+= 1
             process(UnsafeRawBufferPointer(start: p + Frame.headerBytes, count: length))
         }
         if inStart == inEnd {
