@@ -82,11 +82,12 @@ final class Connection: EpollSource {
     /// stay charged to the client's send buffer meanwhile: a few KiB, well below its default
     /// (~208 KiB). docs/performance.md, "Socket path, session 10".
     static let consumeAt = 4096
-    /// Peeking is for clients that wait for each answer (after this many one-frame read
-    /// batches in a row). A pipelining client's requests arrive several per read: peeking
-    /// them would only add the later bulk read, and each peek walks the kernel's queue past
-    /// the buffers not yet taken off (more of them, and colder, under pipelining); it reads
-    /// plainly, and its first multi-frame batch ends any peeking.
+    /// Peeking is for clients that wait for each answer (after this many read batches in a
+    /// row of one read and one frame). A pipelining client's requests arrive several per
+    /// read: peeking them would only add the later bulk read, and each peek walks the
+    /// kernel's queue past the buffers not yet taken off (more of them, and colder, under
+    /// pipelining); it reads plainly, and its first batch of several frames or reads (a large
+    /// request) ends any peeking.
     static let syncBatches = 4
     /// Added to every registration: edge-triggered (peeked bytes stay queued, so the fd would
     /// stay readable), and told when the peer shuts its side.
@@ -187,7 +188,8 @@ final class Connection: EpollSource {
         let frames = framesAnswered - framesBefore
         if frames == 1 && reads == 1 {
             if syncStreak < Self.syncBatches { syncStreak += 1 }
-        } else if frames > 1 {
+        } else if frames > 1 || reads > 1 {
+            // Pipelined requests, or a request too large for one read: read plainly.
             syncStreak = 0
         }
         if unconsumed > 0 && !closed {
