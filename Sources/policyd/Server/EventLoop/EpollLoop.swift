@@ -60,8 +60,10 @@ final class EpollLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var unconsumed: [Connection] = []
     private let consumeFD: Int32
     @exclusivity(unchecked) private var consumeArmed = false
-    /// How long read bytes may stay queued on a quiet connection (see `Connection.consumeRead`).
-    static let consumeDelayNs = 1_000_000
+    /// How long read bytes may stay queued on a quiet connection (see `Connection.consumeRead`):
+    /// each tick costs a timer interrupt and a wake-up; at steady load the bulk threshold
+    /// consumes, and only a client whose small send buffer fills waits for the tick.
+    static let consumeDelayNs = 10_000_000
     /// Scratch space the consumed bytes are copied into (they were read already).
     let discard = UnsafeMutableRawPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     static let discardBytes = 16 * 1024
