@@ -20,6 +20,10 @@ final class InputRuleIndex {
     private let lookup: ValueIndex?
     /// Rules without a test on `path` (all a lookup miss or an undefined ref can run).
     let unindexed: [PRule]
+    /// `buckets` and `unindexed` again as plan buffers (`PlanBuffer`), which `candidates`
+    /// returns: no reference counting of the lists or their rules per lookup.
+    private let bucketBuffers: UnsafeMutableBufferPointer<UnsafeBufferPointer<PRule>>
+    private let unindexedBuffer: UnsafeBufferPointer<PRule>
 
     init(path: [Value], buckets: [Value: [PRule]], unindexed: [PRule]) {
         self.path = path
@@ -28,23 +32,32 @@ final class InputRuleIndex {
         self.buckets = sorted.map(\.value)
         lookup = sorted.count > InputRuleIndex.scanLimit ? ValueIndex(constants) : nil
         self.unindexed = unindexed
+        bucketBuffers = .allocate(capacity: sorted.count)
+        _ = bucketBuffers.initialize(from: sorted.map { PlanBuffer.copy($0.value) })
+        unindexedBuffer = PlanBuffer.copy(unindexed)
+    }
+
+    deinit {
+        for b in bucketBuffers { PlanBuffer.free(b) }
+        bucketBuffers.deallocate()
+        PlanBuffer.free(unindexedBuffer)
     }
 
     private static let scanLimit = 8
 
-    /// The rules that can succeed for `input`.
-    func candidates(_ input: Value?) -> [PRule] {
-        guard var cur = input else { return unindexed }
+    /// The rules that can succeed for `input` (a buffer this index owns).
+    func candidates(_ input: Value?) -> UnsafeBufferPointer<PRule> {
+        guard var cur = input else { return unindexedBuffer }
         for key in path {
-            guard let c = cur[key] else { return unindexed }
+            guard let c = cur[key] else { return unindexedBuffer }
             cur = c
         }
         if let lookup {
-            guard let i = lookup.find(cur, in: constants) else { return unindexed }
-            return buckets[i]
+            guard let i = lookup.find(cur, in: constants) else { return unindexedBuffer }
+            return bucketBuffers[i]
         }
-        for i in 0..<constants.count where constants[i] == cur { return buckets[i] }
-        return unindexed
+        for i in 0..<constants.count where constants[i] == cur { return bucketBuffers[i] }
+        return unindexedBuffer
     }
 
     /// Builds the index of `node`'s rules, or nil when no rule has an indexable test.

@@ -176,9 +176,18 @@ final class PRule {
     var keyPath: [PTerm] = []
     /// Partial set element.
     var key: PTerm?
-    var value: PTerm?
+    var value: PTerm? { didSet { constantValue = value?.constValue } }
+    /// `value` when it is a constant (`decision := "deny" if …`, `allow if …`), as a plain
+    /// `Value`: the evaluator merges it without copying the term (a retain and release of its
+    /// box), and a scalar or short string copies with no reference counting at all.
+    private(set) var constantValue: Value?
     var args: [PTerm] = []
-    var body: PBody = [] { didSet { straightBody = PRule.copy(body, replacing: straightBody) } }
+    var body: PBody = [] {
+        didSet {
+            PlanBuffer.free(straightBody)
+            straightBody = PlanBuffer.copy(body)
+        }
+    }
     /// `body`'s expressions again, in a buffer this rule owns (kept in step by `body`'s
     /// `didSet`): the evaluator's straight-line pass reads them through this trivial value, so
     /// passing the body costs no retain and release of the array (a `var` array field is
@@ -196,21 +205,7 @@ final class PRule {
         self.location = location
     }
 
-    deinit { PRule.free(straightBody) }
-
-    private static func copy(_ body: PBody, replacing old: UnsafeBufferPointer<PExpr>) -> UnsafeBufferPointer<PExpr> {
-        free(old)
-        guard !body.isEmpty else { return UnsafeBufferPointer(start: nil, count: 0) }
-        let p = UnsafeMutableBufferPointer<PExpr>.allocate(capacity: body.count)
-        _ = p.initialize(from: body)
-        return UnsafeBufferPointer(p)
-    }
-
-    private static func free(_ b: UnsafeBufferPointer<PExpr>) {
-        guard let base = b.baseAddress else { return }
-        UnsafeMutablePointer(mutating: base).deinitialize(count: b.count)
-        base.deallocate()
-    }
+    deinit { PlanBuffer.free(straightBody) }
 }
 
 /// A node of the data tree: base data and/or rules at one path under `data`.
@@ -219,7 +214,15 @@ final class DataNode {
     let path: [String]
     var children: [String: DataNode] = [:]
     var base: Value?
-    var rules: [PRule] = []
+    var rules: [PRule] = [] {
+        didSet { if sealed { seal() } }
+    }
+    /// `rules` again in a buffer this node owns (`PlanBuffer`), for the evaluator's rule
+    /// loops; made by `seal()` once the plan builder has added every rule, and kept in step
+    /// by `rules`' `didSet` afterwards (not before: appending rule by rule would copy the
+    /// list each time).
+    private(set) var ruleBuffer = PlanBuffer.empty
+    private var sealed = false
     var defaultRule: PRule?
     var kind: NodeKind = .package
     /// Candidate rules by a tested input value (nil: every rule runs).
@@ -237,6 +240,15 @@ final class DataNode {
     init(id: Int, path: [String]) {
         self.id = id
         self.path = path
+    }
+
+    deinit { PlanBuffer.free(ruleBuffer) }
+
+    /// Copies `rules` into `ruleBuffer` (and does so again whenever `rules` changes).
+    func seal() {
+        PlanBuffer.free(ruleBuffer)
+        ruleBuffer = PlanBuffer.copy(rules)
+        sealed = true
     }
 
     var hasRules: Bool { kind != .package }

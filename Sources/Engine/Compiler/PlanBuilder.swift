@@ -137,6 +137,7 @@ final class PlanBuilder {
     }
 
     private func buildIndexes(_ n: DataNode) {
+        n.seal()
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)
         n.earlyExit = Self.earlyExit(n)

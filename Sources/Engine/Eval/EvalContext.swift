@@ -7,18 +7,21 @@ public final class EvalContext {
     public private(set) var nowNs: Int64
     /// Results of non-deterministic builtins (rand.intn, uuid.rfc4122, …) keyed by builtin name
     /// and arguments, so they are stable within one evaluation.
-    private var memoTable: [Value: Value] = [:]
+    private var memoTable: [Value: Value] = [:] { didSet { modified = true } }
     /// Where `print` output goes (nil: discarded).
-    public var printSink: ((String) -> Void)?
+    public var printSink: ((String) -> Void)? { didSet { modified = true } }
     /// The value `opa.runtime()` returns.
-    public var runtime: Value
+    public var runtime: Value { didSet { modified = true } }
     /// Builtin errors abort evaluation (OPA's strict-builtin-errors mode) instead of being
     /// undefined.
-    public var strictBuiltinErrors: Bool
+    public var strictBuiltinErrors: Bool { didSet { modified = true } }
     /// Network builtins (`http.send`, `net.lookup_ip_addr`) may reach the network. Off by
     /// default: the daemon never enables it (its compiler refuses such policies too); `policyd
     /// eval` does, as `opa eval` would.
-    public var allowNetworkBuiltins = false
+    public var allowNetworkBuiltins = false { didSet { modified = true } }
+    /// Something other than `nowNs` was set since this context was made or reset: `reset`
+    /// restores the rest only then (a decision's reset is one store and one test).
+    private var modified = false
 
     public init(nowNs: Int64? = nil, runtime: Value = .emptyObject, strictBuiltinErrors: Bool = false,
                 printSink: ((String) -> Void)? = nil) {
@@ -32,11 +35,13 @@ public final class EvalContext {
     /// context; nothing of the previous evaluation stays: memoised values are dropped).
     func reset(nowNs: Int64) {
         self.nowNs = nowNs
-        if !memoTable.isEmpty { memoTable = [:] }
-        if printSink != nil { printSink = nil }
-        if case .object(let o) = runtime, o.isEmpty {} else { runtime = .emptyObject }
+        guard modified else { return }
+        memoTable = [:]
+        printSink = nil
+        runtime = .emptyObject
         strictBuiltinErrors = false
         allowNetworkBuiltins = false
+        modified = false
     }
 
     /// Returns the memoised value for `key`, computing it once per evaluation.

@@ -193,7 +193,7 @@ extension Evaluator {
         case .complete:
             var result: Value?
             let early = node.earlyExit
-            // Rules are lent from the plan's array, not retained per rule (`withBorrowed`).
+            // Rules are lent from the plan's buffer, not retained per rule (`withBorrowed`).
             let rules = candidateRules(node)
             for j in 0..<rules.count {
                 try rules.withBorrowed(j) { r in try evalCompleteRule(r, &result, firstOnly: early) }
@@ -214,7 +214,9 @@ extension Evaluator {
             var obj: Value = .emptyObject
             // Key paths where a rule placed a whole value (children may not extend those).
             var leaves = Set<[Value]>()
-            for r in candidateRules(node) {
+            let rules = candidateRules(node)
+            for j in 0..<rules.count {
+                let r = rules[j]
                 rulesRun += 1
                 let saved = try pushFrame(r.slotCount)
                 defer { popFrame(saved) }
@@ -390,18 +392,16 @@ extension Evaluator {
         if let stop = try runStraight(straight) {
             if stop == straight.count {
                 try step()
-                if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                try produceRuleValue(r, &result, &produced)
             } else if firstOnly {
                 do {
                     try evalBody(r.body, stop) {
-                        if let vt = r.value { try produceValue(vt, r, &result, &produced) }
+                        try produceRuleValue(r, &result, &produced)
                         if produced { throw Evaluator.stop }
                     }
                 } catch let e where Evaluator.isStop(e) {}
             } else {
-                try evalBody(r.body, stop) {
-                    if let vt = r.value { try produceValue(vt, r, &result, &produced) }
-                }
+                try evalBody(r.body, stop) { try produceRuleValue(r, &result, &produced) }
             }
         }
         if produced { return }
@@ -418,6 +418,16 @@ extension Evaluator {
                 try evalBody(e.body, 0) { try produceValue(e.value, r, &result, &produced) }
             }
             if produced { return }
+        }
+    }
+
+    /// The rule's value for the current solution: its constant as is, else its term evaluated.
+    @inline(__always)
+    private func produceRuleValue(_ r: PRule, _ result: inout Value?, _ produced: inout Bool) throws {
+        if let c = r.constantValue {
+            try Self.merge(c, &result, &produced, r)
+        } else if let vt = r.value {
+            try produceValue(vt, r, &result, &produced)
         }
     }
 

@@ -37,14 +37,18 @@ final class Evaluator {
     var rulesRun = 0
 
     /// The context of evaluations whose caller gave only the time (`begin(input:nowNs:limits:)`):
-    /// made once per evaluator, reset per evaluation.
-    var ownContext: EvalContext?
+    /// made with the evaluator, reset per evaluation. A `let`, so reading it costs no
+    /// retain and release per decision.
+    let ownContext: EvalContext
 
-    init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits) {
+    /// `ownsContext`: `context` is the evaluator's own (reset by later `begin(input:nowNs:limits:)`
+    /// calls); otherwise it is the caller's, left alone, and the evaluator makes its own.
+    init(plan: Plan, input: Value?, context: EvalContext, limits: EvalLimits, ownsContext: Bool = false) {
         self.plan = plan
         self.input = input
         self.ctx = context
         self.limits = limits
+        ownContext = ownsContext ? context : EvalContext(nowNs: 0)
         slots = [Value?](repeating: nil, count: 32)
         trail.reserveCapacity(32)
     }
@@ -85,15 +89,8 @@ final class Evaluator {
     /// Prepares a reused evaluator for a new evaluation in its own context, reset to a fresh
     /// one's state at `nowNs`.
     func begin(input: Value?, nowNs: Int64, limits: EvalLimits) {
-        let c: EvalContext
-        if let own = ownContext {
-            own.reset(nowNs: nowNs)
-            c = own
-        } else {
-            c = EvalContext(nowNs: nowNs)
-            ownContext = c
-        }
-        if ctx !== c { ctx = c }
+        ownContext.reset(nowNs: nowNs)
+        if ctx !== ownContext { ctx = ownContext }
         self.input = input
         self.limits = limits
         steps = 0
@@ -111,11 +108,12 @@ final class Evaluator {
         if !replacements.isEmpty { replacements = [:] }
     }
 
-    /// The rules of `node` that can succeed for the current input.
+    /// The rules of `node` that can succeed for the current input: a plan buffer (the node's or
+    /// its index's), lent for the evaluation without reference counting.
     @inline(__always)
-    func candidateRules(_ node: DataNode) -> [PRule] {
+    func candidateRules(_ node: DataNode) -> UnsafeBufferPointer<PRule> {
         if let idx = node.index, useRuleIndex, replacements.isEmpty { return idx.candidates(input) }
-        return node.rules
+        return node.ruleBuffer
     }
 
     // MARK: frames

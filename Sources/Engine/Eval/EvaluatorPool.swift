@@ -34,7 +34,12 @@ struct MemoTable {
 }
 
 /// A small free list of evaluators for one plan, shared by the threads evaluating it.
+/// One evaluator waits in a lock-free slot (one atomic exchange to take it, one
+/// compare-exchange to put it back): a daemon loop evaluating one request at a time never
+/// touches the mutex, which guards the rest of the list (concurrent evaluations).
 final class EvaluatorPool: @unchecked Sendable {
+    /// A retained evaluator (`Unmanaged`), or nil.
+    private let slot = Atomic<UnsafeMutableRawPointer?>(nil)
     private var free: [Evaluator] = []
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let plan: Plan
@@ -49,29 +54,22 @@ final class EvaluatorPool: @unchecked Sendable {
     }
 
     deinit {
+        if let p = slot.exchange(nil, ordering: .acquiring) { Unmanaged<Evaluator>.fromOpaque(p).release() }
         pthread_mutex_destroy(lock)
         lock.deallocate()
     }
 
     /// An evaluator ready for one evaluation of `input`.
     func acquire(input: Value?, context: EvalContext, limits: EvalLimits) -> Evaluator {
-        pthread_mutex_lock(lock)
-        let ev = free.popLast()
-        pthread_mutex_unlock(lock)
-        guard let ev else { return Evaluator(plan: plan, input: input, context: context, limits: limits) }
+        guard let ev = take() else { return Evaluator(plan: plan, input: input, context: context, limits: limits) }
         ev.begin(input: input, context: context, limits: limits)
         return ev
     }
 
     /// An evaluator ready for one evaluation of `input` in its own reused context at `nowNs`.
     func acquire(input: Value?, nowNs: Int64, limits: EvalLimits) -> Evaluator {
-        pthread_mutex_lock(lock)
-        let ev = free.popLast()
-        pthread_mutex_unlock(lock)
-        guard let ev else {
-            let fresh = Evaluator(plan: plan, input: input, context: EvalContext(nowNs: nowNs), limits: limits)
-            fresh.ownContext = fresh.ctx
-            return fresh
+        guard let ev = take() else {
+            return Evaluator(plan: plan, input: input, context: EvalContext(nowNs: nowNs), limits: limits, ownsContext: true)
         }
         ev.begin(input: input, nowNs: nowNs, limits: limits)
         return ev
@@ -81,11 +79,26 @@ final class EvaluatorPool: @unchecked Sendable {
     /// state of an interrupted evaluation can leak into the next).
     func release(_ ev: Evaluator) {
         ev.end()
+        let p = Unmanaged.passRetained(ev).toOpaque()
+        if slot.compareExchange(expected: nil, desired: p, ordering: .releasing).exchanged { return }
+        Unmanaged<Evaluator>.fromOpaque(p).release()
         pthread_mutex_lock(lock)
         if free.count < capacity { free.append(ev) }
         pthread_mutex_unlock(lock)
     }
+
+    /// A free evaluator: the slot's, else one from the list.
+    @inline(__always)
+    private func take() -> Evaluator? {
+        if let p = slot.exchange(nil, ordering: .acquiring) { return Unmanaged<Evaluator>.fromOpaque(p).takeRetainedValue() }
+        pthread_mutex_lock(lock)
+        let ev = free.popLast()
+        pthread_mutex_unlock(lock)
+        return ev
+    }
 }
+
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
