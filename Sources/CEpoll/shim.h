@@ -18,8 +18,11 @@ enum {
     POLICYD_EPOLLOUT = EPOLLOUT,
     POLICYD_EPOLLERR = EPOLLERR,
     POLICYD_EPOLLHUP = EPOLLHUP,
+    POLICYD_EPOLLRDHUP = EPOLLRDHUP,
     POLICYD_EPOLL_CLOEXEC = EPOLL_CLOEXEC,
     POLICYD_MSG_NOSIGNAL = MSG_NOSIGNAL,
+    POLICYD_MSG_PEEK = MSG_PEEK,
+    POLICYD_SO_PEEK_OFF = SO_PEEK_OFF,
     POLICYD_EFD_FLAGS = EFD_NONBLOCK | EFD_CLOEXEC,
     POLICYD_TFD_FLAGS = TFD_NONBLOCK | TFD_CLOEXEC,
     // Glibc's `enum __socket_type` constants: a clean build sometimes resolved <sys/socket.h>
@@ -57,6 +60,10 @@ static inline long policyd_syscall6(long n, long a, long b, long c, long d, long
 /// recv(2) (no VFS layer, unlike read(2)).
 static inline long policyd_recv(int fd, void *buf, size_t n) {
     return policyd_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, 0, 0, 0);
+}
+/// recv(2) with flags (MSG_PEEK: the connection reads at its peek offset, SO_PEEK_OFF).
+static inline long policyd_recv_flags(int fd, void *buf, size_t n, int flags) {
+    return policyd_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags, 0, 0);
 }
 static inline long policyd_send(int fd, const void *buf, size_t n, int flags) {
     return policyd_syscall6(SYS_sendto, fd, (long)buf, (long)n, flags, 0, 0);

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Logging
 import NIOCore
@@ -11,8 +12,10 @@ import Wire
     /// One loop thread serving connections handed to it; the test talks to the other end.
     final class Harness {
         let loop: EpollLoop
-        init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0) throws {
-            let responder = Responder(store: PolicyStore(), config: Configuration(), logger: Logger(label: "test"))
+        let responder: Responder
+        init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0,
+             store: PolicyStore = PolicyStore()) throws {
+            responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
                                                                      maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs))
             loop.start()
@@ -207,5 +210,80 @@ import Wire
         #expect(DispatchTime.now().uptimeNanoseconds - start >= 300_000_000)
         send(busy, frame(#"{"id":"late","op":"health"}"#))
         #expect(try answers(busy, 1).first?["id"] == "late")
+    }
+
+    /// A compiled one-rule policy: `data.t.decision` is `verdict`.
+    static func verdictPolicy(_ verdict: String) throws -> CompiledPolicy {
+        try CompiledPolicy.compile(modules: [RegoModule(name: "t.rego", source: "package t\ndecision := \"\(verdict)\"\n")])
+    }
+
+    @Test func aConnectionServesTheNewPolicyOnceItIsActivated() throws {
+        let store = PolicyStore()
+        store.activate(policy: try Self.verdictPolicy("allow"), bundles: [:], results: [])
+        let h = try Harness(store: store)
+        let fd = try h.connect()
+        defer { close(fd) }
+        let decide = frame(#"{"id":1,"path":"t/decision","input":{}}"#)
+        for _ in 0..<3 {
+            send(fd, decide)
+            #expect(try answers(fd, 1).first?["decision"] == "allow")
+        }
+        // The connection keeps the snapshot it served while the store publishes nothing new;
+        // after an activation (and after a recorded failure, which publishes a snapshot too)
+        // its next request uses what the store serves.
+        store.activate(policy: try Self.verdictPolicy("deny"), bundles: [:], results: [])
+        send(fd, decide)
+        #expect(try answers(fd, 1).first?["decision"] == "deny")
+        store.recordFailure([ReloadResult(bundle: "b", ok: false, revision: "2", error: "bad", atNs: 0)], loadError: "bad")
+        send(fd, frame(#"{"id":2,"op":"status"}"#))
+        #expect(try answers(fd, 1).first?["bundles"]?["b"]?["last_error"] == "bad")
+        #expect(store.rollback() != nil)
+        send(fd, decide)
+        #expect(try answers(fd, 1).first?["decision"] == "allow")
+    }
+
+    @Test func decisionsOfEveryConnectionAreCountedInStatus() throws {
+        let store = PolicyStore()
+        store.activate(policy: try Self.verdictPolicy("deny"), bundles: [:], results: [])
+        let h = try Harness(store: store)
+        let a = try h.connect(), b = try h.connect()
+        defer { close(a); close(b) }
+        send(a, (1...5).flatMap { frame(#"{"id":\#($0),"path":"t/decision","input":{}}"#) })
+        #expect(try answers(a, 5).count == 5)
+        send(b, (1...3).flatMap { frame(#"{"id":\#($0),"path":"t/decision","input":{}}"#) })
+        #expect(try answers(b, 3).count == 3)
+        // Counted by the loop (its own counts) and outside it (`respond(to:)`), summed when read.
+        let body = Array(#"{"path":"t/decision","input":{}}"#.utf8)
+        _ = body.withUnsafeBytes { h.responder.respond(to: $0, peer: .unknown, isAdmin: false) }
+        send(b, frame(#"{"id":9,"op":"status"}"#))
+        let counters = try #require(try answers(b, 1).first?["counters"])
+        #expect(counters["requests"] == 10)
+        #expect(counters["decisions"] == 9)
+        #expect(counters["deny"] == 9)
+        #expect(counters["allow"] == 0)
+        #expect(h.responder.counters.decisions == 9)
+    }
+
+    @Test func aClientWithASmallSendBufferIsNotLeftWaiting() throws {
+        // A client that waits for each answer has its requests peeked and taken off the socket
+        // later (in bulk, or at the loop's consume tick). Its send buffer at the smallest size
+        // holds two ~1.5 KB requests (below the bulk threshold): the third send waits until the
+        // tick takes the peeked ones off. (A send that waits 2 s fails the test.)
+        let h = try Harness(maxFrameBytes: 1 << 20)
+        let fd = try h.connect()
+        defer { close(fd) }
+        var small: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let pad = String(repeating: "x", count: 1500)
+        for i in 1...12 {
+            send(fd, frame(#"{"id":\#(i),"op":"health","pad":"\#(pad)"}"#))
+            #expect(try answers(fd, 1).first?["id"]?.intValue == i)
+        }
+        // A pipelining client (several requests per read) is read plainly; its answers come in order.
+        let burst = (1...40).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) }
+        send(fd, burst)
+        #expect(try answers(fd, 40).compactMap { $0["id"]?.intValue } == Array(1...40))
     }
 }

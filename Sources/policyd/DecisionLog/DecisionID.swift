@@ -58,20 +58,22 @@ public final class DecisionIDGenerator: Sendable {
     /// Writes the 26 characters of an id to `p` (the response writer puts them straight into
     /// its buffer).
     static func write(ms: UInt64, hi: UInt16, lo: UInt64, to p: UnsafeMutablePointer<UInt8>) {
-        alphabet.withUnsafeBufferPointer { a in
-            var t = ms & 0xFFFF_FFFF_FFFF
-            for i in stride(from: 9, through: 0, by: -1) {
-                p[i] = a[Int(t & 31)]
-                t >>= 5
-            }
-            // 80 tail bits = hi (16) ++ lo (64), 16 characters.
-            var l = lo
-            var h = UInt64(hi)
-            for i in stride(from: 25, through: 10, by: -1) {
-                p[i] = a[Int(l & 31)]
-                l = (l >> 5) | ((h & 31) << 59)
-                h >>= 5
-            }
+        // The alphabet as a static string: read in place, no lazy global (`alphabet` is a
+        // `static let` array: a `swift_once` check on every decision's id).
+        let alphabetText: StaticString = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        let a = alphabetText.utf8Start
+        var t = ms & 0xFFFF_FFFF_FFFF
+        for i in stride(from: 9, through: 0, by: -1) {
+            p[i] = a[Int(t & 31)]
+            t >>= 5
+        }
+        // 80 tail bits = hi (16) ++ lo (64), 16 characters.
+        var l = lo
+        var h = UInt64(hi)
+        for i in stride(from: 25, through: 10, by: -1) {
+            p[i] = a[Int(l & 31)]
+            l = (l >> 5) | ((h & 31) << 59)
+            h >>= 5
         }
     }
 

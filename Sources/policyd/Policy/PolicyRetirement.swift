@@ -10,4 +10,9 @@ enum PolicyRetirement {
     static func release(_ policy: CompiledPolicy) {
         DispatchQueue.global(qos: .background).async { withExtendedLifetime(policy) {} }
     }
+
+    /// The same for a snapshot (which holds its policy).
+    static func release(_ snapshot: PolicySnapshot) {
+        DispatchQueue.global(qos: .background).async { withExtendedLifetime(snapshot) {} }
+    }
 }

@@ -20,9 +20,23 @@ final class PolicyStore: Sendable {
         current = ManagedAtomic(initial)
     }
 
+    /// Bumped after each snapshot is stored: a reader that holds the snapshot it loaded with
+    /// serial N may keep using it while `serial` still reads N (`ConnectionState.snapshot`).
+    private let serialCounter = ManagedAtomic<Int>(0)
+
     /// The snapshot a request should use: call once per request.
     @inline(__always)
     var snapshot: PolicySnapshot { current.load(ordering: .acquiring) }
+
+    /// Changes whenever `snapshot` does (read before loading the snapshot it goes with).
+    @inline(__always)
+    var serial: Int { serialCounter.load(ordering: .acquiring) }
+
+    /// Stores `next` (the writer's lock held), then moves `serial` on.
+    private func publish(_ next: PolicySnapshot) {
+        current.store(next, ordering: .releasing)
+        serialCounter.wrappingIncrement(ordering: .releasing)
+    }
 
     /// Makes `policy` (built from `bundles`) the served policy. `results` records each bundle's
     /// load attempt; results for bundles not mentioned are kept.
@@ -34,7 +48,7 @@ final class PolicyStore: Sendable {
             let next = PolicySnapshot(policy: policy, bundles: bundles, lastResults: merged(old.lastResults, results),
                                       loadError: nil, generation: st.generation)
             if old.policy != nil { st.previous = old }
-            current.store(next, ordering: .releasing)
+            publish(next)
             return next
         }
     }
@@ -55,7 +69,7 @@ final class PolicyStore: Sendable {
                                       lastResults: merged(old.lastResults, results),
                                       loadError: old.policy == nil ? (loadError ?? old.loadError) : nil,
                                       generation: old.generation)
-            current.store(next, ordering: .releasing)
+            publish(next)
             return next
         }
     }
@@ -69,7 +83,7 @@ final class PolicyStore: Sendable {
             let next = PolicySnapshot(policy: prev.policy, bundles: prev.bundles, lastResults: old.lastResults,
                                       loadError: nil, generation: st.generation)
             st.previous = old.policy != nil ? old : nil
-            current.store(next, ordering: .releasing)
+            publish(next)
             return next
         }
     }

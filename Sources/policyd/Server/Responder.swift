@@ -140,11 +140,11 @@ final class Responder: Sendable {
     func respondOrDefer(to body: UnsafeRawBufferPointer, peer: PeerCredentials, isAdmin: Bool,
                         into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
     {
-        counters.requests.wrappingIncrement(ordering: .relaxed)
+        (state.counts ?? counters.shared).increment(.requests)
         // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here.
         // Only sinks read it (no clock read per request when no sink keeps decisions).
         let handlerStart = timesHandler ? Self.monotonicNs() : 0
-        let snap = store.snapshot  // one load; this snapshot serves the whole request
+        let snap = state.snapshot(store)  // this snapshot serves the whole request
         var request = Request()
         do { try parse(body, state: &state, snap: snap, into: &request) } catch {
             writeRequestError(error, peer: peer, into: &out)
@@ -304,6 +304,13 @@ final class Responder: Sendable {
         } catch {
             request = try parse(body); return  // reports the error exactly as a whole-frame parse does
         }
+        // The common frame, a decision to a path this connection sent before, with a scalar id
+        // and no kind: what `makeRequest` fills in for it, without passing the fields through.
+        if f.op == nil, f.kind == nil, let route = request.route, Self.isScalar(f.id) {
+            request.id = f.id
+            request.path = route.segments
+            return
+        }
         // The envelope scan reads only the decision fields; the `test` admin op has its own.
         if f.op == .string("test") { request = try parse(body); return }
         do { try makeRequest(f, &request) } catch {
@@ -348,10 +355,19 @@ final class Responder: Sendable {
         return .number(.int(v))
     }
 
-    private static let decideLiteral: [UInt8] = Array("\"decide\"".utf8)
+    /// A static string (no lazy global to check per request).
+    private static var decideLiteral: StaticString { "\"decide\"" }
 
-    private static func equals(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
-        a.count == b.count && b.withUnsafeBytes { memcmp($0.baseAddress!, a.baseAddress!, a.count) == 0 }
+    /// An id `makeRequest` accepts (absent, or a JSON scalar).
+    private static func isScalar(_ id: Value?) -> Bool {
+        switch id {
+        case nil, .null?, .bool?, .number?, .string?: return true
+        default: return false
+        }
+    }
+
+    private static func equals(_ a: UnsafeRawBufferPointer, _ b: StaticString) -> Bool {
+        a.count == b.utf8CodeUnitCount && memcmp(b.utf8Start, a.baseAddress!, a.count) == 0
     }
 
     /// The whole-frame parser: the reference behaviour, and the fallback for unusual frames.
@@ -483,8 +499,9 @@ final class Responder: Sendable {
         } else {
             outcome = DecisionMapper.failClosed(code: "no_policy", reason: "no policy loaded: \(snap.loadError ?? "unknown")")
         }
-        counters.count(outcome.verdict)
-        if outcome.error != nil { counters.failClosed.wrappingIncrement(ordering: .relaxed) }
+        let counts = state.counts ?? counters.shared
+        counts.count(outcome.verdict)
+        if outcome.error != nil { counts.increment(.failClosed) }
 
         // The response, straight into the connection's outgoing buffer (same bytes, same key
         // order as ResponseWriter would give). The decision id is written in place (from the

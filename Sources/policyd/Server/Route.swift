@@ -87,8 +87,34 @@ struct ConnectionState {
     /// decision does not walk the data tree by name; a new policy (swap) starts a new table.
     private var preparedPolicy: CompiledPolicy?
     private var prepared: [String: PreparedQuery] = [:]
+    /// Where this connection's decisions are counted: its event loop's own counts (nil: the
+    /// shared ones, for calls outside a loop).
+    var counts: RequestCounts?
+    /// The snapshot this connection last served and the store's serial it was loaded at.
+    private var snap: PolicySnapshot?
+    private var snapSerial = -1
 
     init() {}
+
+    /// The snapshot to serve a request with: the one last used, while the store has not
+    /// published another (one plain load of the store's serial per request, instead of the
+    /// atomic reference load, whose read-modify-writes and retain every event loop performs on
+    /// the same cache lines).
+    mutating func snapshot(_ store: PolicyStore) -> PolicySnapshot {
+        let serial = store.serial
+        if serial == snapSerial, let snap { return snap }
+        // Load after reading the serial: the snapshot is at least as new as that serial's.
+        let fresh = store.snapshot
+        if var old = snap {
+            snap = nil
+            // The last reference to a snapshot the store has let go: freeing it (and maybe
+            // its policy) is not the event loop's job.
+            if old !== fresh, isKnownUniquelyReferenced(&old) { PolicyRetirement.release(old) }
+        }
+        snap = fresh
+        snapSerial = serial
+        return fresh
+    }
 
     /// The route and query of the last call (a connection usually asks one entrypoint: no
     /// string hashing per decision).

@@ -52,12 +52,46 @@ final class Connection: EpollSource {
     @exclusivity(unchecked) private(set) var closed = false
     /// Bytes arrived or answers were pending at this loop tick (for the idle timeout).
     @exclusivity(unchecked) private var lastActivity: UInt64 = 0
+    /// Requests are read with MSG_PEEK at the socket's peek offset (SO_PEEK_OFF) and taken off
+    /// the socket later, in bulk (`consumeRead`): see `consumeAt`.
+    @exclusivity(unchecked) private var peeks = false
+    /// Bytes read (peeked) and not yet taken off the socket.
+    @exclusivity(unchecked) private var unconsumed = 0
+    /// This connection is on its loop's list for the consume timer.
+    @exclusivity(unchecked) private var consumeQueued = false
+    /// Frames answered so far, and consecutive read batches that held exactly one frame (a
+    /// client that waits for each answer before it sends again).
+    @exclusivity(unchecked) private var framesAnswered = 0
+    @exclusivity(unchecked) private var syncStreak = 0
 
     private static let initialReadBytes = 16 * 1024
     /// Beyond this many buffered answer bytes, write before the read batch ends.
     private static let writeEarlyBytes = 64 * 1024
     /// Read at most this many times per readable event (fairness between connections).
     private static let readsPerEvent = 8
+    /// Read bytes left queued on the socket before they are taken off it.
+    ///
+    /// Why: taking a request's bytes off an AF_UNIX socket frees its buffer, which is charged
+    /// to the client's socket, and that wakes every task waiting on the client's socket: a
+    /// client blocked in `read` for its answer wakes, finds nothing, and sleeps again. On a
+    /// CPU shared with the client that spurious wake-up often preempts the daemon mid-request
+    /// (two extra context switches, and the client's CPU per request grows). Peeking leaves
+    /// the buffers queued; they are freed in bulk, one wake-up per `consumeAt` bytes, or at
+    /// the loop's consume tick when the client sends nothing more (so a client whose small
+    /// send buffer is full of them is never left waiting for more than a tick). The bytes
+    /// stay charged to the client's send buffer meanwhile: a few KiB, well below its default
+    /// (~208 KiB). docs/performance.md, "Socket path, session 10".
+    static let consumeAt = 4096
+    /// Peeking is for clients that wait for each answer (after this many read batches in a
+    /// row of one read and one frame). A pipelining client's requests arrive several per
+    /// read: peeking them would only add the later bulk read, and each peek walks the
+    /// kernel's queue past the buffers not yet taken off (more of them, and colder, under
+    /// pipelining); it reads plainly, and its first batch of several frames or reads (a large
+    /// request) ends any peeking.
+    static let syncBatches = 4
+    /// Added to every registration: edge-triggered (peeked bytes stay queued, so the fd would
+    /// stay readable), and told when the peer shuts its side.
+    private static let edgeEvents = EpollLoop.edgeTriggered | EpollLoop.peerClosed
 
     init(fd: Int32, id: UInt64, loop: EpollLoop) {
         self.fd = fd
@@ -67,6 +101,7 @@ final class Connection: EpollSource {
         responder = settings.responder
         out = ByteBuffer()
         out.reserveCapacity(1024)
+        state.counts = loop.counts
         inCap = Self.initialReadBytes
         inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCap, alignment: 16)
     }
@@ -83,6 +118,8 @@ final class Connection: EpollSource {
         counters.connectionsTotal.wrappingIncrement(ordering: .relaxed)
         peer = PeerCredentials.read(fd: fd)
         isAdmin = peer.uid == 0 || settings.adminUIDs.contains(peer.uid)
+        var offset: Int32 = 0
+        peeks = setsockopt(fd, SOL_SOCKET, Int32(POLICYD_SO_PEEK_OFF), &offset, socklen_t(MemoryLayout<Int32>.size)) == 0
         lastActivity = loop.tick
         if live > settings.maxConnections {
             counters.rejectedConnections.wrappingIncrement(ordering: .relaxed)
@@ -99,7 +136,7 @@ final class Connection: EpollSource {
         if out.readableBytes > 0 {
             flushOut()
         } else if wantsRead {
-            readBatch()
+            readBatch(toEnd: events & (EpollLoop.peerClosed | UInt32(POLICYD_EPOLLHUP)) != 0)
         } else if events & UInt32(POLICYD_EPOLLHUP | POLICYD_EPOLLERR) != 0 {
             closeNow()
         }
@@ -110,18 +147,30 @@ final class Connection: EpollSource {
 
     /// Reads what is available (a few reads at most), answers every complete frame, then writes
     /// the answers and hands the batch's decisions to the sinks.
-    private func readBatch() {
+    /// `toEnd`: the peer closed its side; read on past a short read, up to the end of input.
+    private func readBatch(toEnd: Bool = false) {
         var reads = 0
+        let framesBefore = framesAnswered
+        let peeking = peeks && syncStreak >= Self.syncBatches
+        let flags = peeking ? Int32(POLICYD_MSG_PEEK) : 0
         while wantsRead && !closed {
             if inEnd == inCap { makeRoom() }
             let space = inCap - inEnd
-            let n = Int(policyd_recv(fd, inBuf + inEnd, space))
+            let n = Int(policyd_recv_flags(fd, inBuf + inEnd, space, flags))
             if n > 0 {
                 inEnd += n
+                if peeking { unconsumed += n }
                 answerFrames()
                 reads += 1
-                // A short read emptied the socket: no second read just to see EAGAIN.
-                if n < space || reads >= Self.readsPerEvent { break }
+                // A short read emptied the socket: no second read just to see EAGAIN (new
+                // bytes arriving after it raise a new edge).
+                if n < space && !toEnd { break }
+                if reads >= Self.readsPerEvent {
+                    // Edge-triggered: bytes left on the socket raise no new event; re-arming
+                    // reports the fd again if it is still readable.
+                    if registered != 0 { loop.modify(fd, self, events: registered | Self.edgeEvents) }
+                    break
+                }
             } else if n == 0 {
                 inputClosed = true
             } else if n == -Int(EINTR) {
@@ -136,9 +185,43 @@ final class Connection: EpollSource {
         lastActivity = loop.tick
         flushOut()
         responder.flushDecisions(&state)
+        let frames = framesAnswered - framesBefore
+        if frames == 1 && reads == 1 {
+            if syncStreak < Self.syncBatches { syncStreak += 1 }
+        } else if frames > 1 || reads > 1 {
+            // Pipelined requests, or a request too large for one read: read plainly.
+            syncStreak = 0
+        }
+        if unconsumed > 0 && !closed {
+            if unconsumed >= Self.consumeAt || syncStreak < Self.syncBatches {
+                consumeRead()
+            } else if !consumeQueued {
+                consumeQueued = true
+                loop.consumeLater(self)
+            }
+        }
         if inputClosed && !closed {
             // End of input: everything read has been answered (unless an admin op still runs).
             if adminBusy { closeWhenIdle = true } else { closeAfterWrites() }
+        }
+    }
+
+    /// Takes the bytes read so far off the socket (they are in the read buffer already): the
+    /// client's buffers are freed, with at most one wake-up of the client for all of them.
+    func consumeRead() {
+        consumeQueued = false
+        guard !closed else { return }
+        while unconsumed > 0 {
+            let n = Int(policyd_recv(fd, loop.discard, min(unconsumed, EpollLoop.discardBytes)))
+            if n > 0 {
+                unconsumed -= n
+            } else if n == -Int(EINTR) {
+                continue
+            } else {
+                // Cannot happen for bytes already peeked; an error means the socket is gone.
+                unconsumed = 0
+                return
+            }
         }
     }
 
@@ -172,6 +255,7 @@ final class Connection: EpollSource {
             }
             guard inEnd - inStart - Frame.headerBytes >= length else { break }
             inStart += Frame.headerBytes + length
+            framesAnswered &+= 1
             process(UnsafeRawBufferPointer(start: p + Frame.headerBytes, count: length))
         }
         if inStart == inEnd {
@@ -292,6 +376,10 @@ final class Connection: EpollSource {
 
     func closeNow() {
         guard !closed else { return }
+        // What was read comes off the socket first, as without peeking: closing an AF_UNIX
+        // socket with bytes still queued resets the peer's connection (ECONNRESET instead of
+        // end of input after the last answer).
+        if unconsumed > 0 { consumeRead() }
         closed = true
         closing = true
         close(fd)  // also takes it out of the epoll set
@@ -311,9 +399,9 @@ final class Connection: EpollSource {
         if want == 0 {
             loop.remove(fd)
         } else if registered == 0 {
-            if !loop.add(fd, self, events: want) { return closeNow() }
+            if !loop.add(fd, self, events: want | Self.edgeEvents) { return closeNow() }
         } else {
-            loop.modify(fd, self, events: want)
+            loop.modify(fd, self, events: want | Self.edgeEvents)
         }
         registered = want
     }

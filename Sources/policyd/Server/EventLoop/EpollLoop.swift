@@ -17,6 +17,13 @@ class EpollSource {
 final class EpollLoop: @unchecked Sendable {
     static let readable = UInt32(POLICYD_EPOLLIN)
     static let writable = UInt32(POLICYD_EPOLLOUT)
+    /// EPOLLET (1 << 31; not importable as a C enum constant): connections are edge-triggered,
+    /// because a connection that peeks keeps read bytes queued (`Connection`), which would
+    /// keep a level-triggered fd readable.
+    static let edgeTriggered: UInt32 = 1 << 31
+    /// The peer shut its write side: with edge triggering, the end of input is then read in
+    /// the same batch as the bytes before it (no later edge would report it).
+    static let peerClosed = UInt32(POLICYD_EPOLLRDHUP)
 
     let index: Int
     let settings: ConnectionSettings
@@ -45,17 +52,36 @@ final class EpollLoop: @unchecked Sendable {
     /// idle_timeout and idle_timeout + one tick (a tick is a quarter of it, 5 ms to 1 s).
     let idleTicks: UInt64
     private let exited = ManagedAtomic<Bool>(false)
+    /// This loop's request and verdict counts (only this thread counts into them).
+    let counts: RequestCounts
+    /// Connections holding request bytes they have read (peeked) and answered but not yet
+    /// taken off their socket (`Connection.consumeRead`), and the timer that takes them off
+    /// when the client sends nothing more for a while (armed while any wait).
+    @exclusivity(unchecked) private var unconsumed: [Connection] = []
+    private let consumeFD: Int32
+    @exclusivity(unchecked) private var consumeArmed = false
+    /// How long read bytes may stay queued on a quiet connection (see `Connection.consumeRead`):
+    /// each tick costs a timer interrupt and a wake-up; at steady load the bulk threshold
+    /// consumes, and only a client whose small send buffer fills waits for the tick.
+    static let consumeDelayNs = 10_000_000
+    /// Scratch space the consumed bytes are copied into (they were read already).
+    let discard = UnsafeMutableRawPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+    static let discardBytes = 16 * 1024
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
         self.settings = settings
+        counts = settings.responder.counters.makeShard()
         epfd = epoll_create1(Int32(POLICYD_EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(POLICYD_EFD_FLAGS))
-        guard epfd >= 0, wakeFD >= 0 else { throw ServerError.io("epoll/eventfd", errno) }
+        consumeFD = timerfd_create(CLOCK_MONOTONIC, Int32(POLICYD_TFD_FLAGS))
+        guard epfd >= 0, wakeFD >= 0, consumeFD >= 0 else { throw ServerError.io("epoll/eventfd/timerfd", errno) }
         var ev = epoll_event()
         ev.events = Self.readable
         ev.data.u64 = 0
         guard epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0 else { throw ServerError.io("epoll_ctl", errno) }
+        ev.data.u64 = 2
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, consumeFD, &ev) == 0 else { throw ServerError.io("epoll_ctl", errno) }
         if let idle = settings.idleTimeoutNs {
             let tickNs = min(max(idle / 4, 5_000_000), 1_000_000_000)
             idleTicks = (idle + tickNs - 1) / tickNs
@@ -75,7 +101,9 @@ final class EpollLoop: @unchecked Sendable {
     deinit {
         close(epfd)
         close(wakeFD)
+        close(consumeFD)
         if timerFD >= 0 { close(timerFD) }
+        discard.deallocate()
     }
 
     /// Starts the loop's thread (8 MiB of stack, as NIO's threads had: evaluation recurses).
@@ -168,8 +196,10 @@ final class EpollLoop: @unchecked Sendable {
 
     /// A connection closed: forget it (kept alive until the current batch ends).
     func retire(_ c: Connection) {
-        connections.removeValue(forKey: c.id)
+        // Kept first: the event being handled borrows `c` (no retain), so the table's
+        // reference may be the last one.
         retired.append(c)
+        connections.removeValue(forKey: c.id)
     }
 
     /// Shutdown: every connection answers what it has read (an admin op in flight included), then closes.
@@ -203,11 +233,17 @@ final class EpollLoop: @unchecked Sendable {
             var ticked = false
             for i in 0..<Int(n) {
                 let data = events[i].data.u64
-                if data > 1 {
+                if data > 2 {
                     let p = UnsafeRawPointer(bitPattern: UInt(data))!
-                    Unmanaged<EpollSource>.fromOpaque(p).takeUnretainedValue().ready(events[i].events)
+                    // Borrowed, not retained: the loop keeps its sources alive (a source closed
+                    // during this batch waits in `retired` until the batch ends), so the call
+                    // needs no retain/release pair per event.
+                    let bits = events[i].events
+                    Unmanaged<EpollSource>.fromOpaque(p)._withUnsafeGuaranteedRef { $0.ready(bits) }
                 } else if data == 0 {
                     runTasks()
+                } else if data == 2 {
+                    consumeQuiet()
                 } else {
                     ticked = true
                 }
@@ -217,6 +253,33 @@ final class EpollLoop: @unchecked Sendable {
             if ticked { sweepIdle() }
             if !retired.isEmpty { retired.removeAll(keepingCapacity: true) }
         }
+    }
+
+    /// `c` holds read bytes still queued on its socket: they are taken off at the next tick of
+    /// the consume timer at the latest (armed now if it is not running).
+    func consumeLater(_ c: Connection) {
+        unconsumed.append(c)
+        guard !consumeArmed else { return }
+        consumeArmed = true
+        let d = timespec(tv_sec: 0, tv_nsec: Self.consumeDelayNs)
+        var spec = itimerspec(it_interval: d, it_value: d)
+        _ = timerfd_settime(consumeFD, 0, &spec, nil)
+    }
+
+    /// The consume timer's tick: every waiting connection takes its read bytes off its socket
+    /// (so a client blocked on a full send buffer goes on). The timer keeps ticking while
+    /// connections keep adding bytes, and stops after a tick with none.
+    private func consumeQuiet() {
+        var expirations: UInt64 = 0
+        _ = read(consumeFD, &expirations, 8)
+        if unconsumed.isEmpty {
+            consumeArmed = false
+            var spec = itimerspec()
+            _ = timerfd_settime(consumeFD, 0, &spec, nil)
+            return
+        }
+        for c in unconsumed { c.consumeRead() }
+        unconsumed.removeAll(keepingCapacity: true)
     }
 
     /// A timer tick: close the connections idle for `idleTicks` ticks.
