@@ -38,10 +38,10 @@ enum RefTypeCheck {
             errors.lastUse = lastUses(m, errors.resolver)
             for rule in m.rules {
                 errors.locals = ASTWalk.localNames(in: rule)
-                var env = rules
+                var env = TypeEnv(rules: rules)
                 scan(rule.body, &env, &errors)
                 for b in rule.elseChain {
-                    var elseEnv = rules
+                    var elseEnv = TypeEnv(rules: rules)
                     scan(b.body, &elseEnv, &errors)
                 }
                 // Head terms see the body's variables.
@@ -78,7 +78,7 @@ enum RefTypeCheck {
 
     /// Walks a body in order: refs are checked with the types of the variables assigned so far.
     /// Nested bodies (comprehensions, `every`, `not { }`, `and`/`or`) are scopes of their own.
-    private static func scan(_ body: Body, _ env: inout [String: TypeDecl], _ errors: inout Findings) {
+    private static func scan(_ body: Body, _ env: inout TypeEnv, _ errors: inout Findings) {
         for e in body {
             // `some x` / `some k, v in …` declare new locals that may shadow an outer name.
             switch e.kind {
@@ -116,7 +116,7 @@ enum RefTypeCheck {
             }
             // Under `with data…` a rule's value may be replaced: its static type says nothing
             // (`with input…` and builtin mocks leave rule types alone, as OPA's checker does).
-            let known = replacesData(e) ? env.filter { !$0.key.hasPrefix("\u{0}") } : env
+            let known = replacesData(e) ? TypeEnv(rules: [:], locals: env.locals) : env
             terms(in: e, known, &errors)
             let names = errors.names
             UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list)
@@ -190,7 +190,7 @@ enum RefTypeCheck {
         return BuiltinTypeCheck.union(flat)
     }
 
-    private static func terms(in e: Expr, _ env: [String: TypeDecl], _ errors: inout Findings) {
+    private static func terms(in e: Expr, _ env: TypeEnv, _ errors: inout Findings) {
         switch e.kind {
         case .term(let t): terms(in: t, env, &errors)
         case .call(let c): for a in c.args { terms(in: a, env, &errors) }
@@ -213,7 +213,7 @@ enum RefTypeCheck {
         for w in e.with { terms(in: w.value, env, &errors) }
     }
 
-    private static func terms(in t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
+    private static func terms(in t: Term, _ env: TypeEnv, _ errors: inout Findings) {
         check(t, env, &errors)
         switch t.value {
         case .scalar, .variable: break
@@ -237,7 +237,7 @@ enum RefTypeCheck {
         }
     }
 
-    private static func staticType(_ t: Term, _ env: [String: TypeDecl], _ names: Names? = nil) -> TypeDecl {
+    private static func staticType(_ t: Term, _ env: TypeEnv, _ names: Names? = nil) -> TypeDecl {
         switch t.value {
         case .variable(let v):
             if let known = env[v] { return known }
@@ -283,11 +283,25 @@ enum RefTypeCheck {
         let locals: Set<String>
 
         /// `r.x` → `data.fz.r.x` when r is a package rule or an import and no local.
-        func dataRef(_ r: Ref, _ env: [String: TypeDecl]) -> Ref? {
+        func dataRef(_ r: Ref, _ env: TypeEnv) -> Ref? {
             guard let v = r.headVariable, v != "data", v != "input", env[v] == nil, !locals.contains(v),
                   let base = resolver.dataPath(Ref(head: r.head, parts: []), locals: locals) else { return nil }
             return Ref(head: Term(.variable("data"), location: r.head.location),
                        parts: base.map { .field($0, r.head.location) } + r.parts)
+        }
+    }
+
+    /// The types a body's checks see: the rule types (`ruleKey`), built once per check and
+    /// shared by every rule's environment, apart from the locals each scope adds and drops, so
+    /// a scope's first local does not copy every rule type of the policy (that copy, per rule,
+    /// was quadratic in the number of rules).
+    struct TypeEnv {
+        let rules: [String: TypeDecl]
+        var locals: [String: TypeDecl] = [:]
+
+        subscript(key: String) -> TypeDecl? {
+            get { key.utf8.first == 0 ? rules[key] : locals[key] }
+            set { locals[key] = newValue }
         }
     }
 
@@ -308,7 +322,7 @@ enum RefTypeCheck {
         return out
     }
 
-    private static func check(_ t: Term, _ env: [String: TypeDecl], _ errors: inout Findings) {
+    private static func check(_ t: Term, _ env: TypeEnv, _ errors: inout Findings) {
         guard case .ref(var r) = t.value else { return }
         // A package rule or an import named without `data` is the data ref OPA rewrites it to
         // (`r.x` → `data.fz.r.x`), unless a local of the rule shadows the name.
