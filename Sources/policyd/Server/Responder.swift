@@ -141,7 +141,8 @@ final class Responder: Sendable {
                         into out: inout ByteBuffer, state: inout ConnectionState) -> DeferredOp?
     {
         (state.counts ?? counters.shared).increment(.requests)
-        // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here.
+        // The handler's time (`timer_server_handler_ns`) includes parsing: the input is parsed here
+        // (it stops at the verdict, see `decide`).
         // Only sinks read it (no clock read per request when no sink keeps decisions).
         let handlerStart = timesHandler ? Self.monotonicNs() : 0
         let snap = state.snapshot(store)  // this snapshot serves the whole request
@@ -478,6 +479,10 @@ final class Responder: Sendable {
         }
         let now = EvalContext.wallClockNs()
         var evalNs: Int64 = 0
+        // Where the handler's timer (`timer_server_handler_ns`) stops: once the verdict is
+        // known, before the response is encoded, as OPA stops it (its metrics can ride in the
+        // response). With a policy that is the evaluation's own end reading: no clock read of its own.
+        var handlerEnd: Int64 = 0
         let outcome: DecisionOutcome
         var result: Value?
         var evalError: String?
@@ -495,9 +500,11 @@ final class Responder: Sendable {
                 evalError = "\(error)"
                 outcome = DecisionMapper.failClosed(code: "eval_error", reason: "evaluation failed: \(error)")
             }
-            evalNs = Self.monotonicNs() - t0
+            handlerEnd = Self.monotonicNs()
+            evalNs = handlerEnd - t0
         } else {
             outcome = DecisionMapper.failClosed(code: "no_policy", reason: "no policy loaded: \(snap.loadError ?? "unknown")")
+            if timesHandler { handlerEnd = Self.monotonicNs() }
         }
         let counts = state.counts ?? counters.shared
         counts.count(outcome.verdict)
@@ -579,7 +586,7 @@ final class Responder: Sendable {
                 raw = RawInput(bytes: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
                                isCompact: r.inputIsCompact)
             }
-            let handlerNs = Self.monotonicNs() - handlerStart
+            let handlerNs = handlerEnd - handlerStart
             let readerIndex = out.readerIndex
             out.withUnsafeReadableBytes { buf in
                 func piece(_ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
@@ -605,7 +612,7 @@ final class Responder: Sendable {
             var event = DecisionEvent(decisionID: decisionID, requestID: r.id, path: route.text, input: inputIsWhole() ? input : nil,
                                       outcome: outcome, bundles: snap.bundles, timestampNs: now, evalNs: evalNs,
                                       peer: peer, result: result, errorMessage: evalError,
-                                      handlerNs: Self.monotonicNs() - handlerStart)
+                                      handlerNs: handlerEnd - handlerStart)
             event.snapshotGeneration = snap.generation
             // The input's bytes go to the sink as they are (no string made of them).
             var raw: RawInput?
