@@ -267,8 +267,9 @@ import Wire
     @Test func aClientWithASmallSendBufferIsNotLeftWaiting() throws {
         // A client that waits for each answer has its requests peeked and taken off the socket
         // later (in bulk, or at the loop's consume tick). Its send buffer at the smallest size
-        // holds two ~1.5 KB requests (below the bulk threshold): the third send waits until the
-        // tick takes the peeked ones off. (A send that waits 2 s fails the test.)
+        // (4,608 bytes of kernel buffers) holds two ~0.9 KB requests, below the 2 KiB bulk
+        // threshold: the third send waits until the tick takes the peeked ones off. (A send
+        // that waits 2 s fails the test.)
         let h = try Harness(maxFrameBytes: 1 << 20)
         let fd = try h.connect()
         defer { close(fd) }
@@ -276,7 +277,7 @@ import Wire
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         var tv = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let pad = String(repeating: "x", count: 1500)
+        let pad = String(repeating: "x", count: 900)
         for i in 1...12 {
             send(fd, frame(#"{"id":\#(i),"op":"health","pad":"\#(pad)"}"#))
             #expect(try answers(fd, 1).first?["id"]?.intValue == i)

@@ -80,8 +80,11 @@ final class Connection: EpollSource {
     /// the loop's consume tick when the client sends nothing more (so a client whose small
     /// send buffer is full of them is never left waiting for more than a tick). The bytes
     /// stay charged to the client's send buffer meanwhile: a few KiB, well below its default
-    /// (~208 KiB). docs/performance.md, "Socket path, session 10".
-    static let consumeAt = 4096
+    /// (~208 KiB). The bulk consume's cost grows with its size and lands on one request, so
+    /// the threshold sets the one-CPU p99: 1 / 2 / 4 / 16 KiB read p99 1.54 / 1.62 / 1.81 /
+    /// 2.87× the floor at p50 1.31 / 1.28 / 1.28 / 1.26× (a_rbac, ~430 B requests).
+    /// docs/performance.md, "Socket path, session 10" and "Reading the session-10 tables".
+    static let consumeAt = 2048
     /// Peeking is for clients that wait for each answer (after this many read batches in a
     /// row of one read and one frame). A pipelining client's requests arrive several per
     /// read: peeking them would only add the later bulk read, and each peek walks the
