@@ -392,9 +392,8 @@ final class Responder: Sendable {
     /// and the route when the fast parser resolved it).
     private func makeRequest(_ f: Fields, _ request: inout Request) throws {
         let id = f.id
-        switch id {
-        case nil, .null?, .bool?, .number?, .string?: break
-        default: throw RequestError.bad(id: nil, code: .badRequest, message: "id must be a JSON scalar")
+        guard Self.isScalar(id) else {
+            throw RequestError.bad(id: nil, code: .badRequest, message: "id must be a JSON scalar")
         }
         var op = WireOp.decide
         if !f.opIsDecide, let o = f.op {
