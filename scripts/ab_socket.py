@@ -8,10 +8,14 @@ each round; then (unless --skip-8x8) the unpinned C floor at 64 in flight and ev
 under 8 connections x 8 in flight, rotating too. The generator is always the first binary's
 `bench socket`. Prints per round and as medians: p50/p99 and their ratio to that round's floor,
 the daemon's CPU per request (utime + stime from /proc over the run / requests answered, from
-the daemon's own `status` counter), and the 8x8 throughput over the floor's.
+the daemon's own `status` counter), and the 8x8 throughput over the floor's. One CPU also
+reports context switches per request: the generator's voluntary ones ("gen", 1 when it sleeps
+once per answer; more when something wakes it before its answer is there) and the daemon's
+voluntary / involuntary ones (all its threads): robust to other load where p99 is not.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +38,21 @@ def requests(b, sock):
     return find(st) or 0
 
 
+def switches(pid):
+    """Voluntary and involuntary context switches of every thread of `pid` so far."""
+    v = nv = 0
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            for ln in open("/proc/%d/task/%s/status" % (pid, t)):
+                if ln.startswith("voluntary_ctxt_switches"):
+                    v += int(ln.split()[1])
+                elif ln.startswith("nonvoluntary_ctxt_switches"):
+                    nv += int(ln.split()[1])
+        except OSError:
+            pass
+    return v, nv
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -47,7 +66,7 @@ def main():
     pin = ("taskset", "-c", str(args.cpu))
     floor_bin = os.path.join(b.tmp, "uds_floor")
     compare.run(["gcc", "-O2", "-pthread", "-o", floor_bin, os.path.join(compare.SHARED, "uds_floor.c")])
-    res = {i: {"p50": [], "p99": [], "r50": [], "r99": [], "cpu_us": [], "r64": [], "tp": [], "cpu64_us": []}
+    res = {i: {"p50": [], "p99": [], "r50": [], "r99": [], "cpu_us": [], "gen_vcs": [], "d_vcs": [], "d_ivcs": [], "r64": [], "tp": [], "cpu64_us": []}
            for i in range(len(bins))}
     try:
         bundles = b.anchor_bundles()
@@ -66,14 +85,20 @@ def main():
             for i in order:
                 p, sock = pinned[i]
                 c0, q0 = cpu(p.pid), requests(b, sock)
+                g0, w0 = resource.getrusage(resource.RUSAGE_CHILDREN), switches(p.pid)
                 s = b.socket_bench(sock, 1, 1, args.duration, pin=pin)
+                g1, w1 = resource.getrusage(resource.RUSAGE_CHILDREN), switches(p.pid)
                 c1, q1 = cpu(p.pid), requests(b, sock)
                 d = res[i]
+                nq = max(1, q1 - q0)
+                d["gen_vcs"].append((g1.ru_nvcsw - g0.ru_nvcsw) / nq)
+                d["d_vcs"].append((w1[0] - w0[0]) / nq); d["d_ivcs"].append((w1[1] - w0[1]) / nq)
                 d["p50"].append(s["p50_us"]); d["p99"].append(s["p99_us"])
                 d["r50"].append(s["p50_us"] / fl["p50_us"]); d["r99"].append(s["p99_us"] / fl["p99_us"])
                 d["cpu_us"].append((c1 - c0) / max(1, q1 - q0) * 1e6)
-                line.append("bin%d p50 %.2f (%.2fx) p99 %.2f (%.2fx) cpu/req %.2f us" % (
-                    i, s["p50_us"], d["r50"][-1], s["p99_us"], d["r99"][-1], d["cpu_us"][-1]))
+                line.append("bin%d p50 %.2f (%.2fx) p99 %.2f (%.2fx) cpu/req %.2f us switches/req gen %.2f daemon %.2f/%.2f" % (
+                    i, s["p50_us"], d["r50"][-1], s["p99_us"], d["r99"][-1], d["cpu_us"][-1],
+                    d["gen_vcs"][-1], d["d_vcs"][-1], d["d_ivcs"][-1]))
             if not args.skip_8x8:
                 f64 = compare.parse_floor(compare.run([floor_bin, "-n", "200000", "-w", "64", "-W", "20000"])).get("w64")
                 line.append("| floor w64 %.0f/s" % f64["per_sec"])
@@ -90,8 +115,9 @@ def main():
         med = statistics.median
         for i, x in enumerate(bins):
             d = res[i]
-            out = "bin%d %s: one CPU p50 %.2f us (%.2fx floor), p99 %.2f (%.2fx), cpu/req %.2f us" % (
-                i, x, med(d["p50"]), med(d["r50"]), med(d["p99"]), med(d["r99"]), med(d["cpu_us"]))
+            out = "bin%d %s: one CPU p50 %.2f us (%.2fx floor), p99 %.2f (%.2fx), cpu/req %.2f us, switches/req gen %.3f daemon %.3f/%.3f" % (
+                i, x, med(d["p50"]), med(d["r50"]), med(d["p99"]), med(d["r99"]), med(d["cpu_us"]),
+                med(d["gen_vcs"]), med(d["d_vcs"]), med(d["d_ivcs"]))
             if d["tp"]:
                 out += "; 8x8 %.0f/s (%.2fx floor), cpu/req %.2f us" % (med(d["tp"]), med(d["r64"]), med(d["cpu64_us"]))
             print(out)

@@ -14,10 +14,11 @@ import Wire
         let loop: EpollLoop
         let responder: Responder
         init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0,
-             store: PolicyStore = PolicyStore()) throws {
+             store: PolicyStore = PolicyStore(), peekRequests: Bool = true) throws {
             responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
-                                                                     maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs))
+                                                                     maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs,
+                                                                     peekRequests: peekRequests))
             loop.start()
         }
         deinit { loop.stop() }
@@ -286,5 +287,172 @@ import Wire
         let burst = (1...40).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) }
         send(fd, burst)
         #expect(try answers(fd, 40).compactMap { $0["id"]?.intValue } == Array(1...40))
+    }
+
+    // MARK: peeked requests (`Connection.consumeAt`): bytes read but still queued on the socket
+
+    /// Bytes this client sent that the server has not taken off the socket yet (SIOCOUTQ on
+    /// an AF_UNIX stream socket: its send buffer still charged).
+    func unconsumed(_ fd: Int32) -> Int {
+        var n: Int32 = 0
+        _ = ioctl(fd, UInt(0x5411), &n)  // SIOCOUTQ (TIOCOUTQ)
+        return Int(n)
+    }
+
+    /// Requests one at a time, each answer awaited: after `Connection.syncBatches` of them
+    /// the connection peeks.
+    func waitForEachAnswer(_ fd: Int32, ids: ClosedRange<Int>, pad: Int = 0) throws -> [Int] {
+        var seen: [Int] = []
+        let padding = String(repeating: "x", count: pad)
+        for i in ids {
+            send(fd, frame(#"{"id":\#(i),"op":"health","pad":"\#(padding)"}"#))
+            seen += try answers(fd, 1).compactMap { $0["id"]?.intValue }
+        }
+        return seen
+    }
+
+    @Test func aWaitingClientsRequestsArePeekedAndTakenOffWithinATick() throws {
+        // Many connections, each left with answered requests still queued: the loop's consume
+        // tick takes every one off (none waits for the client's next request).
+        let h = try Harness(maxConnections: 32)
+        let fds = try (0..<24).map { _ in try h.connect() }
+        defer { for fd in fds { close(fd) } }
+        var pendingSeen = 0
+        for fd in fds {
+            #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 3) == Array(1...Connection.syncBatches + 3))
+            if unconsumed(fd) > 0 { pendingSeen += 1 }
+        }
+        // Peeking is in effect (a client descheduled past the tick may see 0: most do not).
+        #expect(pendingSeen > 0)
+        usleep(UInt32(EpollLoop.consumeDelayNs / 1000) * 5)
+        #expect(fds.map { unconsumed($0) } == Array(repeating: 0, count: fds.count))
+        // And they go on serving.
+        for fd in fds {
+            send(fd, frame(#"{"id":"next","op":"health"}"#))
+            #expect(try answers(fd, 1).first?["id"] == "next")
+        }
+    }
+
+    @Test func withoutPeekingEveryRequestIsTakenOffBeforeItsAnswer() throws {
+        // As where SO_PEEK_OFF is refused: plain reads, nothing left queued after an answer.
+        let h = try Harness(peekRequests: false)
+        let fd = try h.connect()
+        defer { close(fd) }
+        for i in 1...Connection.syncBatches + 4 {
+            send(fd, frame(#"{"id":\#(i),"op":"health"}"#))
+            #expect(try answers(fd, 1).first?["id"]?.intValue == i)
+            #expect(unconsumed(fd) == 0)
+        }
+        send(fd, (1...3).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) })
+        shutdown(fd, Int32(SHUT_WR))
+        #expect(try answers(fd, 4).map { $0["id"] } == [1, 2, 3])
+        #expect(atEOF(fd))
+    }
+
+    @Test func aClientSwitchingBetweenWaitingAndPipeliningGetsEveryAnswerInOrder() throws {
+        let h = try Harness()
+        let fd = try h.connect()
+        defer { close(fd) }
+        let sync = Connection.syncBatches + 2
+        for round in 0..<3 {
+            let base = round * 1000
+            #expect(try waitForEachAnswer(fd, ids: base + 1...base + sync) == Array(base + 1...base + sync))
+            let burst = (1...30).map { base + 100 + $0 }
+            send(fd, burst.flatMap { frame(#"{"id":\#($0),"op":"health"}"#) })
+            #expect(try answers(fd, 30).compactMap { $0["id"]?.intValue } == burst)
+        }
+        // Waiting again, then several frames and the end of input: every answer, then a clean
+        // end of input (bytes still queued at close would reset the connection instead).
+        #expect(try waitForEachAnswer(fd, ids: 1...sync) == Array(1...sync))
+        for i in 1...3 {
+            send(fd, frame(#"{"id":\#(i),"op":"health"}"#))
+            usleep(2000)
+        }
+        shutdown(fd, Int32(SHUT_WR))
+        #expect(try answers(fd, 4).map { $0["id"] } == [1, 2, 3])
+        var b: UInt8 = 0
+        errno = 0
+        #expect(read(fd, &b, 1) == 0)
+        #expect(errno == 0)
+    }
+
+    @Test func framesSplitAcrossReadsWhilePeekingAreAnsweredInOrder() throws {
+        let h = try Harness(maxFrameBytes: 1 << 20)
+        let fd = try h.connect()
+        defer { close(fd) }
+        #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 1).count == Connection.syncBatches + 1)
+        // A frame in pieces (header split too), each piece its own read.
+        let bytes = frame(#"{"id":"split","op":"health","pad":"\#(String(repeating: "y", count: 3000))"}"#)
+        var i = 0
+        for size in [2, 1, 5, 700, 1, 2000] {
+            send(fd, Array(bytes[i..<min(bytes.count, i + size)]))
+            i = min(bytes.count, i + size)
+            usleep(3000)
+        }
+        send(fd, Array(bytes[i...]))
+        #expect(try answers(fd, 1).first?["id"] == "split")
+        // A frame far larger than the read buffer and the bulk threshold, then waiting again.
+        let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 300_000))"}"#)
+        let writer = Thread { [large] in
+            var off = 0
+            while off < large.count {
+                let m = large.withUnsafeBytes { write(fd, $0.baseAddress! + off, min(4096, $0.count - off)) }
+                if m <= 0 { return }
+                off += m
+            }
+        }
+        writer.start()
+        #expect(try answers(fd, 1).first?["id"] == "large")
+        #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
+        usleep(UInt32(EpollLoop.consumeDelayNs / 1000) * 5)
+        #expect(unconsumed(fd) == 0)
+    }
+
+    @Test func aClientThatSendsAndClosesWithoutReadingIsForgotten() throws {
+        let h = try Harness()
+        let counters = h.responder.counters
+        for _ in 0..<5 {
+            let fd = try h.connect()
+            #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
+            send(fd, (1...3).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) })
+            close(fd)
+        }
+        func open() -> Int? { counters.all.first { $0.0 == "connections" }?.1 }
+        var live = open()
+        for _ in 0..<200 where live != 0 {
+            usleep(10_000)
+            live = open()
+        }
+        #expect(live == 0)
+        let fd = try h.connect()
+        defer { close(fd) }
+        send(fd, frame(#"{"id":1,"op":"health"}"#))
+        #expect(try answers(fd, 1).first?["id"] == 1)
+    }
+
+    @Test func aLargeRequestInSmallWritesFromASmallSendBufferIsNotThrottled() throws {
+        // A waiting client (peeked) sends a 64 KB request 64 bytes per write from the smallest
+        // send buffer: a few writes fill it (each write is a kernel buffer of ~0.7 KB). The
+        // bytes of a request still arriving are taken off at once, not at the consume tick
+        // (which would allow ~0.4 KB per 10 ms: ~1.7 s for this request).
+        let h = try Harness(maxFrameBytes: 1 << 20)
+        let fd = try h.connect()
+        defer { close(fd) }
+        var small: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
+        let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 64_000))"}"#)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let writer = Thread { [large] in
+            var off = 0
+            while off < large.count {
+                let m = large.withUnsafeBytes { write(fd, $0.baseAddress! + off, min(64, $0.count - off)) }
+                if m <= 0 { return }
+                off += m
+            }
+        }
+        writer.start()
+        #expect(try answers(fd, 1).first?["id"] == "large")
+        #expect(DispatchTime.now().uptimeNanoseconds - start < 1_000_000_000)
     }
 }

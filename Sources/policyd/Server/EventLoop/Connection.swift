@@ -57,8 +57,10 @@ final class Connection: EpollSource {
     @exclusivity(unchecked) private var peeks = false
     /// Bytes read (peeked) and not yet taken off the socket.
     @exclusivity(unchecked) private var unconsumed = 0
-    /// This connection is on its loop's list for the consume timer.
+    /// This connection is on its loop's list for the consume timer (until the tick).
     @exclusivity(unchecked) private var consumeQueued = false
+    /// This connection is on its loop's list of bulk consumes for when it is idle.
+    @exclusivity(unchecked) private var idleQueued = false
     /// Frames answered so far, and consecutive read batches that held exactly one frame (a
     /// client that waits for each answer before it sends again).
     @exclusivity(unchecked) private var framesAnswered = 0
@@ -76,15 +78,23 @@ final class Connection: EpollSource {
     /// client blocked in `read` for its answer wakes, finds nothing, and sleeps again. On a
     /// CPU shared with the client that spurious wake-up often preempts the daemon mid-request
     /// (two extra context switches, and the client's CPU per request grows). Peeking leaves
-    /// the buffers queued; they are freed in bulk, one wake-up per `consumeAt` bytes, or at
+    /// the buffers queued; they are freed in bulk once `consumeAt` bytes are pending, or at
     /// the loop's consume tick when the client sends nothing more (so a client whose small
     /// send buffer is full of them is never left waiting for more than a tick). The bytes
     /// stay charged to the client's send buffer meanwhile: a few KiB, well below its default
-    /// (~208 KiB). The bulk consume's cost grows with its size and lands on one request, so
-    /// the threshold sets the one-CPU p99: 1 / 2 / 4 / 16 KiB read p99 1.54 / 1.62 / 1.81 /
-    /// 2.87× the floor at p50 1.31 / 1.28 / 1.28 / 1.26× (a_rbac, ~430 B requests).
-    /// docs/performance.md, "Socket path, session 10" and "Reading the session-10 tables".
+    /// (~208 KiB).
+    ///
+    /// When: a bulk consume frees the buffers while the client is asleep in `read` would wake
+    /// it once, spuriously, and the request in flight pays for it. Right after an answer is
+    /// sent the client is awake (the answer woke it), unless it has already run, sent its next
+    /// request and gone back to sleep: on one CPU it usually takes the CPU at our send. So the
+    /// bulk consume waits for a moment when the loop has nothing to read (`EpollLoop`:
+    /// `consumeWhenIdle`, checked with a non-blocking epoll_wait before the loop would block),
+    /// i.e. when the client has not sent again and is not waiting for us; at `consumeNowAt`
+    /// pending bytes it runs at once, whatever the client does.
+    /// docs/performance.md, "Socket path, session 10" and "Socket path, session 11".
     static let consumeAt = 2048
+    static let consumeNowAt = 4 * consumeAt
     /// Peeking is for clients that wait for each answer (after this many read batches in a
     /// row of one read and one frame). A pipelining client's requests arrive several per
     /// read: peeking them would only add the later bulk read, and each peek walks the
@@ -122,7 +132,7 @@ final class Connection: EpollSource {
         peer = PeerCredentials.read(fd: fd)
         isAdmin = peer.uid == 0 || settings.adminUIDs.contains(peer.uid)
         var offset: Int32 = 0
-        peeks = setsockopt(fd, SOL_SOCKET, Int32(POLICYD_SO_PEEK_OFF), &offset, socklen_t(MemoryLayout<Int32>.size)) == 0
+        peeks = settings.peekRequests && setsockopt(fd, SOL_SOCKET, Int32(POLICYD_SO_PEEK_OFF), &offset, socklen_t(MemoryLayout<Int32>.size)) == 0
         lastActivity = loop.tick
         if live > settings.maxConnections {
             counters.rejectedConnections.wrappingIncrement(ordering: .relaxed)
@@ -196,9 +206,16 @@ final class Connection: EpollSource {
             syncStreak = 0
         }
         if unconsumed > 0 && !closed {
-            if unconsumed >= Self.consumeAt || syncStreak < Self.syncBatches {
+            if syncStreak < Self.syncBatches || inEnd > inStart || unconsumed >= Self.consumeNowAt {
+                // Not waiting for each answer (any more), or bytes of a request still arriving
+                // (its client is sending, not waiting for an answer, and may be blocked on a send
+                // buffer they fill), or the cap: off at once.
                 consumeRead()
-            } else if !consumeQueued {
+            } else if unconsumed >= Self.consumeAt && !idleQueued {
+                idleQueued = true
+                loop.consumeWhenIdle(self)
+            }
+            if unconsumed > 0 && !consumeQueued {
                 consumeQueued = true
                 loop.consumeLater(self)
             }
@@ -212,7 +229,6 @@ final class Connection: EpollSource {
     /// Takes the bytes read so far off the socket (they are in the read buffer already): the
     /// client's buffers are freed, with at most one wake-up of the client for all of them.
     func consumeRead() {
-        consumeQueued = false
         guard !closed else { return }
         while unconsumed > 0 {
             let n = Int(policyd_recv(fd, loop.discard, min(unconsumed, EpollLoop.discardBytes)))
@@ -226,6 +242,18 @@ final class Connection: EpollSource {
                 return
             }
         }
+    }
+
+    /// The loop's consume tick: whatever is still queued comes off.
+    func consumeTick() {
+        consumeQueued = false
+        consumeRead()
+    }
+
+    /// The loop has nothing to read: the bulk consume (`consumeAt`).
+    func consumeIdle() {
+        idleQueued = false
+        consumeRead()
     }
 
     /// Room at the end of the read buffer: move the unanswered bytes to the front, or grow

@@ -13,10 +13,13 @@ struct ConnectionSettings: Sendable {
     let adminPool: NIOThreadPool?
     /// Nice value each loop thread sets for itself at start (`loop_nice`; nil: unchanged).
     let loopNice: Int32?
+    /// Peek requests of clients that wait for each answer (`Connection.consumeAt`); false reads
+    /// every request plainly, as where the kernel refuses SO_PEEK_OFF (tests cover both).
+    let peekRequests: Bool
 
     init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
          maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil,
-         loopNice: Int? = nil)
+         loopNice: Int? = nil, peekRequests: Bool = true)
     {
         self.responder = responder
         self.adminUIDs = adminUIDs
@@ -25,5 +28,6 @@ struct ConnectionSettings: Sendable {
         idleTimeoutNs = idleTimeoutMs > 0 ? UInt64(idleTimeoutMs) * 1_000_000 : nil
         self.adminPool = adminPool
         self.loopNice = loopNice.map { Int32($0) }
+        self.peekRequests = peekRequests
     }
 }

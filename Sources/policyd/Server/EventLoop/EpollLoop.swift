@@ -60,6 +60,9 @@ final class EpollLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var unconsumed: [Connection] = []
     private let consumeFD: Int32
     @exclusivity(unchecked) private var consumeArmed = false
+    /// Connections whose bulk consume waits until this loop has nothing to read
+    /// (`Connection.consumeAt`): epoll_wait then polls once without blocking first.
+    @exclusivity(unchecked) private var idleConsumes: [Connection] = []
     /// How long read bytes may stay queued on a quiet connection (see `Connection.consumeRead`):
     /// each tick costs a timer interrupt and a wake-up; at steady load the bulk threshold
     /// consumes, and only a client whose small send buffer fills waits for the tick.
@@ -225,10 +228,15 @@ final class EpollLoop: @unchecked Sendable {
             exited.store(true, ordering: .releasing)
         }
         while running {
-            let n = policyd_epoll_wait(epfd, events, Int32(capacity), -1)
+            let n = policyd_epoll_wait(epfd, events, Int32(capacity), idleConsumes.isEmpty ? -1 : 0)
             if n < 0 {
                 if n == -EINTR { continue }
                 break
+            }
+            if n == 0 {  // only from the non-blocking poll: nothing to read, so consume now
+                for c in idleConsumes { c.consumeIdle() }
+                idleConsumes.removeAll(keepingCapacity: true)
+                continue
             }
             var ticked = false
             for i in 0..<Int(n) {
@@ -266,6 +274,13 @@ final class EpollLoop: @unchecked Sendable {
         _ = timerfd_settime(consumeFD, 0, &spec, nil)
     }
 
+    /// `c`'s bulk consume runs when epoll_wait next finds nothing to do (before the loop
+    /// blocks): its client has then not sent again, so it is not asleep waiting for an answer
+    /// and freeing its buffers wakes nobody.
+    func consumeWhenIdle(_ c: Connection) {
+        idleConsumes.append(c)
+    }
+
     /// The consume timer's tick: every waiting connection takes its read bytes off its socket
     /// (so a client blocked on a full send buffer goes on). The timer keeps ticking while
     /// connections keep adding bytes, and stops after a tick with none.
@@ -278,7 +293,7 @@ final class EpollLoop: @unchecked Sendable {
             _ = timerfd_settime(consumeFD, 0, &spec, nil)
             return
         }
-        for c in unconsumed { c.consumeRead() }
+        for c in unconsumed { c.consumeTick() }
         unconsumed.removeAll(keepingCapacity: true)
     }
 
