@@ -1,25 +1,52 @@
 // OPA skips a clause before its body runs when a ref the clause reads is undefined or a ref it
-// tests holds another constant (ClauseReads). Here the same checks go in front of the body,
-// so an error the body would raise before reaching the ref is not raised (`p if { x := 5 / 0;
-// input.c }` is undefined without `input.c`, as in OPA). The answers cannot change otherwise:
-// each check is a read or test the body makes anyway. Only reads that something may raise
-// before get a check (an earlier expression, or a call that runs first in the same expression
-// or head: `r := [f(1), g(input.n)]`), so common bodies (`input.a == "x"; input.b`) are left
-// as they are, and so is what InputProjection sees.
+// tests holds another constant (ClauseReads). Here the same checks go into the body, just
+// before the first expression that may raise (RaiseAnalysis), so an error the body would
+// raise before reaching the ref is not raised (`p if { x := 5 / 0; input.c }` is undefined
+// without `input.c`, as in OPA). The answers cannot change otherwise: each check is a read or
+// test the body makes anyway, and what runs before it cannot raise. Only reads that something
+// may raise before get a check (an earlier expression, or a call or rule ref that runs first
+// in the same expression or head: `r := [f(1), g(input.n)]`), so common bodies (`input.a ==
+// "x"; input.b`, `is_admin; input.b` when `is_admin` cannot raise) are left as they are, and
+// so is what InputProjection sees; a clause that fails before its first raising expression
+// never pays for its checks.
 
 enum ClausePrune {
-    static func addChecks(_ r: PRule) {
-        guard r.elseChain.isEmpty, !r.isDefault else { return }
-        let first = r.body.firstIndex(where: mayRaise) ?? r.body.count
+    /// Puts `r`'s checks in front of its body, where `raising` says something may raise before
+    /// the read. Returns a copy of `r` with the checks `RaiseAnalysis.conservative` asks for
+    /// when those are more (the node's `guardedRules`, run while a `with` replaces a function),
+    /// else nil.
+    static func addChecks(_ r: PRule, _ raising: RaiseAnalysis) -> PRule? {
+        guard r.elseChain.isEmpty, !r.isDefault else { return nil }
+        let body = r.body
+        var guardedSlots = r.slotCount
+        let (guardedChecks, guardedAt) = checks(r, .conservative, slotCount: &guardedSlots)
+        var slots = r.slotCount
+        let (preciseChecks, at) = checks(r, raising, slotCount: &slots)
+        var guarded: PRule?
+        if guardedChecks.count > preciseChecks.count {
+            let g = r.copy()
+            g.body = Array(body[..<guardedAt]) + guardedChecks + body[guardedAt...]
+            g.slotCount = guardedSlots
+            guarded = g
+        }
+        if !preciseChecks.isEmpty { r.body = Array(body[..<at]) + preciseChecks + body[at...] }
+        r.slotCount = slots
+        return guarded
+    }
+
+    /// The checks `r` needs, and where they go: just before the first expression that may
+    /// raise (the ones before it cannot, so a clause that fails there never pays for them).
+    private static func checks(_ r: PRule, _ raising: RaiseAnalysis, slotCount: inout Int) -> ([PExpr], at: Int) {
+        let first = r.body.firstIndex(where: raising.mayRaise) ?? r.body.count
         let head = r.keyPath + [r.key, r.value].compactMap { $0 }
-        let headCallFirst = callBeforeRead(head)
+        let headCallFirst = raiseBeforeRead(head, raising)
         var checks: [PExpr] = []
         // `input` itself is there whenever an input is.
         for u in ClauseReads(r).uses where u.level != .input([]) {
             // Needed when something may raise before the read: an earlier expression, or a
             // call of the same expression (of the head) that runs before its refs are read.
             let needed = u.position < r.body.count
-                ? first < u.position || (first == u.position && callBeforeRead(terms(r.body[u.position])))
+                ? first < u.position || (first == u.position && raiseBeforeRead(terms(r.body[u.position]), raising))
                 : first < r.body.count || headCallFirst
             guard needed else { continue }
             let loc = u.position < r.body.count ? r.body[u.position].location : r.location
@@ -29,37 +56,20 @@ enum ClausePrune {
                 // Length and constants only: every variable of the pattern gets a fresh local.
                 let shape = pattern.map { t -> PTerm in
                     guard case .local = t else { return t }
-                    r.slotCount += 1
-                    return .local(r.slotCount - 1)
+                    slotCount += 1
+                    return .local(slotCount - 1)
                 }
                 checks.append(PExpr(kind: .unify(.array(shape), u.term), negated: false, withs: [], location: loc))
             } else if let c = u.constant {
                 if case .arg = u.level, case .const = u.term { continue }  // matched at the call
                 checks.append(PExpr(kind: .unify(u.term, .const(c)), negated: false, withs: [], location: loc))
             } else {
-                let slot = r.slotCount
-                r.slotCount += 1
+                let slot = slotCount
+                slotCount += 1
                 checks.append(PExpr(kind: .unify(.local(slot), u.term), negated: false, withs: [], location: loc))
             }
         }
-        if !checks.isEmpty { r.body = checks + r.body }
-    }
-
-    /// Whether evaluating `e` may raise an error (conservative: true unless it only reads,
-    /// compares and unifies).
-    static func mayRaise(_ e: PExpr) -> Bool {
-        if !e.withs.isEmpty { return true }
-        switch e.kind {
-        case .term(let t): return termMayRaise(t)
-        case .unify(let a, let b): return termMayRaise(a) || termMayRaise(b)
-        case .call(let c, let output):
-            guard case .builtin(let b) = c.target, safe.contains(b.name) else { return true }
-            return c.args.contains(where: termMayRaise) || (output.map(termMayRaise) ?? false)
-        case .someIn(let k, let v, let coll):
-            return (k.map(termMayRaise) ?? false) || termMayRaise(v) || termMayRaise(coll)
-        case .noop: return false
-        case .print, .every, .logical, .notBody: return true
-        }
+        return (checks, first)
     }
 
     private static func terms(_ e: PExpr) -> [PTerm] {
@@ -71,39 +81,27 @@ enum ClausePrune {
         }
     }
 
-    /// Whether, reading `ts` left to right with arguments before their call, a call completes
-    /// before some input or data ref is read.
-    static func callBeforeRead(_ ts: [PTerm]) -> Bool {
-        var calls = 0
+    /// Whether, reading `ts` left to right with arguments before their call, a call or a rule
+    /// ref that may raise completes before some input or data ref is read.
+    static func raiseBeforeRead(_ ts: [PTerm], _ raising: RaiseAnalysis) -> Bool {
+        var raisers = 0
         func walk(_ t: PTerm) -> Bool {
             switch t {
             case .const, .local, .compr: return false
-            case .input, .inputRef: return calls > 0
-            case .data(_, let parts): return calls > 0 || parts.contains(where: walk)
+            case .input, .inputRef: return raisers > 0
+            case .data(_, let parts):
+                if raisers > 0 || parts.contains(where: walk) { return true }
+                if ClauseReads.ground(t) == nil && raising.mayRaise(t) { raisers += 1 }
+                return false
             case .ref(let base, let parts): return walk(base) || parts.contains(where: walk)
             case .array(let xs), .set(let xs), .template(let xs): return xs.contains(where: walk)
             case .object(let ks, let vs): return zip(ks, vs).contains { walk($0) || walk($1) }
             case .call(let c):
                 if c.args.contains(where: walk) { return true }
-                calls += 1
+                if raising.callMayRaise(c) { raisers += 1 }
                 return false
             }
         }
         return ts.contains(where: walk)
-    }
-
-    private static let safe: Set<String> = ["equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2"]
-
-    private static func termMayRaise(_ t: PTerm) -> Bool {
-        switch t {
-        case .const, .local, .input, .inputRef: return false
-        case .data(let node, let parts):
-            return ClauseReads.ground(.data(node, parts.isEmpty ? [] : [.const(.null)])) == nil
-                || parts.contains(where: termMayRaise)
-        case .ref(let base, let parts): return termMayRaise(base) || parts.contains(where: termMayRaise)
-        case .array(let xs), .set(let xs): return xs.contains(where: termMayRaise)
-        case .object(let ks, let vs): return ks.contains(where: termMayRaise) || vs.contains(where: termMayRaise)
-        case .call, .compr, .template: return true
-        }
     }
 }

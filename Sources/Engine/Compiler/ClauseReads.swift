@@ -6,9 +6,11 @@
 // `input.c` is another value, `f(y) if { …; y == 1 }` called with 2).
 //
 // Learnt by experiment against OPA 1.20. A top-level, non-negated expression without `with`
-// reads every `input` / base-`data` ref in it (a ref with variable keys: its constant
-// prefix), outside comprehensions, except `x == y` of two such refs, `some … in`, `every`,
-// `print` and `not`. It tests a ref against a constant in `ref == c`, `c = ref`,
+// reads every `input` / base-`data` ref with constant keys in it, outside comprehensions,
+// except `x == y` of two such refs, `some … in`, `every`, `print` and `not`. A ref with a
+// variable key reads nothing (`input.xs[v] != 2`, `y := input.xs[_]` and
+// `data.d.users[v].name == "a"` run whatever the input), except `input.xs[_] == c`, a test
+// that some element equals `c`. It tests a ref against a constant in `ref == c`, `c = ref`,
 // `ref in {c…}` and through a local (`y := input.a; y == 1`); a function tests an argument in
 // `arg == c` (also through `arg = x; x == c`); an array pattern (`[1, x] = input.pair`) tests
 // the length and the constants. A bare `input.c` only reads (`false` does not
@@ -129,8 +131,31 @@ struct ClauseReads {
             return
         }
         if ClauseReads.ground(a) != nil && ClauseReads.ground(b) != nil { return }
+        // `input.xs[_] == c`: a test that some element of the prefix equals `c`.
+        for (p, q) in [(a, b), (b, a)] {
+            guard case .const(let c) = q, let prefix = ClauseReads.prefixBeforeLastVariable(p),
+                  let l = ClauseReads.ground(prefix), let member = BuiltinRegistry.lookup("internal.member_2") else { continue }
+            let call = PCall(target: .builtin(member), name: member.name, args: [q, prefix], location: SourceLocation(file: "", row: 0, col: 0))
+            note(l, prefix, c, test: PExpr(kind: .call(call, output: nil), negated: false, withs: [], location: call.location))
+            return
+        }
         reads(a)
         reads(b)
+    }
+
+    /// `input.a.xs` of `input.a.xs[v]` (`data…` alike): the ref without its last key when
+    /// that key is the only variable one.
+    private static func prefixBeforeLastVariable(_ t: PTerm) -> PTerm? {
+        switch t {
+        case .ref(.input, let parts):
+            guard let last = parts.last, case .local = last, parts.dropLast().allSatisfy(\.isConst) else { return nil }
+            return parts.count == 1 ? .input : .ref(.input, Array(parts.dropLast()))
+        case .data(let node, let parts):
+            guard let last = parts.last, case .local = last, parts.dropLast().allSatisfy(\.isConst) else { return nil }
+            return .data(node, Array(parts.dropLast()))
+        default:
+            return nil
+        }
     }
 
     /// Every input / base-data ref inside `t` (its constant prefix), outside comprehensions.
@@ -138,15 +163,9 @@ struct ClauseReads {
         switch t {
         case .input, .inputRef:
             if let l = ClauseReads.ground(t) { note(l, t, nil) }
-        case .ref(.input, let parts):
-            let n = parts.prefix { $0.isConst }.count
-            let prefix: PTerm = n == 0 ? .input : .ref(.input, Array(parts.prefix(n)))
-            if let l = ClauseReads.ground(prefix) { note(l, prefix, nil) }
-            for p in parts { reads(p) }
-        case .data(let node, let parts):
-            let n = parts.prefix { $0.isConst }.count
-            let prefix: PTerm = .data(node, Array(parts.prefix(n)))
-            if let l = ClauseReads.ground(prefix) { note(l, prefix, nil) }
+        case .ref(.input, let parts), .data(_, let parts):
+            // A ref with a variable key reads nothing (only `ref[x] == c` is filed: `equality`).
+            if let l = ClauseReads.ground(t) { note(l, t, nil) }
             for p in parts { reads(p) }
         case .ref(let base, let parts):
             reads(base)

@@ -36,6 +36,10 @@ struct InputRefRewriter {
 
     mutating func rewrite(_ n: DataNode) {
         for r in n.rules { rule(r) }
+        if let guarded = n.guardedRules {
+            let own = Set(n.rules.map { ObjectIdentifier($0) })
+            for g in guarded where !own.contains(ObjectIdentifier(g)) { rule(g) }
+        }
         if let d = n.defaultRule { rule(d) }
         for c in n.children.values { rewrite(c) }
     }

@@ -206,6 +206,20 @@ final class PRule {
     }
 
     deinit { PlanBuffer.free(straightBody) }
+
+    /// Another rule with the same fields (ClausePrune gives the copy other checks).
+    func copy() -> PRule {
+        let r = PRule(kind: kind, isDefault: isDefault, location: location)
+        r.keyPath = keyPath
+        r.key = key
+        r.value = value
+        r.args = args
+        r.body = body
+        r.elseChain = elseChain
+        r.slotCount = slotCount
+        r.arity = arity
+        return r
+    }
 }
 
 /// A node of the data tree: base data and/or rules at one path under `data`.
@@ -222,6 +236,14 @@ final class DataNode {
     /// by `rules`' `didSet` afterwards (not before: appending rule by rule would copy the
     /// list each time).
     private(set) var ruleBuffer = PlanBuffer.empty
+    /// `rules` with the checks ClausePrune puts in front when every call and rule ref may
+    /// raise, for evaluations where a `with` replaces a function (RaiseAnalysis); nil when
+    /// they are `rules` themselves.
+    var guardedRules: [PRule]? = nil {
+        didSet { if sealed { seal() } }
+    }
+    /// `guardedRules ?? rules` in a buffer (as `ruleBuffer`).
+    private(set) var guardedRuleBuffer = PlanBuffer.empty
     private var sealed = false
     var defaultRule: PRule?
     var kind: NodeKind = .package
@@ -242,12 +264,18 @@ final class DataNode {
         self.path = path
     }
 
-    deinit { PlanBuffer.free(ruleBuffer) }
+    deinit {
+        PlanBuffer.free(ruleBuffer)
+        PlanBuffer.free(guardedRuleBuffer)
+    }
 
-    /// Copies `rules` into `ruleBuffer` (and does so again whenever `rules` changes).
+    /// Copies `rules` into `ruleBuffer` and `guardedRules ?? rules` into `guardedRuleBuffer`
+    /// (and does so again whenever either changes).
     func seal() {
         PlanBuffer.free(ruleBuffer)
+        PlanBuffer.free(guardedRuleBuffer)
         ruleBuffer = PlanBuffer.copy(rules)
+        guardedRuleBuffer = PlanBuffer.copy(guardedRules ?? rules)
         sealed = true
     }
 

@@ -129,28 +129,33 @@ final class PlanBuilder {
             p.lowerer.errors = []
             p.lowerer.headSafetyErrors = []
         }
-        buildIndexes(root)
+        buildIndexes(root, RaiseAnalysis())
         var refs = InputRefRewriter(nextID: nextID)
         refs.rewrite(root)
         nextID = refs.nextID
         return Plan(root: root, nodeCount: nextID)
     }
 
-    private func buildIndexes(_ n: DataNode) {
+    private func buildIndexes(_ n: DataNode, _ raising: RaiseAnalysis) {
         switch n.kind {
         case .complete, .partialSet, .partialObject, .function:
             n.rules = ClauseOrder.ordered(n.rules)
+            var guarded: [PRule] = []
+            var anyGuarded = false
             for r in n.rules {
                 CallHoisting.rewrite(r)
-                ClausePrune.addChecks(r)
+                let g = ClausePrune.addChecks(r, raising)
+                guarded.append(g ?? r)
+                if g != nil { anyGuarded = true }
             }
+            n.guardedRules = anyGuarded ? guarded : nil
         case .package: break
         }
         n.seal()
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)
         n.earlyExit = Self.earlyExit(n)
-        for c in n.children.values { buildIndexes(c) }
+        for c in n.children.values { buildIndexes(c, raising) }
     }
 
     /// The value of `n` when it is one complete rule without conditions, default or else

@@ -456,7 +456,7 @@ extension Evaluator {
     func callFunction(_ node: DataNode, _ args: Arguments, _ loc: SourceLocation) throws -> Value? {
         try enter(); defer { depth -= 1 }
         var result: Value?
-        for r in node.rules where r.args.count == args.count {
+        for r in (replacements.isEmpty ? node.rules : node.guardedRules ?? node.rules) where r.args.count == args.count {
             let saved = try pushFrame(r.slotCount)
             defer { popFrame(saved) }
             var produced = false

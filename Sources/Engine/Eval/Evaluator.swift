@@ -112,7 +112,10 @@ final class Evaluator {
     /// its index's), lent for the evaluation without reference counting.
     @inline(__always)
     func candidateRules(_ node: DataNode) -> UnsafeBufferPointer<PRule> {
-        if let idx = node.index, useRuleIndex, replacements.isEmpty { return idx.candidates(input) }
+        // A `with` replacing a function can make any call raise: then every clause runs with
+        // the checks for that (RaiseAnalysis).
+        guard replacements.isEmpty else { return node.guardedRuleBuffer }
+        if let idx = node.index, useRuleIndex { return idx.candidates(input) }
         return node.ruleBuffer
     }
 
