@@ -155,10 +155,15 @@ enum FunctionTypeCheck {
             case .scalar, .variable: break
             case .ref(let r):
                 if r.headVariable == nil { term(r.head, m, &env, &errors) }
-                for p in r.parts {
+                for (i, p) in r.parts.enumerated() {
                     guard case .bracket(let b) = p else { continue }
                     term(b, m, &env, &errors)
-                    // A variable key is bound by the lookup, to a value of unknown type here.
+                    // A fresh variable key is bound by the lookup to the collection's key type
+                    // (`[1, 2][k]`, `{1, 2}[k]`: number; `{"a": 1}[k]`: string), when known.
+                    if case .variable(let v) = b.value, !v.hasPrefix("$"), v != "_", env[v] == nil {
+                        let prefix = i == 0 ? r.head : Term(.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))), location: t.location)
+                        if let k = RefTypeCheck.keyType(type(prefix, env, m)) { env[v] = k }
+                    }
                     markBound(b, &env)
                 }
             case .array(let xs), .set(let xs): for x in xs { term(x, m, &env, &errors) }
