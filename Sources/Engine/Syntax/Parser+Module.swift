@@ -15,6 +15,12 @@ extension Parser {
             let pkgTok = advance()
             let path = try parseStaticPath()
             guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+            // `package f(x)`: OPA reads the call as the package term and fails at what follows.
+            if at(.lparen) && adjacent {
+                advance()
+                _ = try parseTermList(end: .rparen)
+                throw unexpected()
+            }
             module.package = Package(path: Ref(head: .variable("data", pkgTok.location),
                                                parts: [.field(path.headVariable!, path.head.location)] + path.parts),
                                      location: pkgTok.location)
@@ -170,7 +176,11 @@ extension Parser {
         if atKeyword("as") {
             advance()
             guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
-            alias = advance().text
+            // OPA reads a whole term: one that is no plain name (`as f(x)`, `as x.y`) fails at
+            // the token after it.
+            let t = try parseTerm()
+            guard case .variable(let name) = t.value else { throw unexpected("expected var") }
+            alias = name
         }
         if alias == nil, root == "data" || root == "input", case .field(let last, let loc)? = path.parts.last, isKeyword(last) {
             throw EngineError(.parseError, "unexpected import path, must not end with a keyword, got: \(last) (hint: import a different path or use an alias)",
