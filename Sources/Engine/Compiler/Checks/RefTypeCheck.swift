@@ -46,6 +46,7 @@ enum RefTypeCheck {
                 }
                 // Head terms see the body's variables.
                 if let v = rule.head.value { terms(in: v, env, &errors) }
+                if rule.head.kind == .partialSet, let k = rule.head.key { terms(in: k, env, &errors) }
             }
         }
         return errors.list
