@@ -317,9 +317,7 @@ extension Parser {
                 throw unexpected("the contains keyword can only be used with multi-value rule definitions (e.g., \(ref.dottedName) contains <VALUE> { ... })")
             }
             advance()
-            let key = try noting("expected rule key term (e.g., \(refText) contains <VALUE> { ... })") { p throws(EngineError) in
-                try p.parseTermInfixCall()
-            }
+            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })")
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
@@ -328,7 +326,7 @@ extension Parser {
             let hint = !assign ? "rule value term (e.g., \(refText)[<nil>] = <VALUE> { ... })"
                 : args != nil ? "function value term (e.g., \(refText)(...) := <VALUE> { ... })"
                 : "rule value term (e.g., \(refText) := <VALUE> { ... })"
-            let value = try noting("expected " + hint) { p throws(EngineError) in try p.parseTermInfixCall() }
+            let value = try termOrIf("expected " + hint)
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
             } else if ref.isGroundPath {
@@ -413,6 +411,17 @@ extension Parser {
             rules.append(Rule(head: head, body: next, location: startTok.location, hasIf: hasIf))
         }
         return rules
+    }
+
+    /// A rule's value or key term. Missing before `if` (`r := if { … }`), OPA records its two
+    /// complaints and goes on with the rule's body and the statements after it (a non-rule
+    /// statement then ends the parse), so errors further on are reported too.
+    mutating func termOrIf(_ note: String) throws(EngineError) -> Term {
+        if atKeyword("if") {
+            recorded += [unexpected(), unexpected(note)]
+            return Term.bool(true, current.location)
+        }
+        return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
     }
 
     /// The rule name: `p`, `p.q`, `p[x]`, `p.q["r"][s]` (refs must touch).
