@@ -337,6 +337,12 @@ extension Parser {
             }
         } else {
             let t = Term.bool(true, headLoc)
+            // A bare call statement naming a builtin (`count(1)`) is a query OPA cannot make a
+            // function of.
+            if args != nil, !atKeyword("if"), !at(.lbrace), BuiltinRegistry.lookup(ref.dottedName) != nil {
+                statementErrors.append(statementError("rule name conflicts with built-in function", at: startTok))
+                return []
+            }
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
