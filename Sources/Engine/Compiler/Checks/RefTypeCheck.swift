@@ -504,7 +504,17 @@ enum RefTypeCheck {
         case .object(let k, let v):
             return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
         case .set(let e):
-            return fits(key, e) ? .type(e) : .refused("want (type): \(e)")
+            guard fits(key, e) else { return .refused("want (type): \(e)") }
+            // A set lookup yields the key itself: of an untyped set, the key's type
+            // (`s.zz.x` is `undefined ref`, have: string).
+            guard case .any = e else { return .type(e) }
+            switch key {
+            case .null: return .type(.null)
+            case .bool: return .type(.boolean)
+            case .number: return .type(.number)
+            case .string: return .type(.string)
+            default: return .type(e)
+            }
         case .record(let fields, let rest):
             if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
             if let rest, fits(key, rest.key) { return .type(rest.value) }
