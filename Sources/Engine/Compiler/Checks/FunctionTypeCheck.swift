@@ -191,9 +191,17 @@ enum FunctionTypeCheck {
                 return
             case .unify, .equal:
                 guard c.args.count == 2 else { return }
-                bindUntyped(c.args[0], type(c.args[1], env, m), &env)
-                bindUntyped(c.args[1], type(c.args[0], env, m), &env)
-                if c.infix == .unify { markBound(c.args[0], &env); markBound(c.args[1], &env) }
+                if c.infix == .unify {
+                    // `[[a, b], [_, c]] = [[[1, 2], [3, 4]]][_]`: array patterns take the
+                    // matching elements' types (a, b, c are numbers).
+                    let (l, r) = (type(c.args[0], env, m), type(c.args[1], env, m))
+                    unifyPattern(c.args[0], r, &env)
+                    unifyPattern(c.args[1], l, &env)
+                    markBound(c.args[0], &env); markBound(c.args[1], &env)
+                } else {
+                    bindUntyped(c.args[0], type(c.args[1], env, m), &env)
+                    bindUntyped(c.args[1], type(c.args[0], env, m), &env)
+                }
                 return
             default: break
             }
@@ -280,6 +288,17 @@ enum FunctionTypeCheck {
                 guard let ts = Self.elementTypes(t, count: xs.count) else { markBound(p, &env); return }
                 for (x, u) in zip(xs, ts) { assignPattern(x, u, &env) }
             default: markBound(p, &env)
+            }
+        }
+
+        /// `=`: the untyped variables of an array pattern take the matching parts' types.
+        func unifyPattern(_ p: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
+            switch p.value {
+            case .variable: bindUntyped(p, t, &env)
+            case .array(let xs):
+                guard let ts = Self.elementTypes(t, count: xs.count) else { return }
+                for (x, u) in zip(xs, ts) { unifyPattern(x, u, &env) }
+            default: break
             }
         }
 
