@@ -227,3 +227,37 @@ extension ParserTests {
         #expect(m.rules[1].kind == .partialObject)
     }
 }
+
+/// v0-only import rules. The oracle has no v0 mode, so these follow OPA's parser (v1.20) as
+/// read, not recorded answers: in v0, `rego.v1` brings every future keyword, so it cannot be
+/// combined with `future.keywords` imports in either order, and it cannot be aliased (in v1 the
+/// import changes nothing and an alias is accepted, which the oracle confirms).
+extension ParserTests {
+    static func v0Errors(_ source: String) -> [String] {
+        do {
+            _ = try Parser.parseModule(name: "v0.rego", source: source, version: .v0)
+            return []
+        } catch {
+            return error.errors.map { "\($0.location?.row ?? 0): \($0.message)" }
+        }
+    }
+
+    @Test func v0RegoV1AndFutureKeywordsExcludeEachOther() {
+        let mutual = "the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive"
+        #expect(Self.v0Errors("package p\nimport rego.v1\nimport future.keywords.in\nr := 1\n") == ["3: " + mutual])
+        #expect(Self.v0Errors("package p\nimport future.keywords\nimport rego.v1\nr := 1\n") == ["3: " + mutual])
+        #expect(Self.v0Errors("package p\nimport rego.v1\nimport rego.v1\nr := 1\n") == [])
+    }
+
+    @Test func v0RegoV1ImportCannotBeAliased() throws {
+        #expect(Self.v0Errors("package p\nimport rego.v1 as x\nr := 1\n") == ["2: `rego` imports cannot be aliased"])
+        _ = try Parser.parseModule(name: "v1.rego", source: "package p\nimport rego.v1 as x\nr := 1\n")
+    }
+
+    @Test func v0RegoV1ImportAppliesV1Strictness() {
+        #expect(Self.v0Errors("package p\nimport rego.v1\np[x] { x := 1 }\n") == [
+            "3: `if` keyword is required before rule body", "3: `contains` keyword is required for partial set rules",
+        ])
+        #expect(Self.v0Errors("package p\np[x] { x := 1 }\np.q\n") == [])
+    }
+}

@@ -122,7 +122,8 @@ extension Parser {
             case ("internal.member_3", 3):
                 decl = .membership(key: call.args[0], value: call.args[1], collection: call.args[2])
             default:
-                throw error("unexpected ident token: expected `x in xs` or `x, y in xs` expression", at: tokens[s.index])
+                // OPA complains at the token after the whole term (`some x == 1;`: the `;`).
+                throw unexpected("expected `x in xs` or `x, y in xs` expression")
             }
             var expr = Expr(kind: .some(decl), location: loc)
             if atKeyword("with") { expr.with = try parseWith() }

@@ -15,6 +15,12 @@ extension Parser {
             let pkgTok = advance()
             let path = try parseStaticPath()
             guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+            // `package f(x)`: OPA reads the call as the package term and fails at what follows.
+            if at(.lparen) && adjacent {
+                advance()
+                _ = try parseTermList(end: .rparen)
+                throw unexpected()
+            }
             module.package = Package(path: Ref(head: .variable("data", pkgTok.location),
                                                parts: [.field(path.headVariable!, path.head.location)] + path.parts),
                                      location: pkgTok.location)
@@ -64,7 +70,8 @@ extension Parser {
         let problems = statementErrors.count
         if at(.ident), let rules = try parseRules() {
             let bodyless = rules.last.map { $0.body.count == 1 && $0.body[0].generated && $0.elseChain.isEmpty } ?? true
-            if !(bodyless && at(.semicolon)) { return .rules(rules) }
+            // (A default rule is a statement of its own: `default r := 1; …` fails at the `;`.)
+            if !(bodyless && at(.semicolon)) || rules.last?.isDefault == true { return .rules(rules) }
             statementErrors.removeSubrange(problems...)
         }
         // Errors recorded so far (a failed operand, the scanner's) end the parse where a
@@ -96,7 +103,7 @@ extension Parser {
             switch t.value {
             case .ref(let r) where !r.parts.isEmpty && r.headVariable != nil:
                 // A ref of one part alone is a partial set rule without `contains`; a longer one neither.
-                softErrors.append(statementError(r.parts.count > 1 && version == .v1
+                softErrors.append(statementError(r.parts.count > 1 && strict
                     ? "rule must have value assignment and/or body declaration"
                     : "`contains` keyword is required for partial set rules", at: start))
                 return nil
@@ -169,7 +176,11 @@ extension Parser {
         if atKeyword("as") {
             advance()
             guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
-            alias = advance().text
+            // OPA reads a whole term: one that is no plain name (`as f(x)`, `as x.y`) fails at
+            // the token after it.
+            let t = try parseTerm()
+            guard case .variable(let name) = t.value else { throw unexpected("expected var") }
+            alias = name
         }
         if alias == nil, root == "data" || root == "input", case .field(let last, let loc)? = path.parts.last, isKeyword(last) {
             throw EngineError(.parseError, "unexpected import path, must not end with a keyword, got: \(last) (hint: import a different path or use an alias)",
@@ -183,6 +194,7 @@ extension Parser {
                 throw error("invalid import \(path.dottedName), must be `future.keywords` or `future.keywords.x`", at: pathTok)
             }
             if alias != nil { throw error("`future` imports cannot be aliased", at: pathTok) }
+            if importsRegoV1 { throw error(Self.regoV1ImpliesFuture, at: pathTok) }
             if keys.count == 1 {
                 keywords.formUnion(Parser.futureKeywords)
             } else {
@@ -196,13 +208,22 @@ extension Parser {
             guard path.parts.count == 1, path.parts[0].stringKey == "v1" else {
                 throw error("invalid import `\(path.dottedName)`, must be `rego.v1`", at: pathTok)
             }
+            // In v1 the import changes nothing (an alias is accepted). In v0 it brings every
+            // future keyword and v1's rules, so it cannot follow a `future.keywords` import.
+            guard version == .v0 else { break }
             if alias != nil { throw error("`rego` imports cannot be aliased", at: pathTok) }
+            if !importsRegoV1 && !keywords.isDisjoint(with: Parser.futureKeywords) {
+                throw error(Self.regoV1ImpliesFuture, at: pathTok)
+            }
+            importsRegoV1 = true
             keywords.formUnion(Parser.futureKeywords)
         default:
             break
         }
         return imp
     }
+
+    static let regoV1ImpliesFuture = "the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive"
 
     // MARK: - Rules
 
@@ -296,9 +317,7 @@ extension Parser {
                 throw unexpected("the contains keyword can only be used with multi-value rule definitions (e.g., \(ref.dottedName) contains <VALUE> { ... })")
             }
             advance()
-            let key = try noting("expected rule key term (e.g., \(refText) contains <VALUE> { ... })") { p throws(EngineError) in
-                try p.parseTermInfixCall()
-            }
+            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })")
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
@@ -307,7 +326,7 @@ extension Parser {
             let hint = !assign ? "rule value term (e.g., \(refText)[<nil>] = <VALUE> { ... })"
                 : args != nil ? "function value term (e.g., \(refText)(...) := <VALUE> { ... })"
                 : "rule value term (e.g., \(refText) := <VALUE> { ... })"
-            let value = try noting("expected " + hint) { p throws(EngineError) in try p.parseTermInfixCall() }
+            let value = try termOrIf("expected " + hint)
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: value, assign: assign, location: headLoc)
             } else if ref.isGroundPath {
@@ -318,6 +337,12 @@ extension Parser {
             }
         } else {
             let t = Term.bool(true, headLoc)
+            // A bare call statement naming a builtin (`count(1)`) is a query OPA cannot make a
+            // function of.
+            if args != nil, !atKeyword("if"), !at(.lbrace), BuiltinRegistry.lookup(ref.dottedName) != nil {
+                statementErrors.append(statementError("rule name conflicts with built-in function", at: startTok))
+                return []
+            }
             if args != nil {
                 head = RuleHead(kind: .function, ref: ref, args: args, value: t, assign: false,
                                 valueGenerated: true, location: headLoc)
@@ -326,9 +351,9 @@ extension Parser {
                 // `contains`. With `if` (v1, or v0 importing it) `p[x] if …` is an object rule.
                 ref.parts.removeLast()
                 head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
-                missingContains = version == .v1
+                missingContains = strict
             } else if !ref.isGroundPath {
-                if !atKeyword("if") && !at(.lbrace) && version == .v1 {
+                if !atKeyword("if") && !at(.lbrace) && strict {
                     softErrors.append(statementError("rule must have value assignment and/or body declaration", at: startTok))
                 }
                 head = RuleHead(kind: .partialObject, ref: ref, key: ref.parts.last?.term, value: t, assign: false,
@@ -340,10 +365,18 @@ extension Parser {
                         statementErrors.append(statementError("var cannot be used for rule name", at: startTok))
                         return []
                     }
-                    // `p.q` alone is a partial set rule without `contains`; a longer ref is neither.
-                    softErrors.append(statementError(ref.parts.count > 1 && version == .v1
-                        ? "rule must have value assignment and/or body declaration"
-                        : "`contains` keyword is required for partial set rules", at: startTok))
+                    // `p.q` alone is the partial set rule `p contains "q"` (as `p["q"]` is), a
+                    // longer ref `p.q.r := true`; v1 asks for `contains` / a value or body.
+                    if strict {
+                        softErrors.append(statementError(ref.parts.count > 1
+                            ? "rule must have value assignment and/or body declaration"
+                            : "`contains` keyword is required for partial set rules", at: startTok))
+                    } else if ref.parts.count == 1 {
+                        head = RuleHead(kind: .partialSet, ref: Ref(head: ref.head, parts: []), key: ref.parts[0].term,
+                                        value: nil, assign: false, location: headLoc)
+                        return [Rule(head: head, body: try parseRuleBody(ruleStart: startTok, allowBodyless: true).0,
+                                     location: startTok.location)]
+                    }
                 }
                 head = RuleHead(kind: .complete, ref: ref, value: t, assign: false, valueGenerated: true, location: headLoc)
             }
@@ -353,24 +386,48 @@ extension Parser {
             _ = try parseWith()  // its own parse errors come first (`with {`: expected ident)
             throw statementError("expressions using with keyword cannot be used for rule head", at: startTok)
         }
-        var (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true, function: args != nil)
+        let (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: true, function: args != nil)
         if missingContains {
             softErrors.append(statementError("`contains` keyword is required for partial set rules", at: startTok))
         }
         var rule = Rule(head: head, body: body, location: startTok.location, hasIf: hasIf)
-        if atKeyword("else") {
+        // Only a rule with a body has an else chain: after `r := 7` an `else` starts the next
+        // statement (`unexpected else keyword`).
+        let bodyless = !hasIf && body.count == 1 && body[0].generated
+        if atKeyword("else"), !bodyless {
             guard head.kind == .complete || head.kind == .function else {
                 throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value rules" : "rules with variables in head")", at: current)
             }
             rule.elseChain = try parseElseChain(args: args, assign: head.assign)
         }
         var rules = [rule]
-        // v0: `p { a } { b }` defines p twice.
-        while version == .v0 && at(.lbrace) && !body.isEmpty {
-            (body, hasIf) = try parseRuleBody(ruleStart: startTok, allowBodyless: false, function: args != nil)
-            rules.append(Rule(head: head, body: body, location: startTok.location, hasIf: hasIf))
+        // Chained bodies, in v1 as in v0: `p if { a } { b }` (also `p if a { b }`, a `{` on
+        // the next line) defines p once per body, each with the first body's `if` or its lack
+        // (`p := 1 { a } { b }` asks for `if` twice in v1). After an else chain a `{` is
+        // OPA's `expected else keyword` (`else := 0 if count { … }`).
+        while at(.lbrace) {
+            if rule.elseChain.isEmpty == false { throw error("expected else keyword", at: current) }
+            let next = try parseBraceBody()
+            if strict && !hasIf {
+                softErrors.append(statementError("`if` keyword is required before \(args != nil ? "function" : "rule") body", at: startTok))
+            }
+            if missingContains {
+                softErrors.append(statementError("`contains` keyword is required for partial set rules", at: startTok))
+            }
+            rules.append(Rule(head: head, body: next, location: startTok.location, hasIf: hasIf))
         }
         return rules
+    }
+
+    /// A rule's value or key term. Missing before `if` (`r := if { … }`), OPA records its two
+    /// complaints and goes on with the rule's body and the statements after it (a non-rule
+    /// statement then ends the parse), so errors further on are reported too.
+    mutating func termOrIf(_ note: String) throws(EngineError) -> Term {
+        if atKeyword("if") {
+            recorded += [unexpected(), unexpected(note)]
+            return Term.bool(true, current.location)
+        }
+        return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
     }
 
     /// The rule name: `p`, `p.q`, `p[x]`, `p.q["r"][s]` (refs must touch).
@@ -426,7 +483,7 @@ extension Parser {
             return ([try parseLiteral()], true)
         }
         if at(.lbrace) {
-            if version == .v1 {
+            if strict {
                 softErrors.append(statementError("`if` keyword is required before \(function ? "function" : "rule") body", at: ruleStart))
             }
             return (try parseBraceBody(), false)

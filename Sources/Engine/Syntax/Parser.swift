@@ -12,6 +12,10 @@ public struct Parser {
     let version: RegoVersion
     /// Future keywords in force (`in`, `every`, `if`, `contains`; `and`/`or` when imported).
     var keywords: Set<String>
+    /// A v0 module that imports `rego.v1` is held to v1's rules (`if`, `contains`, …) as in OPA.
+    var importsRegoV1 = false
+    /// v1 strictness applies: a v1 module, or a v0 one importing `rego.v1`.
+    var strict: Bool { version == .v1 || importsRegoV1 }
     var wildcardCounter = 0
     /// True until the first term of an expression is read: only there may `true`, `false` or
     /// `null` head a ref (`false.foo == 1` names a rule; `x := false.foo` is an illegal ref).
@@ -206,9 +210,14 @@ public struct Parser {
     /// space (OPA scans those parts with whitespace as a token).
     func whitespaceAfter(_ dot: Token, _ note: String) -> EngineError {
         // OPA's location is one byte into the whitespace (the next row when it starts with a
-        // newline); the line shown is the dot's.
-        EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(dot.end + 1, source.bytes.count)),
-                    detail: LineDetail(bytes: source.bytes, offset: dot.end))
+        // newline); the line shown is the dot's. A comment touching the dot comes first: the
+        // whitespace is the newline after it (`import data.#c` is reported on the next row).
+        var ws = dot.end
+        if ws < source.bytes.count, source.bytes[ws] == UInt8(ascii: "#") {
+            while ws < source.bytes.count, source.bytes[ws] != UInt8(ascii: "\n") { ws += 1 }
+        }
+        return EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(ws + 1, source.bytes.count)),
+                           detail: LineDetail(bytes: source.bytes, offset: ws))
     }
 
     static let whitespaceToken = "unexpected whitespace token: "

@@ -155,10 +155,15 @@ enum FunctionTypeCheck {
             case .scalar, .variable: break
             case .ref(let r):
                 if r.headVariable == nil { term(r.head, m, &env, &errors) }
-                for p in r.parts {
+                for (i, p) in r.parts.enumerated() {
                     guard case .bracket(let b) = p else { continue }
                     term(b, m, &env, &errors)
-                    // A variable key is bound by the lookup, to a value of unknown type here.
+                    // A fresh variable key is bound by the lookup to the collection's key type
+                    // (`[1, 2][k]`, `{1, 2}[k]`: number; `{"a": 1}[k]`: string), when known.
+                    if case .variable(let v) = b.value, !v.hasPrefix("$"), v != "_", env[v] == nil {
+                        let prefix = i == 0 ? r.head : Term(.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))), location: t.location)
+                        if let k = RefTypeCheck.keyType(type(prefix, env, m)) { env[v] = k }
+                    }
                     markBound(b, &env)
                 }
             case .array(let xs), .set(let xs): for x in xs { term(x, m, &env, &errors) }
@@ -186,9 +191,17 @@ enum FunctionTypeCheck {
                 return
             case .unify, .equal:
                 guard c.args.count == 2 else { return }
-                bindUntyped(c.args[0], type(c.args[1], env, m), &env)
-                bindUntyped(c.args[1], type(c.args[0], env, m), &env)
-                if c.infix == .unify { markBound(c.args[0], &env); markBound(c.args[1], &env) }
+                if c.infix == .unify {
+                    // `[[a, b], [_, c]] = [[[1, 2], [3, 4]]][_]`: array patterns take the
+                    // matching elements' types (a, b, c are numbers).
+                    let (l, r) = (type(c.args[0], env, m), type(c.args[1], env, m))
+                    unifyPattern(c.args[0], r, &env)
+                    unifyPattern(c.args[1], l, &env)
+                    markBound(c.args[0], &env); markBound(c.args[1], &env)
+                } else {
+                    bindUntyped(c.args[0], type(c.args[1], env, m), &env)
+                    bindUntyped(c.args[1], type(c.args[0], env, m), &env)
+                }
                 return
             default: break
             }
@@ -275,6 +288,17 @@ enum FunctionTypeCheck {
                 guard let ts = Self.elementTypes(t, count: xs.count) else { markBound(p, &env); return }
                 for (x, u) in zip(xs, ts) { assignPattern(x, u, &env) }
             default: markBound(p, &env)
+            }
+        }
+
+        /// `=`: the untyped variables of an array pattern take the matching parts' types.
+        func unifyPattern(_ p: Term, _ t: TypeDecl, _ env: inout [String: TypeDecl]) {
+            switch p.value {
+            case .variable: bindUntyped(p, t, &env)
+            case .array(let xs):
+                guard let ts = Self.elementTypes(t, count: xs.count) else { return }
+                for (x, u) in zip(xs, ts) { unifyPattern(x, u, &env) }
+            default: break
             }
         }
 

@@ -1,7 +1,8 @@
 /// The numbers OPA gives its generated local variables (`__localN__`), for the messages that
 /// print them (`undefined ref: count(x)[__local3__]` for `some v in count(x)`).
 ///
-/// OPA numbers locals with one counter over the compile, rule by rule in module order, each
+/// OPA numbers locals with one counter over the compile: first the non-variable, non-scalar
+/// parts of rule-head refs, then rule by rule in module order, each
 /// body in order (a comprehension's body where the comprehension appears, the right side of
 /// `:=` before its left side, the head's comprehensions before the body, else bodies after
 /// the rule's): each variable in a function's
@@ -14,6 +15,18 @@ struct LocalNumbering {
     private var next = 0
 
     init(_ modules: [Module]) {
+        // An earlier stage gives every rule-head ref part that is neither a variable nor a
+        // scalar a local first (`r[sprintf("k%v", [v])] := v` → `r[__local0__]`), all rules.
+        for m in modules {
+            for rule in m.rules {
+                for p in rule.head.ref.parts {
+                    switch p.term.value {
+                    case .variable, .scalar: break
+                    default: next += 1
+                    }
+                }
+            }
+        }
         for m in modules {
             for rule in m.rules {
                 for a in rule.head.args ?? [] { next += Self.variables(in: a) }

@@ -31,12 +31,15 @@ enum LocalVarCheck {
         return errors
     }
 
+    /// OPA checks this for v1 modules and v0 ones importing `rego.v1` only. Every import has a
+    /// name here, its alias or last key, also `future.keywords.in` (`in`) and `rego.v1` (`v1`).
     static func importShadowing(_ m: Module, _ errors: inout [EngineError]) {
+        guard m.regoVersion == .v1 || m.imports.contains(where: { $0.path.dottedName == "rego.v1" }) else { return }
         var seen: [String: Import] = [:]
         for imp in m.imports {
-            guard let name = imp.boundName else { continue }
+            guard let name = imp.alias ?? imp.path.parts.last.map({ $0.stringKey ?? "" }) ?? imp.path.headVariable else { continue }
             if let first = seen[name] {
-                let text = first.path.dottedName + (first.alias.map { " as \($0)" } ?? "")
+                let text = RefText.ref(first.path) + (first.alias.map { " as \($0)" } ?? "")
                 errors.append(EngineError(.compileError, "import must not shadow import \(text)", location: imp.location))
             } else {
                 seen[name] = imp

@@ -46,6 +46,7 @@ enum RefTypeCheck {
                 }
                 // Head terms see the body's variables.
                 if let v = rule.head.value { terms(in: v, env, &errors) }
+                if rule.head.kind == .partialSet, let k = rule.head.key { terms(in: k, env, &errors) }
             }
         }
         return errors.list
@@ -127,6 +128,10 @@ enum RefTypeCheck {
                 v != "input" && v != "data" && known[v] == nil && known[seenKey(v)] == nil
                     && names?.dataRef(Ref(head: Term(.variable(v), location: e.location), parts: []), known) == nil
             }, &errors.list)
+            if !e.negated { bindKeys(in: e, known, &env, names) }
+            // `some x` declares x without binding it: it stays fresh (`???`), and a later
+            // `xs[x]` still types it.
+            if case .some(.vars) = e.kind { continue }
             ASTWalk.terms(in: e) { t in
                 switch t.value {
                 case .variable(let v): env[seenKey(v)] = .any
@@ -139,6 +144,36 @@ enum RefTypeCheck {
                 let t = staticType(c.args[1], known, names)
                 if case .any = t { env[name] = nil } else { env[name] = t }
             }
+        }
+    }
+
+    /// Fresh variable keys of the expression's refs (`[1, 2][k]`, `xs[i][j]`) take the key type
+    /// of the collection they select from, as OPA's checker binds them; nested bodies are
+    /// scopes of their own and left out.
+    private static func bindKeys(in e: Expr, _ known: TypeEnv, _ env: inout TypeEnv, _ names: Names?) {
+        func visit(_ t: Term) {
+            switch t.value {
+            case .ref(let r):
+                if r.headVariable == nil { visit(r.head) }
+                for (i, p) in r.parts.enumerated() {
+                    guard case .bracket(let b) = p else { continue }
+                    visit(b)
+                    guard case .variable(let v) = b.value, !v.hasPrefix("$"), v != "_",
+                          env[v] == nil, env[seenKey(v)] == nil,
+                          names?.dataRef(Ref(head: b, parts: []), known) == nil else { continue }
+                    let prefix = i == 0 ? r.head : Term(.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))), location: t.location)
+                    if let k = keyType(staticType(prefix, known, names)) { env[v] = k }
+                }
+            case .array(let xs), .set(let xs): xs.forEach(visit)
+            case .object(let items): for i in items { visit(i.key); visit(i.value) }
+            case .call(let c): c.args.forEach(visit)
+            default: break
+            }
+        }
+        switch e.kind {
+        case .term(let t): visit(t)
+        case .call(let c): c.args.forEach(visit)
+        default: break
         }
     }
 
@@ -469,7 +504,17 @@ enum RefTypeCheck {
         case .object(let k, let v):
             return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
         case .set(let e):
-            return fits(key, e) ? .type(e) : .refused("want (type): \(e)")
+            guard fits(key, e) else { return .refused("want (type): \(e)") }
+            // A set lookup yields the key itself: of an untyped set, the key's type
+            // (`s.zz.x` is `undefined ref`, have: string).
+            guard case .any = e else { return .type(e) }
+            switch key {
+            case .null: return .type(.null)
+            case .bool: return .type(.boolean)
+            case .number: return .type(.number)
+            case .string: return .type(.string)
+            default: return .type(e)
+            }
         case .record(let fields, let rest):
             if case .string(let s) = key, let f = fields.first(where: { $0.0 == s }) { return .type(f.1) }
             if let rest, fits(key, rest.key) { return .type(rest.value) }
@@ -522,7 +567,9 @@ enum RefText {
     static func ref(_ r: Ref, head: String? = nil) -> String {
         var s = head ?? term(r.head)
         for p in r.parts {
-            if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) {
+            // Keywords print as keys (`future.keywords["in"]`, `data.x["true"]`), as OPA prints them.
+            if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k),
+               !Parser.coreKeywords.contains(k), !Parser.futureKeywords.contains(k) {
                 s += "." + k
             } else {
                 s += "[" + term(p.term) + "]"
@@ -541,7 +588,9 @@ enum RefText {
         case .ref(let r):
             var s = sub(r.head)
             for p in r.parts {
-                if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k) { s += "." + k } else { s += "[" + sub(p.term) + "]" }
+                // Keywords print as keys (`future.keywords["in"]`, `data.x["true"]`), as OPA prints them.
+            if case .scalar(.string(let k)) = p.term.value, RefPart.isIdentifier(k),
+               !Parser.coreKeywords.contains(k), !Parser.futureKeywords.contains(k) { s += "." + k } else { s += "[" + sub(p.term) + "]" }
             }
             return s
         case .array(let xs): return "[" + xs.map(sub).joined(separator: ", ") + "]"

@@ -11,7 +11,10 @@ enum UnifyTypeCheck {
         // `==` reads two bound values: `any` inside one (`[input.a] == 5`) is a value of unknown
         // type, and OPA prints it as `any`. In `=` it may stand for a variable bound by the
         // unification itself (OPA prints `???` there): only fully known types are compared.
-        guard c.name == "equal" || (known(l) && known(r)), disjoint(l, r) else { return }
+        // Sides without variables in pattern position (`array.slice(xs, 0, 1) = 5`) bind
+        // nothing: their `any` is a value of unknown type too.
+        guard c.name == "equal" || (known(l) && known(r)) || !(patternVariables(c.args[0]) || patternVariables(c.args[1])),
+              disjoint(l, r) else { return }
         errors.append(EngineError(.typeError, "match error\n\tleft  : \(sorted(l))\n\tright : \(sorted(r))", location: e.location))
     }
 
@@ -54,6 +57,17 @@ enum UnifyTypeCheck {
             errors.append(EngineError(.typeError, "match error\n\tleft  : \(display(c.args[0]))\n\tright : \(display(c.args[1]))",
                                       location: e.location))
             return
+        }
+    }
+
+    /// True if unification could bind a variable of `t`: a variable side, or one inside an
+    /// array, set or object literal.
+    private static func patternVariables(_ t: Term) -> Bool {
+        switch t.value {
+        case .variable: return true
+        case .array(let xs), .set(let xs): return xs.contains(where: patternVariables)
+        case .object(let items): return items.contains { patternVariables($0.key) || patternVariables($0.value) }
+        default: return false
         }
     }
 
