@@ -11,6 +11,8 @@ extension ObjectBuiltins {
                 }
                 doc = try JSONPatch.apply(patch, to: doc, &edits)
             }
+            // OPA crashes rendering a deleted root (a nil dereference); we report it.
+            if edits.rootDeleted { throw BuiltinError(.builtin, "cannot remove the root document") }
             return doc
         },
     ]
@@ -49,6 +51,8 @@ enum JSONPatch {
         var deleted: [[Value]: Bool] = [:]
         /// Nodes edited below: their value before the first such edit.
         var bases: [[Value]: Value] = [:]
+        /// `remove` of the whole document: only an `add` of a new one comes back from it.
+        var rootDeleted = false
 
         /// The text of `doc` (found at `path`) in a lookup error.
         func shown(_ doc: Value, _ path: ArraySlice<Value>) -> String {
@@ -119,6 +123,7 @@ enum JSONPatch {
             guard let v = patch["value"] else { throw fail("missing required attribute 'value'") }
             return v
         }
+        if e.rootDeleted { return try applyToDeletedRoot(op, path, patch, value, &e) }
         switch op {
         case "add":
             try e.unfold(path, includingLast: false)
@@ -126,6 +131,11 @@ enum JSONPatch {
             e.added(doc, path)
             return out
         case "remove":
+            if path.isEmpty {
+                e = Edits()
+                e.rootDeleted = true
+                return doc
+            }
             try e.delete(path)
             let (out, removed) = try remove(doc, path[...], e, path)
             e.removed(doc, path, removed)
@@ -146,6 +156,10 @@ enum JSONPatch {
             let from = try pointer(patch, "from")
             try e.unfold(from, includingLast: true)
             _ = try get(doc, from[...], e, from)  // OPA looks the value up before removing it
+            if from.isEmpty {
+                if path.isEmpty { return doc }
+                throw fail("deleted node encountered during insert operation")
+            }
             try e.delete(from)
             let (d, v) = try remove(doc, from[...], e, from)
             e.removed(doc, from, v)
@@ -169,6 +183,37 @@ enum JSONPatch {
                 throw fail("value from EditTree != patch value.\n\nExpected: \(RegoFormatter.format(want))\n\nFound: \(RegoFormatter.format(found))")
             }
             return doc
+        default:
+            throw fail("unrecognized op: '\(op)'")
+        }
+    }
+
+    /// An operation after `remove` of the whole document (OPA's edit tree holds a deleted root).
+    static func applyToDeletedRoot(_ op: String, _ path: [Value], _ patch: ObjectValue, _ value: () throws -> Value,
+                                   _ e: inout Edits) throws -> Value {
+        let nilComposite = fail("nil value encountered where composite value was expected")
+        switch op {
+        case "add":
+            guard path.isEmpty else { throw fail("deleted node encountered during insert operation") }
+            let v = try value()
+            e = Edits()
+            return v
+        case "remove", "replace":
+            throw fail("deleted node encountered during delete operation")
+        case "move":
+            let from = try pointer(patch, "from")
+            if from.isEmpty { throw fail("deleted node encountered during delete operation") }
+            throw nilComposite
+        case "copy":
+            let from = try pointer(patch, "from")
+            if from.isEmpty { throw fail("cannot insert nil value into EditTree") }
+            throw nilComposite
+        case "test":
+            let want = try value()
+            if path.isEmpty {
+                throw fail("value from EditTree != patch value.\n\nExpected: \(RegoFormatter.format(want))\n\nFound: <nil>")
+            }
+            throw nilComposite
         default:
             throw fail("unrecognized op: '\(op)'")
         }
