@@ -20,7 +20,7 @@ struct GoTemplate {
     }
 
     /// Stack for a run that outgrew its thread's: room for maxDepth nested invocations (a debug
-    /// build touched about 370 MB recursing to the limit; release builds use less). Should a
+    /// build touched about 370 MB recursing to the limit; release builds not measured). Should a
     /// template still run short, it fails with an error rather than overflowing.
     static let deepStackBytes: UInt = 2 << 30
 
