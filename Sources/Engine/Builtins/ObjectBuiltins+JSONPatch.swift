@@ -64,7 +64,7 @@ enum JSONPatch {
             guard !deleted.isEmpty else { return }
             for k in stride(from: 1, through: includingLast ? path.count : path.count - 1, by: 1) {
                 if let composite = deleted[Array(path[..<k])] {
-                    throw fail("cannot unfold the already deleted \(composite ? "composite" : "scalar") node for key \(GoQuote.quote(text(path[k - 1])))")
+                    throw fail("cannot unfold the already deleted \(composite ? "composite" : "scalar") node for key \(RegoFormatter.format(path[k - 1]))")
                 }
             }
         }
@@ -72,7 +72,7 @@ enum JSONPatch {
         func delete(_ path: [Value]) throws {
             try unfold(path, includingLast: false)
             if let composite = deleted[path] {
-                throw fail("cannot delete the already deleted \(composite ? "composite" : "scalar") node for key \(GoQuote.quote(text(path[path.count - 1])))")
+                throw fail("cannot delete the already deleted \(composite ? "composite" : "scalar") node for key \(RegoFormatter.format(path[path.count - 1]))")
             }
         }
 
@@ -264,7 +264,7 @@ enum JSONPatch {
         case .bool: "ast.Boolean"
         default: "ast.Null"
         }
-        let path = seg.map { " for path \(GoQuote.quote(text($0)))" } ?? ""
+        let path = seg.map { " for path \(RegoFormatter.format($0))" } ?? ""
         return fail("expected composite type\(path), found value: \(RegoFormatter.format(doc)) (type: \(type))")
     }
 
@@ -300,7 +300,7 @@ enum JSONPatch {
         case .object(let o):
             if rest.isEmpty { return .object(o.inserting(seg, value)) }
             guard let child = o[seg] else {
-                throw fail("path \(GoQuote.quote(text(seg))) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
+                throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
             }
             return .object(o.inserting(seg, try add(child, rest, value, e, full)))
         case .array(var a):
@@ -314,7 +314,7 @@ enum JSONPatch {
         case .set(let s):
             if rest.isEmpty {
                 guard value == seg else {
-                    throw fail("set key \(GoQuote.quote(text(seg))) does not equal value to be inserted \(RegoFormatter.format(value))")
+                    throw fail("set key \(RegoFormatter.format(seg)) does not equal value to be inserted \(RegoFormatter.format(value))")
                 }
                 return .set(s.inserting(value))
             }
@@ -340,7 +340,7 @@ enum JSONPatch {
                 if !rest.isEmpty {
                     throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
                 }
-                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+                throw fail("cannot delete child key \(RegoFormatter.format(seg)) that does not exist")
             }
             if rest.isEmpty { return (.object(o.removing(seg)), child) }
             let (c, v) = try remove(child, rest, e, full)
@@ -356,7 +356,7 @@ enum JSONPatch {
             let member: Value? = rest.isEmpty ? (s.contains(seg) ? seg : Value?.none) : setMember(s, seg)
             guard let member else {
                 if !rest.isEmpty { throw fail("path \(text(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
-                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+                throw fail("cannot delete child key \(RegoFormatter.format(seg)) that does not exist")
             }
             var b = SetBuilder()
             for e in s.elements where e != member { b.insert(e) }
