@@ -103,6 +103,16 @@ def known(ours, theirs):
         # refuses some of them (a byte-order mark inside a string, some number keys) — the
         # Rego parser's business (Parser/), not the builtins'.
         return "literal_parse"
+    if theirs[0] == "error" and theirs[1] == "panic":
+        # OPA crashed (the oracle's bridge recovers the Go panic; OPA itself would not answer):
+        # e.g. net.cidr_merge of merged IPv6 ranges starting with a zero byte.
+        return "opa_panic"
+    probe_kty_d = 'struct { Kty string "json:\\"kty\\""; D json.RawMessage "json:\\"d,omitempty\\"" }'
+    probe_d_kty = 'struct { D json.RawMessage "json:\\"d,omitempty\\""; Kty string "json:\\"kty\\"" }'
+    if ours[0] == theirs[0] == "error" and len(ours) > 2 and len(theirs) > 2 and \
+            ours[2].replace(probe_kty_d, probe_d_kty) == theirs[2].replace(probe_kty_d, probe_d_kty):
+        # OPA's JWK probe struct is built once per process with its fields in Go map order.
+        return "opa_jwk_probe_order"
     if (ours[0] == "error" and ours[1] == "rego_type_error") or (theirs[0] == "error" and theirs[1] == "rego_type_error"):
         # The compile-time type check of literal arguments (Compiler/, not builtins).
         return "compile_type_check"

@@ -62,11 +62,27 @@ public struct BuiltinError: Error, Sendable {
     public let message: String
     /// Aborts evaluation even outside strict mode (OPA's http.send errors do).
     public let halts: Bool
+    /// An evaluation error of another code, reported as it is (no builtin-name prefix) and
+    /// halting, as OPA's builtins that return topdown errors do (`internal.template_string`).
+    public let code: EngineError.Code?
 
     public init(_ kind: Kind, _ message: String, halts: Bool = false) {
         self.kind = kind
         self.message = message
         self.halts = halts
+        self.code = nil
+    }
+
+    private init(code: EngineError.Code, _ message: String) {
+        self.kind = .builtin
+        self.message = message
+        self.halts = true
+        self.code = code
+    }
+
+    /// `eval_conflict_error: …`, `eval_internal_error: …` raised by a builtin.
+    public static func evaluation(_ code: EngineError.Code, _ message: String) -> BuiltinError {
+        BuiltinError(code: code, message)
     }
 
     /// `operand 2 must be string but got number` (OPA's exact wording).

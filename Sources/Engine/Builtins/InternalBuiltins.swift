@@ -50,6 +50,30 @@ enum InternalBuiltins {
             for l in lines { ctx.printSink?(l.joined(separator: " ")) }
             return .true
         },
+        // What OPA compiles `$"…{expr}…"` into: literal parts as strings, each expression's
+        // outputs as a set. Policies may also call it directly (the evaluator renders template
+        // strings itself, Evaluator.swift `.template`).
+        Builtin("internal.template_string", arity: 1) { a, _ in
+            guard case .array(let parts) = a[0] else { throw BuiltinError.operandType(1, expected: "array", got: a[0]) }
+            var text = ""
+            for part in parts {
+                switch part {
+                case .string(let s): text += s
+                case .number, .bool, .null: text += RegoFormatter.format(part)
+                case .set(let outputs):
+                    guard outputs.count <= 1 else {
+                        throw BuiltinError.evaluation(.evalConflictError, "template-strings must not produce multiple outputs")
+                    }
+                    guard let v = outputs.elements.first else { text += "<undefined>"; continue }
+                    if case .string(let s) = v { text += s } else { text += RegoFormatter.format(v) }
+                default:
+                    throw BuiltinError.evaluation(.evalInternalError, "illegal argument type: \(part.typeName)")
+                }
+            }
+            return .string(text)
+        },
+        // Marks a test case in OPA's tracer; no value, always succeeds.
+        Builtin("internal.test_case", arity: 1) { _, _ in .true },
         Builtin("trace", arity: 1) { a, _ in
             _ = try a.string(0)
             return .true

@@ -4,12 +4,15 @@ extension ObjectBuiltins {
     static let jsonPatchBuiltins: [Builtin] = [
         Builtin("json.patch", arity: 2) { args, _ in
             var doc = args[0]
+            var edits = JSONPatch.Edits()
             for p in try args.array(1) {
                 guard case .object(let patch) = p else {
                     throw BuiltinError(.builtin, "must be an array of JSON-Patch objects, but at least one element is not an object")
                 }
-                doc = try JSONPatch.apply(patch, to: doc)
+                doc = try JSONPatch.apply(patch, to: doc, &edits)
             }
+            // OPA crashes rendering a deleted root (a nil dereference); we report it.
+            if edits.rootDeleted { throw BuiltinError(.builtin, "cannot remove the root document") }
             return doc
         },
     ]
@@ -38,7 +41,77 @@ enum JSONPatch {
         return RegoFormatter.format(seg)
     }
 
-    static func apply(_ patch: ObjectValue, to doc: Value) throws -> Value {
+    /// What OPA's edit tree remembers of earlier operations of the same patch list, as far as
+    /// it shows: keys removed from objects stay as deleted nodes (looking through one
+    /// is `cannot unfold the already deleted scalar node for key "a"`, removing it again
+    /// `cannot delete …`, adding over it revives it), and an object whose members were edited is
+    /// printed in lookup errors as it was before those edits (its base). Keyed by path.
+    struct Edits {
+        /// Deleted keys: whether the deleted value was composite.
+        var deleted: [[Value]: Bool] = [:]
+        /// Nodes edited below: their value before the first such edit.
+        var bases: [[Value]: Value] = [:]
+        /// `remove` of the whole document: only an `add` of a new one comes back from it.
+        var rootDeleted = false
+
+        /// The text of `doc` (found at `path`) in a lookup error.
+        func shown(_ doc: Value, _ path: ArraySlice<Value>) -> String {
+            RegoFormatter.format(bases[Array(path)] ?? doc)
+        }
+
+        /// Looking through (or, `last`, at) `path`: the first deleted node on the way.
+        func unfold(_ path: [Value], includingLast: Bool) throws {
+            guard !deleted.isEmpty else { return }
+            for k in stride(from: 1, through: includingLast ? path.count : path.count - 1, by: 1) {
+                if let composite = deleted[Array(path[..<k])] {
+                    throw fail("cannot unfold the already deleted \(composite ? "composite" : "scalar") node for key \(RegoFormatter.format(path[k - 1]))")
+                }
+            }
+        }
+
+        func delete(_ path: [Value]) throws {
+            try unfold(path, includingLast: false)
+            if let composite = deleted[path] {
+                throw fail("cannot delete the already deleted \(composite ? "composite" : "scalar") node for key \(RegoFormatter.format(path[path.count - 1]))")
+            }
+        }
+
+        /// Before changing `doc` at `path`: its ancestors keep their current value as base.
+        mutating func willEdit(_ doc: Value, _ path: [Value]) {
+            for k in 0..<path.count where bases[Array(path[..<k])] == nil {
+                if let v = try? JSONPatch.get(doc, path[..<k], self, path) { bases[Array(path[..<k])] = v }
+            }
+        }
+
+        /// `path` now holds a new value (or none): nothing below it is remembered.
+        mutating func replaced(_ path: [Value]) {
+            func below(_ p: [Value]) -> Bool { p.count >= path.count && Array(p[..<path.count]) == path }
+            deleted = deleted.filter { !below($0.key) }
+            bases = bases.filter { !below($0.key) }
+        }
+
+        mutating func added(_ doc: Value, _ path: [Value]) {
+            willEdit(doc, path)
+            replaced(path)
+        }
+
+        /// A removal from an object leaves a deleted node (arrays close the gap).
+        mutating func removed(_ doc: Value, _ path: [Value], _ value: Value) {
+            willEdit(doc, path)
+            replaced(path)
+            guard !path.isEmpty, let parent = try? JSONPatch.get(doc, path[..<(path.count - 1)], self, path) else { return }
+            switch parent {
+            case .object:  // (OPA fails on a deleted set member: a nil dereference)
+                switch value {
+                case .object, .array, .set: deleted[path] = true
+                default: deleted[path] = false
+                }
+            default: break
+            }
+        }
+    }
+
+    static func apply(_ patch: ObjectValue, to doc: Value, _ e: inout Edits) throws -> Value {
         // OPA checks that path and op are there, then op's type, then reads the path.
         if patch["path"] == nil { throw fail("missing required attribute 'path'") }
         guard let opValue = patch["op"] else { throw fail("missing required attribute 'op'") }
@@ -50,27 +123,97 @@ enum JSONPatch {
             guard let v = patch["value"] else { throw fail("missing required attribute 'value'") }
             return v
         }
+        if e.rootDeleted { return try applyToDeletedRoot(op, path, patch, value, &e) }
         switch op {
-        case "add": return try add(doc, path[...], try value())
-        case "remove": return try remove(doc, path[...]).0
+        case "add":
+            try e.unfold(path, includingLast: false)
+            let out = try add(doc, path[...], try value(), e, path)
+            e.added(doc, path)
+            return out
+        case "remove":
+            if path.isEmpty {
+                e = Edits()
+                e.rootDeleted = true
+                return doc
+            }
+            try e.delete(path)
+            let (out, removed) = try remove(doc, path[...], e, path)
+            e.removed(doc, path, removed)
+            return out
         case "replace":
-            if path.isEmpty { return try value() }
-            return try add(try remove(doc, path[...]).0, path[...], try value())
+            if path.isEmpty {
+                let v = try value()
+                e = Edits()
+                return v
+            }
+            try e.delete(path)
+            let (d, removed) = try remove(doc, path[...], e, path)
+            e.removed(doc, path, removed)
+            let out = try add(d, path[...], try value(), e, path)
+            e.added(d, path)
+            return out
         case "move":
             let from = try pointer(patch, "from")
-            _ = try get(doc, from[...])  // OPA looks the value up before removing it
-            let (d, v) = try remove(doc, from[...])
-            return try add(d, path[...], v)
+            try e.unfold(from, includingLast: true)
+            _ = try get(doc, from[...], e, from)  // OPA looks the value up before removing it
+            if from.isEmpty {
+                if path.isEmpty { return doc }
+                throw fail("deleted node encountered during insert operation")
+            }
+            try e.delete(from)
+            let (d, v) = try remove(doc, from[...], e, from)
+            e.removed(doc, from, v)
+            try e.unfold(path, includingLast: false)
+            let out = try add(d, path[...], v, e, path)
+            e.added(d, path)
+            return out
         case "copy":
             let from = try pointer(patch, "from")
-            return try add(doc, path[...], try get(doc, from[...]))
+            try e.unfold(from, includingLast: true)
+            let v = try get(doc, from[...], e, from)
+            try e.unfold(path, includingLast: false)
+            let out = try add(doc, path[...], v, e, path)
+            e.added(doc, path)
+            return out
         case "test":
             let want = try value()
-            let found = try get(doc, path[...])
+            try e.unfold(path, includingLast: true)
+            let found = try get(doc, path[...], e, path)
             if found != want {
                 throw fail("value from EditTree != patch value.\n\nExpected: \(RegoFormatter.format(want))\n\nFound: \(RegoFormatter.format(found))")
             }
             return doc
+        default:
+            throw fail("unrecognized op: '\(op)'")
+        }
+    }
+
+    /// An operation after `remove` of the whole document (OPA's edit tree holds a deleted root).
+    static func applyToDeletedRoot(_ op: String, _ path: [Value], _ patch: ObjectValue, _ value: () throws -> Value,
+                                   _ e: inout Edits) throws -> Value {
+        let nilComposite = fail("nil value encountered where composite value was expected")
+        switch op {
+        case "add":
+            guard path.isEmpty else { throw fail("deleted node encountered during insert operation") }
+            let v = try value()
+            e = Edits()
+            return v
+        case "remove", "replace":
+            throw fail("deleted node encountered during delete operation")
+        case "move":
+            let from = try pointer(patch, "from")
+            if from.isEmpty { throw fail("deleted node encountered during delete operation") }
+            throw nilComposite
+        case "copy":
+            let from = try pointer(patch, "from")
+            if from.isEmpty { throw fail("cannot insert nil value into EditTree") }
+            throw nilComposite
+        case "test":
+            let want = try value()
+            if path.isEmpty {
+                throw fail("value from EditTree != patch value.\n\nExpected: \(RegoFormatter.format(want))\n\nFound: <nil>")
+            }
+            throw nilComposite
         default:
             throw fail("unrecognized op: '\(op)'")
         }
@@ -121,7 +264,7 @@ enum JSONPatch {
         case .bool: "ast.Boolean"
         default: "ast.Null"
         }
-        let path = seg.map { " for path \(GoQuote.quote(text($0)))" } ?? ""
+        let path = seg.map { " for path \(RegoFormatter.format($0))" } ?? ""
         return fail("expected composite type\(path), found value: \(RegoFormatter.format(doc)) (type: \(type))")
     }
 
@@ -131,49 +274,52 @@ enum JSONPatch {
         return s.elements.first { RegoFormatter.format($0) == t }
     }
 
-    static func get(_ doc: Value, _ path: ArraySlice<Value>) throws -> Value {
+    /// The value at `path` (a slice of `full`) in `doc`.
+    static func get(_ doc: Value, _ path: ArraySlice<Value>, _ e: Edits, _ full: [Value]) throws -> Value {
         guard let seg = path.first else { return doc }
         switch doc {
         case .object(let o):
-            guard let v = o[seg] else { throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(RegoFormatter.format(doc))") }
-            return try get(v, path.dropFirst())
+            guard let v = o[seg] else {
+                throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
+            }
+            return try get(v, path.dropFirst(), e, full)
         case .array(let a):
-            return try get(a[try arrayIndex(seg, a, .lookup)], path.dropFirst())
+            return try get(a[try arrayIndex(seg, a, .lookup)], path.dropFirst(), e, full)
         case .set(let s):
-            guard let v = setMember(s, seg) else { throw fail("path \(RegoFormatter.format(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
-            return try get(v, path.dropFirst())
+            guard let v = setMember(s, seg) else { throw fail("path \(text(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
+            return try get(v, path.dropFirst(), e, full)
         default:
             throw scalarParent(doc, next: seg)
         }
     }
 
-    static func add(_ doc: Value, _ path: ArraySlice<Value>, _ value: Value) throws -> Value {
+    static func add(_ doc: Value, _ path: ArraySlice<Value>, _ value: Value, _ e: Edits, _ full: [Value]) throws -> Value {
         guard let seg = path.first else { return value }
         let rest = path.dropFirst()
         switch doc {
         case .object(let o):
             if rest.isEmpty { return .object(o.inserting(seg, value)) }
             guard let child = o[seg] else {
-                throw fail("path \(GoQuote.quote(text(seg))) does not exist in object term \(RegoFormatter.format(doc))")
+                throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
             }
-            return .object(o.inserting(seg, try add(child, rest, value)))
+            return .object(o.inserting(seg, try add(child, rest, value, e, full)))
         case .array(var a):
             if rest.isEmpty {
                 a.insert(value, at: try arrayIndex(seg, a, .insert))
                 return .array(a)
             }
             let i = try arrayIndex(seg, a, .lookup)
-            a[i] = try add(a[i], rest, value)
+            a[i] = try add(a[i], rest, value, e, full)
             return .array(a)
         case .set(let s):
             if rest.isEmpty {
                 guard value == seg else {
-                    throw fail("set key \(GoQuote.quote(text(seg))) does not equal value to be inserted \(RegoFormatter.format(value))")
+                    throw fail("set key \(RegoFormatter.format(seg)) does not equal value to be inserted \(RegoFormatter.format(value))")
                 }
                 return .set(s.inserting(value))
             }
-            guard let member = setMember(s, seg) else { throw fail("cannot add child key \(GoQuote.quote(text(seg))): parent does not exist") }
-            let updated = try add(member, rest, value)
+            guard let member = setMember(s, seg) else { throw fail("path \(text(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
+            let updated = try add(member, rest, value, e, full)
             var b = SetBuilder()
             for e in s.elements where e != member { b.insert(e) }
             b.insert(updated)
@@ -184,34 +330,38 @@ enum JSONPatch {
     }
 
     /// Returns the document without the addressed value, and that value.
-    static func remove(_ doc: Value, _ path: ArraySlice<Value>) throws -> (Value, Value) {
+    static func remove(_ doc: Value, _ path: ArraySlice<Value>, _ e: Edits, _ full: [Value]) throws -> (Value, Value) {
         guard let seg = path.first else { throw fail("cannot remove the root document") }
         let rest = path.dropFirst()
         switch doc {
         case .object(let o):
             guard let child = o[seg] else {
                 // Only the last segment is deleted; a missing member on the way is a lookup error.
-                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(RegoFormatter.format(doc))") }
-                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+                if !rest.isEmpty {
+                    throw fail("path \(RegoFormatter.format(seg)) does not exist in object term \(e.shown(doc, full[..<path.startIndex]))")
+                }
+                throw fail("cannot delete child key \(RegoFormatter.format(seg)) that does not exist")
             }
             if rest.isEmpty { return (.object(o.removing(seg)), child) }
-            let (c, v) = try remove(child, rest)
+            let (c, v) = try remove(child, rest, e, full)
             return (.object(o.inserting(seg, c)), v)
         case .array(var a):
             let i = try arrayIndex(seg, a, rest.isEmpty ? .delete : .lookup)
             if rest.isEmpty { let v = a.remove(at: i); return (.array(a), v) }
-            let (c, v) = try remove(a[i], rest)
+            let (c, v) = try remove(a[i], rest, e, full)
             a[i] = c
             return (.array(a), v)
         case .set(let s):
-            guard let member = setMember(s, seg) else {
-                if !rest.isEmpty { throw fail("path \(RegoFormatter.format(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
-                throw fail("cannot delete child key \(GoQuote.quote(text(seg))) that does not exist")
+            // The deleted member must be the segment itself; on the way, its text will do.
+            let member: Value? = rest.isEmpty ? (s.contains(seg) ? seg : Value?.none) : setMember(s, seg)
+            guard let member else {
+                if !rest.isEmpty { throw fail("path \(text(seg)) does not exist in set term \(RegoFormatter.format(doc))") }
+                throw fail("cannot delete child key \(RegoFormatter.format(seg)) that does not exist")
             }
             var b = SetBuilder()
             for e in s.elements where e != member { b.insert(e) }
             if rest.isEmpty { return (.set(b.build()), member) }
-            let (c, v) = try remove(member, rest)
+            let (c, v) = try remove(member, rest, e, full)
             b.insert(c)
             return (.set(b.build()), v)
         default:

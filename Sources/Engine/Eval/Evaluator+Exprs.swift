@@ -290,6 +290,7 @@ extension Evaluator {
     /// A builtin's error: an evaluation error in strict mode or when it halts, else undefined
     /// (as in OPA).
     func builtinFailed(_ b: Builtin, _ e: BuiltinError, _ loc: SourceLocation) throws -> Value? {
+        if let code = e.code { throw EngineError(code, e.message, location: loc) }
         if ctx.strictBuiltinErrors || e.halts {
             throw EngineError(e.kind == .type ? .evalTypeError : .evalBuiltinError, "\(b.name): \(e.message)", location: loc)
         }

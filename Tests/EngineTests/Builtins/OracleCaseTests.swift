@@ -80,7 +80,7 @@ import Testing
                     got = .undefined
                 }
             } catch let e as BuiltinError {
-                got = .error(code: e.kind == .type ? "eval_type_error" : "eval_builtin_error", message: e.message)
+                got = .error(code: e.code?.rawValue ?? (e.kind == .type ? "eval_type_error" : "eval_builtin_error"), message: e.message)
             }
             switch (c.expected, got) {
             case (.result(let a), .result(let b)):

@@ -36,51 +36,16 @@ enum GlobIntersection {
 
     struct SyntaxError: Error {}
 
-    /// The library's error: its text (input included) is used as a Go format string with the
-    /// sentinel error as the one argument, so a `%` in the input is read as a verb.
-    static func invalid(_ s: String, _ pos: Int, _ what: String) -> BuiltinError {
-        BuiltinError(.builtin, errorf("input:\(s), pos:\(pos), \(what): %w"))
+    /// The library's error: its text (input included) is used as a Go format string whose
+    /// arguments are the message's own (`flag '%s'`: the flag; the two runes of an out-of-order
+    /// range) and then the sentinel error, so a `%` in the input is read as a verb.
+    static func invalid(_ s: String, _ pos: Int, _ what: String, _ args: [String] = []) -> BuiltinError {
+        BuiltinError(.builtin, errorf("input:\(s), pos:\(pos), \(what): %w", args))
     }
 
-    /// fmt.Errorf(format, errInvalidInput) for the verbs Go's fmt would see.
-    static func errorf(_ format: String) -> String {
-        let message = "the input provided is invalid"
-        let f = Array(format.unicodeScalars)
-        var out = "", used = false, i = 0
-        while i < f.count {
-            guard f[i] == "%" else { out.unicodeScalars.append(f[i]); i += 1; continue }
-            i += 1
-            // Flags, an argument index, width and precision are read; only the index matters here.
-            while i < f.count, "+-# 0".unicodeScalars.contains(f[i]) { i += 1 }
-            var index: Bool? = nil  // nil: none, true: [1], false: a bad index
-            if i < f.count, f[i] == "[" {
-                if let close = f[(i + 1)...].firstIndex(of: "]") {
-                    index = String(String.UnicodeScalarView(f[(i + 1)..<close])) == "1"
-                    i = close + 1
-                } else {
-                    index = false
-                    i += 1
-                }
-            }
-            while i < f.count, f[i].properties.numericType != nil && f[i].isASCII { i += 1 }
-            if i < f.count, f[i] == "." {
-                i += 1
-                while i < f.count, f[i].properties.numericType != nil && f[i].isASCII { i += 1 }
-            }
-            guard i < f.count else { out += "%!(NOVERB)"; break }
-            let verb = f[i]
-            i += 1
-            if verb == "%" && index == nil { out += "%"; continue }
-            if index == false { out += "%!\(verb)(BADINDEX)"; continue }
-            if used && index == nil { out += "%!\(verb)(MISSING)"; continue }
-            used = true
-            switch verb {
-            case "v", "s", "w": out += message
-            case "q": out += "\"" + message + "\""
-            default: out += "&{%!\(verb)(string=\(message))}"
-            }
-        }
-        return out
+    /// fmt.Errorf(format, args..., errInvalidInput).
+    static func errorf(_ format: String, _ strings: [String] = []) -> String {
+        GoFormatter.sprintf(format, strings.map { .string($0) } + [.error("the input provided is invalid")])
     }
 
     static func parse(_ s: String) throws -> [Token] {
@@ -106,8 +71,15 @@ enum GlobIntersection {
                         i += 1; lo = r[i].value
                     }
                     i += 1
-                    if i < r.count && r[i] == "-" && (i + 1 >= r.count || r[i + 1] == "]") {
-                        throw invalid(s, i + 1, "range character '-' must be followed by a Unicode character")
+                    if i < r.count && r[i] == "-" {
+                        // The library wants the range's end and one more character after the
+                        // dash, and refuses `]` and `-` as the end.
+                        if i + 2 >= r.count {
+                            throw invalid(s, i + 1, "range character '-' must be followed by a Unicode character")
+                        }
+                        if r[i + 1] == "]" || r[i + 1] == "-" {
+                            throw invalid(s, i + 2, "range character '-' cannot be followed by a special symbol")
+                        }
                     }
                     if i + 1 < r.count && r[i] == "-" {
                         var hi = r[i + 1].value
@@ -115,7 +87,7 @@ enum GlobIntersection {
                         if r[i - 1] == "\\" && i < r.count { hi = r[i].value; i += 1 }
                         guard lo <= hi else {
                             let show = { (v: UInt32) in String(Character(Unicode.Scalar(v) ?? "?")) }
-                            throw invalid(s, i, "range is out of order: '\(show(hi))' comes before '\(show(lo))' in Unicode")
+                            throw invalid(s, i, "range is out of order: '%s' comes before '%s' in Unicode", [show(hi), show(lo)])
                         }
                         ranges.append(lo...hi)
                     } else {
@@ -132,7 +104,7 @@ enum GlobIntersection {
             case "]":
                 throw invalid(s, i + 1, "set-close ']' with no preceding '['")
             case "*", "+":
-                throw invalid(s, i + 1, "flag '\(c)' must be preceded by a non-flag")
+                throw invalid(s, i + 1, "flag '%s' must be preceded by a non-flag", [String(c)])
             default:
                 set = CharSet(ranges: [c.value...c.value], negated: false); i += 1
             }

@@ -18,6 +18,9 @@ struct GoFormatter {
         /// a nil element inside prints `<nil>` whatever the verb.
         case composite([Arg], isMap: Bool, type: String)
         case nestedNil
+        /// An error made by errors.New (fmt.Errorf's operand): its text for the verbs that
+        /// ask for it, otherwise the pointer to its struct (`&{%!d(string=…)}`).
+        case error(String)
 
         var goType: String {
             switch self {
@@ -30,6 +33,7 @@ struct GoFormatter {
             case .nilValue: return "<nil>"
             case .composite(_, _, let t): return t
             case .nestedNil: return "interface {}"
+            case .error: return "*errors.errorString"
             }
         }
 
@@ -260,6 +264,16 @@ struct GoFormatter {
         case .nilValue:
             if verb == "v" { pad("<nil>") } else { badVerb(a, verb) }
         case .nestedNil: pad("<nil>")
+        case .error(let text):
+            switch verb {
+            case "v" where flags.sharpV: out += "&errors.errorString{s:" + GoQuote.quote(text) + "}"
+            case "v", "s", "q", "x", "X": printArg(.string(text), verb)
+            case "w": printArg(.string(text), "v")  // fmt.Errorf's wrapped error
+            default:
+                out += "&{"
+                badVerb(.string(text), verb)
+                out += "}"
+            }
         case .composite(let items, let isMap, _):
             out += isMap ? "map[" : "["
             var i = 0

@@ -4,7 +4,9 @@
 /// (with break/continue), template invocation and the argument typing of the builtin functions
 /// follow Go's reflect-based rules (GoTemplateFuncs.swift holds the functions).
 extension GoTemplate {
-    enum Stop: Error { case fail(Failure), breakLoop, continueLoop }
+    /// `outOfStack`: the thread's stack is nearly used up; execution starts over on a thread
+    /// with a larger one (GoTemplate.execute).
+    enum Stop: Error { case fail(Failure), breakLoop, continueLoop, outOfStack }
 
     enum At {
         case none
@@ -16,9 +18,11 @@ extension GoTemplate {
     /// Parameter types of the builtin functions.
     enum Param { case value, any, string, untyped }
 
-    /// Go's maxExecDepth is 100000; we stop far earlier (template recursion only terminates by
-    /// walking into nested data) and report Go's text.
-    static let maxDepth = 200
+    /// Go's maxExecDepth: nested template invocations allowed (OPA reaches it: its goroutine
+    /// stacks grow to 1 GB).
+    static let maxDepth = 100_000
+    /// Depth from which each invocation checks the stack left (DeepStack).
+    static let stackCheckDepth = 32
 
     struct Exec {
         let source: [UInt8]
@@ -28,6 +32,8 @@ extension GoTemplate {
         var vars: [(String, GV)] = []
         var depth = 0
         var out = ""
+        /// How far down this thread's stack template invocations may go (DeepStack).
+        var stackFloor: UInt = 0
 
         // MARK: errors
 
@@ -111,7 +117,7 @@ extension GoTemplate {
                     switch error {
                     case .continueLoop: break
                     case .breakLoop: return false
-                    case .fail: throw error
+                    case .fail, .outOfStack: throw error
                     }
                 }
                 return true
@@ -144,10 +150,12 @@ extension GoTemplate {
         mutating func walkTemplate(_ dot: GV, _ pos: Int, _ name: String, _ pipe: Pipe?, _ text: String) throws(Stop) {
             at = .template(pos: pos, text: text)
             guard let tree = trees[name] else { throw fail("template \(GoQuote.quote(name)) not defined") }
-            if depth >= GoTemplate.maxDepth { throw fail("exceeded maximum template depth (100000)") }
+            if depth >= GoTemplate.maxDepth { throw fail("exceeded maximum template depth (\(GoTemplate.maxDepth))") }
+            if depth >= GoTemplate.stackCheckDepth && !DeepStack.hasRoom(stackFloor) { throw .outOfStack }
             var newDot = GV.invalid
             if let p = pipe { newDot = try evalPipeline(dot, p) }
-            var inner = Exec(source: source, trees: trees, name: name, at: at, vars: [("$", newDot)], depth: depth + 1, out: "")
+            var inner = Exec(source: source, trees: trees, name: name, at: at, vars: [("$", newDot)], depth: depth + 1, out: "",
+                             stackFloor: stackFloor)
             swap(&inner.out, &out)
             defer { swap(&inner.out, &out) }
             try inner.walk(newDot, tree)

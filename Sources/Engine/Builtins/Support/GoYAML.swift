@@ -117,6 +117,7 @@ enum GoYAML {
             }
             return .number(Number(d))
         case .string(let s): return .string(s)
+        case .bytes(let b): return .string(Bytes.goLossy(b))
         case .seq(let a):
             var out: [Value] = []
             out.reserveCapacity(a.count)
@@ -137,6 +138,7 @@ enum GoYAML {
     static func keyString(_ k: GoYAMLDecoder.GoValue, _ v: GoYAMLDecoder.GoValue) throws(Failure) -> String {
         switch k {
         case .string(let s): return s
+        case .bytes(let b): return Bytes.goLossy(b)
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
         case .float(let d): return float32Text(d)

@@ -6,6 +6,9 @@ struct GoYAMLDecoder {
     /// A decoded Go value.
     indirect enum GoValue {
         case null, bool(Bool), int(Int), uint(UInt64), float(Double), string(String)
+        /// A string that is not UTF-8 (from `!!binary`): error texts quote its bytes (`"\x9f"`),
+        /// JSON gets it with each bad byte as U+FFFD.
+        case bytes([UInt8])
         case seq([GoValue])
         case map(GoMap)
     }
@@ -19,7 +22,7 @@ struct GoYAMLDecoder {
 
         /// Go's key identity: dynamic type and value (1 and 1.0 are different keys, NaN never
         /// equals itself, -0.0 == 0.0).
-        enum Key: Hashable { case null, bool(Bool), int(Int), uint(UInt64), float(UInt64), nan(Int), string(String) }
+        enum Key: Hashable { case null, bool(Bool), int(Int), uint(UInt64), float(UInt64), nan(Int), string(String), bytes([UInt8]) }
 
         mutating func set(_ k: GoValue, _ v: GoValue) {
             let key: Key
@@ -31,6 +34,7 @@ struct GoYAMLDecoder {
             case .float(let d):
                 if d.isNaN { nanKeys += 1; key = .nan(nanKeys) } else { key = .float((d == 0 ? 0.0 : d).bitPattern) }
             case .string(let s): key = .string(s)
+            case .bytes(let b): key = .bytes(b)
             case .seq, .map: return  // rejected by the caller
             }
             if let i = index[key] { keys[i] = k; values[i] = v; return }
@@ -175,7 +179,7 @@ struct GoYAMLDecoder {
             do {
                 let bytes = try GoBase64.decode(Array(n.value.utf8), alphabet: GoBase64.std, pad: true)
                 if let s = String(validating: bytes, as: UTF8.self) { return .string(s) }
-                return .string(Bytes.goLossy(bytes))
+                return .bytes(bytes)
             } catch {
                 throw GoYAML.Failure(message: "yaml: !!binary value contains invalid base64 data")
             }
@@ -255,6 +259,7 @@ struct GoYAMLDecoder {
             let s = GoFloatFormat.format(d, verb: "g", prec: -1)
             return d.sign == .minus ? "-" + s : s
         case .string(let s): return GoQuote.quote(s)
+        case .bytes(let b): return GoQuote.quote(bytes: b)
         case .seq(let a): return "[]interface {}{" + a.map { goSharpV($0, nested: true) }.joined(separator: ", ") + "}"
         case .map(let m):
             let pairs = zip(m.keys, m.values).map { (goSharpV($0, nested: true), goSharpV($1, nested: true)) }
