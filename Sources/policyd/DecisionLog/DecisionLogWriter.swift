@@ -71,7 +71,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// Queue length at which `record` wakes a batching writer early.
     private let highWater: Int
     /// How long the writer lets a batch fill once woken.
-    public static let batchDelay: Double = 0.005
+    public static let batchDelay: Double = 0.01
     /// How long the writer waits for more lines before it writes a held-back partial block
     /// through the page cache. Under load lines come sooner, so the file is written in whole
     /// direct blocks only (no small buffered write and later page write-back per batch).
