@@ -70,11 +70,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public let maxQueuedBytes: Int
     /// Queue length at which `record` wakes a batching writer early.
     private let highWater: Int
-    /// How long the writer lets a batch fill once woken. Each batch costs a wake-up, a direct
-    /// write (a block request, a VM exit for its notification) and its completion; the writer
-    /// does not read the lines (`StagingBlock`), so longer batches cost it nothing per line
-    /// (at full load ~2 MB, half a block). Flushes and close do not wait for it.
-    public static let batchDelay: Double = 0.01
+    /// How long the writer lets a batch fill once woken. 10 ms (session 11) cut the writer's
+    /// own CPU a little further (fewer block requests and wake-ups) but the daemon's as a whole
+    /// rose in 4 of 5 runs and the file dropped lines in two (docs/performance.md).
+    public static let batchDelay: Double = 0.005
     /// How long the writer waits for more lines before it writes a held-back partial block
     /// through the page cache. Under load lines come sooner, so the file is written in whole
     /// direct blocks only (no small buffered write and later page write-back per batch).
