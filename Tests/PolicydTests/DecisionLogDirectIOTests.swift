@@ -129,4 +129,54 @@ import Testing
         await writer.close()
         #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == chunk)
     }
+
+    /// Lines from several threads (connections) through the writer's staging blocks: every
+    /// line in the files exactly once, whole, each thread's in the order it recorded them,
+    /// across full blocks, batches, rotations (where the writer copies instead of taking the
+    /// block) and one chunk larger than a block; flushes mid-stream leave the files complete.
+    @Test(arguments: [true, false]) func linesFromManyThreadsKeepTheirOrderAcrossBlocksAndRotations(direct: Bool) async throws {
+        let dir = DecisionsTempDir()
+        let path = dir.file("d.jsonl")
+        let writer = DecisionLogWriter(file: try RotatingLogFile(path: path, maxBytes: 1 << 20, maxFiles: 100, directIO: direct),
+                                       capacity: 1 << 22, maxQueuedBytes: 1 << 30)
+        let threads = 4, chunks = 300
+        let pad = String(repeating: "p", count: 700)
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<threads {
+                group.addTask {
+                    var n = 0
+                    for c in 0..<chunks {
+                        // 1–9 lines per chunk; thread 0 sends one chunk of ~5 MB (more than a block).
+                        let lines = t == 0 && c == 150 ? 12_000 : 1 + (c * 7 + t) % 9
+                        var chunk: [UInt8] = []
+                        for _ in 0..<lines {
+                            chunk += Array("{\"t\":\(t),\"n\":\(n),\"pad\":\"\(pad.prefix((n * 31) % 700))\"}\n".utf8)
+                            n += 1
+                        }
+                        #expect(writer.record(lines: chunk, count: lines, journal: []))
+                        if c % 100 == 99 { await writer.flush() }
+                    }
+                }
+            }
+        }
+        await writer.flush()
+        let whole = contents(path, maxFiles: 100)
+        await writer.close()
+        #expect(contents(path, maxFiles: 100) == whole)
+        #expect(writer.stats.dropped == 0 && writer.stats.writeErrors == 0)
+        #expect(RotatingLogFile.existingFiles(path: path, maxFiles: 100).count > 3)
+        for f in RotatingLogFile.existingFiles(path: path, maxFiles: 100) {
+            #expect(FileManager.default.contents(atPath: f)?.last == UInt8(ascii: "\n"), "\(f) ends mid-line")
+        }
+        var next = [Int](repeating: 0, count: threads)
+        var total = 0
+        for line in whole.split(separator: UInt8(ascii: "\n")) {
+            let o = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
+            let t = o["t"] as! Int, n = o["n"] as! Int
+            #expect(n == next[t], "thread \(t): line \(n) after \(next[t] - 1)")
+            next[t] = n + 1
+            total += 1
+        }
+        #expect(UInt64(total) == writer.stats.written)
+    }
 }

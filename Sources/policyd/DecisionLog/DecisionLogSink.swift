@@ -107,7 +107,7 @@ final class DecisionLogSink: DecisionSink {
         }
         guard batch.count > 0 else { return }
         // The lines' buffer goes to the writer as it is (a spare one comes back).
-        writer.record(lines: &batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
+        writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
                       ends: batch.datagramEnds)
         batch.count = 0
         batch.journal.removeAll(keepingCapacity: true)

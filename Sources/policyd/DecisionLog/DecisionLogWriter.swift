@@ -8,9 +8,10 @@ import Logging
 
 /// The decision log's writer: requests hand records to `record(_:)`, which only appends to a
 /// bounded in-memory queue (never blocks on I/O; when the queue is full the record is dropped and
-/// counted). Lines the request path serialised come as whole buffers (`record(lines:)`), queued
-/// without a copy. One dedicated thread drains the queue in batches: masks each record, writes
-/// the batch to the rotating JSON-lines file with one write (`O_DIRECT` by default), then
+/// counted). Lines the request path serialised are copied, under the lock, straight into the
+/// file's staging blocks (`record(lines:)`, `StagingBlock`), which the writer then writes from
+/// without copying them again. One dedicated thread drains the queue in batches: masks each
+/// record, writes the batch to the rotating JSON-lines file with one write (`O_DIRECT` by default), then
 /// sends the batch's journal entries (with a `JournalSocket`: encoded datagrams, one
 /// `sendmmsg` per batch, never blocking the file for long; else through the journal's
 /// swift-log logger).
@@ -27,19 +28,23 @@ public final class DecisionLogWriter: @unchecked Sendable {
     // All mutable state below is guarded by `cond` (its lock).
     private let cond = NSCondition()
     private var queue: [DecisionRecord] = []
-    /// Buffers of serialised lines (each ending in a newline) handed over by `record(lines:)`,
-    /// and how many lines; buffers written and emptied, for `record(lines:)` to hand back.
-    private var chunks: [LineBuffer] = []
+    /// Serialised lines (each ending in a newline) copied in by `record(lines:)`, in file
+    /// order: the block being filled, and blocks filled before it (the writer takes them all
+    /// per batch), and how many decisions their lines are.
+    private var block: StagingBlock?
+    private var fullBlocks: [StagingBlock] = []
     private var lineCount = 0
-    /// Bytes of the queued line buffers and journal datagrams (bounded by `maxQueuedBytes`).
+    /// The file offset (modulo `blockAlignment`) the next line copied in will have, as far as
+    /// the writer can tell: a new block starts its lines there. Set by the writer when it takes
+    /// a batch; a rotation makes it wrong until the next batch (those lines are copied then).
+    private var nextOffset = 0
+    private var blockAlignment = 1
+    /// Bytes of the queued lines and journal datagrams (bounded by `maxQueuedBytes`).
     private var queuedBytes = 0
-    private var spares: [LineBuffer] = []
-    /// Spare line buffers kept while lines flow: a 5 ms batch at full load holds ~200
-    /// connection buffers, and each one not recycled is freed and its replacement allocated
-    /// and grown again on an event loop (malloc, realloc, first-touch page faults when glibc
-    /// trimmed the heap meanwhile). When the writer goes idle it keeps `idleSpares`.
-    private static let maxSpares = 256
-    private static let idleSpares = 8
+    /// Emptied blocks for `record(lines:)` to fill next. Two suffice: one being filled while
+    /// the writer writes from another (the live file's staging), and one ready.
+    private var spareBlocks: [StagingBlock] = []
+    private static let maxSpareBlocks = 2
     /// Records that go to the journal only (their file line is in `lines`).
     private var journalOnly: [DecisionRecord] = []
     /// Journal entries encoded by the request path (`JournalNative` datagrams) and where each ends.
@@ -65,7 +70,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
     public let maxQueuedBytes: Int
     /// Queue length at which `record` wakes a batching writer early.
     private let highWater: Int
-    /// How long the writer lets a batch fill once woken.
+    /// How long the writer lets a batch fill once woken. 10 ms (session 11) cut the writer's
+    /// own CPU a little further (fewer block requests and wake-ups) but the daemon's as a whole
+    /// rose in 4 of 5 runs and the file dropped lines in two (docs/performance.md).
     public static let batchDelay: Double = 0.005
     /// How long the writer waits for more lines before it writes a held-back partial block
     /// through the page cache. Under load lines come sooner, so the file is written in whole
@@ -112,6 +119,10 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 journalSocket: JournalSocket? = nil)
     {
         self.file = file
+        if let file {
+            blockAlignment = file.writesDirect ? StagedAppend.alignment : 1
+            nextOffset = file.size
+        }
         self.mask = mask
         self.journal = journal
         journalSender = journal.flatMap { j in
@@ -209,9 +220,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
     @discardableResult
     public func record(lines bytes: [UInt8], count: Int, journal: [DecisionRecord],
                        datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
-        var chunk = LineBuffer()
+        let chunk = LineBuffer()
         bytes.withUnsafeBytes { chunk.append($0) }
-        return record(lines: &chunk, count: count, journal: journal, datagrams: datagrams, ends: ends)
+        return record(lines: chunk, count: count, journal: journal, datagrams: datagrams, ends: ends)
     }
 
     /// Queues `count` decisions: their already serialised lines for the file, the records
@@ -220,10 +231,11 @@ public final class DecisionLogWriter: @unchecked Sendable {
     /// (decisions, or `maxQueuedBytes` of lines and entries; a chunk is taken whenever nothing
     /// is queued) the whole chunk is dropped and counted.
     ///
-    /// The lines' buffer itself is queued (no copy on the caller's thread) and `chunk`
-    /// replaced by an empty one, recycled from those the writer has written.
+    /// The lines are copied into the file's staging block under the lock (the caller's buffer,
+    /// just written, is in its cache; the order of copies is the file's order), and `chunk`
+    /// is emptied for the caller's next lines. The writer writes them from that block.
     @discardableResult
-    func record(lines chunk: inout LineBuffer, count: Int, journal: [DecisionRecord],
+    func record(lines chunk: LineBuffer, count: Int, journal: [DecisionRecord],
                 datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
         let bytes = chunk.count + datagrams.count
         cond.lock()
@@ -235,12 +247,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
             chunk.reset(keep: DecisionBatch.keptCapacity)
             return false
         }
-        var spare: LineBuffer?
-        let handed = !chunk.isEmpty
-        if handed {
-            chunks.append(chunk)
-            spare = spares.popLast()
-        }
+        if !chunk.isEmpty && writesFile { stageLocked(chunk.bytes) }
         lineCount += count
         queuedBytes += bytes
         journalOnly.append(contentsOf: journal)
@@ -254,9 +261,21 @@ public final class DecisionLogWriter: @unchecked Sendable {
         let wake = writerIdle || (queue.count + lineCount >= highWater && queue.count + lineCount - count < highWater)
         writerIdle = false
         cond.unlock()
-        if handed { chunk = spare ?? LineBuffer() }
+        chunk.reset(keep: DecisionBatch.keptCapacity)
         if wake { cond.signal() }
         return true
+    }
+
+    /// Copies `lines` after those already staged. Must hold the lock.
+    private func stageLocked(_ lines: UnsafeRawBufferPointer) {
+        if block == nil || !block!.fits(lines.count) {
+            if let full = block, !full.isEmpty { fullBlocks.append(full) }
+            let next = (block?.isEmpty ?? false) ? block! : (spareBlocks.popLast() ?? StagingBlock())
+            next.reset(start: nextOffset % blockAlignment, room: lines.count)
+            block = next
+        }
+        block!.append(lines)
+        nextOffset += lines.count
     }
 
     public var stats: Stats {
@@ -334,7 +353,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         var param = sched_param(sched_priority: 0)
         _ = sched_setscheduler(0, BackgroundThread.schedBatch, &param)
         var batch: [DecisionRecord] = []
-        var batchChunks: [LineBuffer] = []
+        var batchBlocks: [StagingBlock] = []
         var batchJournal: [DecisionRecord] = []
         var batchDatagrams: [UInt8] = []
         var batchEnds: [Int] = []
@@ -344,14 +363,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
             while queue.isEmpty && lineCount == 0 && !closing {
                 writerIdle = true
                 if !unsettled {
-                    // Idle for `settleDelay` with more than `idleSpares`: let the rest go (they
-                    // are kept only while lines flow). Direct writes trim when they settle, below.
-                    if spares.count > Self.idleSpares {
-                        if !cond.wait(until: Date(timeIntervalSinceNow: Self.settleDelay)) {
-                            spares.removeSubrange(Self.idleSpares...)
-                        }
-                        continue
-                    }
                     cond.wait()
                     continue
                 }
@@ -360,7 +371,6 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 if waiters.isEmpty { _ = cond.wait(until: Date(timeIntervalSinceNow: Self.settleDelay)) }
                 guard queue.isEmpty && lineCount == 0 && !closing else { break }
                 writerIdle = false
-                if spares.count > Self.idleSpares { spares.removeSubrange(Self.idleSpares...) }
                 cond.unlock()
                 finishFileBatch(settle: true)
                 cond.lock()
@@ -377,7 +387,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 _ = cond.wait(until: Date(timeIntervalSinceNow: Self.batchDelay))
             }
             swap(&batch, &queue)
-            swap(&batchChunks, &chunks)
+            takeBlocksLocked(&batchBlocks)
             swap(&batchJournal, &journalOnly)
             swap(&batchDatagrams, &datagrams)
             swap(&batchEnds, &datagramEnds)
@@ -389,13 +399,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
 
             if finishing { break }
             if !batch.isEmpty { write(batch, &buffer) }
-            if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchChunks, journal: batchJournal) }
+            if chunkLines > 0 || !batchJournal.isEmpty { writeLines(batchBlocks, journal: batchJournal) }
             // The file first: the journal may make the writer wait (a little).
             if !batchEnds.isEmpty { journalSender?.send(batchDatagrams, ends: batchEnds) }
             journalSender?.sendBuffered()
             let n = UInt64(batch.count + chunkLines)
             batch.removeAll(keepingCapacity: true)
-            if !batchChunks.isEmpty { recycle(&batchChunks) }
+            if !batchBlocks.isEmpty { recycle(&batchBlocks) }
             batchJournal.removeAll(keepingCapacity: true)
             batchDatagrams.removeAll(keepingCapacity: true)
             batchEnds.removeAll(keepingCapacity: true)
@@ -528,19 +538,49 @@ public final class DecisionLogWriter: @unchecked Sendable {
         do { try file.appendLines(lines) } catch { countWriteError(error) }
     }
 
-    /// Lines serialised by the request path (staged in the file, written with the batch), and
-    /// the journal's records.
-    private func writeLines(_ chunks: [LineBuffer], journal records: [DecisionRecord]) {
+    /// Lines serialised by the request path (their blocks become the file's staging, written
+    /// with the batch), and the journal's records.
+    private func writeLines(_ blocks: [StagingBlock], journal records: [DecisionRecord]) {
         for r in records { emitJournal(r) }
-        for chunk in chunks { appendToFile(chunk.bytes) }
+        guard let file else { return }
+        for b in blocks {
+            do { try file.append(block: b) } catch { countWriteError(error) }
+        }
     }
 
-    /// Empties written line buffers and keeps some for `record(lines:)` to hand back.
-    private func recycle(_ written: inout [LineBuffer]) {
-        for chunk in written { chunk.reset(keep: DecisionBatch.keptCapacity) }
+    /// The blocks filled since the last batch, in file order; the next lines start a new block
+    /// where these end in the file (unless a rotation comes between: `nextOffset`). Must hold
+    /// the lock (writer thread: reads the file's size).
+    private func takeBlocksLocked(_ taken: inout [StagingBlock]) {
+        swap(&taken, &fullBlocks)
+        if let b = block, !b.isEmpty {
+            taken.append(b)
+            block = nil
+        }
+        guard let file else { return }
+        blockAlignment = file.writesDirect ? StagedAppend.alignment : 1
+        nextOffset = taken.reduce(file.size) { $0 + $1.count }
+        if let b = block { b.reset(start: nextOffset % blockAlignment, room: 0) }  // empty: restart it there
+    }
+
+    /// Keeps written blocks (now holding the buffers the file staged in before) for
+    /// `record(lines:)` to fill next. One is allocated here when none is left, so an event
+    /// loop rarely allocates (and first-touches) one under the lock.
+    private func recycle(_ written: inout [StagingBlock]) {
         cond.lock()
-        spares.append(contentsOf: written.prefix(max(0, Self.maxSpares - spares.count)))
+        for b in written where spareBlocks.count < Self.maxSpareBlocks && b.buffer != nil
+            && b.capacity <= StagedAppend.keptCapacity
+        {
+            spareBlocks.append(b)
+        }
+        let none = spareBlocks.isEmpty
         cond.unlock()
         written.removeAll(keepingCapacity: true)
+        guard none else { return }
+        let b = StagingBlock()
+        b.reset(start: 0, room: 0)
+        cond.lock()
+        spareBlocks.append(b)
+        cond.unlock()
     }
 }

@@ -4,11 +4,11 @@ import Glibc
 
 /// A growable byte buffer written through a raw pointer: a connection's decision-log lines.
 /// `DecisionLine` reserves a line's upper bound once and writes it with a `ByteCursor`, where
-/// `[UInt8].append` checked capacity and uniqueness per piece (~25 pieces a line). Whole
-/// buffers are handed to the writer and recycled (`DecisionLogWriter.record(lines:)` swaps in
-/// a spare one), so lines are not copied on the event loop.
+/// `[UInt8].append` checked capacity and uniqueness per piece (~25 pieces a line). At the end
+/// of a read batch `DecisionLogWriter.record(lines:)` copies the lines into the file's staging
+/// block (`StagingBlock`) and the buffer is emptied, kept by its connection (and its cache).
 ///
-/// A class: moved between a connection and the writer by reference, used by one thread at a time.
+/// A class: the connection's batch and its test helpers share it by reference.
 final class LineBuffer: @unchecked Sendable {
     private(set) var base: UnsafeMutablePointer<UInt8>?
     private(set) var count = 0

@@ -137,6 +137,20 @@ public final class RotatingLogFile {
         droppedUpTo = end
     }
 
+    /// Appends the lines a `StagingBlock` holds: in place when they line up with the staging
+    /// (its buffer becomes the staging, the block gets the previous one back) and fit in the
+    /// live file; else copied, rotating between lines (`appendLines`).
+    func append(block: StagingBlock) throws(IOError) {
+        let n = block.count
+        guard n > 0 else { return }
+        guard !closed else { throw IOError(description: "decision log \(path) is closed") }
+        if size + n <= maxBytes, try stage.adopt(block) {
+            size += n
+            return
+        }
+        try appendLines(block.lines)
+    }
+
     public func append(_ bytes: [UInt8]) throws(IOError) {
         var failure: IOError?
         bytes.withUnsafeBytes { b in

@@ -197,18 +197,46 @@ final class StagedAppend {
         }
     }
 
+    /// A staging buffer's capacity for `total` bytes: at least `keptCapacity`, whole huge pages.
+    static func roundedCapacity(_ total: Int) -> Int {
+        (max(total, keptCapacity) + hugePage - 1) / hugePage * hugePage
+    }
+
+    /// A staging buffer of `capacity` bytes (`roundedCapacity`), aligned for direct I/O and
+    /// huge pages (freed with `free`).
+    static func allocate(_ capacity: Int) -> UnsafeMutableRawPointer {
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, hugePage, capacity) == 0, let p else {
+            fatalError("decision log: out of memory for a \(capacity)-byte buffer")
+        }
+        // A hint: without THP (or with it off) the buffer is ordinary pages, as before.
+        _ = madvise(p, capacity, MADV_HUGEPAGE)
+        return p
+    }
+
+    /// Takes the lines `block` holds by taking its buffer as the staging buffer, when they
+    /// start where the staged bytes end within an alignment block (`StagingBlock.start`): what
+    /// is staged (after a commit, at most the file's partial last block) is copied in front of
+    /// them, and `block` gets the previous buffer to be filled again. Returns false when they
+    /// do not line up (nothing taken; what was staged may have been committed).
+    func adopt(_ block: StagingBlock) throws(RotatingLogFile.IOError) -> Bool {
+        if count != block.start { try commit() }
+        guard count == block.start, let lines = block.buffer else { return false }
+        if count > 0 { memcpy(lines, buffer!, count) }
+        let previous = buffer, previousCapacity = capacity
+        buffer = lines
+        capacity = block.capacity
+        count = block.fill
+        block.buffer = previous
+        block.capacity = previousCapacity
+        return true
+    }
+
     /// Room for `total` staged bytes, aligned for direct I/O (keeps what is staged).
     private func reserve(_ total: Int) {
         guard total > capacity else { return }
-        let a = Self.alignment
-        let h = Self.hugePage
-        let newCapacity = (max(total, capacity * 2, Self.keptCapacity) + h - 1) / h * h
-        var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, h, newCapacity) == 0, let p else {
-            fatalError("decision log: out of memory for a \(newCapacity)-byte buffer")
-        }
-        // A hint: without THP (or with it off) the buffer is ordinary pages, as before.
-        _ = madvise(p, newCapacity, MADV_HUGEPAGE)
+        let newCapacity = Self.roundedCapacity(max(total, capacity * 2))
+        let p = Self.allocate(newCapacity)
         if let old = buffer {
             memcpy(p, old, count)
             free(old)

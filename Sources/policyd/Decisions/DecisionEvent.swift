@@ -97,7 +97,8 @@ protocol DecisionSink: Sendable {
 
 /// Per-connection staging for sinks (owned by the connection, used on its event loop only).
 struct DecisionBatch {
-    /// Serialised decision-log lines (each ending in a newline), handed to the writer whole.
+    /// Serialised decision-log lines (each ending in a newline), copied into the writer's
+    /// staging block at `flush` (the buffer stays with the connection).
     var lines = LineBuffer()
     /// Decisions staged (lines, or journal entries without the file).
     var count = 0
