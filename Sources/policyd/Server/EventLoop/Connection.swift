@@ -91,10 +91,13 @@ final class Connection: EpollSource {
     /// bulk consume waits for a moment when the loop has nothing to read (`EpollLoop`:
     /// `consumeWhenIdle`, checked with a non-blocking epoll_wait before the loop would block),
     /// i.e. when the client has not sent again and is not waiting for us; at `consumeNowAt`
-    /// pending bytes it runs at once, whatever the client does.
-    /// docs/performance.md, "Socket path, session 10" and "Socket path, session 11".
+    /// pending bytes it runs at once, whatever the client does. Idle moments are rare on one
+    /// CPU (the client usually takes the CPU at our send), so this cap sets the p99 there: at
+    /// 8 / 4 KiB and without the idle consume, one-CPU p99 read 2.21–2.30 / 1.83–1.91 /
+    /// 1.68–1.92× the floor at p50 1.25–1.42 / 1.26–1.42 / 1.43–1.74× (interleaved A/B, lead,
+    /// session 11). docs/performance.md, "Socket path, session 10" and "Socket path, session 11".
     static let consumeAt = 2048
-    static let consumeNowAt = 4 * consumeAt
+    static let consumeNowAt = 2 * consumeAt
     /// Peeking is for clients that wait for each answer (after this many read batches in a
     /// row of one read and one frame). A pipelining client's requests arrive several per
     /// read: peeking them would only add the later bulk read, and each peek walks the
