@@ -14,11 +14,11 @@ import Wire
         let loop: EpollLoop
         let responder: Responder
         init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0,
-             store: PolicyStore = PolicyStore(), peekRequests: Bool = true) throws {
+             store: PolicyStore = PolicyStore(), peekRequests: Bool = true, consumeDelayMs: Int = 10) throws {
             responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
                                                                      maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs,
-                                                                     peekRequests: peekRequests))
+                                                                     peekRequests: peekRequests, consumeDelayMs: consumeDelayMs))
             loop.start()
         }
         deinit { loop.stop() }
@@ -34,6 +34,12 @@ import Wire
             setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             return fds[0]
         }
+    }
+
+    /// Shrinks `fd`'s send buffer to the kernel's minimum (a few kernel buffers' worth).
+    func shrinkSendBuffer(_ fd: Int32) {
+        var small: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
     }
 
     func frame(_ text: String) -> [UInt8] {
@@ -274,8 +280,7 @@ import Wire
         let h = try Harness(maxFrameBytes: 1 << 20)
         let fd = try h.connect()
         defer { close(fd) }
-        var small: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        shrinkSendBuffer(fd)
         var tv = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let pad = String(repeating: "x", count: 900)
@@ -324,7 +329,7 @@ import Wire
         }
         // Peeking is in effect (a client descheduled past the tick may see 0: most do not).
         #expect(pendingSeen > 0)
-        usleep(UInt32(EpollLoop.consumeDelayNs / 1000) * 5)
+        usleep(UInt32(h.loop.settings.consumeDelayNs / 1000) * 5)
         #expect(fds.map { unconsumed($0) } == Array(repeating: 0, count: fds.count))
         // And they go on serving.
         for fd in fds {
@@ -404,7 +409,7 @@ import Wire
         writer.start()
         #expect(try answers(fd, 1).first?["id"] == "large")
         #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
-        usleep(UInt32(EpollLoop.consumeDelayNs / 1000) * 5)
+        usleep(UInt32(h.loop.settings.consumeDelayNs / 1000) * 5)
         #expect(unconsumed(fd) == 0)
     }
 
@@ -434,12 +439,12 @@ import Wire
         // A waiting client (peeked) sends a 64 KB request 64 bytes per write from the smallest
         // send buffer: six writes fill it (each write is a kernel buffer of ~0.7 KB). The
         // bytes of a request still arriving are taken off at once (13 ms for all of it here),
-        // not at the consume tick (a few hundred bytes per 10 ms: 0.85 s).
-        let h = try Harness(maxFrameBytes: 1 << 20)
+        // not at the consume tick (a few hundred bytes per tick: 0.85 s at the default 10 ms).
+        // The tick is 2 s here, so an answer before one tick means no tick was waited for.
+        let h = try Harness(maxFrameBytes: 1 << 20, consumeDelayMs: 2000)
         let fd = try h.connect()
         defer { close(fd) }
-        var small: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        shrinkSendBuffer(fd)
         #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
         let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 64_000))"}"#)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -453,6 +458,6 @@ import Wire
         }
         writer.start()
         #expect(try answers(fd, 1).first?["id"] == "large")
-        #expect(DispatchTime.now().uptimeNanoseconds - start < 300_000_000)
+        #expect(DispatchTime.now().uptimeNanoseconds - start < UInt64(h.loop.settings.consumeDelayNs))
     }
 }

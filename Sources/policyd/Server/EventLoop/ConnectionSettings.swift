@@ -16,10 +16,13 @@ struct ConnectionSettings: Sendable {
     /// Peek requests of clients that wait for each answer (`Connection.consumeAt`); false reads
     /// every request plainly, as where the kernel refuses SO_PEEK_OFF (tests cover both).
     let peekRequests: Bool
+    /// How long read bytes may stay queued on a quiet connection (`EpollLoop.consumeLater`);
+    /// tests lengthen it to tell a consume at the tick from one at once.
+    let consumeDelayNs: Int
 
     init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
          maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil,
-         loopNice: Int? = nil, peekRequests: Bool = true)
+         loopNice: Int? = nil, peekRequests: Bool = true, consumeDelayMs: Int = 10)
     {
         self.responder = responder
         self.adminUIDs = adminUIDs
@@ -29,5 +32,6 @@ struct ConnectionSettings: Sendable {
         self.adminPool = adminPool
         self.loopNice = loopNice.map { Int32($0) }
         self.peekRequests = peekRequests
+        consumeDelayNs = consumeDelayMs * 1_000_000
     }
 }

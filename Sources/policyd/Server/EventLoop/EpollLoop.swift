@@ -63,10 +63,10 @@ final class EpollLoop: @unchecked Sendable {
     /// Connections whose bulk consume waits until this loop has nothing to read
     /// (`Connection.consumeAt`): epoll_wait then polls once without blocking first.
     @exclusivity(unchecked) private var idleConsumes: [Connection] = []
-    /// How long read bytes may stay queued on a quiet connection (see `Connection.consumeRead`):
-    /// each tick costs a timer interrupt and a wake-up; at steady load the bulk threshold
-    /// consumes, and only a client whose small send buffer fills waits for the tick.
-    static let consumeDelayNs = 10_000_000
+    // How long read bytes may stay queued on a quiet connection is `settings.consumeDelayNs`
+    // (10 ms; see `Connection.consumeRead`): each tick costs a timer interrupt and a wake-up;
+    // at steady load the bulk threshold consumes, and only a client whose small send buffer
+    // fills waits for the tick.
     /// Scratch space the consumed bytes are copied into (they were read already).
     let discard = UnsafeMutableRawPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     static let discardBytes = 16 * 1024
@@ -269,7 +269,8 @@ final class EpollLoop: @unchecked Sendable {
         unconsumed.append(c)
         guard !consumeArmed else { return }
         consumeArmed = true
-        let d = timespec(tv_sec: 0, tv_nsec: Self.consumeDelayNs)
+        let ns = settings.consumeDelayNs
+        let d = timespec(tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000)
         var spec = itimerspec(it_interval: d, it_value: d)
         _ = timerfd_settime(consumeFD, 0, &spec, nil)
     }
