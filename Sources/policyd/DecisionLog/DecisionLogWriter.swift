@@ -41,10 +41,16 @@ public final class DecisionLogWriter: @unchecked Sendable {
     private var blockAlignment = 1
     /// Bytes of the queued lines and journal datagrams (bounded by `maxQueuedBytes`).
     private var queuedBytes = 0
-    /// Emptied blocks for `record(lines:)` to fill next. Two suffice: one being filled while
-    /// the writer writes from another (the live file's staging), and one ready.
-    private var spareBlocks: [StagingBlock] = []
-    private static let maxSpareBlocks = 2
+    /// Emptied blocks for `record(lines:)` to fill next: two kept ready (one being filled
+    /// while the writer writes from another, and one spare), and as many more as the writer's
+    /// recent stalls needed (`StagingBlockPool`).
+    private var pool: StagingBlockPool
+    /// When the writer next lets go of pooled blocks no stall used (writer thread only).
+    private var nextTrim = Date()
+    /// How long a pooled block beyond the two may stay unused before it is freed (5 s by
+    /// default: longer than the gaps of bursty load, e.g. bench/compare's 1 s phases, after
+    /// which the next burst would fault its blocks in again).
+    let poolTrimInterval: Double
     /// Records that go to the journal only (their file line is in `lines`).
     private var journalOnly: [DecisionRecord] = []
     /// Journal entries encoded by the request path (`JournalNative` datagrams) and where each ends.
@@ -116,8 +122,9 @@ public final class DecisionLogWriter: @unchecked Sendable {
     ///     the journal's logger, whose handler must then be the journal's too).
     public init(file: RotatingLogFile?, mask: [MaskRule] = [], journal: DecisionJournal? = nil,
                 capacity: Int = 8192, maxQueuedBytes: Int = 64 << 20, errorLogger: Logger? = nil,
-                journalSocket: JournalSocket? = nil)
+                journalSocket: JournalSocket? = nil, poolTrimInterval: Double = 5)
     {
+        self.poolTrimInterval = poolTrimInterval
         self.file = file
         if let file {
             blockAlignment = file.writesDirect ? StagedAppend.alignment : 1
@@ -133,6 +140,8 @@ public final class DecisionLogWriter: @unchecked Sendable {
         self.capacity = max(1, capacity)
         self.maxQueuedBytes = max(1, maxQueuedBytes)
         highWater = max(1, self.capacity / 2)
+        // The queue's bytes bound the blocks in use at once, and so the pool.
+        pool = StagingBlockPool(keep: 2, limit: self.maxQueuedBytes / StagedAppend.keptCapacity + 2)
         self.errorLogger = errorLogger
         writesFile = file != nil
         hasJournal = journal != nil
@@ -239,6 +248,14 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 datagrams: [UInt8] = [], ends: [Int] = []) -> Bool {
         let bytes = chunk.count + datagrams.count
         cond.lock()
+        if writesFile && !chunk.isEmpty && pool.count == 0 && needsBlockLocked(chunk.count) {
+            // The writer is behind and kept no block ready: page one in off the lock (the
+            // other loops' hand-overs would wait for the faults), as the writer would have.
+            cond.unlock()
+            let fresh = StagingBlock.prefaulted()
+            cond.lock()
+            pool.put(fresh)
+        }
         if closing || queue.count + lineCount + count > capacity
             || (queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes)
         {
@@ -266,16 +283,30 @@ public final class DecisionLogWriter: @unchecked Sendable {
         return true
     }
 
+    /// Whether `n` more bytes of lines need another block (the current one is full, or taken).
+    /// Must hold the lock.
+    private func needsBlockLocked(_ n: Int) -> Bool {
+        guard let block else { return true }
+        return !block.fits(n) && !block.isEmpty
+    }
+
     /// Copies `lines` after those already staged. Must hold the lock.
     private func stageLocked(_ lines: UnsafeRawBufferPointer) {
         if block == nil || !block!.fits(lines.count) {
             if let full = block, !full.isEmpty { fullBlocks.append(full) }
-            let next = (block?.isEmpty ?? false) ? block! : (spareBlocks.popLast() ?? StagingBlock())
+            let next = (block?.isEmpty ?? false) ? block! : (pool.take() ?? StagingBlock())
             next.reset(start: nextOffset % blockAlignment, room: lines.count)
             block = next
         }
         block!.append(lines)
         nextOffset += lines.count
+    }
+
+    /// Emptied blocks kept for the loops to fill (tests).
+    var pooledBlocks: Int {
+        cond.lock()
+        defer { cond.unlock() }
+        return pool.count
     }
 
     public var stats: Stats {
@@ -363,7 +394,18 @@ public final class DecisionLogWriter: @unchecked Sendable {
             while queue.isEmpty && lineCount == 0 && !closing {
                 writerIdle = true
                 if !unsettled {
-                    cond.wait()
+                    guard pool.count > pool.keep else {
+                        cond.wait()
+                        continue
+                    }
+                    // Idle with blocks a stall needed: let them go once none was used for an interval.
+                    _ = cond.wait(until: nextTrim)
+                    if Date() >= nextTrim {
+                        var unused = trimPoolLocked()
+                        cond.unlock()
+                        unused.removeAll()  // freed off the lock
+                        cond.lock()
+                    }
                     continue
                 }
                 // A partial block is held back: wait a little for lines that complete it,
@@ -564,23 +606,30 @@ public final class DecisionLogWriter: @unchecked Sendable {
     }
 
     /// Keeps written blocks (now holding the buffers the file staged in before) for
-    /// `record(lines:)` to fill next. One is allocated here when none is left, so an event
-    /// loop rarely allocates (and first-touches) one under the lock.
+    /// `record(lines:)` to fill next, lets go of those no stall used for `poolTrimInterval`,
+    /// and pages in new ones here when fewer than `pool.keep` are ready, so an event loop
+    /// rarely allocates (and first-touches) one.
     private func recycle(_ written: inout [StagingBlock]) {
         cond.lock()
-        for b in written where spareBlocks.count < Self.maxSpareBlocks && b.buffer != nil
-            && b.capacity <= StagedAppend.keptCapacity
-        {
-            spareBlocks.append(b)
-        }
-        let none = spareBlocks.isEmpty
+        for b in written where b.buffer != nil && b.capacity <= StagedAppend.keptCapacity { pool.put(b) }
+        var unused = Date() >= nextTrim ? trimPoolLocked() : []
+        var missing = pool.shortfall
         cond.unlock()
+        // Blocks not kept are freed here, off the lock.
         written.removeAll(keepingCapacity: true)
-        guard none else { return }
-        let b = StagingBlock()
-        b.reset(start: 0, room: 0)
-        cond.lock()
-        spareBlocks.append(b)
-        cond.unlock()
+        unused.removeAll()
+        while missing > 0 {
+            let b = StagingBlock.prefaulted()
+            cond.lock()
+            pool.put(b)
+            missing = pool.shortfall
+            cond.unlock()
+        }
+    }
+
+    /// `pool.trim()`, and the next trim's time. Must hold the lock (writer thread).
+    private func trimPoolLocked() -> [StagingBlock] {
+        nextTrim = Date(timeIntervalSinceNow: poolTrimInterval)
+        return pool.trim()
     }
 }

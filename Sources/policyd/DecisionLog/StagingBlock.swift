@@ -44,6 +44,15 @@ final class StagingBlock {
         buffer = StagedAppend.allocate(capacity)
     }
 
+    /// An empty block whose buffer (`StagedAppend.keptCapacity`) is already paged in, so the
+    /// event loop that fills it takes no page faults (made off the writer's lock).
+    static func prefaulted() -> StagingBlock {
+        let b = StagingBlock()
+        b.capacity = StagedAppend.roundedCapacity(0)
+        b.buffer = StagedAppend.allocate(b.capacity, prefault: true)
+        return b
+    }
+
     /// Copies `bytes` after the lines already in the block (room was checked by the caller).
     func append(_ bytes: UnsafeRawBufferPointer) {
         guard let from = bytes.baseAddress, bytes.count > 0 else { return }
