@@ -110,9 +110,13 @@ final class DecisionLogSink: DecisionSink {
         writer.record(lines: batch.lines, count: batch.count, journal: batch.journal, datagrams: batch.datagrams,
                       ends: batch.datagramEnds)
         batch.count = 0
-        batch.journal.removeAll(keepingCapacity: true)
-        batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)
-        batch.datagramEnds.removeAll(keepingCapacity: true)
+        // Under load the journal's rate limit leaves these empty: no call into the array's
+        // slow path per hand-over then (0.1-0.2 % of the loops' samples).
+        if !batch.journal.isEmpty { batch.journal.removeAll(keepingCapacity: true) }
+        if !batch.datagramEnds.isEmpty {
+            batch.datagrams.removeAll(keepingCapacity: batch.datagrams.capacity <= DecisionBatch.keptCapacity)
+            batch.datagramEnds.removeAll(keepingCapacity: true)
+        }
     }
 
     func record(_ e: DecisionEvent) {

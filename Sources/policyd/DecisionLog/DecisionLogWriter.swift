@@ -267,7 +267,7 @@ public final class DecisionLogWriter: @unchecked Sendable {
         if !chunk.isEmpty && writesFile { stageLocked(chunk.bytes) }
         lineCount += count
         queuedBytes += bytes
-        journalOnly.append(contentsOf: journal)
+        if !journal.isEmpty { journalOnly.append(contentsOf: journal) }
         if !ends.isEmpty {
             let base = self.datagrams.count
             self.datagrams.append(contentsOf: datagrams)
