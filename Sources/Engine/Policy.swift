@@ -198,6 +198,7 @@ public final class CompiledPolicy: Sendable {
             } else {
                 try ev.evalTerm(entry.term) { v in if result == nil { result = v } }
             }
+            try ev.raiseDeferred(since: 0)
         } catch let e as EngineError {
             throw e
         } catch {
