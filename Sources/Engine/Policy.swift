@@ -140,7 +140,7 @@ public final class CompiledPolicy: Sendable {
         // OPA stops at its first failing stage; the plan builder's stages (with targets, and
         // safety before recursion and types) may come first. (Safety reads the modules only,
         // so an empty data document is enough here.)
-        if first.stage > .annotations {
+        if first.stage > .localVars {
             let builder = PlanBuilder(data: .emptyObject)
             _ = builder.build(modules: parsed)
             // Both report some stages (unsafe function-argument refs beside unsafe bodies); rule
@@ -198,6 +198,7 @@ public final class CompiledPolicy: Sendable {
             } else {
                 try ev.evalTerm(entry.term) { v in if result == nil { result = v } }
             }
+            try ev.raiseDeferred(since: 0)
         } catch let e as EngineError {
             throw e
         } catch {

@@ -5,7 +5,8 @@
 // stops at the undefined ref. This pass lifts the nested calls of exactly those expressions
 // where the two orders differ (a ref read before a call that does not hold it), so other
 // expressions keep their shape. Negated expressions are left alone (a lifted call that is
-// undefined would turn `not …` false), as are heads, `print`, `every` and `some … in`.
+// undefined would turn `not …` false), as are `print`, `every`, `some … in` and ref-head keys;
+// a head value's calls go to the end of its body.
 
 struct CallHoisting {
     private var slotCount: Int
@@ -16,9 +17,28 @@ struct CallHoisting {
         let b = h.body(r.body, &changed)
         if changed { r.body = b }
         var elseChanged = false
-        let chain = r.elseChain.map { (value: $0.value, body: h.body($0.body, &elseChanged)) }
+        var chain = r.elseChain.map { (value: $0.value, body: h.body($0.body, &elseChanged)) }
+        // A value's (or a partial set's element's) nested calls run at the end of the body,
+        // before the value's refs are read: `r := [s, to_number("x")]` raises to_number's
+        // error when rule s raises too. Key paths (`r[s] := …`) are read first, as in OPA.
+        if let v = r.value, CallHoisting.needsLifting(.term(v)) {
+            var lifted: [PExpr] = []
+            r.value = h.lift(v, [], &lifted)
+            r.body = r.body + lifted
+        }
+        if r.kind == .partialSet, let k = r.key, CallHoisting.needsLifting(.term(k)) {
+            var lifted: [PExpr] = []
+            r.key = h.lift(k, [], &lifted)
+            r.body = r.body + lifted
+        }
+        for i in chain.indices where CallHoisting.needsLifting(.term(chain[i].value)) {
+            var lifted: [PExpr] = []
+            chain[i].value = h.lift(chain[i].value, [], &lifted)
+            chain[i].body = chain[i].body + lifted
+            elseChanged = true
+        }
         if elseChanged { r.elseChain = chain }
-        // Heads keep their calls; comprehensions in them are bodies like any other.
+        // Comprehensions in heads are bodies like any other.
         var headChanged = false
         let value = r.value.map { h.terms($0, &headChanged) }
         let key = r.key.map { h.terms($0, &headChanged) }

@@ -16,7 +16,11 @@ enum ClausePrune {
     /// when those are more (the node's `guardedRules`, run while a `with` replaces a function),
     /// else nil.
     static func addChecks(_ r: PRule, _ raising: RaiseAnalysis) -> PRule? {
-        guard r.elseChain.isEmpty, !r.isDefault else { return nil }
+        guard !r.isDefault else { return nil }
+        guard r.elseChain.isEmpty else {
+            addChecksToChain(r, raising)
+            return nil
+        }
         let body = r.body
         var guardedSlots = r.slotCount
         let (guardedChecks, guardedAt) = checks(r, .conservative, slotCount: &guardedSlots)
@@ -32,6 +36,26 @@ enum ClausePrune {
         if !preciseChecks.isEmpty { r.body = Array(body[..<at]) + preciseChecks + body[at...] }
         r.slotCount = slots
         return guarded
+    }
+
+    /// OPA's index files each body of an else chain on its own (its value as its head): a body
+    /// whose read is undefined or whose test fails is skipped, and the chain goes on
+    /// (`r := 1 if { x := 1 / 0; input.u == "a" } else := 2` is 2 for `u = "b"`). Only the
+    /// precise checks: under a replaced function such a chain keeps them.
+    private static func addChecksToChain(_ r: PRule, _ raising: RaiseAnalysis) {
+        var slots = r.slotCount
+        func pruned(_ body: PBody, _ value: PTerm?) -> PBody {
+            let t = r.copy()
+            t.elseChain = []
+            t.body = body
+            t.value = value
+            t.slotCount = slots
+            let (cs, at) = checks(t, raising, slotCount: &slots)
+            return cs.isEmpty ? body : Array(body[..<at]) + cs + body[at...]
+        }
+        r.body = pruned(r.body, r.value)
+        r.elseChain = r.elseChain.map { (value: $0.value, body: pruned($0.body, $0.value)) }
+        r.slotCount = slots
     }
 
     /// The checks `r` needs, and where they go: just before the first expression that may

@@ -18,6 +18,8 @@ final class Lowerer {
     var headSafetyErrors = Set<Int>()
     /// The rule whose bodies are being lowered (nil for queries); see Lowering+Metadata.swift.
     var currentRule: Rule?
+    /// First slot of the outermost comprehension or `every` being lowered (TemplateVarCheck).
+    var nestedSince: Int?
 
     init(plan: PlanBuilder, env: ModuleEnv) {
         self.plan = plan
@@ -37,11 +39,12 @@ final class Lowerer {
         for e in body {
             if let pe = lowerExpr(e, scope: scope) { out.append(pe) }
         }
-        let (ordered, endBound, unsafe) = SafetyOrder.order(out, bound: bound, wildcards: scope.frame.wildcards)
+        let (ordered, endBound, unsafe, rest) = SafetyOrder.order(out, bound: bound, wildcards: scope.frame.wildcards)
         for (slot, loc) in unsafe {
             let name = scope.frame.names[slot]
             error(.unsafeVarError, "var \(name.hasPrefix("$") ? "_" : name) is unsafe", loc)
         }
+        checkTemplateVars(ordered + rest, bound: bound, frame: scope.frame)
         return (ordered, endBound)
     }
 
@@ -129,6 +132,9 @@ final class Lowerer {
             let pc = lowerTerm(ev.collection, scope: scope)
             let inner = Scope(parent: scope, frame: scope.frame)
             let start = scope.frame.count
+            let outermost = nestedSince == nil
+            if outermost { nestedSince = start }
+            defer { if outermost { nestedSince = nil } }
             if let key = ev.key { declarePattern(key, scope: inner, fresh: true) }
             declarePattern(ev.value, scope: inner, fresh: true)
             let pk = ev.key.map { lowerTerm($0, scope: inner) }
@@ -427,6 +433,9 @@ final class Lowerer {
                             location: SourceLocation) -> PTerm {
         let inner = Scope(parent: scope, frame: scope.frame)
         let start = scope.frame.count
+        let outermost = nestedSince == nil
+        if outermost { nestedSince = start }
+        defer { if outermost { nestedSince = nil } }
         var names: [String] = []
         collectNames(head, &names)
         if let value { collectNames(value, &names) }
@@ -436,6 +445,7 @@ final class Lowerer {
         let (pbody, bodyBound) = lowerBody(body, scope: inner, bound: allSlots(scope))
         let ph = lowerTerm(head, scope: inner)
         let pv = value.map { lowerTerm($0, scope: inner) }
+        checkTemplateVars(head: [ph] + (pv.map { [$0] } ?? []), bound: bodyBound, frame: scope.frame, location: location)
         let end = scope.frame.count
         // OPA reports the head's unsafe variables before the body's.
         errors.insert(contentsOf: comprehensionHeadErrors([head] + (value.map { [$0] } ?? []), body: body, scope: inner,

@@ -224,6 +224,8 @@ final class PlanBuilder {
             case .bracket(let t): return low.lowerTerm(t, scope: scope)
             }
         }
+        low.checkTemplateVars(head: [pr.value, pr.key].compactMap { $0 } + pr.keyPath, bound: endBound, frame: frame,
+                              location: r.head.location)
         var headUse = VarUse()
         if let v = pr.value { headUse.value(v) }
         if let k = pr.key { headUse.value(k) }
@@ -234,8 +236,10 @@ final class PlanBuilder {
         }
         for e in r.elseChain {
             let elseScope = Scope(parent: argScope, frame: frame)
-            let (eb, _) = low.lowerBody(e.body, scope: elseScope, bound: bound)
-            pr.elseChain.append((value: low.lowerTerm(e.value, scope: elseScope), body: eb))
+            let (eb, elseBound) = low.lowerBody(e.body, scope: elseScope, bound: bound)
+            let ev = low.lowerTerm(e.value, scope: elseScope)
+            low.checkTemplateVars(head: [ev], bound: elseBound, frame: frame, location: e.value.location)
+            pr.elseChain.append((value: ev, body: eb))
         }
         pr.slotCount = frame.count
     }

@@ -23,7 +23,12 @@ enum QueryCompiler {
         let frame = FrameAlloc()
         let scope = Scope(parent: nil, frame: frame)
         let (pbody, _) = low.lowerBody(body, scope: scope, bound: [])
-        if !low.errors.isEmpty { throw EngineErrors(Array(low.errors.prefix(10))) }
+        if !low.errors.isEmpty {
+            // OPA's compiler stops at its first failing stage (template variables before safety).
+            let staged = low.errors.map { (CheckStage.ofPlanError($0, headSafety: false), $0) }
+            let first = staged.map(\.0).min()!
+            throw EngineErrors(Array(staged.filter { $0.0 == first }.map(\.1).prefix(10)))
+        }
         var vars: [(String, Int)] = []
         var seen = Set<String>()
         var names: [String] = []

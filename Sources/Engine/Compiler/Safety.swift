@@ -14,7 +14,12 @@ struct VarUse {
         case .ref(let head, let path):
             value(head)
             path.forEach { pathElem($0) }
-        case .array(let xs), .set(let xs), .template(let xs): xs.forEach { value($0) }
+        case .array(let xs), .set(let xs): xs.forEach { value($0) }
+        case .template(let xs):
+            // A template binds nothing: its parts read their variables (TemplateVarCheck).
+            var inner = VarUse()
+            xs.forEach { inner.value($0) }
+            needs.formUnion(inner.needs.union(inner.provides))
         case .object(let ks, let vs):
             ks.forEach { value($0) }
             vs.forEach { value($0) }
@@ -129,7 +134,9 @@ enum SafetyOrder {
     /// Reorders `body` given the slots bound on entry. Returns the ordered body, the slots
     /// bound at the end, and, when no order works, every unsafe slot of the expressions left
     /// (in body order), as OPA reports them.
-    static func order(_ body: PBody, bound initial: Set<Int>, wildcards: Set<Int>) -> (PBody, Set<Int>, unsafe: [(Int, SourceLocation)]) {
+    /// `rest`: the expressions left unordered when some are unsafe (source order).
+    static func order(_ body: PBody, bound initial: Set<Int>, wildcards: Set<Int>)
+        -> (PBody, Set<Int>, unsafe: [(Int, SourceLocation)], rest: PBody) {
         var bound = initial
         var remaining = Array(body.indices)
         var out: PBody = []
@@ -163,12 +170,12 @@ enum SafetyOrder {
                         unsafe.append((slot, body[i].location))
                     }
                 }
-                return (out, bound, unsafe)
+                return (out, bound, unsafe, remaining.map { body[$0] })
             }
             let i = remaining.remove(at: pos)
             out.append(body[i])
             bound.formUnion(u.provides)
         }
-        return (out, bound, [])
+        return (out, bound, [], [])
     }
 }

@@ -189,6 +189,8 @@ extension Evaluator {
 
     private func ruleSetValue(_ node: DataNode) throws -> Value? {
         try enter(); defer { depth -= 1 }
+        // A function's error deferred in a rule's body is raised before the next rule runs.
+        let pending = deferredErrors.count
         switch node.kind {
         case .complete:
             var result: Value?
@@ -197,6 +199,7 @@ extension Evaluator {
             let rules = candidateRules(node)
             for j in 0..<rules.count {
                 try rules.withBorrowed(j) { r in try evalCompleteRule(r, &result, firstOnly: early) }
+                try raiseDeferred(since: pending)
                 if early && result != nil { break }
             }
             if result == nil, let d = node.defaultRule {
@@ -208,6 +211,7 @@ extension Evaluator {
             let rules = candidateRules(node)
             for j in 0..<rules.count {
                 try rules.withBorrowed(j) { r in try evalSetRule(r, &b) }
+                try raiseDeferred(since: pending)
             }
             return .set(b.build())
         case .partialObject:
@@ -456,30 +460,32 @@ extension Evaluator {
     func callFunction(_ node: DataNode, _ args: Arguments, _ loc: SourceLocation) throws -> Value? {
         try enter(); defer { depth -= 1 }
         var result: Value?
-        for r in (replacements.isEmpty ? node.rules : node.guardedRules ?? node.rules) where r.args.count == args.count {
-            let saved = try pushFrame(r.slotCount)
-            defer { popFrame(saved) }
-            var produced = false
-            rulesRun += 1
-            // A definition with a constant value stops at its body's first solution (OPA's
-            // early exit): every other solution would give the same value.
-            let firstOnly = r.value?.isConst ?? false
-            try bindArgs(r.args, args, 0) {
-                do {
-                    try evalBody(r.body, 0) {
-                        if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
-                        if firstOnly && produced { throw Evaluator.stop }
-                    }
-                } catch let e where Evaluator.isStop(e) {}
-                if !produced {
-                    for e in r.elseChain {
-                        try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }
-                        if produced { break }
+        try deferringAfterFirstValue({ result != nil }) {
+            for r in (replacements.isEmpty ? node.rules : node.guardedRules ?? node.rules) where r.args.count == args.count {
+                let saved = try pushFrame(r.slotCount)
+                defer { popFrame(saved) }
+                var produced = false
+                rulesRun += 1
+                // A definition with a constant value stops at its body's first solution (OPA's
+                // early exit): every other solution would give the same value.
+                let firstOnly = r.value?.isConst ?? false
+                try bindArgs(r.args, args, 0) {
+                    do {
+                        try evalBody(r.body, 0) {
+                            if let vt = r.value { try evalTerm(vt) { v in try Self.accept(v, &result, &produced, r) } }
+                            if firstOnly && produced { throw Evaluator.stop }
+                        }
+                    } catch let e where Evaluator.isStop(e) {}
+                    if !produced {
+                        for e in r.elseChain {
+                            try evalBody(e.body, 0) { try evalTerm(e.value) { v in try Self.accept(v, &result, &produced, r) } }
+                            if produced { break }
+                        }
                     }
                 }
+                // Every definition has this same constant value: the others cannot change it.
+                if node.earlyExit && result != nil { break }
             }
-            // Every definition has this same constant value: the others cannot change it.
-            if node.earlyExit && result != nil { break }
         }
         if result == nil, let d = node.defaultRule, let vt = d.value {
             let saved = try pushFrame(d.slotCount)

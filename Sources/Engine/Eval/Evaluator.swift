@@ -29,6 +29,10 @@ final class Evaluator {
     /// `evalBody` that bound them returns.
     var trail: [Int] = []
 
+    /// Errors a function call raised after its first value (FunctionConflictOrder.swift),
+    /// raised once the caller's continuation has run.
+    var deferredErrors: [any Error] = []
+
     var steps = 0
     var depth = 0
     /// Consult rule indexes (tests turn this off to compare with scanning every rule).
@@ -84,6 +88,7 @@ final class Evaluator {
         steps = 0
         depth = 0
         rulesRun = 0
+        deferredErrors.removeAll()
     }
 
     /// Prepares a reused evaluator for a new evaluation in its own context, reset to a fresh
@@ -96,6 +101,7 @@ final class Evaluator {
         steps = 0
         depth = 0
         rulesRun = 0
+        deferredErrors.removeAll()
     }
 
     /// Drops what the finished evaluation computed (frames are already empty).
@@ -169,6 +175,14 @@ final class Evaluator {
     /// run in a loop (their bindings go on the trail); the first one that may have several
     /// continues through the continuation-passing path.
     func evalBody(_ body: PBody, _ start: Int, _ k: () throws -> Void) throws {
+        let pending = deferredErrors.count
+        do { try evalBodyExprs(body, start, k) } catch { try settleDeferred(since: pending, thrown: error) }
+        if deferredErrors.count > pending { try raiseDeferred(since: pending) }
+    }
+
+    /// `evalBody` without the deferred function errors' check (its continuations stay inside
+    /// the outer call's check).
+    private func evalBodyExprs(_ body: PBody, _ start: Int, _ k: () throws -> Void) throws {
         let mark = trail.count
         defer { unwindTrail(mark) }
         var i = start
@@ -184,8 +198,8 @@ final class Evaluator {
                 return
             case .slow:
                 let next = i + 1
-                if try iterateSomeIn(e, { try evalBody(body, next, k) }) { return }
-                return try evalExprStepped(e) { try evalBody(body, next, k) }
+                if try iterateSomeIn(e, { try evalBodyExprs(body, next, k) }) { return }
+                return try evalExprStepped(e) { try evalBodyExprs(body, next, k) }
             }
         }
         // Each solution counts too, so iteration-heavy bodies stay within the budget.

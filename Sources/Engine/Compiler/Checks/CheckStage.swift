@@ -7,6 +7,8 @@ enum CheckStage: Int, Comparable, CaseIterable {
     case shadowing
     /// `:=` redeclarations, `some` vars never used, `cannot assign to …`.
     case localVars
+    /// Template-string parts that would bind a variable (`$"{x[i]}"`: `var i is undeclared`).
+    case templateVars
     /// A call to a function without result (`print`) used as a value.
     case voidCalls
     /// `# METADATA` blocks (only when `rego.metadata.*` is called).
@@ -66,6 +68,7 @@ enum CheckStage: Int, Comparable, CaseIterable {
         if e.message.hasPrefix("with keyword") { return .withTargets }
         if e.message.hasPrefix("conflicting rules") { return .ruleConflicts }
         if e.message.hasPrefix("undefined function") { return .undefinedFunctions }
+        if e.code == .compileError, e.message.hasSuffix(" is undeclared") { return .templateVars }
         if e.code == .unsafeVarError { return headSafety ? .safetyHeads : .safetyBodies }
         return .types
     }
