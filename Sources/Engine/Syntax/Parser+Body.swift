@@ -63,14 +63,11 @@ extension Parser {
                 return expr
             }
         }
-        if atKeyword("some") {
-            if negated { throw unexpected("illegal negation of 'some'") }
-            return try parseSome()
-        }
-        if atKeyword("every") {
-            if negated { throw unexpected("illegal negation of 'every'") }
-            return try parseEvery()
-        }
+        // After `not` a keyword is never a ref head (`not some.a`).
+        if negated && atIdent("some") && isKeyword("some") { throw unexpected("illegal negation of 'some'") }
+        if negated && atIdent("every") && isKeyword("every") { throw unexpected("illegal negation of 'every'") }
+        if atKeyword("some") { return try parseSome() }
+        if atKeyword("every") { return try parseEvery() }
         var expr = try parseExpr()
         expr.negated = negated
         expr.location = start.location
@@ -99,7 +96,7 @@ extension Parser {
         while atKeyword("with") {
             let loc = current.location
             advance()
-            guard at(.ident), !isKeyword(current.text) || atRefHead else { throw unexpected("expected ident") }
+            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected ident") }
             let target = try parseTerm()
             guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()

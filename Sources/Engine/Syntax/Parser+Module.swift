@@ -70,8 +70,16 @@ extension Parser {
         let problems = statementErrors.count
         if at(.ident), let rules = try parseRules() {
             let bodyless = rules.last.map { $0.body.count == 1 && $0.body[0].generated && $0.elseChain.isEmpty } ?? true
+            // OPA's rule parser takes only rules with a body, default rules and `… contains x`;
+            // the rest (`r := 1`, `f(x) := 1`, `p.q`) it reads as a query and makes a rule of
+            // afterwards, so with errors already reported such a statement ends the parse.
+            let readAsQuery = bodyless && rules.last?.isDefault != true && !headUsedContains
+            if readAsQuery && hasErrors { throw stopping }
             // (A default rule is a statement of its own: `default r := 1; …` fails at the `;`.)
-            if !(bodyless && at(.semicolon)) || rules.last?.isDefault == true { return .rules(rules) }
+            if rules.last?.isDefault == true { return .rules(rules) }
+            // The query reading differs when a `;` follows (`r := 1; x`) or the head crossed
+            // whitespace (`r [1] := 2` is the query `r`, then `[1] := 2`).
+            if !(bodyless && at(.semicolon)) && !(readAsQuery && headSpaced) { return .rules(rules) }
             statementErrors.removeSubrange(problems...)
         }
         // Errors recorded so far (a failed operand, the scanner's) end the parse where a
@@ -101,7 +109,9 @@ extension Parser {
         switch expr.kind {
         case .term(let t):
             switch t.value {
-            case .ref(let r) where !r.parts.isEmpty && r.headVariable != nil:
+            case .ref(let r) where r.headVariable == nil:
+                return statementError("invalid rule head: \(RefText.ref(r))", at: start)
+            case .ref(let r) where !r.parts.isEmpty:
                 // A ref of one part alone is a partial set rule without `contains`; a longer one neither.
                 softErrors.append(statementError(r.parts.count > 1 && strict
                     ? "rule must have value assignment and/or body declaration"
@@ -115,8 +125,10 @@ extension Parser {
                 name = t
             }
         case .call(let c) where (c.name == "eq" || c.name == "assign") && c.args.count == 2:
-            // `(x) := 7` is the rule `x := 7`.
+            // `(x) := 7` is the rule `x := 7`; a ref must start with a name (`[1][0] := 2` does not).
             switch c.args[0].value {
+            case .ref(let r) where r.headVariable == nil:
+                return statementError("invalid rule head: \(RefText.ref(r))", at: start)
             case .variable, .ref, .call: return nil
             default: name = c.args[0]
             }
@@ -248,6 +260,8 @@ extension Parser {
     mutating func parseRules() throws(EngineError) -> [Rule]? {
         let startTok = current
         var isDefault = false
+        headUsedContains = false
+        headSpaced = false
         // `default[k] := …` is a rule named `default` (as `default.a := …` is).
         let next = peek()
         let defaultNamesRule = atKeyword("default") && next.kind == .lbrack && next.offset == current.end
@@ -262,7 +276,8 @@ extension Parser {
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
         var args: [Term]?
         var emptyArgs = false
-        if at(.lparen) && adjacent {
+        if at(.lparen) && (adjacent || ref.parts.isEmpty) {
+            if !adjacent { headSpaced = true }
             advance()
             args = try noting("expected rule head name") { p throws(EngineError) in try p.parseTermList(end: .rparen) }
             // `f()` declares no function: OPA reads it as the complete rule `f`, which needs a
@@ -298,7 +313,11 @@ extension Parser {
                 value = Term.bool(true, headLoc)
             } else {
                 advance()
-                value = try noting("expected default rule value term (e.g., default \(refText) \(assign ? ":=" : "=") <VALUE>)") {
+                // OPA's complaint is the one of any rule head, except for `default r :=`.
+                let note = !assign ? "expected rule value term (e.g., \(refText)[<nil>] = <VALUE> { ... })"
+                    : args != nil ? "expected function value term (e.g., \(refText)(...) := <VALUE> { ... })"
+                    : "expected default rule value term (e.g., default \(refText) := <VALUE>)"
+                value = try noting(note) {
                     p throws(EngineError) in try p.parseTermInfixCall()
                 }
             }
@@ -317,6 +336,7 @@ extension Parser {
                 throw unexpected("the contains keyword can only be used with multi-value rule definitions (e.g., \(ref.dottedName) contains <VALUE> { ... })")
             }
             advance()
+            headUsedContains = true
             let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })")
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
@@ -419,22 +439,31 @@ extension Parser {
         return rules
     }
 
-    /// A rule's value or key term. Missing before `if` (`r := if { … }`), OPA records its two
-    /// complaints and goes on with the rule's body and the statements after it (a non-rule
-    /// statement then ends the parse), so errors further on are reported too.
+    /// A rule's value or key term. When it fails at an `if` or `{` (`r := if { … }`, `r := [1
+    /// if { … }`), OPA records its complaints and goes on with the rule's body and the
+    /// statements after it (a non-rule statement then ends the parse), so errors further on are
+    /// reported too. Elsewhere the failure ends the parse.
     mutating func termOrIf(_ note: String) throws(EngineError) -> Term {
-        if atKeyword("if") {
-            recorded += [unexpected(), unexpected(note)]
+        let n = notes.count
+        do {
+            return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
+        } catch {
+            guard atKeyword("if") || at(.lbrace), !error.message.isEmpty, error.location == current.location else { throw error }
+            recorded.append(error)
+            recorded += notes[n...]
+            notes.removeSubrange(n...)
             return Term.bool(true, current.location)
         }
-        return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
     }
 
     /// The rule name: `p`, `p.q`, `p[x]`, `p.q["r"][s]` (refs must touch).
     mutating func parseRuleRef() throws(EngineError) -> Ref {
         let head = advance()
         var parts: [RefPart] = []
-        while adjacent {
+        // As in OPA, whitespace (a newline too) may come between the name and a first `[` or
+        // `(`: `r [x] if …` is `r[x]`, `f (x) := …` is `f(x)`. Later parts must touch.
+        if !adjacent && at(.lbrack) { headSpaced = true }
+        while adjacent || (parts.isEmpty && headSpaced) {
             if at(.dot) {
                 let dot = advance()
                 guard adjacent else { throw whitespaceAfter(dot, "expected identifier") }
@@ -505,12 +534,16 @@ extension Parser {
                 advance()
                 value = try parseTermInfixCall()
                 generated = false
-            } else if !at(.eof) && !current.newlineBefore && !atKeyword("if") && !at(.lbrace) && !atKeyword("else") {
+            } else if !atKeyword("if") && !at(.lbrace) {
+                // A bare `else` needs a value or a body (`else` at the end, `else else`).
                 throw unexpected("expected else value term or rule body")
             }
-            let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
+            let (body, hasIf) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
             chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body,
                                     args: branchArgs, location: tok.location))
+            // A branch without a body ends the chain: a further `else` starts the next statement
+            // (`else := 2 else`: `unexpected else keyword`).
+            if !hasIf && body.count == 1 && body[0].generated { break }
         }
         return chain
     }

@@ -166,9 +166,11 @@ extension Parser {
         atExpressionStart = false
         var term: Term
         switch t.kind {
-        case .ident where atRefHead && (expressionStart || !["true", "false", "null"].contains(t.text)):
-            // (Past an expression's first term, `true.s` is the literal with a ref after it: an
-            // illegal ref head, as OPA.)
+        case .ident where atRefHead && (expressionStart || !isKeyword(t.text) || t.text == "contains"):
+            // A keyword heads a ref only as an expression's first term (`default.a == 1`);
+            // elsewhere it is the keyword (`x := some.a`: `unexpected some keyword`), and past
+            // the first term `true.s` is the literal with a ref after it: an illegal ref head,
+            // as OPA.
             advance()
             term = Term(.variable(t.text), location: loc)
         case .ident:

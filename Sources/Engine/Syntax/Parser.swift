@@ -17,6 +17,10 @@ public struct Parser {
     /// v1 strictness applies: a v1 module, or a v0 one importing `rego.v1`.
     var strict: Bool { version == .v1 || importsRegoV1 }
     var wildcardCounter = 0
+    /// The rule head just parsed used `contains` (OPA's rule parser keeps such a rule without a body).
+    var headUsedContains = false
+    /// The rule head just parsed continued across whitespace (`r [x]`, `f (x)`).
+    var headSpaced = false
     /// True until the first term of an expression is read: only there may `true`, `false` or
     /// `null` head a ref (`false.foo == 1` names a rule; `x := false.foo` is an illegal ref).
     var atExpressionStart = false
