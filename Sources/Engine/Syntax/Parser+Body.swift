@@ -64,8 +64,8 @@ extension Parser {
             }
         }
         // After `not` a keyword is never a ref head (`not some.a`).
-        if negated && atIdent("some") && isKeyword("some") { throw unexpected("illegal negation of 'some'") }
-        if negated && atIdent("every") && isKeyword("every") { throw unexpected("illegal negation of 'every'") }
+        if negated && atIdent("some") && isKeywordHere("some") { throw unexpected("illegal negation of 'some'") }
+        if negated && atIdent("every") && isKeywordHere("every") { throw unexpected("illegal negation of 'every'") }
         if atKeyword("some") { return try parseSome() }
         if atKeyword("every") { return try parseEvery() }
         var expr = try parseExpr()
@@ -96,7 +96,7 @@ extension Parser {
         while atKeyword("with") {
             let loc = current.location
             advance()
-            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected ident") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected ident") }
             let target = try parseTerm()
             guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()
@@ -129,7 +129,7 @@ extension Parser {
         restore(s)
         var vars: [Term] = []
         while true {
-            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected var") }
             let t = advance()
             vars.append(Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: t.location))
             guard at(.comma) else { break }

@@ -13,14 +13,7 @@ extension Parser {
                             regoVersion: version)
         if atKeyword("package") {
             let pkgTok = advance()
-            let path = try parseStaticPath()
-            guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
-            // `package f(x)`: OPA reads the call as the package term and fails at what follows.
-            if at(.lparen) && adjacent {
-                advance()
-                _ = try parseTermList(end: .rparen)
-                throw unexpected()
-            }
+            let path = try parsePackagePath(pkgTok)
             module.package = Package(path: Ref(head: .variable("data", pkgTok.location),
                                                parts: [.field(path.headVariable!, path.head.location)] + path.parts),
                                      location: pkgTok.location)
@@ -38,7 +31,7 @@ extension Parser {
                 module.imports.append(try parseImport())
             } else if atKeyword("package") {
                 let tok = advance()
-                _ = try parseStaticPath()
+                _ = try parsePackagePath(tok)
                 statementErrors.append(statementError("unexpected package", at: tok))
             } else {
                 let start = current
@@ -141,6 +134,19 @@ extension Parser {
         return statementError("expression cannot be used for rule head", at: start)
     }
 
+    /// The path after `package`.
+    mutating func parsePackagePath(_ pkgTok: Token) throws(EngineError) -> Ref {
+        let path = try parseStaticPath()
+        guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+        // `package f(x)`: OPA reads the call as the package term and fails at what follows.
+        if at(.lparen) && adjacent {
+            advance()
+            _ = try parseTermList(end: .rparen)
+            throw unexpected()
+        }
+        return path
+    }
+
     /// `a.b["c"]` as used by `package` and `import`: a name, then `.name` / `["string"]` parts.
     mutating func parseStaticPath() throws(EngineError) -> Ref {
         guard at(.ident) else { throw unexpected() }
@@ -173,6 +179,7 @@ extension Parser {
         let path: Ref
         do {
             path = try parseStaticPath()
+            plainNameIndex = index
         } catch {
             // OPA adds `expected path` once the path has begun.
             if pathTok.kind == .ident {
@@ -187,7 +194,7 @@ extension Parser {
         var alias: String?
         if atKeyword("as") {
             advance()
-            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected var") }
             // OPA reads a whole term: one that is no plain name (`as f(x)`, `as x.y`) fails at
             // the token after it.
             let t = try parseTerm()
@@ -270,7 +277,7 @@ extension Parser {
             isDefault = true
         }
         // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
-        guard at(.ident), !isKeyword(current.text) || atRefHead || defaultNamesRule else { return nil }
+        guard at(.ident), !isKeywordHere(current.text) || atRefHead || defaultNamesRule else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
@@ -460,9 +467,10 @@ extension Parser {
     mutating func parseRuleRef() throws(EngineError) -> Ref {
         let head = advance()
         var parts: [RefPart] = []
-        // As in OPA, whitespace (a newline too) may come between the name and a first `[` or
-        // `(`: `r [x] if …` is `r[x]`, `f (x) := …` is `f(x)`. Later parts must touch.
-        if !adjacent && at(.lbrack) { headSpaced = true }
+        // As in OPA, whitespace (a newline too) may come between the name and a first `[`, `.`
+        // or `(`: `r [x] if …` is `r[x]`, `r .a if …` `r.a`, `f (x) := …` `f(x)`. Later parts
+        // must touch.
+        if !adjacent && (at(.lbrack) || at(.dot)) { headSpaced = true }
         while adjacent || (parts.isEmpty && headSpaced) {
             if at(.dot) {
                 let dot = advance()

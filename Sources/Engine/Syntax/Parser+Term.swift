@@ -166,7 +166,7 @@ extension Parser {
         atExpressionStart = false
         var term: Term
         switch t.kind {
-        case .ident where atRefHead && (expressionStart || !isKeyword(t.text) || t.text == "contains"):
+        case .ident where atRefHead && (expressionStart || !isKeywordHere(t.text) || t.text == "contains"):
             // A keyword heads a ref only as an expression's first term (`default.a == 1`);
             // elsewhere it is the keyword (`x := some.a`: `unexpected some keyword`), and past
             // the first term `true.s` is the literal with a ref after it: an illegal ref head,
@@ -180,7 +180,7 @@ extension Parser {
             case "false": advance(); term = Term(.scalar(.false), location: loc)
             default:
                 // `contains` stays usable as the builtin's name.
-                if isKeyword(t.text) && t.text != "contains" { throw unexpected() }
+                if isKeywordHere(t.text) && t.text != "contains" { throw unexpected() }
                 advance()
                 term = Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: loc)
             }
@@ -192,7 +192,7 @@ extension Parser {
             advance()
             if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
                 // Only names, refs and calls take a unary minus.
-                guard at(.ident), !isKeyword(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
+                guard at(.ident), !isKeywordHere(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
                     throw unexpected("expected number")
                 }
                 // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.
@@ -205,7 +205,7 @@ extension Parser {
                 advance()
                 text += "0."
             }
-            guard at(.number) else { throw unexpected("expected number") }
+            guard at(.number) else { throw unexpectedToken("expected number") }
             text += current.text
             advance()
             term = try numberTerm(text, at: t)

@@ -17,6 +17,8 @@ public struct Parser {
     /// v1 strictness applies: a v1 module, or a v0 one importing `rego.v1`.
     var strict: Bool { version == .v1 || importsRegoV1 }
     var wildcardCounter = 0
+    /// The token after an import path (see `isKeywordHere`).
+    var plainNameIndex = -1
     /// The rule head just parsed used `contains` (OPA's rule parser keeps such a rule without a body).
     var headUsedContains = false
     /// The rule head just parsed continued across whitespace (`r [x]`, `f (x)`).
@@ -128,7 +130,7 @@ public struct Parser {
     func at(_ kind: TokenKind) -> Bool { current.kind == kind }
     func atIdent(_ name: String) -> Bool { current.kind == .ident && current.text == name }
     /// True if the current token is `name` and `name` is a keyword here.
-    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeyword(name) && !atRefHead }
+    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !atRefHead }
     /// The current identifier starts a ref (`default.foo`, `input.if`'s head): keywords are
     /// plain names there.
     var atRefHead: Bool {
@@ -136,6 +138,13 @@ public struct Parser {
         return current.kind == .ident && d.kind == .dot && d.offset == current.end && n.kind == .ident && n.offset == d.end
     }
     func isKeyword(_ name: String) -> Bool { Parser.coreKeywords.contains(name) || keywords.contains(name) }
+    /// Whether `name`, as the current token, is a keyword: the token right after an import's
+    /// path is read without the future keywords (OPA scans it with the import path's
+    /// keyword-free scanner), so `import data.d` then `every` on the next line is a name.
+    func isKeywordHere(_ name: String) -> Bool {
+        isKeyword(name) && !(index == plainNameIndex && Parser.importLookaheadNames.contains(name))
+    }
+    static let importLookaheadNames: Set<String> = ["and", "contains", "every", "if", "in", "not", "or"]
     /// The current token starts right where the previous one ended (no whitespace).
     var adjacent: Bool { index > 0 && current.offset == previous.end }
 
@@ -155,19 +164,34 @@ public struct Parser {
     // MARK: - Errors
 
     /// Every error of a failed parse in OPA's order: the scanner's complaints about the
-    /// illegal tokens read so far, the error that stopped the parse, then the notes of the
-    /// constructs it unwound through.
+    /// illegal tokens read so far and the errors recorded on the way, as the parse met them,
+    /// then the error that stopped the parse and the notes of the constructs it unwound through.
     func failure(_ e: EngineError) -> [EngineError] {
-        var errors: [EngineError] = []
+        var scanned: [EngineError] = []
         let stop = e.message.isEmpty  // `stopping`: nothing of its own to report
         for t in tokens[0...min(furthest, tokens.count - 1)] where t.kind == .illegal {
             for message in t.text.split(separator: "\n") {
                 let scanner = error(String(message), at: t)
                 if scanner.location == e.location && scanner.message == e.message { continue }
-                errors.append(scanner)
+                scanned.append(scanner)
             }
         }
-        return errors + recorded + (stop ? [] : [e]) + notes
+        // A recorded error comes after the scanner's complaints up to its position (the
+        // scanner reads the token the parser complains about before the complaint).
+        func notAfter(_ a: SourceLocation?, _ b: SourceLocation?) -> Bool {
+            guard let a, let b else { return true }
+            return (a.row, a.col) <= (b.row, b.col)
+        }
+        var errors: [EngineError] = []
+        var next = 0
+        for r in recorded {
+            while next < scanned.count, notAfter(scanned[next].location, r.location) {
+                errors.append(scanned[next])
+                next += 1
+            }
+            errors.append(r)
+        }
+        return errors + scanned[next...] + (stop ? [] : [e]) + notes
     }
 
     /// Whether errors were reported so far (recorded ones, or the scanner's for tokens read).
@@ -220,7 +244,8 @@ public struct Parser {
         if ws < source.bytes.count, source.bytes[ws] == UInt8(ascii: "#") {
             while ws < source.bytes.count, source.bytes[ws] != UInt8(ascii: "\n") { ws += 1 }
         }
-        return EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(ws + 1, source.bytes.count)),
+        let message = note.isEmpty ? "unexpected whitespace token" : Parser.whitespaceToken + note
+        return EngineError(.parseError, message, location: source.location(at: min(ws + 1, source.bytes.count)),
                            detail: LineDetail(bytes: source.bytes, offset: ws))
     }
 
@@ -228,6 +253,16 @@ public struct Parser {
 
     /// OPA's "unexpected X token: note" (or "keyword" for keywords).
     func unexpected(_ note: String = "") -> EngineError {
+        // Right after a ref's `.` that a space follows, OPA is still on the whitespace token.
+        if index > 1, previous.kind == .dot, !adjacent, tokens[index - 2].end == previous.offset,
+           [.ident, .rbrack, .rparen, .rbrace, .string, .rawString].contains(tokens[index - 2].kind) {
+            return whitespaceAfter(previous, note)
+        }
+        return unexpectedToken(note)
+    }
+
+    /// `unexpected` about the current token itself.
+    func unexpectedToken(_ note: String = "") -> EngineError {
         let t = current
         let name: String
         var kind = "token"
@@ -236,7 +271,8 @@ public struct Parser {
             // OPA drops the note for a token its scanner could not read.
             return error("illegal token", at: t)
         case .ident:
-            if Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text) {
+            if (Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text))
+                && !(index == plainNameIndex && Parser.importLookaheadNames.contains(t.text)) {
                 name = t.text
                 kind = "keyword"
             } else {
