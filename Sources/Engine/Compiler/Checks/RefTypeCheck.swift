@@ -505,9 +505,9 @@ enum RefTypeCheck {
             return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
         case .set(let e):
             guard fits(key, e) else { return .refused("want (type): \(e)") }
-            // A set lookup yields the key itself: of an untyped set, the key's type
-            // (`s.zz.x` is `undefined ref`, have: string).
-            guard case .any = e else { return .type(e) }
+            // A set lookup yields the key itself, so a scalar key's type (`s.zz.x` is
+            // `undefined ref`, have: string; `s.zz == 1` a match error with s a set of
+            // any<number, string>).
             switch key {
             case .null: return .type(.null)
             case .bool: return .type(.boolean)
