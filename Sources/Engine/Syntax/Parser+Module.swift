@@ -344,7 +344,7 @@ extension Parser {
             }
             advance()
             headUsedContains = true
-            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })")
+            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })", isKey: true)
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
@@ -449,13 +449,14 @@ extension Parser {
     /// A rule's value or key term. When it fails at an `if` or `{` (`r := if { … }`, `r := [1
     /// if { … }`), OPA records its complaints and goes on with the rule's body and the
     /// statements after it (a non-rule statement then ends the parse), so errors further on are
-    /// reported too. Elsewhere the failure ends the parse.
-    mutating func termOrIf(_ note: String) throws(EngineError) -> Term {
+    /// reported too. Elsewhere the failure ends the parse, except for a `contains` key: OPA keeps
+    /// that rule without a body and reads on (`r contains import if …` reports the import too).
+    mutating func termOrIf(_ note: String, isKey: Bool = false) throws(EngineError) -> Term {
         let n = notes.count
         do {
             return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
         } catch {
-            guard atKeyword("if") || at(.lbrace), !error.message.isEmpty, error.location == current.location else { throw error }
+            guard atKeyword("if") || at(.lbrace) || isKey, !error.message.isEmpty, error.location == current.location else { throw error }
             recorded.append(error)
             recorded += notes[n...]
             notes.removeSubrange(n...)
