@@ -8,7 +8,7 @@ extension Parser {
         defer { leave() }
         var body: Body = []
         while true {
-            if at(end) && body.isEmpty { throw unexpected("expected expression") }
+            if at(end) && body.isEmpty { throw error("found empty body", at: current) }
             let start = current
             body.append(try parseLiteral())
             if end == .eof, index > 0 {
@@ -98,6 +98,11 @@ extension Parser {
             advance()
             guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected ident") }
             let target = try parseTerm()
+            // A target that is no name or ref (`with f(1) as …`) is noted and the parse goes on.
+            switch target.value {
+            case .variable, .ref: break
+            default: recorded.append(unexpected("expected with target path"))
+            }
             guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()
             let value = try parseTermInfixCall()

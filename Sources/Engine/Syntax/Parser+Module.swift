@@ -60,6 +60,7 @@ extension Parser {
     /// on its line, a body-less rule followed by `;`, anything not starting with a name.
     mutating func parseStatement() throws(EngineError) -> Statement {
         let s = save()
+        let s0 = current
         let problems = statementErrors.count
         if at(.ident), let rules = try parseRules() {
             let bodyless = rules.last.map { $0.body.count == 1 && $0.body[0].generated && $0.elseChain.isEmpty } ?? true
@@ -68,11 +69,19 @@ extension Parser {
             // afterwards, so with errors already reported such a statement ends the parse.
             let readAsQuery = bodyless && rules.last?.isDefault != true && !headUsedContains
             if readAsQuery && hasErrors { throw stopping }
+            // `some.a`, `package[0]` alone (a keyword touching `.` or `[` is a name to OPA's
+            // scanner): a partial set rule OPA refuses to name after a keyword.
+            if readAsQuery, let r = rules.last, r.head.kind == .partialSet || (!r.head.ref.parts.isEmpty && r.head.valueGenerated),
+               let h = r.head.ref.headVariable, isKeyword(h) {
+                statementErrors.append(statementError("\(h) keyword cannot be used for rule name", at: s0))
+            }
             // (A default rule is a statement of its own: `default r := 1; …` fails at the `;`.)
             if rules.last?.isDefault == true { return .rules(rules) }
             // The query reading differs when a `;` follows (`r := 1; x`) or the head crossed
             // whitespace (`r [1] := 2` is the query `r`, then `[1] := 2`).
-            if !(bodyless && at(.semicolon)) && !(readAsQuery && headSpaced) { return .rules(rules) }
+            // So does an operator after it on its line: `r[k]| {2}` is the query `r[k] | {2}`.
+            let operatorFollows = !current.newlineBefore && Parser.infixTokens.contains(current.kind)
+            if !(bodyless && at(.semicolon)) && !(readAsQuery && (headSpaced || operatorFollows)) { return .rules(rules) }
             statementErrors.removeSubrange(problems...)
         }
         // Errors recorded so far (a failed operand, the scanner's) end the parse where a
@@ -104,7 +113,13 @@ extension Parser {
             switch t.value {
             case .ref(let r) where r.headVariable == nil:
                 return statementError("invalid rule head: \(RefText.ref(r))", at: start)
-            case .ref(let r) where !r.parts.isEmpty:
+            case .ref(let r) where r.parts.isEmpty:
+                return statementError("refs cannot be used for rule head", at: start)
+            case .ref(let r):
+                // (`package[0]`, `some.a`: a keyword touching `[` or `.` is a name to the scanner.)
+                if let h = r.headVariable, isKeyword(h) {
+                    statementErrors.append(statementError("\(h) keyword cannot be used for rule name", at: start))
+                }
                 // A ref of one part alone is a partial set rule without `contains`; a longer one neither.
                 softErrors.append(statementError(r.parts.count > 1 && strict
                     ? "rule must have value assignment and/or body declaration"
@@ -242,6 +257,9 @@ extension Parser {
         return imp
     }
 
+    static let infixTokens: Set<TokenKind> = [.pipe, .amp, .plus, .minus, .star, .slash, .percent, .equal, .notEqual,
+                                              .lt, .lte, .gt, .gte, .unify, .assign]
+
     static let regoV1ImpliesFuture = "the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive"
 
     // MARK: - Rules
@@ -309,6 +327,10 @@ extension Parser {
         }
         // Touching the head, a `-` is no operator of a query: `f-x) := 7` is `unexpected minus token`.
         if args == nil, !emptyArgs, at(.minus), adjacent, !current.newlineBefore { throw unexpected() }
+        // So is any operator touching a bare name (`r2%(a0) := 1`, `r|x`); after a ref or call
+        // the statement is a query (`r[1]|x`).
+        if args == nil, !emptyArgs, ref.parts.isEmpty, adjacent, !at(.assign), !at(.unify),
+           Parser.infixTokens.contains(current.kind) { throw unexpected() }
         if isDefault {
             if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
             // `default a` alone is `default a := true`, as in OPA, which then reads whatever
@@ -389,7 +411,9 @@ extension Parser {
                 if !atKeyword("if") && !at(.lbrace) {
                     // A bare name is a statement of its own, which OPA cannot make a rule of.
                     if ref.parts.isEmpty {
-                        statementErrors.append(statementError("var cannot be used for rule name", at: startTok))
+                        // (`input` and `data` alone are refs to OPA.)
+                        let root = ref.headVariable == "input" || ref.headVariable == "data"
+                        statementErrors.append(statementError(root ? "refs cannot be used for rule head" : "var cannot be used for rule name", at: startTok))
                         return []
                     }
                     // `p.q` alone is the partial set rule `p contains "q"` (as `p["q"]` is), a

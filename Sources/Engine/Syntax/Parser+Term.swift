@@ -180,7 +180,10 @@ extension Parser {
             case "false": advance(); term = Term(.scalar(.false), location: loc)
             default:
                 // `contains` stays usable as the builtin's name.
-                if isKeywordHere(t.text) && t.text != "contains" { throw unexpected() }
+                if isKeywordHere(t.text) && t.text != "contains" {
+                    keywordTermIndex = index
+                    throw error("unexpected \(t.text) keyword", at: t)
+                }
                 advance()
                 term = Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: loc)
             }
@@ -192,7 +195,7 @@ extension Parser {
             advance()
             if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
                 // Only names, refs and calls take a unary minus.
-                guard at(.ident), !isKeywordHere(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
+                guard at(.ident), !isKeywordHere(current.text) || (atRefHead && !["true", "false", "null"].contains(current.text)) else {
                     throw unexpected("expected number")
                 }
                 // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.

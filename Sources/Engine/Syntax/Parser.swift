@@ -19,6 +19,9 @@ public struct Parser {
     var wildcardCounter = 0
     /// The token after an import path (see `isKeywordHere`).
     var plainNameIndex = -1
+    /// A keyword touching `.`/`[` that a term could not start with: OPA names it a keyword
+    /// again in the complaints about it (`x := else[1]`: `unexpected else keyword: …`).
+    var keywordTermIndex = -1
     /// The rule head just parsed used `contains` (OPA's rule parser keeps such a rule without a body).
     var headUsedContains = false
     /// The rule head just parsed continued across whitespace (`r [x]`, `f (x)`).
@@ -130,12 +133,15 @@ public struct Parser {
     func at(_ kind: TokenKind) -> Bool { current.kind == kind }
     func atIdent(_ name: String) -> Bool { current.kind == .ident && current.text == name }
     /// True if the current token is `name` and `name` is a keyword here.
-    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !atRefHead }
+    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !(atRefHead && name != "contains") }
     /// The current identifier starts a ref (`default.foo`, `input.if`'s head): keywords are
     /// plain names there.
+    /// OPA's scanner reads a keyword touching a following `.` or `[` as a name (`not.n`,
+    /// `in[1]`: `1 in[1, 2]` is `unexpected identifier token`); `contains` is no keyword to
+    /// its scanner (`r contains[1]` is a partial set rule).
     var atRefHead: Bool {
-        let d = peek(), n = peek(2)
-        return current.kind == .ident && d.kind == .dot && d.offset == current.end && n.kind == .ident && n.offset == d.end
+        let d = peek()
+        return current.kind == .ident && d.offset == current.end && (d.kind == .dot || d.kind == .lbrack)
     }
     func isKeyword(_ name: String) -> Bool { Parser.coreKeywords.contains(name) || keywords.contains(name) }
     /// Whether `name`, as the current token, is a keyword: the token right after an import's
@@ -261,6 +267,18 @@ public struct Parser {
         return unexpectedToken(note)
     }
 
+    /// The previous token ends a term (OPA names a keyword touching `.`/`[` there an
+    /// identifier: `input not.n`, `1 in[1, 2]`; after `:=`, `not`, `with`, `(` it is the keyword).
+    var afterTerm: Bool {
+        guard index > 0 else { return false }
+        let p = previous
+        switch p.kind {
+        case .number, .string, .rawString, .rbrack, .rparen, .rbrace: return true
+        case .ident: return !isKeyword(p.text) || ["true", "false", "null"].contains(p.text)
+        default: return false
+        }
+    }
+
     /// `unexpected` about the current token itself.
     func unexpectedToken(_ note: String = "") -> EngineError {
         let t = current
@@ -272,7 +290,8 @@ public struct Parser {
             return error("illegal token", at: t)
         case .ident:
             if (Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text))
-                && !(index == plainNameIndex && Parser.importLookaheadNames.contains(t.text)) {
+                && !(index == plainNameIndex && Parser.importLookaheadNames.contains(t.text))
+                && !(atRefHead && !["contains", "true", "false", "null"].contains(t.text) && index != keywordTermIndex && afterTerm) {
                 name = t.text
                 kind = "keyword"
             } else {
