@@ -53,7 +53,7 @@ extension Parser {
     mutating func parseSimpleLiteral() throws(EngineError) -> Expr {
         let start = current
         var negated = false
-        if atKeyword("not") {
+        if atKeyword("not") && !atBracketRefHead {
             advance()
             negated = true
             if notBodies && at(.lbrace) {
@@ -66,8 +66,8 @@ extension Parser {
         // After `not` a keyword is never a ref head (`not some.a`).
         if negated && atIdent("some") && isKeywordHere("some") { throw unexpected("illegal negation of 'some'") }
         if negated && atIdent("every") && isKeywordHere("every") { throw unexpected("illegal negation of 'every'") }
-        if atKeyword("some") { return try parseSome() }
-        if atKeyword("every") { return try parseEvery() }
+        if atKeyword("some") && !atBracketRefHead { return try parseSome() }
+        if atKeyword("every") && !atBracketRefHead { return try parseEvery() }
         var expr = try parseExpr()
         expr.negated = negated
         expr.location = start.location

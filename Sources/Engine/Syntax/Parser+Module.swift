@@ -27,9 +27,9 @@ extension Parser {
         }
         var ruleStarts: [Int] = []
         while !at(.eof) {
-            if atKeyword("import") {
+            if atKeyword("import") && !atBracketRefHead {
                 module.imports.append(try parseImport())
-            } else if atKeyword("package") {
+            } else if atKeyword("package") && !atBracketRefHead {
                 let tok = advance()
                 _ = try parsePackagePath(tok)
                 statementErrors.append(statementError("unexpected package", at: tok))
@@ -295,7 +295,7 @@ extension Parser {
             isDefault = true
         }
         // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
-        guard at(.ident), !isKeywordHere(current.text) || atRefHead || defaultNamesRule else { return nil }
+        guard at(.ident), !isKeywordHere(current.text) || atRefHead || atBracketRefHead || defaultNamesRule else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
@@ -445,7 +445,7 @@ extension Parser {
         // Only a rule with a body has an else chain: after `r := 7` an `else` starts the next
         // statement (`unexpected else keyword`).
         let bodyless = !hasIf && body.count == 1 && body[0].generated
-        if atKeyword("else"), !bodyless {
+        if atKeyword("else"), !atBracketRefHead, !bodyless {
             guard head.kind == .complete || head.kind == .function else {
                 throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value rules" : "rules with variables in head")", at: current)
             }
@@ -556,7 +556,7 @@ extension Parser {
 
     mutating func parseElseChain(args: [Term]?, assign ruleAssign: Bool) throws(EngineError) -> [ElseBranch] {
         var chain: [ElseBranch] = []
-        while atKeyword("else") {
+        while atKeyword("else") && !atBracketRefHead {
             let tok = advance()
             let branchArgs = args?.map { renamingWildcards($0) }
             var value = Term.bool(true, tok.location)

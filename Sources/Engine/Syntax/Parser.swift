@@ -133,15 +133,19 @@ public struct Parser {
     func at(_ kind: TokenKind) -> Bool { current.kind == kind }
     func atIdent(_ name: String) -> Bool { current.kind == .ident && current.text == name }
     /// True if the current token is `name` and `name` is a keyword here.
-    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !(atRefHead && name != "contains") }
+    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !atRefHead }
     /// The current identifier starts a ref (`default.foo`, `input.if`'s head): keywords are
     /// plain names there.
-    /// OPA's scanner reads a keyword touching a following `.` or `[` as a name (`not.n`,
-    /// `in[1]`: `1 in[1, 2]` is `unexpected identifier token`); `contains` is no keyword to
-    /// its scanner (`r contains[1]` is a partial set rule).
     var atRefHead: Bool {
+        let d = peek(), n = peek(2)
+        return current.kind == .ident && d.kind == .dot && d.offset == current.end && n.kind == .ident && n.offset == d.end
+    }
+    /// The current identifier touches a `[`. A keyword there heads a ref where a statement or a
+    /// literal starts (`in[x] := …`, `some[1]`), and `in[` is no operator (`1 in[1, 2]` is an
+    /// error); elsewhere it stays the keyword (`with input as[1]`).
+    var atBracketRefHead: Bool {
         let d = peek()
-        return current.kind == .ident && d.offset == current.end && (d.kind == .dot || d.kind == .lbrack)
+        return current.kind == .ident && d.kind == .lbrack && d.offset == current.end
     }
     func isKeyword(_ name: String) -> Bool { Parser.coreKeywords.contains(name) || keywords.contains(name) }
     /// Whether `name`, as the current token, is a keyword: the token right after an import's
@@ -291,7 +295,8 @@ public struct Parser {
         case .ident:
             if (Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text))
                 && !(index == plainNameIndex && Parser.importLookaheadNames.contains(t.text))
-                && !(atRefHead && !["contains", "true", "false", "null"].contains(t.text) && index != keywordTermIndex && afterTerm) {
+                && !((atRefHead || atBracketRefHead) && !["contains", "true", "false", "null"].contains(t.text)
+                     && index != keywordTermIndex && afterTerm) {
                 name = t.text
                 kind = "keyword"
             } else {
