@@ -218,6 +218,8 @@ enum BuiltinTypeCheck {
         var order: [String] = []
         // Unions nest flat (`{"a", {1} - {1}}` is set[any<number, string, set[any]>]).
         let flat = ts.flatMap { t -> [TypeDecl] in if case .anyOf(let ms) = t { return ms } else { return [t] } }
+        // `any` absorbs the other members (`{true, input.x}` is set[any]).
+        if flat.contains(where: { if case .any = $0 { return true } else { return false } }) { return .any }
         for t in flat where seen[t.description] == nil {
             seen[t.description] = t
             order.append(t.description)
