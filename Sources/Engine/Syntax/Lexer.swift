@@ -11,6 +11,12 @@ struct Lexer {
         self.source = source
         self.pos = start
         self.end = end ?? source.bytes.count
+        // A byte-order mark opening the text is skipped, as OPA's scanner does.
+        if start == 0, Lexer.isBOM(source.bytes, at: 0) { pos = 3 }
+    }
+
+    static func isBOM(_ bytes: [UInt8], at i: Int) -> Bool {
+        i + 2 < bytes.count && bytes[i] == 0xEF && bytes[i + 1] == 0xBB && bytes[i + 2] == 0xBF
     }
 
     private func byte(_ i: Int) -> UInt8 { i < end ? source.bytes[i] : 0 }
@@ -154,7 +160,9 @@ struct Lexer {
         case UInt8(ascii: "{"): return tok(.lbrace, length: 1)
         case UInt8(ascii: "}"): return tok(.rbrace, length: 1)
         default:
-            // OPA's scanner names only NUL; other characters are just the parser's `illegal token`.
+            // OPA's scanner names only NUL and a byte-order mark past the start; other
+            // characters are just the parser's `illegal token`.
+            if start + 2 < end, Lexer.isBOM(source.bytes, at: start) { throw error("illegal byte-order mark", at: start) }
             throw error(c == 0 ? "illegal null character" : "", at: start)
         }
     }

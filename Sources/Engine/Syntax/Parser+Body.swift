@@ -8,7 +8,7 @@ extension Parser {
         defer { leave() }
         var body: Body = []
         while true {
-            if at(end) && body.isEmpty { throw unexpected("expected expression") }
+            if at(end) && body.isEmpty { throw error("found empty body", at: current) }
             let start = current
             body.append(try parseLiteral())
             if end == .eof, index > 0 {
@@ -53,7 +53,7 @@ extension Parser {
     mutating func parseSimpleLiteral() throws(EngineError) -> Expr {
         let start = current
         var negated = false
-        if atKeyword("not") {
+        if atKeyword("not") && !atBracketRefHead {
             advance()
             negated = true
             if notBodies && at(.lbrace) {
@@ -63,14 +63,11 @@ extension Parser {
                 return expr
             }
         }
-        if atKeyword("some") {
-            if negated { throw unexpected("illegal negation of 'some'") }
-            return try parseSome()
-        }
-        if atKeyword("every") {
-            if negated { throw unexpected("illegal negation of 'every'") }
-            return try parseEvery()
-        }
+        // After `not` a keyword is never a ref head (`not some.a`).
+        if negated && atIdent("some") && isKeywordHere("some") { throw unexpected("illegal negation of 'some'") }
+        if negated && atIdent("every") && isKeywordHere("every") { throw unexpected("illegal negation of 'every'") }
+        if atKeyword("some") && !atBracketRefHead { return try parseSome() }
+        if atKeyword("every") && !atBracketRefHead { return try parseEvery() }
         var expr = try parseExpr()
         expr.negated = negated
         expr.location = start.location
@@ -99,8 +96,13 @@ extension Parser {
         while atKeyword("with") {
             let loc = current.location
             advance()
-            guard at(.ident), !isKeyword(current.text) || atRefHead else { throw unexpected("expected ident") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected ident") }
             let target = try parseTerm()
+            // A target that is no name or ref (`with f(1) as …`) is noted and the parse goes on.
+            switch target.value {
+            case .variable, .ref: break
+            default: recorded.append(unexpected("expected with target path"))
+            }
             guard atKeyword("as") else { throw unexpected("expected as keyword") }
             advance()
             let value = try parseTermInfixCall()
@@ -132,7 +134,7 @@ extension Parser {
         restore(s)
         var vars: [Term] = []
         while true {
-            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected var") }
             let t = advance()
             vars.append(Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: t.location))
             guard at(.comma) else { break }

@@ -13,14 +13,7 @@ extension Parser {
                             regoVersion: version)
         if atKeyword("package") {
             let pkgTok = advance()
-            let path = try parseStaticPath()
-            guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
-            // `package f(x)`: OPA reads the call as the package term and fails at what follows.
-            if at(.lparen) && adjacent {
-                advance()
-                _ = try parseTermList(end: .rparen)
-                throw unexpected()
-            }
+            let path = try parsePackagePath(pkgTok)
             module.package = Package(path: Ref(head: .variable("data", pkgTok.location),
                                                parts: [.field(path.headVariable!, path.head.location)] + path.parts),
                                      location: pkgTok.location)
@@ -34,11 +27,11 @@ extension Parser {
         }
         var ruleStarts: [Int] = []
         while !at(.eof) {
-            if atKeyword("import") {
+            if atKeyword("import") && !atBracketRefHead {
                 module.imports.append(try parseImport())
-            } else if atKeyword("package") {
+            } else if atKeyword("package") && !atBracketRefHead {
                 let tok = advance()
-                _ = try parseStaticPath()
+                _ = try parsePackagePath(tok)
                 statementErrors.append(statementError("unexpected package", at: tok))
             } else {
                 let start = current
@@ -67,11 +60,28 @@ extension Parser {
     /// on its line, a body-less rule followed by `;`, anything not starting with a name.
     mutating func parseStatement() throws(EngineError) -> Statement {
         let s = save()
+        let s0 = current
         let problems = statementErrors.count
         if at(.ident), let rules = try parseRules() {
             let bodyless = rules.last.map { $0.body.count == 1 && $0.body[0].generated && $0.elseChain.isEmpty } ?? true
+            // OPA's rule parser takes only rules with a body, default rules and `… contains x`;
+            // the rest (`r := 1`, `f(x) := 1`, `p.q`) it reads as a query and makes a rule of
+            // afterwards, so with errors already reported such a statement ends the parse.
+            let readAsQuery = bodyless && rules.last?.isDefault != true && !headUsedContains
+            if readAsQuery && hasErrors { throw stopping }
+            // `some.a`, `package[0]` alone (a keyword touching `.` or `[` is a name to OPA's
+            // scanner): a partial set rule OPA refuses to name after a keyword.
+            if readAsQuery, let r = rules.last, r.head.kind == .partialSet || (!r.head.ref.parts.isEmpty && r.head.valueGenerated),
+               let h = r.head.ref.headVariable, isKeyword(h) {
+                statementErrors.append(statementError("\(h) keyword cannot be used for rule name", at: s0))
+            }
             // (A default rule is a statement of its own: `default r := 1; …` fails at the `;`.)
-            if !(bodyless && at(.semicolon)) || rules.last?.isDefault == true { return .rules(rules) }
+            if rules.last?.isDefault == true { return .rules(rules) }
+            // The query reading differs when a `;` follows (`r := 1; x`) or the head crossed
+            // whitespace (`r [1] := 2` is the query `r`, then `[1] := 2`).
+            // So does an operator after it on its line: `r[k]| {2}` is the query `r[k] | {2}`.
+            let operatorFollows = !current.newlineBefore && Parser.infixTokens.contains(current.kind)
+            if !(bodyless && at(.semicolon)) && !(readAsQuery && (headSpaced || operatorFollows)) { return .rules(rules) }
             statementErrors.removeSubrange(problems...)
         }
         // Errors recorded so far (a failed operand, the scanner's) end the parse where a
@@ -101,7 +111,15 @@ extension Parser {
         switch expr.kind {
         case .term(let t):
             switch t.value {
-            case .ref(let r) where !r.parts.isEmpty && r.headVariable != nil:
+            case .ref(let r) where r.headVariable == nil:
+                return statementError("invalid rule head: \(RefText.ref(r))", at: start)
+            case .ref(let r) where r.parts.isEmpty:
+                return statementError("refs cannot be used for rule head", at: start)
+            case .ref(let r):
+                // (`package[0]`, `some.a`: a keyword touching `[` or `.` is a name to the scanner.)
+                if let h = r.headVariable, isKeyword(h) {
+                    statementErrors.append(statementError("\(h) keyword cannot be used for rule name", at: start))
+                }
                 // A ref of one part alone is a partial set rule without `contains`; a longer one neither.
                 softErrors.append(statementError(r.parts.count > 1 && strict
                     ? "rule must have value assignment and/or body declaration"
@@ -115,8 +133,10 @@ extension Parser {
                 name = t
             }
         case .call(let c) where (c.name == "eq" || c.name == "assign") && c.args.count == 2:
-            // `(x) := 7` is the rule `x := 7`.
+            // `(x) := 7` is the rule `x := 7`; a ref must start with a name (`[1][0] := 2` does not).
             switch c.args[0].value {
+            case .ref(let r) where r.headVariable == nil:
+                return statementError("invalid rule head: \(RefText.ref(r))", at: start)
             case .variable, .ref, .call: return nil
             default: name = c.args[0]
             }
@@ -127,6 +147,19 @@ extension Parser {
         }
         if let n = name { return statementError("\(n.value.kindName) cannot be used for rule name", at: start) }
         return statementError("expression cannot be used for rule head", at: start)
+    }
+
+    /// The path after `package`.
+    mutating func parsePackagePath(_ pkgTok: Token) throws(EngineError) -> Ref {
+        let path = try parseStaticPath()
+        guard path.headVariable != nil else { throw error("package path must start with a name", at: pkgTok) }
+        // `package f(x)`: OPA reads the call as the package term and fails at what follows.
+        if at(.lparen) && adjacent {
+            advance()
+            _ = try parseTermList(end: .rparen)
+            throw unexpected()
+        }
+        return path
     }
 
     /// `a.b["c"]` as used by `package` and `import`: a name, then `.name` / `["string"]` parts.
@@ -161,6 +194,7 @@ extension Parser {
         let path: Ref
         do {
             path = try parseStaticPath()
+            plainNameIndex = index
         } catch {
             // OPA adds `expected path` once the path has begun.
             if pathTok.kind == .ident {
@@ -175,7 +209,7 @@ extension Parser {
         var alias: String?
         if atKeyword("as") {
             advance()
-            guard at(.ident), !isKeyword(current.text) else { throw unexpected("expected var") }
+            guard at(.ident), !isKeywordHere(current.text) else { throw unexpected("expected var") }
             // OPA reads a whole term: one that is no plain name (`as f(x)`, `as x.y`) fails at
             // the token after it.
             let t = try parseTerm()
@@ -223,6 +257,9 @@ extension Parser {
         return imp
     }
 
+    static let infixTokens: Set<TokenKind> = [.pipe, .amp, .plus, .minus, .star, .slash, .percent, .equal, .notEqual,
+                                              .lt, .lte, .gt, .gte, .unify, .assign]
+
     static let regoV1ImpliesFuture = "the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive"
 
     // MARK: - Rules
@@ -248,6 +285,8 @@ extension Parser {
     mutating func parseRules() throws(EngineError) -> [Rule]? {
         let startTok = current
         var isDefault = false
+        headUsedContains = false
+        headSpaced = false
         // `default[k] := …` is a rule named `default` (as `default.a := …` is).
         let next = peek()
         let defaultNamesRule = atKeyword("default") && next.kind == .lbrack && next.offset == current.end
@@ -256,13 +295,14 @@ extension Parser {
             isDefault = true
         }
         // `not x`, `true`, `some x`, `default :=`: a query (`unexpected default keyword`).
-        guard at(.ident), !isKeyword(current.text) || atRefHead || defaultNamesRule else { return nil }
+        guard at(.ident), !isKeywordHere(current.text) || atRefHead || atBracketRefHead || defaultNamesRule else { return nil }
         let headLoc = current.location
         let headStart = current.offset
         var ref = try noting("expected rule head name") { p throws(EngineError) in try p.parseRuleRef() }
         var args: [Term]?
         var emptyArgs = false
-        if at(.lparen) && adjacent {
+        if at(.lparen) && (adjacent || ref.parts.isEmpty) {
+            if !adjacent { headSpaced = true }
             advance()
             args = try noting("expected rule head name") { p throws(EngineError) in try p.parseTermList(end: .rparen) }
             // `f()` declares no function: OPA reads it as the complete rule `f`, which needs a
@@ -287,6 +327,10 @@ extension Parser {
         }
         // Touching the head, a `-` is no operator of a query: `f-x) := 7` is `unexpected minus token`.
         if args == nil, !emptyArgs, at(.minus), adjacent, !current.newlineBefore { throw unexpected() }
+        // So is any operator touching a bare name (`r2%(a0) := 1`, `r|x`); after a ref or call
+        // the statement is a query (`r[1]|x`).
+        if args == nil, !emptyArgs, ref.parts.isEmpty, adjacent, !at(.assign), !at(.unify),
+           Parser.infixTokens.contains(current.kind) { throw unexpected() }
         if isDefault {
             if atKeyword("contains") { throw error("illegal default rule (must have a value)", at: startTok) }
             // `default a` alone is `default a := true`, as in OPA, which then reads whatever
@@ -298,7 +342,11 @@ extension Parser {
                 value = Term.bool(true, headLoc)
             } else {
                 advance()
-                value = try noting("expected default rule value term (e.g., default \(refText) \(assign ? ":=" : "=") <VALUE>)") {
+                // OPA's complaint is the one of any rule head, except for `default r :=`.
+                let note = !assign ? "expected rule value term (e.g., \(refText)[<nil>] = <VALUE> { ... })"
+                    : args != nil ? "expected function value term (e.g., \(refText)(...) := <VALUE> { ... })"
+                    : "expected default rule value term (e.g., default \(refText) := <VALUE>)"
+                value = try noting(note) {
                     p throws(EngineError) in try p.parseTermInfixCall()
                 }
             }
@@ -317,7 +365,8 @@ extension Parser {
                 throw unexpected("the contains keyword can only be used with multi-value rule definitions (e.g., \(ref.dottedName) contains <VALUE> { ... })")
             }
             advance()
-            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })")
+            headUsedContains = true
+            let key = try termOrIf("expected rule key term (e.g., \(refText) contains <VALUE> { ... })", isKey: true)
             head = RuleHead(kind: .partialSet, ref: ref, key: key, value: nil, assign: false, location: headLoc)
         } else if at(.assign) || at(.unify) {
             let assign = at(.assign)
@@ -362,7 +411,9 @@ extension Parser {
                 if !atKeyword("if") && !at(.lbrace) {
                     // A bare name is a statement of its own, which OPA cannot make a rule of.
                     if ref.parts.isEmpty {
-                        statementErrors.append(statementError("var cannot be used for rule name", at: startTok))
+                        // (`input` and `data` alone are refs to OPA.)
+                        let root = ref.headVariable == "input" || ref.headVariable == "data"
+                        statementErrors.append(statementError(root ? "refs cannot be used for rule head" : "var cannot be used for rule name", at: startTok))
                         return []
                     }
                     // `p.q` alone is the partial set rule `p contains "q"` (as `p["q"]` is), a
@@ -394,7 +445,7 @@ extension Parser {
         // Only a rule with a body has an else chain: after `r := 7` an `else` starts the next
         // statement (`unexpected else keyword`).
         let bodyless = !hasIf && body.count == 1 && body[0].generated
-        if atKeyword("else"), !bodyless {
+        if atKeyword("else"), !atBracketRefHead, !bodyless {
             guard head.kind == .complete || head.kind == .function else {
                 throw error("else keyword cannot be used on \(head.kind == .partialSet ? "multi-value rules" : "rules with variables in head")", at: current)
             }
@@ -419,22 +470,33 @@ extension Parser {
         return rules
     }
 
-    /// A rule's value or key term. Missing before `if` (`r := if { … }`), OPA records its two
-    /// complaints and goes on with the rule's body and the statements after it (a non-rule
-    /// statement then ends the parse), so errors further on are reported too.
-    mutating func termOrIf(_ note: String) throws(EngineError) -> Term {
-        if atKeyword("if") {
-            recorded += [unexpected(), unexpected(note)]
+    /// A rule's value or key term. When it fails at an `if` or `{` (`r := if { … }`, `r := [1
+    /// if { … }`), OPA records its complaints and goes on with the rule's body and the
+    /// statements after it (a non-rule statement then ends the parse), so errors further on are
+    /// reported too. Elsewhere the failure ends the parse, except for a `contains` key: OPA keeps
+    /// that rule without a body and reads on (`r contains import if …` reports the import too).
+    mutating func termOrIf(_ note: String, isKey: Bool = false) throws(EngineError) -> Term {
+        let n = notes.count
+        do {
+            return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
+        } catch {
+            guard atKeyword("if") || at(.lbrace) || isKey, !error.message.isEmpty, error.location == current.location else { throw error }
+            recorded.append(error)
+            recorded += notes[n...]
+            notes.removeSubrange(n...)
             return Term.bool(true, current.location)
         }
-        return try noting(note) { p throws(EngineError) in try p.parseTermInfixCall() }
     }
 
     /// The rule name: `p`, `p.q`, `p[x]`, `p.q["r"][s]` (refs must touch).
     mutating func parseRuleRef() throws(EngineError) -> Ref {
         let head = advance()
         var parts: [RefPart] = []
-        while adjacent {
+        // As in OPA, whitespace (a newline too) may come between the name and a first `[`, `.`
+        // or `(`: `r [x] if …` is `r[x]`, `r .a if …` `r.a`, `f (x) := …` `f(x)`. Later parts
+        // must touch.
+        if !adjacent && (at(.lbrack) || at(.dot)) { headSpaced = true }
+        while adjacent || (parts.isEmpty && headSpaced) {
             if at(.dot) {
                 let dot = advance()
                 guard adjacent else { throw whitespaceAfter(dot, "expected identifier") }
@@ -494,7 +556,7 @@ extension Parser {
 
     mutating func parseElseChain(args: [Term]?, assign ruleAssign: Bool) throws(EngineError) -> [ElseBranch] {
         var chain: [ElseBranch] = []
-        while atKeyword("else") {
+        while atKeyword("else") && !atBracketRefHead {
             let tok = advance()
             let branchArgs = args?.map { renamingWildcards($0) }
             var value = Term.bool(true, tok.location)
@@ -505,12 +567,16 @@ extension Parser {
                 advance()
                 value = try parseTermInfixCall()
                 generated = false
-            } else if !at(.eof) && !current.newlineBefore && !atKeyword("if") && !at(.lbrace) && !atKeyword("else") {
+            } else if !atKeyword("if") && !at(.lbrace) {
+                // A bare `else` needs a value or a body (`else` at the end, `else else`).
                 throw unexpected("expected else value term or rule body")
             }
-            let (body, _) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
+            let (body, hasIf) = try parseRuleBody(ruleStart: tok, allowBodyless: true, elseBranch: true)
             chain.append(ElseBranch(value: value, valueGenerated: generated, assign: assign, body: body,
                                     args: branchArgs, location: tok.location))
+            // A branch without a body ends the chain: a further `else` starts the next statement
+            // (`else := 2 else`: `unexpected else keyword`).
+            if !hasIf && body.count == 1 && body[0].generated { break }
         }
         return chain
     }

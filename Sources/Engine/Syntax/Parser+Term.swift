@@ -50,7 +50,7 @@ extension Parser {
     /// True if the current token is the `in` operator. In v0 without the import, `in` is still
     /// taken as the operator (a variable named `in` cannot follow a term), with a warning.
     mutating func atInOperator() -> Bool {
-        guard atIdent("in"), !atRefHead else { return false }
+        guard atIdent("in"), !atRefHead, !atBracketRefHead else { return false }
         if keywords.contains("in") { return true }
         if version == .v0 && !current.newlineBefore {
             warnings.append(SyntaxWarning(
@@ -166,9 +166,11 @@ extension Parser {
         atExpressionStart = false
         var term: Term
         switch t.kind {
-        case .ident where atRefHead && (expressionStart || !["true", "false", "null"].contains(t.text)):
-            // (Past an expression's first term, `true.s` is the literal with a ref after it: an
-            // illegal ref head, as OPA.)
+        case .ident where (atRefHead || atBracketRefHead) && (expressionStart || !isKeywordHere(t.text) || t.text == "contains"):
+            // A keyword heads a ref only as an expression's first term (`default.a == 1`);
+            // elsewhere it is the keyword (`x := some.a`: `unexpected some keyword`), and past
+            // the first term `true.s` is the literal with a ref after it: an illegal ref head,
+            // as OPA.
             advance()
             term = Term(.variable(t.text), location: loc)
         case .ident:
@@ -178,7 +180,10 @@ extension Parser {
             case "false": advance(); term = Term(.scalar(.false), location: loc)
             default:
                 // `contains` stays usable as the builtin's name.
-                if isKeyword(t.text) && t.text != "contains" { throw unexpected() }
+                if isKeywordHere(t.text) && t.text != "contains" {
+                    keywordTermIndex = index
+                    throw error("unexpected \(t.text) keyword", at: t)
+                }
                 advance()
                 term = Term(.variable(t.text == "_" ? freshWildcard() : t.text), location: loc)
             }
@@ -190,7 +195,7 @@ extension Parser {
             advance()
             if prefixIsMinus && !at(.number) && !at(.dot) && !at(.lparen) {
                 // Only names, refs and calls take a unary minus.
-                guard at(.ident), !isKeyword(current.text) || atRefHead || ["true", "false", "null"].contains(current.text) else {
+                guard at(.ident), !isKeywordHere(current.text) || ((atRefHead || atBracketRefHead) && !["true", "false", "null"].contains(current.text)) else {
                     throw unexpected("expected number")
                 }
                 // Unary minus on a variable, ref or call: OPA evaluates `-x` as `0 - x`.
@@ -203,7 +208,7 @@ extension Parser {
                 advance()
                 text += "0."
             }
-            guard at(.number) else { throw unexpected("expected number") }
+            guard at(.number) else { throw unexpectedToken("expected number") }
             text += current.text
             advance()
             term = try numberTerm(text, at: t)

@@ -17,6 +17,15 @@ public struct Parser {
     /// v1 strictness applies: a v1 module, or a v0 one importing `rego.v1`.
     var strict: Bool { version == .v1 || importsRegoV1 }
     var wildcardCounter = 0
+    /// The token after an import path (see `isKeywordHere`).
+    var plainNameIndex = -1
+    /// A keyword touching `.`/`[` that a term could not start with: OPA names it a keyword
+    /// again in the complaints about it (`x := else[1]`: `unexpected else keyword: …`).
+    var keywordTermIndex = -1
+    /// The rule head just parsed used `contains` (OPA's rule parser keeps such a rule without a body).
+    var headUsedContains = false
+    /// The rule head just parsed continued across whitespace (`r [x]`, `f (x)`).
+    var headSpaced = false
     /// True until the first term of an expression is read: only there may `true`, `false` or
     /// `null` head a ref (`false.foo == 1` names a rule; `x := false.foo` is an illegal ref).
     var atExpressionStart = false
@@ -124,14 +133,28 @@ public struct Parser {
     func at(_ kind: TokenKind) -> Bool { current.kind == kind }
     func atIdent(_ name: String) -> Bool { current.kind == .ident && current.text == name }
     /// True if the current token is `name` and `name` is a keyword here.
-    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeyword(name) && !atRefHead }
+    func atKeyword(_ name: String) -> Bool { atIdent(name) && isKeywordHere(name) && !atRefHead }
     /// The current identifier starts a ref (`default.foo`, `input.if`'s head): keywords are
     /// plain names there.
     var atRefHead: Bool {
         let d = peek(), n = peek(2)
         return current.kind == .ident && d.kind == .dot && d.offset == current.end && n.kind == .ident && n.offset == d.end
     }
+    /// The current identifier touches a `[`. A keyword there heads a ref where a statement or a
+    /// literal starts (`in[x] := …`, `some[1]`), and `in[` is no operator (`1 in[1, 2]` is an
+    /// error); elsewhere it stays the keyword (`with input as[1]`).
+    var atBracketRefHead: Bool {
+        let d = peek()
+        return current.kind == .ident && d.kind == .lbrack && d.offset == current.end
+    }
     func isKeyword(_ name: String) -> Bool { Parser.coreKeywords.contains(name) || keywords.contains(name) }
+    /// Whether `name`, as the current token, is a keyword: the token right after an import's
+    /// path is read without the future keywords (OPA scans it with the import path's
+    /// keyword-free scanner), so `import data.d` then `every` on the next line is a name.
+    func isKeywordHere(_ name: String) -> Bool {
+        isKeyword(name) && !(index == plainNameIndex && Parser.importLookaheadNames.contains(name))
+    }
+    static let importLookaheadNames: Set<String> = ["and", "contains", "every", "if", "in", "not", "or"]
     /// The current token starts right where the previous one ended (no whitespace).
     var adjacent: Bool { index > 0 && current.offset == previous.end }
 
@@ -151,19 +174,34 @@ public struct Parser {
     // MARK: - Errors
 
     /// Every error of a failed parse in OPA's order: the scanner's complaints about the
-    /// illegal tokens read so far, the error that stopped the parse, then the notes of the
-    /// constructs it unwound through.
+    /// illegal tokens read so far and the errors recorded on the way, as the parse met them,
+    /// then the error that stopped the parse and the notes of the constructs it unwound through.
     func failure(_ e: EngineError) -> [EngineError] {
-        var errors: [EngineError] = []
+        var scanned: [EngineError] = []
         let stop = e.message.isEmpty  // `stopping`: nothing of its own to report
         for t in tokens[0...min(furthest, tokens.count - 1)] where t.kind == .illegal {
             for message in t.text.split(separator: "\n") {
                 let scanner = error(String(message), at: t)
                 if scanner.location == e.location && scanner.message == e.message { continue }
-                errors.append(scanner)
+                scanned.append(scanner)
             }
         }
-        return errors + recorded + (stop ? [] : [e]) + notes
+        // A recorded error comes after the scanner's complaints up to its position (the
+        // scanner reads the token the parser complains about before the complaint).
+        func notAfter(_ a: SourceLocation?, _ b: SourceLocation?) -> Bool {
+            guard let a, let b else { return true }
+            return (a.row, a.col) <= (b.row, b.col)
+        }
+        var errors: [EngineError] = []
+        var next = 0
+        for r in recorded {
+            while next < scanned.count, notAfter(scanned[next].location, r.location) {
+                errors.append(scanned[next])
+                next += 1
+            }
+            errors.append(r)
+        }
+        return errors + scanned[next...] + (stop ? [] : [e]) + notes
     }
 
     /// Whether errors were reported so far (recorded ones, or the scanner's for tokens read).
@@ -216,7 +254,8 @@ public struct Parser {
         if ws < source.bytes.count, source.bytes[ws] == UInt8(ascii: "#") {
             while ws < source.bytes.count, source.bytes[ws] != UInt8(ascii: "\n") { ws += 1 }
         }
-        return EngineError(.parseError, Parser.whitespaceToken + note, location: source.location(at: min(ws + 1, source.bytes.count)),
+        let message = note.isEmpty ? "unexpected whitespace token" : Parser.whitespaceToken + note
+        return EngineError(.parseError, message, location: source.location(at: min(ws + 1, source.bytes.count)),
                            detail: LineDetail(bytes: source.bytes, offset: ws))
     }
 
@@ -224,6 +263,28 @@ public struct Parser {
 
     /// OPA's "unexpected X token: note" (or "keyword" for keywords).
     func unexpected(_ note: String = "") -> EngineError {
+        // Right after a ref's `.` that a space follows, OPA is still on the whitespace token.
+        if index > 1, previous.kind == .dot, !adjacent, tokens[index - 2].end == previous.offset,
+           [.ident, .rbrack, .rparen, .rbrace, .string, .rawString].contains(tokens[index - 2].kind) {
+            return whitespaceAfter(previous, note)
+        }
+        return unexpectedToken(note)
+    }
+
+    /// The previous token ends a term (OPA names a keyword touching `.`/`[` there an
+    /// identifier: `input not.n`, `1 in[1, 2]`; after `:=`, `not`, `with`, `(` it is the keyword).
+    var afterTerm: Bool {
+        guard index > 0 else { return false }
+        let p = previous
+        switch p.kind {
+        case .number, .string, .rawString, .rbrack, .rparen, .rbrace: return true
+        case .ident: return !isKeyword(p.text) || ["true", "false", "null"].contains(p.text)
+        default: return false
+        }
+    }
+
+    /// `unexpected` about the current token itself.
+    func unexpectedToken(_ note: String = "") -> EngineError {
         let t = current
         let name: String
         var kind = "token"
@@ -232,7 +293,10 @@ public struct Parser {
             // OPA drops the note for a token its scanner could not read.
             return error("illegal token", at: t)
         case .ident:
-            if Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text) {
+            if (Parser.coreKeywords.contains(t.text) || Parser.futureKeywords.contains(t.text) || keywords.contains(t.text))
+                && !(index == plainNameIndex && Parser.importLookaheadNames.contains(t.text))
+                && !((atRefHead || atBracketRefHead) && !["contains", "true", "false", "null"].contains(t.text)
+                     && index != keywordTermIndex && afterTerm) {
                 name = t.text
                 kind = "keyword"
             } else {

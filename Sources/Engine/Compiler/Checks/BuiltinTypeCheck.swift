@@ -96,10 +96,30 @@ enum BuiltinTypeCheck {
 
     /// The type of a comprehension's head from its own body: variables assigned with `:=` or
     /// bound by `some k, v in <collection of known type>` (`{v | some _, v in {"a", "b"}}` is
-    /// set[string]). Anything else, outer variables included, is `any`.
-    static func comprehensionType(_ head: Term, _ body: Body) -> TypeDecl {
+    /// set[string]). Anything else, outer variables included, is `any`. Given the names bound
+    /// outside (`outer`), a variable that first appears as a ref's key is bound by the lookup
+    /// to the collection's key type (`{k | v := [1, 2][k]}` is set[number]).
+    static func comprehensionType(_ head: Term, _ body: Body, outer: Set<String>? = nil) -> TypeDecl {
         var env: [String: TypeDecl] = [:]
+        var seen = outer ?? []
+        func bindKeys(_ t: Term) {
+            guard outer != nil else { return }
+            ASTWalk.terms(in: t) { x in
+                guard case .ref(let r) = x.value else { return }
+                for (i, p) in r.parts.enumerated() {
+                    guard case .bracket(let b) = p, case .variable(let v) = b.value,
+                          !v.hasPrefix("$"), v != "_", !seen.contains(v), env[v] == nil else { continue }
+                    let prefix = i == 0 ? r.head : Term(.ref(Ref(head: r.head, parts: Array(r.parts[..<i]))), location: x.location)
+                    if let k = RefTypeCheck.keyType(typed(prefix, env)) { env[v] = k }
+                }
+            }
+        }
         for e in body {
+            switch e.kind {
+            case .call(let c): for a in c.args { bindKeys(a) }
+            case .term(let t): bindKeys(t)
+            default: break
+            }
             switch e.kind {
             case .call(let c) where c.infix == .assign && c.args.count == 2:
                 if case .variable(let v) = c.args[0].value { env[v] = typed(c.args[1], env) }
@@ -112,6 +132,9 @@ enum BuiltinTypeCheck {
                 for t in ts { if case .variable(let n) = t.value { env[n] = nil } }
             default: break
             }
+            // (`some x` declares x fresh: a lookup may still bind it.)
+            if case .some(.vars) = e.kind { continue }
+            ASTWalk.terms(in: e) { x in if case .variable(let v) = x.value { seen.insert(v) } }
         }
         return typed(head, env)
     }
@@ -195,6 +218,8 @@ enum BuiltinTypeCheck {
         var order: [String] = []
         // Unions nest flat (`{"a", {1} - {1}}` is set[any<number, string, set[any]>]).
         let flat = ts.flatMap { t -> [TypeDecl] in if case .anyOf(let ms) = t { return ms } else { return [t] } }
+        // `any` absorbs the other members (`{true, input.x}` is set[any]).
+        if flat.contains(where: { if case .any = $0 { return true } else { return false } }) { return .any }
         for t in flat where seen[t.description] == nil {
             seen[t.description] = t
             order.append(t.description)

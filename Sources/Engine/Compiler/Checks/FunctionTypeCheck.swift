@@ -218,16 +218,13 @@ enum FunctionTypeCheck {
                     }
                     if outputBad || argBad {
                         failedCalls += 1
-                        // Literal arguments alone already fail: BuiltinTypeCheck reports it.
-                        let literal = c.args.prefix(k).enumerated().contains {
-                            !BuiltinTypeCheck.termFits($1, decl.args[$0], BuiltinTypeCheck.staticType)
-                        }
-                        if !literal {
-                            errors.append(EngineError(
-                                .typeError,
-                                "\(name): invalid argument(s)\n\thave: \(haveList(c, have, exprLevel: exprLevel, env))\n\twant: \(BuiltinTypeCheck.wantList(decl))",
-                                location: c.location))
-                        }
+                        // (When literal arguments alone fail, BuiltinTypeCheck reports it too,
+                        // with every variable `???`; StaticChecks keeps this one, which has
+                        // the variables' types: `a0 == 1; a0 + "1"` is `have: (number, …)`.)
+                        errors.append(EngineError(
+                            .typeError,
+                            "\(name): invalid argument(s)\n\thave: \(haveList(c, have, exprLevel: exprLevel, env))\n\twant: \(BuiltinTypeCheck.wantList(decl))",
+                            location: c.location))
                         return
                     }
                 }
@@ -354,6 +351,13 @@ enum FunctionTypeCheck {
                 // A user function's call has its inferred result; a builtin's its declared one.
                 if let m = module, case .user(let path, _) = resolvers[m].callee(c), let sig = signature(path) { return sig.result }
                 return BuiltinTypeCheck.staticType(t)
+            // Comprehensions: variables bound here are outer ones, the others may be bound by
+            // the body's lookups.
+            case .arrayComprehension(let h, let b): return .array(BuiltinTypeCheck.comprehensionType(h, b, outer: Set(env.keys)))
+            case .setComprehension(let h, let b): return .set(BuiltinTypeCheck.comprehensionType(h, b, outer: Set(env.keys)))
+            case .objectComprehension(let k, let v, let b):
+                return .object(BuiltinTypeCheck.comprehensionType(k, b, outer: Set(env.keys)),
+                               BuiltinTypeCheck.comprehensionType(v, b, outer: Set(env.keys)))
             default: return BuiltinTypeCheck.staticType(t)
             }
         }

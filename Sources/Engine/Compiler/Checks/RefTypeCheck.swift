@@ -505,9 +505,9 @@ enum RefTypeCheck {
             return fits(key, k) ? .type(v) : .refused("want (type): \(k)")
         case .set(let e):
             guard fits(key, e) else { return .refused("want (type): \(e)") }
-            // A set lookup yields the key itself: of an untyped set, the key's type
-            // (`s.zz.x` is `undefined ref`, have: string).
-            guard case .any = e else { return .type(e) }
+            // A set lookup yields the key itself, so a scalar key's type (`s.zz.x` is
+            // `undefined ref`, have: string; `s.zz == 1` a match error with s a set of
+            // any<number, string>).
             switch key {
             case .null: return .type(.null)
             case .bool: return .type(.boolean)
@@ -564,6 +564,38 @@ enum RefTypeCheck {
 
 /// OPA's text for the terms in a ref error (`["a", "b"][1.0]`, `split("ab", "").x`).
 enum RefText {
+    /// Terms in OPA's order: by kind (null, boolean, number, string, var, ref, array, object,
+    /// set, …), scalars by value, the rest by their text.
+    static func sortedTerms(_ ts: [Term]) -> [Term] {
+        func rank(_ t: Term) -> Int {
+            switch t.value {
+            case .scalar(.null): return 0
+            case .scalar(.bool): return 1
+            case .scalar(.number): return 2
+            case .scalar(.string): return 3
+            case .scalar: return 4
+            case .variable: return 5
+            case .ref: return 6
+            case .array: return 7
+            case .object: return 8
+            case .set: return 9
+            default: return 10
+            }
+        }
+        return ts.enumerated().sorted { a, b in
+            let (ra, rb) = (rank(a.element), rank(b.element))
+            if ra != rb { return ra < rb }
+            if case .scalar(let x) = a.element.value, case .scalar(let y) = b.element.value {
+                let c = Value.compare(x, y)
+                if c != 0 { return c < 0 }
+            } else {
+                let (x, y) = (term(a.element), term(b.element))
+                if x != y { return x < y }
+            }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
     static func ref(_ r: Ref, head: String? = nil) -> String {
         var s = head ?? term(r.head)
         for p in r.parts {
@@ -594,8 +626,15 @@ enum RefText {
             }
             return s
         case .array(let xs): return "[" + xs.map(sub).joined(separator: ", ") + "]"
-        case .set(let xs): return xs.isEmpty ? "set()" : "{" + xs.map(sub).joined(separator: ", ") + "}"
-        case .object(let items): return "{" + items.map { sub($0.key) + ": " + sub($0.value) }.joined(separator: ", ") + "}"
+        // OPA keeps a literal's set members and object keys in term order.
+        case .set(let xs): return xs.isEmpty ? "set()" : "{" + sortedTerms(xs).map(sub).joined(separator: ", ") + "}"
+        case .object(let items):
+            let byKey = Dictionary(items.map { ($0.key.location, $0) }, uniquingKeysWith: { a, _ in a })
+            let keys = sortedTerms(items.map(\.key))
+            guard byKey.count == items.count else {
+                return "{" + items.map { sub($0.key) + ": " + sub($0.value) }.joined(separator: ", ") + "}"
+            }
+            return "{" + keys.map { k in sub(k) + ": " + sub(byKey[k.location]!.value) }.joined(separator: ", ") + "}"
         case .call(let c): return c.name + "(" + c.args.map(sub).joined(separator: ", ") + ")"
         default: return "…"
         }

@@ -28,7 +28,15 @@ public enum StaticChecks {
         if !out.isEmpty { return out }
         for e in RecursionCheck.run(modules, index: index, resolvers: resolvers) { out.append((.recursion, e)) }
         if !out.isEmpty { return out }
-        for e in BuiltinTypeCheck.run(calls) + RefTypeCheck.run(modules, index: index, resolvers: resolvers) + FunctionTypeCheck.run(modules, index: index, resolvers: resolvers) {
+        // A builtin call both walks reject is reported once, as the walk through variables'
+        // types prints it (BuiltinTypeCheck prints every variable `???`).
+        let walked = FunctionTypeCheck.run(modules, index: index, resolvers: resolvers)
+        func callName(_ e: EngineError) -> Substring { e.message.prefix { $0 != "\n" } }
+        let seen = Set(walked.map { "\($0.location.map(String.init(describing:)) ?? "")|\(callName($0))" })
+        let literal = BuiltinTypeCheck.run(calls).filter {
+            !seen.contains("\($0.location.map(String.init(describing:)) ?? "")|\(callName($0))")
+        }
+        for e in literal + RefTypeCheck.run(modules, index: index, resolvers: resolvers) + walked {
             out.append((.types, e))
         }
         if !out.isEmpty { return out }
