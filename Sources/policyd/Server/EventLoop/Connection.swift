@@ -96,6 +96,13 @@ final class Connection: EpollSource {
     /// 8 / 4 KiB and without the idle consume, one-CPU p99 read 2.21–2.30 / 1.83–1.91 /
     /// 1.68–1.92× the floor at p50 1.25–1.42 / 1.26–1.42 / 1.43–1.74× (interleaved A/B, lead,
     /// session 11). docs/performance.md, "Socket path, session 10" and "Socket path, session 11".
+    ///
+    /// Where the loop can send and receive in one system call (`EpollLoop.sendConsuming`: an
+    /// io_uring, on kernels that do not preempt inside it), the bulk consume instead goes with
+    /// the answer's send once `consumeAt` bytes are pending: the client is woken once, by the
+    /// call that also queues its answer, so no moment has to be waited for and nothing wakes it
+    /// for nothing (the idle list and the cap then stay unused). Not with every answer: that
+    /// call costs ~1 µs more than a plain send. "Socket path, session 12".
     static let consumeAt = 2048
     static let consumeNowAt = 2 * consumeAt
     /// Peeking is for clients that wait for each answer (after this many read batches in a
@@ -199,7 +206,8 @@ final class Connection: EpollSource {
             }
         }
         lastActivity = loop.tick
-        flushOut()
+        // The bulk consume goes with this answer's send where the loop can (`consumeAt`).
+        flushOut(consuming: peeking && unconsumed >= Self.consumeAt)
         responder.flushDecisions(&state)
         let frames = framesAnswered - framesBefore
         if frames == 1 && reads == 1 {
@@ -366,7 +374,23 @@ final class Connection: EpollSource {
 
     /// Writes the buffered answers (one send for all of them). A short write keeps the rest
     /// for EPOLLOUT; once everything is written the buffer is reused.
-    private func flushOut() {
+    /// `consuming`: the peeked request bytes come off the socket in the same system call as the
+    /// send where the loop can (`EpollLoop.sendConsuming`); otherwise, or for what is left, the
+    /// bulk consume in `readBatch` takes them (`consumeAt`).
+    private func flushOut(consuming: Bool = false) {
+        if consuming && unconsumed > 0 && out.readableBytes > 0 && loop.sendsConsuming,
+           let (sent, consumed) = out.withUnsafeReadableBytes({ loop.sendConsuming(fd, $0, consume: unconsumed) })
+        {
+            if consumed > 0 { unconsumed -= consumed }
+            if sent >= 0 {
+                out.moveReaderIndex(forwardBy: sent)
+            } else if sent == -Int(EAGAIN) || sent == -Int(EWOULDBLOCK) {
+                return
+            } else if sent != -Int(EINTR) {
+                closeNow()
+                return
+            }
+        }
         while out.readableBytes > 0 {
             let n = Int(out.withUnsafeReadableBytes { policyd_send(fd, $0.baseAddress, $0.count, Int32(POLICYD_MSG_NOSIGNAL)) })
             if n >= 0 {
