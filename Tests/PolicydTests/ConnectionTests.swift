@@ -532,6 +532,30 @@ import Wire
         #expect(allTakenOff(fd, withinMs: 2000))
     }
 
+    @Test func waitingClientsOnOneLoopAreAllServedWhileTheirNextRequestsAreReadAtOnce() throws {
+        // After answering a waiting client the connection reads again at once (its next request
+        // is often there already), a few times at most: four such clients on one loop, each
+        // sending as soon as it has its answer, all get every answer in order.
+        let h = try Harness()
+        let fds = try (0..<4).map { _ in try h.connect() }
+        defer { for fd in fds { close(fd) } }
+        final class Seen: @unchecked Sendable { var ids: [[Int]] = Array(repeating: [], count: 4) }
+        let seen = Seen(), group = DispatchGroup()
+        for (k, fd) in fds.enumerated() {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                for i in 1...200 {
+                    self.send(fd, self.frame(#"{"id":\#(i),"op":"health"}"#))
+                    guard let a = try? self.answers(fd, 1).first?["id"]?.intValue else { return }
+                    seen.ids[k].append(a)
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(seen.ids == Array(repeating: Array(1...200), count: 4))
+    }
+
     @Test func thePreemptionModelIsReadFromDebugfsTheCommandLineOrTheConfig() {
         #expect(KernelPreemption.fromDebugfs("none voluntary (full) lazy\n") == .full)
         #expect(KernelPreemption.fromDebugfs("(none) voluntary full\n") == KernelPreemption.none)
