@@ -55,6 +55,7 @@ static inline long policyd_syscall6(long n, long a, long b, long c, long d, long
 #else
     long ret = syscall(n, a, b, c, d, e, f);
     return ret < 0 ? -errno : ret;
+#include "uring.h"
 #endif
 }
 /// recv(2) (no VFS layer, unlike read(2)).
@@ -71,4 +72,5 @@ static inline long policyd_send(int fd, const void *buf, size_t n, int flags) {
 static inline int policyd_epoll_wait(int epfd, struct epoll_event *events, int max, int timeout) {
     return (int)policyd_syscall6(SYS_epoll_pwait, epfd, (long)events, max, timeout, 0, 8);
 }
+#include "uring.h"
 #endif

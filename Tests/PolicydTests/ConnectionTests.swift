@@ -14,11 +14,13 @@ import Wire
         let loop: EpollLoop
         let responder: Responder
         init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0,
-             store: PolicyStore = PolicyStore(), peekRequests: Bool = true, consumeDelayMs: Int = 10) throws {
+             store: PolicyStore = PolicyStore(), peekRequests: Bool = true, consumeDelayMs: Int = 10,
+             consumeWithSend: Bool? = nil) throws {
             responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
                                                                      maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs,
-                                                                     peekRequests: peekRequests, consumeDelayMs: consumeDelayMs))
+                                                                     peekRequests: peekRequests, consumeDelayMs: consumeDelayMs,
+                                                                     consumeWithSend: consumeWithSend))
             loop.start()
         }
         deinit { loop.stop() }
@@ -276,8 +278,8 @@ import Wire
         // later (in bulk, or at the loop's consume tick). Its send buffer at the smallest size
         // (4,608 bytes of kernel buffers) holds two ~0.9 KB requests, below the 2 KiB bulk
         // threshold: the third send waits until the tick takes the peeked ones off. (A send
-        // that waits 2 s fails the test.)
-        let h = try Harness(maxFrameBytes: 1 << 20)
+        // that waits 2 s fails the test.) Without the consume in the answer's system call.
+        let h = try Harness(maxFrameBytes: 1 << 20, consumeWithSend: false)
         let fd = try h.connect()
         defer { close(fd) }
         shrinkSendBuffer(fd)
@@ -318,8 +320,9 @@ import Wire
 
     @Test func aWaitingClientsRequestsArePeekedAndTakenOffWithinATick() throws {
         // Many connections, each left with answered requests still queued: the loop's consume
-        // tick takes every one off (none waits for the client's next request).
-        let h = try Harness(maxConnections: 32)
+        // tick takes every one off (none waits for the client's next request). Without the
+        // consume in the answer's system call, which leaves nothing queued.
+        let h = try Harness(maxConnections: 32, consumeWithSend: false)
         let fds = try (0..<24).map { _ in try h.connect() }
         defer { for fd in fds { close(fd) } }
         var pendingSeen = 0
@@ -459,5 +462,109 @@ import Wire
         writer.start()
         #expect(try answers(fd, 1).first?["id"] == "large")
         #expect(DispatchTime.now().uptimeNanoseconds - start < UInt64(h.loop.settings.consumeDelayNs))
+    }
+
+    // MARK: the consume in the answer's system call (`EpollLoop.sendConsuming`)
+
+    /// Polls until the server has taken every byte `fd` sent off the socket (true), or `ms` pass.
+    func allTakenOff(_ fd: Int32, withinMs ms: Int) -> Bool {
+        for _ in 0..<ms {
+            if unconsumed(fd) == 0 { return true }
+            usleep(1000)
+        }
+        return unconsumed(fd) == 0
+    }
+
+    /// `read` run on the loop's thread, its result handed back.
+    func onLoop(_ h: Harness, _ read: @escaping @Sendable (EpollLoop) -> Int) -> Int {
+        final class Box: @unchecked Sendable { var value = 0 }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        h.loop.execute { box.value = read($0); done.signal() }
+        done.wait()
+        return box.value
+    }
+
+    @Test func aWaitingClientsPeekedRequestsComeOffWithAnAnswer() throws {
+        // ~700-byte requests, each answer awaited: every third or so brings `consumeAt` bytes
+        // pending, and they come off the socket in the same system call as that answer's send.
+        // The consume tick is 5 s: nothing here waits for it.
+        let h = try Harness(consumeDelayMs: 5000, consumeWithSend: true)
+        let fd = try h.connect()
+        defer { close(fd) }
+        let pad = String(repeating: "p", count: 700)
+        var most = 0
+        for i in 1...Connection.syncBatches + 12 {
+            send(fd, frame(#"{"id":\#(i),"op":"health","pad":"\#(pad)"}"#))
+            #expect(try answers(fd, 1).first?["id"]?.intValue == i)
+            most = max(most, unconsumed(fd))
+        }
+        // Bounded near the threshold (SIOCOUTQ counts the kernel buffers' size, about twice the
+        // bytes), far below the ~10 KB these requests add up to: none waited for the tick.
+        #expect(most > 0 && most < 4 * Connection.consumeAt)
+        if onLoop(h, { $0.sendsConsuming ? 1 : 0 }) == 1 {
+            #expect(onLoop(h) { $0.sendConsumes } >= 3)
+        }
+        // Pipelining, half-close and end of input as before.
+        send(fd, (1...3).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) })
+        shutdown(fd, Int32(SHUT_WR))
+        #expect(try answers(fd, 4).map { $0["id"] } == [1, 2, 3])
+        #expect(atEOF(fd))
+    }
+
+    @Test func withTheConsumeInTheAnswersCallTheOtherConsumesStillTakeOffWhatIsLeft() throws {
+        // Peeked bytes that no answer goes out with: a request split over two writes (the bytes
+        // of a request still arriving come off at once) and a large request (several reads: the
+        // client is sending, so it is read plainly), between requests that wait for each answer;
+        // what stays below the threshold at the end comes off at the consume tick.
+        let h = try Harness(maxFrameBytes: 1 << 20, consumeDelayMs: 20, consumeWithSend: true)
+        let fd = try h.connect()
+        defer { close(fd) }
+        #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2, pad: 1500) == Array(1...Connection.syncBatches + 2))
+        let split = frame(#"{"id":"split","op":"health"}"#)
+        send(fd, Array(split[0..<7]))
+        usleep(2000)
+        send(fd, Array(split[7...]))
+        #expect(try answers(fd, 1).first?["id"] == "split")
+        let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 40_000))"}"#)
+        send(fd, large)
+        #expect(try answers(fd, 1).first?["id"] == "large")
+        #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 3) == Array(1...Connection.syncBatches + 3))
+        #expect(allTakenOff(fd, withinMs: 2000))
+    }
+
+    @Test func waitingClientsOnOneLoopAreAllServedWhileTheirNextRequestsAreReadAtOnce() throws {
+        // After answering a waiting client the connection reads again at once (its next request
+        // is often there already), a few times at most: four such clients on one loop, each
+        // sending as soon as it has its answer, all get every answer in order.
+        let h = try Harness()
+        let fds = try (0..<4).map { _ in try h.connect() }
+        defer { for fd in fds { close(fd) } }
+        final class Seen: @unchecked Sendable { var ids: [[Int]] = Array(repeating: [], count: 4) }
+        let seen = Seen(), group = DispatchGroup()
+        for (k, fd) in fds.enumerated() {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                for i in 1...200 {
+                    self.send(fd, self.frame(#"{"id":\#(i),"op":"health"}"#))
+                    guard let a = try? self.answers(fd, 1).first?["id"]?.intValue else { return }
+                    seen.ids[k].append(a)
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(seen.ids == Array(repeating: Array(1...200), count: 4))
+    }
+
+    @Test func thePreemptionModelIsReadFromDebugfsTheCommandLineOrTheConfig() {
+        #expect(KernelPreemption.fromDebugfs("none voluntary (full) lazy\n") == .full)
+        #expect(KernelPreemption.fromDebugfs("(none) voluntary full\n") == KernelPreemption.none)
+        #expect(KernelPreemption.fromDebugfs("none voluntary full\n") == nil)
+        #expect(KernelPreemption.fromCommandLine("console=ttyS0 preempt=lazy quiet\n") == .lazy)
+        #expect(KernelPreemption.fromCommandLine("console=ttyS0 quiet") == nil)
+        #expect(KernelPreemption.fromConfig("CONFIG_PREEMPT_BUILD=y\nCONFIG_PREEMPT_NONE=y\n# CONFIG_PREEMPT is not set\nCONFIG_PREEMPT_DYNAMIC=y\n") == KernelPreemption.none)
+        #expect(KernelPreemption.fromConfig("CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPT_DYNAMIC=y\n") == .voluntary)
+        #expect(KernelPreemption.fromConfig("CONFIG_PREEMPT=y\nCONFIG_PREEMPT_RT=y\n") == .full)
+        #expect(KernelPreemption.fromConfig("CONFIG_HZ=250\n") == nil)
     }
 }

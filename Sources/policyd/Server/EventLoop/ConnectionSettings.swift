@@ -19,10 +19,15 @@ struct ConnectionSettings: Sendable {
     /// How long read bytes may stay queued on a quiet connection (`EpollLoop.consumeLater`);
     /// tests lengthen it to tell a consume at the tick from one at once.
     let consumeDelayNs: Int
+    /// A peeking connection takes its request bytes off the socket in the same system call as
+    /// the answer's send (`EpollLoop.sendConsuming`), where the kernel's preemption model makes
+    /// that one wake-up of the client (`KernelPreemption`); tests force it either way.
+    let consumeWithSend: Bool
 
     init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
          maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil,
-         loopNice: Int? = nil, peekRequests: Bool = true, consumeDelayMs: Int = 10)
+         loopNice: Int? = nil, peekRequests: Bool = true, consumeDelayMs: Int = 10,
+         consumeWithSend: Bool? = nil)
     {
         self.responder = responder
         self.adminUIDs = adminUIDs
@@ -33,5 +38,6 @@ struct ConnectionSettings: Sendable {
         self.loopNice = loopNice.map { Int32($0) }
         self.peekRequests = peekRequests
         consumeDelayNs = consumeDelayMs * 1_000_000
+        self.consumeWithSend = consumeWithSend ?? KernelPreemption.sendConsumeIsAtomic
     }
 }

@@ -70,6 +70,11 @@ final class EpollLoop: @unchecked Sendable {
     /// Scratch space the consumed bytes are copied into (they were read already).
     let discard = UnsafeMutableRawPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     static let discardBytes = 16 * 1024
+    /// This loop's io_uring for `sendConsuming`, set up when the thread starts (nil: not wanted,
+    /// or the kernel refused it; the connections then consume in bulk, `Connection.consumeAt`).
+    @exclusivity(unchecked) private var ring: UnsafeMutablePointer<policyd_uring>?
+    /// Sends that took peeked bytes off their socket too (read on the loop's thread; tests).
+    @exclusivity(unchecked) private(set) var sendConsumes = 0
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
@@ -107,6 +112,10 @@ final class EpollLoop: @unchecked Sendable {
         close(consumeFD)
         if timerFD >= 0 { close(timerFD) }
         discard.deallocate()
+        if let ring {
+            policyd_uring_close(ring)
+            ring.deallocate()
+        }
     }
 
     /// Starts the loop's thread (8 MiB of stack, as NIO's threads had: evaluation recurses).
@@ -118,6 +127,14 @@ final class EpollLoop: @unchecked Sendable {
             } else if let nice = ProcessNice.leader(), nice != ProcessNice.currentThread() {
                 // No loop_nice: the loops run at the process's own nice value (`Nice=`).
                 applyNice(nice, what: "the process's nice value \(nice)")
+            }
+            if settings.consumeWithSend {
+                // Set up (and self-tested) by the thread that submits to it: io_uring keeps
+                // state per submitting thread. Set up by the creating thread instead, test
+                // threads that had submitted once saw later blocking sends stall for seconds
+                // (observed in ConnectionTests, not analysed further).
+                let r = UnsafeMutablePointer<policyd_uring>.allocate(capacity: 1)
+                if policyd_uring_init(r) == 0 { ring = r } else { r.deallocate() }
             }
             run()
         }
@@ -273,6 +290,28 @@ final class EpollLoop: @unchecked Sendable {
         let d = timespec(tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000)
         var spec = itimerspec(it_interval: d, it_value: d)
         _ = timerfd_settime(consumeFD, 0, &spec, nil)
+    }
+
+    /// Connections can send and consume in one system call (`sendConsuming`; loop thread).
+    var sendsConsuming: Bool { ring != nil }
+
+    /// Sends `out` on `fd` and takes `consume` bytes (already peeked) off it, in ONE system call:
+    /// a client blocked in read is woken once, by whichever comes first, and finds its answer;
+    /// done apart, the consume would wake it again for nothing (uring.h, `KernelPreemption`).
+    /// Returns the send's and the receive's results (a count or -errno), or nil when nothing was
+    /// submitted (the caller then sends the plain way). A ring that fails is given up.
+    func sendConsuming(_ fd: Int32, _ out: UnsafeRawBufferPointer, consume: Int) -> (sent: Int, consumed: Int)? {
+        guard let ring else { return nil }
+        var sent = 0, consumed = 0
+        let rc = policyd_uring_send_consume(ring, fd, out.baseAddress, UInt32(min(out.count, Int(Int32.max))), discard,
+                                            UInt32(min(consume, Self.discardBytes)), &sent, &consumed)
+        if rc >= 0 { sendConsumes &+= 1 }
+        if rc != 0 && rc != -EAGAIN && rc != -EINTR {
+            policyd_uring_close(ring)
+            ring.deallocate()
+            self.ring = nil
+        }
+        return rc >= 0 ? (sent, consumed) : nil
     }
 
     /// `c`'s bulk consume runs when epoll_wait next finds nothing to do (before the loop
