@@ -2,15 +2,28 @@
 /// handles `print` itself (it needs the variables' text); the entries here are for calls
 /// made through the generic path.
 enum InternalBuiltins {
-    static let builtins: [Builtin] = [
-        Builtin("internal.member_2", arity: 2) { a, _ in
-            switch a[1] {
-            case .array(let xs): return .bool(xs.contains(a[0]))
-            case .set(let s): return .bool(s.contains(a[0]))
-            case .object(let o): return .bool(o.values.contains(a[0]))
-            default: return .false
+    /// `x in coll`: an element of an array or set, or a value of an object. (Also computed
+    /// by the evaluator directly, `InlineOperator.member`.)
+    static func member(_ x: Value, _ coll: Value) -> Bool {
+        switch coll {
+        case .array(let xs):
+            // A string looked up in a list of strings (`input.tool.name in allowed`):
+            // string elements only, without the generic two-value switch per element.
+            if case .string(let s) = x {
+                for i in 0..<xs.count {
+                    if case .string(let t) = xs[i], regoStringsEqual(s, t) { return true }
+                }
+                return false
             }
-        },
+            return xs.contains(x)
+        case .set(let s): return s.contains(x)
+        case .object(let o): return o.values.contains(x)
+        default: return false
+        }
+    }
+
+    static let builtins: [Builtin] = [
+        Builtin("internal.member_2", arity: 2) { a, _ in .bool(member(a[0], a[1])) },
         Builtin("internal.member_3", arity: 3) { a, _ in
             switch a[2] {
             case .array(let xs):

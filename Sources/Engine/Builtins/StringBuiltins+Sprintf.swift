@@ -7,6 +7,7 @@ extension StringBuiltins {
                   let format = GoFormatter.CompiledFormat(text) else { return nil }
             return Builtin.Specialization { args, _ in
                 let values = try args.array(1)
+                if let text = GoFormatter.sprintfDirect(format, values) { return .string(text) }
                 return .string(GoFormatter.sprintf(format, values.map(GoFormatter.Arg.init)))
             }
         }) { args, _ in

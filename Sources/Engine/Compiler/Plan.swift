@@ -79,6 +79,9 @@ final class PCall {
     let isSpecialized: Bool
     /// For a builtin: `Builtin.isDeterministic`.
     let isDeterministic: Bool
+    /// A two-operand builtin the evaluator computes itself (`==`, `<`, `x in xs`, …), without
+    /// building `Arguments` or calling the implementation; `.none` for every other call.
+    let inlineOperator: InlineOperator
     /// `candidates`: per argument, values it is likely to take (`Builtin.CallSite`); nil
     /// means just the constant arguments.
     init(target: CallTarget, name: String, args: [PTerm], location: SourceLocation, candidates: [[Value]?]? = nil) {
@@ -100,16 +103,52 @@ final class PCall {
                 isSpecialized = false
             }
             isDeterministic = b.isDeterministic
+            inlineOperator = isSpecialized || args.count != 2 ? .none : InlineOperator(builtin: b.name)
         } else {
             isWalk = false
             isBuiltin = false
             implementation = PCall.notABuiltin
             isSpecialized = false
             isDeterministic = true
+            inlineOperator = .none
         }
     }
 
     private static let notABuiltin: Builtin.Implementation = { _, _ in nil }
+}
+
+/// Builtins of two operands that the evaluator computes directly (Evaluator+Single
+/// `callSingle`), with exactly the answers of their implementations (which call the same
+/// functions). They cannot fail, so no error path is skipped.
+enum InlineOperator {
+    case none, equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, member
+
+    init(builtin name: String) {
+        switch name {
+        case "equal": self = .equal
+        case "neq": self = .notEqual
+        case "lt": self = .less
+        case "lte": self = .lessOrEqual
+        case "gt": self = .greater
+        case "gte": self = .greaterOrEqual
+        case "internal.member_2": self = .member
+        default: self = .none
+        }
+    }
+
+    @inline(__always)
+    func apply(_ a: Value, _ b: Value) -> Bool {
+        switch self {
+        case .equal: return a == b
+        case .notEqual: return a != b
+        case .less: return Value.compare(a, b) < 0
+        case .lessOrEqual: return Value.compare(a, b) <= 0
+        case .greater: return Value.compare(a, b) > 0
+        case .greaterOrEqual: return Value.compare(a, b) >= 0
+        case .member: return InternalBuiltins.member(a, b)
+        case .none: return false
+        }
+    }
 }
 
 typealias PBody = [PExpr]
@@ -226,7 +265,12 @@ final class PRule {
 final class DataNode {
     let id: Int
     let path: [String]
-    var children: [String: DataNode] = [:]
+    var children: [String: DataNode] = [:] {
+        didSet { childList = children.count <= 8 ? children.map { ($0.key, $0.value) } : nil }
+    }
+    /// `children` as a list while there are at most 8 (the usual package): `child(_:)` scans
+    /// it with byte comparisons instead of hashing the name per lookup.
+    private var childList: [(name: String, node: DataNode)]? = []
     var base: Value?
     var rules: [PRule] = [] {
         didSet { if sealed { seal() } }
@@ -277,6 +321,16 @@ final class DataNode {
         ruleBuffer = PlanBuffer.copy(rules)
         guardedRuleBuffer = PlanBuffer.copy(guardedRules ?? rules)
         sealed = true
+    }
+
+    /// The child node named `name` (the evaluator's lookups by path key).
+    @inline(__always)
+    func child(_ name: String) -> DataNode? {
+        if let list = childList {
+            for i in 0..<list.count where regoStringsEqual(list[i].name, name) { return list[i].node }
+            return nil
+        }
+        return children[name]
     }
 
     var hasRules: Bool { kind != .package }

@@ -6,7 +6,7 @@ extension Evaluator {
     func evalData(_ node: DataNode, _ path: [PTerm], _ k: (Value) throws -> Void) throws {
         var n = node
         var i = 0
-        while i < path.count, !n.hasRules, case .const(.string(let s)) = path[i], let c = n.children[s] {
+        while i < path.count, !n.hasRules, case .const(.string(let s)) = path[i], let c = n.child(s) {
             n = c
             i += 1
         }
@@ -43,7 +43,7 @@ extension Evaluator {
     }
 
     private func descend(_ n: DataNode, _ key: Value, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
-        if case .string(let s) = key, let c = n.children[s] {
+        if case .string(let s) = key, let c = n.child(s) {
             return try evalDataFrom(c, path, i + 1, k)
         }
         // Not a child node: only base data can answer.

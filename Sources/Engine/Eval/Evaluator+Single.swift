@@ -187,7 +187,7 @@ extension Evaluator {
                 out = nil
                 return true
             }
-            if case .string(let s) = key, let c = n.children[s] {
+            if case .string(let s) = key, let c = n.child(s) {
                 n = c
                 i += 1
                 continue
@@ -210,6 +210,23 @@ extension Evaluator {
     /// Up to three arguments are passed inline (`Arguments`), without an array.
     func callSingle(_ call: PCall, _ out: inout Value?) throws -> Bool {
         if call.isWalk && replacements.isEmpty { return false }
+        if call.inlineOperator != .none && replacements.isEmpty {
+            // `==`, `<`, `x in xs`…: computed here, no `Arguments` and no call (same answers,
+            // and these cannot fail). A `with` replacing a builtin takes the general path.
+            var v: Value?
+            guard try evalSingle(call.arg0, &v) else { return false }
+            guard let a = v.take() else {
+                out = nil
+                return true
+            }
+            guard try evalSingle(call.arg1, &v) else { return false }
+            guard let b = v.take() else {
+                out = nil
+                return true
+            }
+            out = .bool(call.inlineOperator.apply(a, b))
+            return true
+        }
         let n = call.args.count
         guard n <= 3 else {
             var args: [Value] = []

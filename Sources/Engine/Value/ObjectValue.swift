@@ -88,6 +88,14 @@ public struct ObjectValue: Sendable {
         if let idx = storage.index { return idx.find(key, in: storage.keys) }
         let keys = storage.keys
         if keys.count <= 8 {
+            // A string key (the usual one) is compared with string keys only, without the
+            // generic two-value switch.
+            if case .string(let ks) = key {
+                for i in 0..<keys.count {
+                    if case .string(let s) = keys[i], regoStringsEqual(s, ks) { return i }
+                }
+                return nil
+            }
             for i in 0..<keys.count where keys[i] == key { return i }
             return nil
         }

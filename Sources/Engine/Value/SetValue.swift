@@ -67,6 +67,14 @@ public struct SetValue: Sendable {
         if let idx = storage.index { return idx.find(v, in: storage.elements) != nil }
         let e = storage.elements
         if e.count <= 8 {
+            // A string (the usual member) is compared with string elements only, without the
+            // generic two-value switch and the copy of each element it costs.
+            if case .string(let vs) = v {
+                for i in 0..<e.count {
+                    if case .string(let s) = e[i], regoStringsEqual(s, vs) { return true }
+                }
+                return false
+            }
             for x in e where x == v { return true }
             return false
         }
@@ -108,20 +116,62 @@ public struct SetValue: Sendable {
 }
 
 /// Accumulates elements (in any order) and produces a sorted `SetValue`.
+///
+/// Most sets built during an evaluation are small (a partial set rule's few messages, a
+/// comprehension over a short list): up to `smallLimit` elements are kept in an array and
+/// searched linearly, so a small set costs no hash table and no hashing of its elements.
+/// Beyond that the elements move into a `Set`. Either way a repeated element keeps the first
+/// one inserted (`{1.0, 1}` keeps `1.0`).
 public struct SetBuilder {
-    private var members: Set<Value>
+    private var small: [Value] = []
+    /// Every element, once there are more than `smallLimit` (then `small` is empty).
+    private var members: Set<Value>?
 
-    public init() { members = [] }
-    public init(_ s: SetValue) { members = Set(s.elements) }
+    @usableFromInline static let smallLimit = 8
+
+    public init() {}
+    public init(_ s: SetValue) {
+        if s.count <= SetBuilder.smallLimit {
+            small = s.elements
+        } else {
+            members = Set(s.elements)
+        }
+    }
 
     /// Returns true if the element was new.
     @discardableResult
-    public mutating func insert(_ v: Value) -> Bool { members.insert(v).inserted }
-    public func contains(_ v: Value) -> Bool { members.contains(v) }
-    public var count: Int { members.count }
+    public mutating func insert(_ v: Value) -> Bool {
+        if members != nil { return members!.insert(v).inserted }
+        for x in small where x == v { return false }
+        if small.count < SetBuilder.smallLimit {
+            // Room for a few at once (one allocation, not one per doubling from 1).
+            if small.isEmpty { small.reserveCapacity(4) }
+            small.append(v)
+            return true
+        }
+        var m = Set<Value>(minimumCapacity: 2 * SetBuilder.smallLimit)
+        for x in small { m.insert(x) }
+        m.insert(v)
+        members = m
+        small = []
+        return true
+    }
+
+    public func contains(_ v: Value) -> Bool {
+        if let members { return members.contains(v) }
+        for x in small where x == v { return true }
+        return false
+    }
+
+    public var count: Int { members?.count ?? small.count }
 
     public func build() -> SetValue {
-        if members.isEmpty { return SetValue() }
-        return SetValue(sortedUnique: members.sorted { Value.compare($0, $1) < 0 })
+        if let members {
+            return SetValue(sortedUnique: members.sorted { Value.compare($0, $1) < 0 })
+        }
+        if small.isEmpty { return SetValue() }
+        var sorted = small
+        if sorted.count > 1 { sorted.sort { Value.compare($0, $1) < 0 } }
+        return SetValue(sortedUnique: sorted)
     }
 }

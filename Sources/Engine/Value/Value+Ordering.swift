@@ -2,8 +2,20 @@
 
 /// Byte-wise UTF-8 equality: OPA compares strings as bytes; Swift's `==` would treat
 /// canonically equivalent strings ("é" vs "e\u{301}") as equal.
-@inlinable
+@inlinable @inline(__always)
 public func regoStringsEqual(_ a: String, _ b: String) -> Bool {
+    // The same representation (one shared storage, or the same small string) is equal, and
+    // strings of different UTF-8 lengths are not: most comparisons (a key against the
+    // policy's own string, membership in a short list) end here, inlined, without touching
+    // the bytes or retaining either string.
+    if stringRepresentationsEqual(a, b) { return true }
+    if a.utf8.count != b.utf8.count { return false }
+    return regoStringBytesEqual(a, b)
+}
+
+/// `regoStringsEqual` for two strings of the same length: compares their bytes.
+@usableFromInline @inline(never)
+func regoStringBytesEqual(_ a: String, _ b: String) -> Bool {
     // Native strings: compare the stored UTF-8 in place (no copy, so no retain/release).
     if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
         b.utf8.withContiguousStorageIfAvailable { pb in
@@ -18,6 +30,17 @@ public func regoStringsEqual(_ a: String, _ b: String) -> Bool {
             pa.count == pb.count && (pa.count == 0 || memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0)
         }
     }
+}
+
+/// True when `a` and `b` are the same bits (so the same bytes); false says nothing.
+@inlinable @inline(__always)
+func stringRepresentationsEqual(_ a: String, _ b: String) -> Bool {
+    #if arch(x86_64) || arch(arm64)
+    let x = unsafeBitCast(a, to: (UInt64, UInt64).self), y = unsafeBitCast(b, to: (UInt64, UInt64).self)
+    return x == y
+    #else
+    return false
+    #endif
 }
 
 /// Byte-wise UTF-8 order (for valid UTF-8 this is code-point order, which is OPA's order).

@@ -66,6 +66,54 @@ extension GoFormatter {
         return f.out
     }
 
+    /// The common case of a compiled format, straight from the Rego values: every verb is `%s`,
+    /// `%v` or `%q` of a string, or `%d` or `%v` of a 64-bit integer, and there are as many
+    /// values as verbs. Those print as the string itself (Go-quoted for `%q`) and the
+    /// integer's decimal digits (what `printArg` does for them without flags), so no `Arg`
+    /// array is built. nil (nothing done) for anything else, which takes `sprintf(_:_:)`.
+    static func sprintfDirect(_ format: CompiledFormat, _ values: [Value]) -> String? {
+        var verbs = 0
+        for seg in format.segments {
+            guard case .verb(let v) = seg else { continue }
+            guard verbs < values.count else { return nil }
+            switch values[verbs] {
+            case .string:
+                guard v == "s" || v == "v" || v == "q" else { return nil }
+            case .number(.int):
+                guard v == "d" || v == "v" else { return nil }
+            default:
+                return nil
+            }
+            verbs += 1
+        }
+        guard verbs == values.count else { return nil }
+        var out = ""
+        out.reserveCapacity(format.literalBytes + 16 * values.count)
+        var argNum = 0
+        for seg in format.segments {
+            switch seg {
+            case .literal(let s):
+                out += s
+            case .verb(let v):
+                switch values[argNum] {
+                case .string(let s):
+                    if v == "q" {
+                        // GoQuote.quote, written in place.
+                        out.append("\"")
+                        for sc in s.unicodeScalars { GoQuote.appendEscaped(sc, quote: "\"", asciiOnly: false, to: &out) }
+                        out.append("\"")
+                    } else {
+                        out += s
+                    }
+                case .number(.int(let i)): out += String(i)
+                default: break
+                }
+                argNum += 1
+            }
+        }
+        return out
+    }
+
     /// A verb without flags: the next argument, or Go's `%!v(MISSING)`.
     private mutating func plainVerb(_ v: Unicode.Scalar, _ argNum: inout Int) {
         if argNum >= args.count {
