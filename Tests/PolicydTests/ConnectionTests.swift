@@ -401,15 +401,7 @@ import Wire
         #expect(try answers(fd, 1).first?["id"] == "split")
         // A frame far larger than the read buffer and the bulk threshold, then waiting again.
         let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 300_000))"}"#)
-        let writer = Thread { [large] in
-            var off = 0
-            while off < large.count {
-                let m = large.withUnsafeBytes { write(fd, $0.baseAddress! + off, min(4096, $0.count - off)) }
-                if m <= 0 { return }
-                off += m
-            }
-        }
-        writer.start()
+        writeInChunks(fd, large, of: 4096)
         #expect(try answers(fd, 1).first?["id"] == "large")
         #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
         usleep(UInt32(h.loop.settings.consumeDelayNs / 1000) * 5)
@@ -451,17 +443,22 @@ import Wire
         #expect(try waitForEachAnswer(fd, ids: 1...Connection.syncBatches + 2).count == Connection.syncBatches + 2)
         let large = frame(#"{"id":"large","op":"health","pad":"\#(String(repeating: "z", count: 64_000))"}"#)
         let start = DispatchTime.now().uptimeNanoseconds
-        let writer = Thread { [large] in
+        writeInChunks(fd, large, of: 64)
+        #expect(try answers(fd, 1).first?["id"] == "large")
+        #expect(DispatchTime.now().uptimeNanoseconds - start < UInt64(h.loop.settings.consumeDelayNs))
+    }
+
+    /// Writes `bytes` to `fd` `size` bytes per write from another thread (which blocks while
+    /// the socket is full), so the test can read answers meanwhile.
+    func writeInChunks(_ fd: Int32, _ bytes: [UInt8], of size: Int) {
+        Thread {
             var off = 0
-            while off < large.count {
-                let m = large.withUnsafeBytes { write(fd, $0.baseAddress! + off, min(64, $0.count - off)) }
+            while off < bytes.count {
+                let m = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, min(size, $0.count - off)) }
                 if m <= 0 { return }
                 off += m
             }
-        }
-        writer.start()
-        #expect(try answers(fd, 1).first?["id"] == "large")
-        #expect(DispatchTime.now().uptimeNanoseconds - start < UInt64(h.loop.settings.consumeDelayNs))
+        }.start()
     }
 
     // MARK: the consume in the answer's system call (`EpollLoop.sendConsuming`)
