@@ -89,8 +89,9 @@ import Testing
             do {
                 let got = try p.evaluate(path: ["t", rule], input: input, context: EvalContext(nowNs: 0))
                 Issue.record("\(rule): expected a conflict error, got \(String(describing: got))")
-            } catch let e as EngineError {
-                #expect(e.code == .evalConflictError, "\(rule)")
+            } catch {
+                // `evaluate` throws only `EngineError` (typed throws).
+                #expect(error.code == .evalConflictError, "\(rule)")
             }
         }
     }
