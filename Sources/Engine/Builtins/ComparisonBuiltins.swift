@@ -1,11 +1,8 @@
-/// Comparison operators (`==`, `!=`, `<`, …): total Rego order across all types.
+/// Comparison operators (`==`, `!=`, `<`, …): total Rego order across all types. Each is the
+/// evaluator's `InlineOperator` (which computes them without a call), so the two cannot differ.
 enum ComparisonBuiltins {
     static let builtins: [Builtin] = [
-        Builtin("equal", arity: 2) { a, _ in .bool(a[0] == a[1]) },
-        Builtin("neq", arity: 2) { a, _ in .bool(a[0] != a[1]) },
-        Builtin("lt", arity: 2) { a, _ in .bool(Value.compare(a[0], a[1]) < 0) },
-        Builtin("lte", arity: 2) { a, _ in .bool(Value.compare(a[0], a[1]) <= 0) },
-        Builtin("gt", arity: 2) { a, _ in .bool(Value.compare(a[0], a[1]) > 0) },
-        Builtin("gte", arity: 2) { a, _ in .bool(Value.compare(a[0], a[1]) >= 0) },
-    ]
+        ("equal", InlineOperator.equal), ("neq", .notEqual), ("lt", .less), ("lte", .lessOrEqual),
+        ("gt", .greater), ("gte", .greaterOrEqual),
+    ].map { name, op in Builtin(name, arity: 2) { a, _ in .bool(op.apply(a[0], a[1])) } }
 }

@@ -118,8 +118,9 @@ final class PCall {
 }
 
 /// Builtins of two operands that the evaluator computes directly (Evaluator+Single
-/// `callSingle`), with exactly the answers of their implementations (which call the same
-/// functions). They cannot fail, so no error path is skipped.
+/// `callSingle`), with exactly the answers of their implementations (`ComparisonBuiltins` is
+/// made of `apply`; `internal.member_2` calls `InternalBuiltins.member`). They cannot fail,
+/// so no error path is skipped.
 enum InlineOperator {
     case none, equal, notEqual, less, lessOrEqual, greater, greaterOrEqual, member
 
