@@ -100,7 +100,55 @@ static inline int policyd_uring_send_consume(policyd_uring *r, int fd, const voi
     return e == 2 ? 0 : 1;
 }
 
-/// Sets up a ring of 4 entries and checks on a socket pair that send + receive work through
+/// Sends on several sockets in one io_uring_enter: `n` (at most `policyd_uring_batch_max`) SENDs,
+/// entry i of `fds`/`bufs`/`lens`, each non-blocking. A client woken by the first send is woken
+/// once for all of them, and the loop makes one system call instead of `n`
+/// (docs/performance.md, "Socket path, session 13"). Returns -errno when nothing was submitted
+/// (no result is set: send the plain way); otherwise `results[i]` holds send i's result (a count
+/// or -errno; -EIO if it did not run) and the return is 0, or 1 when the ring misbehaved and
+/// must be given up.
+enum { policyd_uring_batch_max = 32 };
+static inline int policyd_uring_send_batch(policyd_uring *r, unsigned n, const int *fds, const void *const *bufs,
+                                           const unsigned *lens, long *results) {
+    if (n == 0 || n > policyd_uring_batch_max || n > r->sq_mask + 1) return -EINVAL;
+    unsigned tail = *r->sq_tail;  // only this thread submits
+    for (unsigned i = 0; i < n; i++) {
+        struct io_uring_sqe *s = &r->sqes[(tail + i) & r->sq_mask];
+        memset(s, 0, sizeof *s);
+        s->opcode = IORING_OP_SEND;
+        s->fd = fds[i];
+        s->addr = (unsigned long)bufs[i];
+        s->len = lens[i];
+        s->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+        s->user_data = i + 1;
+        results[i] = -EIO;
+    }
+    __atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
+    long e = policyd_uring_enter(r->fd, n, 0, 0);
+    if (e < 0) {  // nothing submitted: take the entries back
+        __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
+        return (int)e;
+    }
+    for (long have = 0; have < e;) {
+        unsigned head = *r->cq_head;
+        unsigned ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+        for (; head != ctail; head++, have++) {
+            struct io_uring_cqe *c = &r->cqes[head & r->cq_mask];
+            if (c->user_data >= 1 && c->user_data <= n) results[c->user_data - 1] = c->res;
+        }
+        __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+        if (have < e) {
+            long w = policyd_uring_enter(r->fd, 0, (unsigned)(e - have), IORING_ENTER_GETEVENTS);
+            if (w < 0 && w != -EINTR) {
+                e = -1;
+                break;
+            }
+        }
+    }
+    return e == (long)n ? 0 : 1;
+}
+
+/// Sets up a ring of `policyd_uring_batch_max` entries and checks on a socket pair that send + receive work through
 /// it (io_uring may be disabled by sysctl, filtered by seccomp, or lack these operations).
 /// Returns 0, or -errno (the ring is then closed).
 static inline int policyd_uring_init(policyd_uring *r) {
@@ -108,7 +156,7 @@ static inline int policyd_uring_init(policyd_uring *r) {
     r->fd = -1;
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
-    long fd = syscall(__NR_io_uring_setup, 4, &p);
+    long fd = syscall(__NR_io_uring_setup, policyd_uring_batch_max, &p);
     if (fd < 0) return -errno;
     r->fd = (int)fd;
     if (!(p.features & IORING_FEAT_SINGLE_MMAP)) {

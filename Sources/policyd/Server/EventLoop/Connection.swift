@@ -65,6 +65,9 @@ final class Connection: EpollSource {
     /// client that waits for each answer before it sends again).
     @exclusivity(unchecked) private var framesAnswered = 0
     @exclusivity(unchecked) private var syncStreak = 0
+    /// This batch's answers wait for the loop's joint send at the end of its epoll batch
+    /// (`EpollLoop.deferSend`); the epoll registration is settled after it.
+    @exclusivity(unchecked) private var sendIsDeferred = false
 
     private static let initialReadBytes = 16 * 1024
     /// Beyond this many buffered answer bytes, write before the read batch ends.
@@ -229,8 +232,16 @@ final class Connection: EpollSource {
             }
         }
         lastActivity = loop.tick
-        // The bulk consume goes with this answer's send where the loop can (`consumeAt`).
-        flushOut(consuming: peeking && unconsumed >= Self.consumeAt)
+        if !peeking && loop.defersSends && out.readableBytes > 0 && !closing && !closed {
+            // The batch answers other connections too: one submission for all (`EpollLoop.flushDeferredSends`).
+            if !sendIsDeferred {
+                sendIsDeferred = true
+                loop.deferSend(self)
+            }
+        } else {
+            // The bulk consume goes with this answer's send where the loop can (`consumeAt`).
+            flushOut(consuming: peeking && unconsumed >= Self.consumeAt)
+        }
         responder.flushDecisions(&state)
         let frames = framesAnswered - framesBefore
         if frames == 1 && reads == 1 {
@@ -438,6 +449,25 @@ final class Connection: EpollSource {
         if closing { closeNow() }
     }
 
+    /// Answers wait for the loop's joint send (`EpollLoop.flushDeferredSends`).
+    var hasDeferredSend: Bool { sendIsDeferred && !closed && out.readableBytes > 0 }
+
+    /// The answers waiting for the joint send. Valid until `out` next changes: the loop submits
+    /// them and calls `sendDeferred` before anything else runs on this connection.
+    var deferredBytes: UnsafeRawBufferPointer { out.withUnsafeReadableBytes { $0 } }
+
+    /// The joint send's result for this connection (a count or -errno; nil: not submitted).
+    /// What is left (a short write, a send that failed) goes the plain way, which keeps it for
+    /// EPOLLOUT or closes on a real error, as for any send.
+    func sendDeferred(result: Int?) {
+        guard sendIsDeferred else { return }
+        sendIsDeferred = false
+        guard !closed else { return }
+        if let n = result, n > 0 { out.moveReaderIndex(forwardBy: min(n, out.readableBytes)) }
+        flushOut()
+        updateInterest()
+    }
+
     /// No more requests: close once the answers so far are written.
     private func closeAfterWrites() {
         guard !closing, !closed else { return }
@@ -475,7 +505,7 @@ final class Connection: EpollSource {
     /// EPOLLIN while requests may be read, EPOLLOUT while answers wait; nothing (out of the set,
     /// so a hang-up cannot spin the loop) while an admin op holds the connection's order.
     private func updateInterest() {
-        guard !closed else { return }
+        guard !closed, !sendIsDeferred else { return }
         let want: UInt32 = out.readableBytes > 0 ? EpollLoop.writable : (wantsRead ? EpollLoop.readable : 0)
         if want == registered { return }
         if want == 0 {

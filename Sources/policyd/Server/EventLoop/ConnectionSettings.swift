@@ -23,11 +23,15 @@ struct ConnectionSettings: Sendable {
     /// the answer's send (`EpollLoop.sendConsuming`), where the kernel's preemption model makes
     /// that one wake-up of the client (`KernelPreemption`); tests force it either way.
     let consumeWithSend: Bool
+    /// When one epoll batch answers several connections, their answers go out together in one
+    /// io_uring submission at the end of the batch (`EpollLoop.flushDeferredSends`); false (or
+    /// no io_uring) sends each connection's answers as its batch ends. Tests force it either way.
+    let batchSends: Bool
 
     init(responder: Responder, adminUIDs: [UInt32] = [], maxConnections: Int = 1024,
          maxFrameBytes: Int = Frame.defaultMaxBytes, idleTimeoutMs: Int = 0, adminPool: NIOThreadPool? = nil,
          loopNice: Int? = nil, peekRequests: Bool = true, consumeDelayMs: Int = 10,
-         consumeWithSend: Bool? = nil)
+         consumeWithSend: Bool? = nil, batchSends: Bool = true)
     {
         self.responder = responder
         self.adminUIDs = adminUIDs
@@ -39,5 +43,6 @@ struct ConnectionSettings: Sendable {
         self.peekRequests = peekRequests
         consumeDelayNs = consumeDelayMs * 1_000_000
         self.consumeWithSend = consumeWithSend ?? KernelPreemption.sendConsumeIsAtomic
+        self.batchSends = batchSends
     }
 }

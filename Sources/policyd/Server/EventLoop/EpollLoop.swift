@@ -75,6 +75,12 @@ final class EpollLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var ring: UnsafeMutablePointer<policyd_uring>?
     /// Sends that took peeked bytes off their socket too (read on the loop's thread; tests).
     @exclusivity(unchecked) private(set) var sendConsumes = 0
+    /// This epoll batch holds events of several connections: their answers wait in
+    /// `deferredSends` and go out together when the batch ends (`flushDeferredSends`).
+    @exclusivity(unchecked) private(set) var defersSends = false
+    @exclusivity(unchecked) private var deferredSends: [Connection] = []
+    /// io_uring submissions that carried the answers of several connections (tests).
+    @exclusivity(unchecked) private(set) var batchedSends = 0
 
     init(index: Int, settings: ConnectionSettings) throws {
         self.index = index
@@ -128,7 +134,7 @@ final class EpollLoop: @unchecked Sendable {
                 // No loop_nice: the loops run at the process's own nice value (`Nice=`).
                 applyNice(nice, what: "the process's nice value \(nice)")
             }
-            if settings.consumeWithSend {
+            if settings.consumeWithSend || settings.batchSends {
                 // Set up (and self-tested) by the thread that submits to it: io_uring keeps
                 // state per submitting thread. Set up by the creating thread instead, test
                 // threads that had submitted once saw later blocking sends stall for seconds
@@ -256,6 +262,11 @@ final class EpollLoop: @unchecked Sendable {
                 continue
             }
             var ticked = false
+            if ring != nil && settings.batchSends && n > 1 {
+                var sources = 0
+                for i in 0..<Int(n) where events[i].data.u64 > 2 { sources += 1 }
+                defersSends = sources > 1
+            }
             for i in 0..<Int(n) {
                 let data = events[i].data.u64
                 if data > 2 {
@@ -272,6 +283,10 @@ final class EpollLoop: @unchecked Sendable {
                 } else {
                     ticked = true
                 }
+            }
+            if defersSends {
+                defersSends = false
+                flushDeferredSends()
             }
             // After the batch's reads: bytes that arrived while this thread was not running
             // count as activity before a connection is judged idle.
@@ -293,7 +308,59 @@ final class EpollLoop: @unchecked Sendable {
     }
 
     /// Connections can send and consume in one system call (`sendConsuming`; loop thread).
-    var sendsConsuming: Bool { ring != nil }
+    var sendsConsuming: Bool { ring != nil && settings.consumeWithSend }
+
+    /// `c` answered requests of this batch (`defersSends`): its answers go out at the batch's end.
+    func deferSend(_ c: Connection) {
+        deferredSends.append(c)
+    }
+
+    /// The end of a batch that answered several connections: their answers go out in one
+    /// io_uring submission (up to `policyd_uring_batch_max` per call). Sent one by one, the
+    /// first send wakes the client, which on a CPU shared with this loop takes it at once (the
+    /// answers of the batch's other connections then wait behind that switch), and every send
+    /// is a system call of its own; together, the client is woken once and finds all of them
+    /// (docs/performance.md, "Socket path, session 13").
+    private func flushDeferredSends() {
+        let pending = deferredSends
+        deferredSends.removeAll(keepingCapacity: true)
+        let maxBatch = Int(policyd_uring_batch_max)
+        var at = 0
+        while at < pending.count {
+            let chunk = pending[at..<min(at + maxBatch, pending.count)]
+            at += chunk.count
+            var ready: [Connection] = []
+            ready.reserveCapacity(chunk.count)
+            for c in chunk {
+                // Written meanwhile (an early write, a close): only the flag to settle.
+                if c.hasDeferredSend { ready.append(c) } else { c.sendDeferred(result: nil) }
+            }
+            guard ready.count > 1, let ring else {
+                for c in ready { c.sendDeferred(result: nil) }
+                continue
+            }
+            var fds = [Int32](repeating: -1, count: ready.count)
+            var bufs = [UnsafeRawPointer?](repeating: nil, count: ready.count)
+            var lens = [UInt32](repeating: 0, count: ready.count)
+            var results = [Int](repeating: 0, count: ready.count)
+            for (i, c) in ready.enumerated() {
+                // The answers stay where they are until the submission returns (every SEND
+                // completes inline: non-blocking sockets), and nothing touches them meanwhile.
+                let out = c.deferredBytes
+                fds[i] = c.fd
+                bufs[i] = out.baseAddress
+                lens[i] = UInt32(min(out.count, Int(Int32.max)))
+            }
+            let rc = policyd_uring_send_batch(ring, UInt32(ready.count), fds, bufs, lens, &results)
+            if rc >= 0 { batchedSends &+= 1 }
+            if rc != 0 && rc != -EAGAIN && rc != -EINTR {
+                policyd_uring_close(ring)
+                ring.deallocate()
+                self.ring = nil
+            }
+            for (i, c) in ready.enumerated() { c.sendDeferred(result: rc >= 0 ? results[i] : nil) }
+        }
+    }
 
     /// Sends `out` on `fd` and takes `consume` bytes (already peeked) off it, in ONE system call:
     /// a client blocked in read is woken once, by whichever comes first, and finds its answer;
