@@ -15,21 +15,27 @@ import Wire
         let responder: Responder
         init(maxFrameBytes: Int = 1024, maxConnections: Int = 10, idleTimeoutMs: Int = 0,
              store: PolicyStore = PolicyStore(), peekRequests: Bool = true, consumeDelayMs: Int = 10,
-             consumeWithSend: Bool? = nil) throws {
+             consumeWithSend: Bool? = nil, batchSends: Bool = true) throws {
             responder = Responder(store: store, config: Configuration(), logger: Logger(label: "test"))
             loop = try EpollLoop(index: 0, settings: ConnectionSettings(responder: responder, maxConnections: maxConnections,
                                                                      maxFrameBytes: maxFrameBytes, idleTimeoutMs: idleTimeoutMs,
                                                                      peekRequests: peekRequests, consumeDelayMs: consumeDelayMs,
-                                                                     consumeWithSend: consumeWithSend))
+                                                                     consumeWithSend: consumeWithSend, batchSends: batchSends))
             loop.start()
         }
         deinit { loop.stop() }
 
         /// A connected client fd (blocking, 5 s receive timeout); the server end is on the loop.
-        func connect() throws -> Int32 {
+        /// `smallServerSendBuffer`: the server end's send buffer at the kernel's minimum, so
+        /// that a few KiB of answers fill it.
+        func connect(smallServerSendBuffer: Bool = false) throws -> Int32 {
             var fds: [Int32] = [0, 0]
             try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
             let server = fds[1]
+            if smallServerSendBuffer {
+                var small: Int32 = 1
+                setsockopt(server, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            }
             _ = fcntl(server, F_SETFL, fcntl(server, F_GETFL) | O_NONBLOCK)
             loop.execute { $0.adopt(server) }
             var tv = timeval(tv_sec: 5, tv_usec: 0)
@@ -551,6 +557,66 @@ import Wire
         }
         group.wait()
         #expect(seen.ids == Array(repeating: Array(1...200), count: 4))
+    }
+
+    // MARK: answers of several connections in one submission (`EpollLoop.flushDeferredSends`)
+
+    /// Keeps the loop's thread busy for `ms` (so that what the test writes meanwhile is reported
+    /// by one epoll_wait, as one batch).
+    func holdLoop(_ h: Harness, ms: Int) {
+        let started = DispatchSemaphore(value: 0)
+        h.loop.execute { _ in
+            started.signal()
+            usleep(useconds_t(ms * 1000))
+        }
+        started.wait()
+    }
+
+    /// Four pipelining connections whose requests arrive in one epoll batch, with and without
+    /// the joint send: every answer, in order per connection; with a ring, in one submission.
+    @Test(arguments: [true, false])
+    func answersOfSeveralConnectionsInOneBatchComeBackInOrder(batchSends: Bool) throws {
+        let h = try Harness(batchSends: batchSends)
+        let fds = try (0..<4).map { _ in try h.connect() }
+        defer { for fd in fds { close(fd) } }
+        for round in 0..<3 {
+            holdLoop(h, ms: 50)
+            for (k, fd) in fds.enumerated() {
+                send(fd, (1...5).flatMap { frame(#"{"id":\#(round * 100 + k * 10 + $0),"op":"health"}"#) })
+            }
+            for (k, fd) in fds.enumerated() {
+                #expect(try answers(fd, 5).compactMap { $0["id"]?.intValue } == (1...5).map { round * 100 + k * 10 + $0 })
+            }
+        }
+        let batched = onLoop(h) { $0.batchedSends }
+        if !batchSends {
+            #expect(batched == 0)
+        } else if onLoop(h, { $0.hasRing ? 1 : 0 }) == 1 {
+            #expect(batched >= 3)
+        }
+        // A connection alone in its batch still sends at once.
+        send(fds[0], frame(#"{"id":"alone","op":"health"}"#))
+        #expect(try answers(fds[0], 1).first?["id"] == "alone")
+    }
+
+    /// Joint sends that fill the connections' small send buffers: the rest of each waits for
+    /// EPOLLOUT and every answer arrives, in order, once the clients read.
+    @Test func aShortJointSendKeepsTheRestForLater() throws {
+        let h = try Harness()
+        let fds = try (0..<3).map { _ in try h.connect(smallServerSendBuffer: true) }
+        defer { for fd in fds { close(fd) } }
+        let n = 400  // ~40 KB of answers per connection, far above the minimum send buffer
+        holdLoop(h, ms: 50)
+        for fd in fds { send(fd, (0..<n).flatMap { frame(#"{"id":\#($0),"op":"health"}"#) }) }
+        usleep(100_000)  // the joint send runs (short) before anyone reads
+        for fd in fds {
+            #expect(try answers(fd, n).compactMap { $0["id"]?.intValue } == Array(0..<n))
+        }
+        // The connections go on as usual afterwards.
+        for fd in fds {
+            send(fd, frame(#"{"id":"after","op":"health"}"#))
+            #expect(try answers(fd, 1).first?["id"] == "after")
+        }
     }
 
     @Test func thePreemptionModelIsReadFromDebugfsTheCommandLineOrTheConfig() {

@@ -79,6 +79,28 @@ final class EpollLoop: @unchecked Sendable {
     /// `deferredSends` and go out together when the batch ends (`flushDeferredSends`).
     @exclusivity(unchecked) private(set) var defersSends = false
     @exclusivity(unchecked) private var deferredSends: [Connection] = []
+    @exclusivity(unchecked) private var readySends: [Connection] = []
+    /// The joint send's arguments and results (reused; `policyd_uring_batch_max` entries).
+    private let sendBatch = SendBatch()
+    private final class SendBatch {
+        let count = Int(policyd_uring_batch_max)
+        let fds: UnsafeMutablePointer<Int32>
+        let bufs: UnsafeMutablePointer<UnsafeRawPointer?>
+        let lens: UnsafeMutablePointer<UInt32>
+        let results: UnsafeMutablePointer<Int>
+        init() {
+            fds = .allocate(capacity: count)
+            bufs = .allocate(capacity: count)
+            lens = .allocate(capacity: count)
+            results = .allocate(capacity: count)
+        }
+        deinit {
+            fds.deallocate()
+            bufs.deallocate()
+            lens.deallocate()
+            results.deallocate()
+        }
+    }
     /// io_uring submissions that carried the answers of several connections (tests).
     @exclusivity(unchecked) private(set) var batchedSends = 0
 
@@ -307,6 +329,9 @@ final class EpollLoop: @unchecked Sendable {
         _ = timerfd_settime(consumeFD, 0, &spec, nil)
     }
 
+    /// This loop has its io_uring (tests).
+    var hasRing: Bool { ring != nil }
+
     /// Connections can send and consume in one system call (`sendConsuming`; loop thread).
     var sendsConsuming: Bool { ring != nil && settings.consumeWithSend }
 
@@ -322,36 +347,37 @@ final class EpollLoop: @unchecked Sendable {
     /// is a system call of its own; together, the client is woken once and finds all of them
     /// (docs/performance.md, "Socket path, session 13").
     private func flushDeferredSends() {
-        let pending = deferredSends
-        deferredSends.removeAll(keepingCapacity: true)
+        // Nothing defers while this runs (`defersSends` is off): the list is read in place.
+        defer {
+            deferredSends.removeAll(keepingCapacity: true)
+            readySends.removeAll(keepingCapacity: true)
+        }
         let maxBatch = Int(policyd_uring_batch_max)
         var at = 0
-        while at < pending.count {
-            let chunk = pending[at..<min(at + maxBatch, pending.count)]
-            at += chunk.count
-            var ready: [Connection] = []
-            ready.reserveCapacity(chunk.count)
-            for c in chunk {
+        while at < deferredSends.count {
+            let end = min(at + maxBatch, deferredSends.count)
+            readySends.removeAll(keepingCapacity: true)
+            for c in deferredSends[at..<end] {
                 // Written meanwhile (an early write, a close): only the flag to settle.
-                if c.hasDeferredSend { ready.append(c) } else { c.sendDeferred(result: nil) }
+                if c.hasDeferredSend { readySends.append(c) } else { c.sendDeferred(result: nil) }
             }
+            at = end
+            let ready = readySends
             guard ready.count > 1, let ring else {
                 for c in ready { c.sendDeferred(result: nil) }
                 continue
             }
-            var fds = [Int32](repeating: -1, count: ready.count)
-            var bufs = [UnsafeRawPointer?](repeating: nil, count: ready.count)
-            var lens = [UInt32](repeating: 0, count: ready.count)
-            var results = [Int](repeating: 0, count: ready.count)
+            let b = sendBatch
             for (i, c) in ready.enumerated() {
                 // The answers stay where they are until the submission returns (every SEND
                 // completes inline: non-blocking sockets), and nothing touches them meanwhile.
                 let out = c.deferredBytes
-                fds[i] = c.fd
-                bufs[i] = out.baseAddress
-                lens[i] = UInt32(min(out.count, Int(Int32.max)))
+                b.fds[i] = c.fd
+                b.bufs[i] = out.baseAddress
+                b.lens[i] = UInt32(min(out.count, Int(Int32.max)))
             }
-            let rc = policyd_uring_send_batch(ring, UInt32(ready.count), fds, bufs, lens, &results)
+            let results = b.results
+            let rc = policyd_uring_send_batch(ring, UInt32(ready.count), b.fds, b.bufs, b.lens, results)
             if rc >= 0 { batchedSends &+= 1 }
             if rc != 0 && rc != -EAGAIN && rc != -EINTR {
                 policyd_uring_close(ring)
