@@ -70,8 +70,9 @@ final class EpollLoop: @unchecked Sendable {
     /// Scratch space the consumed bytes are copied into (they were read already).
     let discard = UnsafeMutableRawPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     static let discardBytes = 16 * 1024
-    /// This loop's io_uring for `sendConsuming`, set up when the thread starts (nil: not wanted,
-    /// or the kernel refused it; the connections then consume in bulk, `Connection.consumeAt`).
+    /// This loop's io_uring for `sendConsuming` and the joint sends (`flushDeferredSends`), set up
+    /// when the thread starts (nil: not wanted, or the kernel refused it; the connections then
+    /// consume in bulk, `Connection.consumeAt`, and send one by one).
     @exclusivity(unchecked) private var ring: UnsafeMutablePointer<policyd_uring>?
     /// Sends that took peeked bytes off their socket too (read on the loop's thread; tests).
     @exclusivity(unchecked) private(set) var sendConsumes = 0
