@@ -10,21 +10,23 @@ import Testing
         let source = (0..<400).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         let block = StagingBlock()
         let lengths = Array(0...140) + [255, 256, 257, 333]
+        var failures: [String] = []
         for start in 0..<17 {
             for offset in 0..<3 {
                 for n in lengths where offset + n <= source.count {
                     block.reset(start: start, room: 512)
                     let base = block.buffer!.assumingMemoryBound(to: UInt8.self)
-                    for i in 0..<(start + 600) { base[i] = 0xEE }
+                    base.update(repeating: 0xEE, count: start + 600)
                     source.withUnsafeBytes { s in block.append(UnsafeRawBufferPointer(rebasing: s[offset..<(offset + n)])) }
-                    #expect(block.count == n)
-                    let copied = Array(UnsafeBufferPointer(start: base + start, count: n))
-                    #expect(copied == Array(source[offset..<(offset + n)]), "start \(start) offset \(offset) n \(n)")
-                    #expect((0..<start).allSatisfy { base[$0] == 0xEE })
-                    #expect((start + n..<start + 600).allSatisfy { base[$0] == 0xEE })
+                    let copied = UnsafeBufferPointer(start: base + start, count: n)
+                    let exact = block.count == n && copied.elementsEqual(source[offset..<(offset + n)])
+                    let untouched = UnsafeBufferPointer(start: base, count: start).allSatisfy { $0 == 0xEE }
+                        && UnsafeBufferPointer(start: base + start + n, count: 600 - n).allSatisfy { $0 == 0xEE }
+                    if !exact || !untouched { failures.append("start \(start) offset \(offset) n \(n)") }
                 }
             }
         }
+        #expect(failures == [])
     }
 
     /// Successive appends land one after another (the lines of several connections).
