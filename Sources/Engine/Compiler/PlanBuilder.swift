@@ -155,6 +155,8 @@ final class PlanBuilder {
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)
         n.earlyExit = Self.earlyExit(n)
+        n.numberKeyedDepth = NumberKeyedRules.depth(n)
+        if n.numberKeyedDepth > 0 { n.numberKeyedPrefixes = n.rules.map(NumberKeyedRules.groundPrefix) }
         for c in n.children.values { buildIndexes(c, raising) }
     }
 
