@@ -7,7 +7,9 @@
 //
 // Learnt by experiment against OPA 1.20. A top-level, non-negated expression without `with`
 // reads every `input` / base-`data` ref with constant keys in it, outside comprehensions,
-// except `x == y` of two such refs, `some … in`, `every`, `print` and `not`. A ref with a
+// except `x == y` of two such refs, `some … in`, `every` bodies, `print` and `not` (but an
+// `every` domain and the arguments of calls nested in a negated expression are read: OPA lifts
+// them out first). A ref with a
 // variable key reads nothing (`input.xs[v] != 2`, `y := input.xs[_]` and
 // `data.d.users[v].name == "a"` run whatever the input), except `input.xs[_] == c`, a test
 // that some element equals `c`. It tests a ref against a constant in `ref == c`, `c = ref`,
@@ -80,7 +82,22 @@ struct ClauseReads {
     }
 
     private mutating func expr(_ e: PExpr) {
-        guard !e.negated, e.withs.isEmpty else { return }
+        guard e.withs.isEmpty else { return }
+        guard !e.negated else {
+            // OPA lifts the nested calls of a negated expression out of it (`not
+            // object.keys(data.d.users) == {0}` runs `object.keys(data.d.users)` first), so
+            // their arguments are read; the negated expression itself reads nothing.
+            switch e.kind {
+            case .term(.call(let c)), .call(let c, output: nil):
+                for a in c.args { nestedCalls(a) }
+            case .term(let t): nestedCalls(t)
+            case .unify(let a, let b):
+                nestedCalls(a)
+                nestedCalls(b)
+            default: break
+            }
+            return
+        }
         switch e.kind {
         case .term(let t):
             reads(t)
@@ -97,7 +114,28 @@ struct ClauseReads {
             }
             for a in c.args { reads(a) }
             if let o = output { reads(o) }
-        case .print, .someIn, .every, .logical, .notBody, .noop:
+        case .every(_, _, let collection, _, _):
+            // OPA binds the domain to a local before the `every` (`__localN__ = input.xs`).
+            reads(collection)
+        case .print, .someIn, .logical, .notBody, .noop:
+            return
+        }
+    }
+
+    /// The reads of the calls nested in `t` (outside comprehensions).
+    private mutating func nestedCalls(_ t: PTerm) {
+        switch t {
+        case .call: reads(t)
+        case .array(let xs), .set(let xs), .template(let xs):
+            for x in xs { nestedCalls(x) }
+        case .object(let ks, let vs):
+            for x in ks + vs { nestedCalls(x) }
+        case .ref(let base, let parts):
+            nestedCalls(base)
+            for p in parts { nestedCalls(p) }
+        case .data(_, let parts):
+            for p in parts { nestedCalls(p) }
+        case .input, .inputRef, .const, .local, .compr:
             return
         }
     }
