@@ -49,7 +49,14 @@ struct ClauseReads {
     private var bound: [Int: (Level, PTerm)] = [:]
     private var position = 0
 
-    init(_ r: PRule) {
+    /// With `forOrder`, also the reads that only file the clause (ClauseOrder) and are not
+    /// checks ClausePrune may add: the calls nested in negated expressions, which OPA lifts out
+    /// of the negation, except under `import future.keywords.not` (`not input.x + input.y ==
+    /// input.z` is true without input there), which a rule does not record.
+    private let forOrder: Bool
+
+    init(_ r: PRule, forOrder: Bool = false) {
+        self.forOrder = forOrder
         // OPA files a clause with `else` as reading nothing (it runs whatever the input).
         guard r.elseChain.isEmpty else { return }
         for (i, a) in r.args.enumerated() {
@@ -84,6 +91,7 @@ struct ClauseReads {
     private mutating func expr(_ e: PExpr) {
         guard e.withs.isEmpty else { return }
         guard !e.negated else {
+            guard forOrder else { return }
             // OPA lifts the nested calls of a negated expression out of it (`not
             // object.keys(data.d.users) == {0}` runs `object.keys(data.d.users)` first), so
             // their arguments are read; the negated expression itself reads nothing.
@@ -108,7 +116,8 @@ struct ClauseReads {
                 if b.name == "equal" { equality(c.args[0], c.args[1]); return }
                 if b.name == "internal.member_2", let l = ClauseReads.ground(c.args[0]),
                    case .const(let coll) = c.args[1], let first = ClauseReads.firstElement(coll) {
-                    note(l, c.args[0], first, test: e)
+                    // Only scalar elements are a test OPA's index files; others only read.
+                    if ClauseReads.allIndexable(coll) { note(l, c.args[0], first, test: e) } else { note(l, c.args[0], nil) }
                     return
                 }
             }
@@ -140,6 +149,28 @@ struct ClauseReads {
         }
     }
 
+    /// A constant OPA's rule index files: a scalar, or an array of scalars.
+    static func indexable(_ v: Value) -> Bool {
+        switch v {
+        case .null, .bool, .number, .string: return true
+        case .array(let xs): return xs.allSatisfy { x in
+            switch x {
+            case .null, .bool, .number, .string: return true
+            default: return false
+            }
+        }
+        default: return false
+        }
+    }
+
+    private static func allIndexable(_ coll: Value) -> Bool {
+        switch coll {
+        case .set(let s): return s.elements.allSatisfy(indexable)
+        case .array(let xs): return xs.allSatisfy(indexable)
+        default: return false
+        }
+    }
+
     private static func firstElement(_ coll: Value) -> Value? {
         switch coll {
         case .set(let s): return s.elements.first
@@ -155,6 +186,12 @@ struct ClauseReads {
             note(l, r, nil)
             if let i = uses.firstIndex(where: { $0.level == l }), uses[i].pattern == nil { uses[i].pattern = xs }
             return
+        }
+        // A constant OPA's index cannot file (an object, a set, an array holding one) makes the
+        // comparison neither a test nor a read: the clause runs (`x := 5 / 0; input.o == {"a":
+        // 1}` raises, also when `input.o` is undefined).
+        for c in [a, b] {
+            if case .const(let v) = c, !ClauseReads.indexable(v) { return }
         }
         if let l = ClauseReads.ground(a), case .const(let c) = b { note(l, a, c); return }
         if let l = ClauseReads.ground(b), case .const(let c) = a { note(l, b, c); return }
