@@ -201,8 +201,12 @@ struct ClauseReads {
         if case .local(let s) = b, let l = ClauseReads.ground(a), bound[s] == nil { bound[s] = (l, a) }
         // `x = y` of a bound and a new local: an alias (`f(y) if { y = x; x == 1 }`).
         if case .local(let s) = a, case .local(let t) = b {
-            if let x = bound[s], bound[t] == nil { bound[t] = x }
-            if let x = bound[t], bound[s] == nil { bound[s] = x }
+            var aliased: (Level, PTerm)?
+            if let x = bound[s], bound[t] == nil { bound[t] = x; aliased = x }
+            if let x = bound[t], bound[s] == nil { bound[s] = x; aliased = x }
+            // OPA counts the alias of an argument as one more use of it when it orders the
+            // clauses (`f(y) := 3 if { y = x; x == 0 }` uses y twice).
+            if forOrder, let (l, t) = aliased, case .arg = l { note(l, t, nil) }
             return
         }
         if ClauseReads.ground(a) != nil && ClauseReads.ground(b) != nil { return }
