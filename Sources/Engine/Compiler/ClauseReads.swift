@@ -7,9 +7,9 @@
 //
 // Learnt by experiment against OPA 1.20. A top-level, non-negated expression without `with`
 // reads every `input` / base-`data` ref with constant keys in it, outside comprehensions,
-// except `x == y` of two such refs, `some … in`, `every` bodies, `print` and `not` (but an
-// `every` domain and the arguments of calls nested in a negated expression are read: OPA lifts
-// them out first). A ref with a
+// except `x == y` of two such refs, `some … in`, `every` bodies, `print` and `not` (an `every`
+// domain is read: OPA binds it to a local first; what OPA lifts out of a negated expression is
+// lifted by NegationLifting). A ref with a
 // variable key reads nothing (`input.xs[v] != 2`, `y := input.xs[_]` and
 // `data.d.users[v].name == "a"` run whatever the input), except `input.xs[_] == c`, a test
 // that some element equals `c`. It tests a ref against a constant in `ref == c`, `c = ref`,
@@ -49,10 +49,8 @@ struct ClauseReads {
     private var bound: [Int: (Level, PTerm)] = [:]
     private var position = 0
 
-    /// With `forOrder`, also the reads that only file the clause (ClauseOrder) and are not
-    /// checks ClausePrune may add: the calls nested in negated expressions, which OPA lifts out
-    /// of the negation, except under `import future.keywords.not` (`not input.x + input.y ==
-    /// input.z` is true without input there), which a rule does not record.
+    /// With `forOrder`, also the uses that only rank the clause (ClauseOrder) and are not
+    /// checks ClausePrune may add: an argument's aliases.
     private let forOrder: Bool
 
     init(_ r: PRule, forOrder: Bool = false) {
@@ -90,22 +88,7 @@ struct ClauseReads {
 
     private mutating func expr(_ e: PExpr) {
         guard e.withs.isEmpty else { return }
-        guard !e.negated else {
-            guard forOrder else { return }
-            // OPA lifts the nested calls of a negated expression out of it (`not
-            // object.keys(data.d.users) == {0}` runs `object.keys(data.d.users)` first), so
-            // their arguments are read; the negated expression itself reads nothing.
-            switch e.kind {
-            case .term(.call(let c)), .call(let c, output: nil):
-                for a in c.args { nestedCalls(a) }
-            case .term(let t): nestedCalls(t)
-            case .unify(let a, let b):
-                nestedCalls(a)
-                nestedCalls(b)
-            default: break
-            }
-            return
-        }
+        guard !e.negated else { return }
         switch e.kind {
         case .term(let t):
             reads(t)
@@ -127,24 +110,6 @@ struct ClauseReads {
             // OPA binds the domain to a local before the `every` (`__localN__ = input.xs`).
             reads(collection)
         case .print, .someIn, .logical, .notBody, .noop:
-            return
-        }
-    }
-
-    /// The reads of the calls nested in `t` (outside comprehensions).
-    private mutating func nestedCalls(_ t: PTerm) {
-        switch t {
-        case .call: reads(t)
-        case .array(let xs), .set(let xs), .template(let xs):
-            for x in xs { nestedCalls(x) }
-        case .object(let ks, let vs):
-            for x in ks + vs { nestedCalls(x) }
-        case .ref(let base, let parts):
-            nestedCalls(base)
-            for p in parts { nestedCalls(p) }
-        case .data(_, let parts):
-            for p in parts { nestedCalls(p) }
-        case .input, .inputRef, .const, .local, .compr:
             return
         }
     }
