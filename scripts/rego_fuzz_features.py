@@ -318,6 +318,8 @@ def header(r, v0, imports):
         v0l = ["package fz"] + imports + ["import future.keywords.in", "import future.keywords.every"]
     elif style == "keywords":
         v0l = ["package fz"] + imports + ["import future.keywords", "#"]
+        # The import also keeps `not expr` whole in OPA (NegationLifting): the v1 text needs it.
+        v1 = ["package fz"] + imports + ["import future.keywords", "#"]
     else:
         v0l = ["package fz"] + imports + ["import rego.v1", "#"]
     return v1, v0l, style

@@ -64,7 +64,7 @@ struct CallHoisting {
 
     private mutating func expr(_ e0: PExpr) -> [PExpr] {
         let e = nested(e0)
-        guard !e.negated, CallHoisting.needsLifting(e.kind) else { return [e] }
+        guard !e.negated, CallHoisting.needsLifting(e.kind, comprehensions: true) else { return [e] }
         var lifted: [PExpr] = []
         let kind: PExpr.Kind
         switch e.kind {
@@ -147,8 +147,11 @@ struct CallHoisting {
 
     /// Walks `kind`'s terms in policyd's order (left to right, arguments before their call):
     /// true when a nested call runs after a ref it does not hold was read.
-    static func needsLifting(_ kind: PExpr.Kind) -> Bool {
-        var w = Walk()
+    /// With `comprehensions`, a comprehension counts as a read too: OPA evaluates it where the
+    /// expression runs, after the lifted calls (`{v | some v in json.patch(…)} |
+    /// object.keys(json.unmarshal("[1"))` raises json.unmarshal's error).
+    static func needsLifting(_ kind: PExpr.Kind, comprehensions: Bool = false) -> Bool {
+        var w = Walk(comprehensions: comprehensions)
         switch kind {
         case .term(let t): w.term(t)
         case .unify(let a, let b): w.term(a); w.term(b)
@@ -159,12 +162,14 @@ struct CallHoisting {
     }
 
     private struct Walk {
+        let comprehensions: Bool
         var refs = 0
         var found = false
 
         mutating func term(_ t: PTerm) {
             switch t {
-            case .const, .local, .compr: return
+            case .compr: if comprehensions { refs += 1 }
+            case .const, .local: return
             case .input, .inputRef: refs += 1
             case .data(_, let parts):
                 refs += 1

@@ -24,7 +24,7 @@ enum ClauseOrder {
     /// `rules` in OPA's order (the same array when nothing moves).
     static func ordered(_ rules: [PRule]) -> [PRule] {
         guard rules.count > 1 else { return rules }
-        let uses = rules.map { ClauseReads($0).uses }
+        let uses = rules.map { ClauseReads($0, forOrder: true).uses }
         var count: [ClauseReads.Level: Int] = [:]
         var firstSeen: [ClauseReads.Level: Int] = [:]
         for u in uses {

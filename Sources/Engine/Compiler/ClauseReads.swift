@@ -7,7 +7,9 @@
 //
 // Learnt by experiment against OPA 1.20. A top-level, non-negated expression without `with`
 // reads every `input` / base-`data` ref with constant keys in it, outside comprehensions,
-// except `x == y` of two such refs, `some … in`, `every`, `print` and `not`. A ref with a
+// except `x == y` of two such refs, `some … in`, `every` bodies, `print` and `not` (an `every`
+// domain is read: OPA binds it to a local first; what OPA lifts out of a negated expression is
+// lifted by NegationLifting). A ref with a
 // variable key reads nothing (`input.xs[v] != 2`, `y := input.xs[_]` and
 // `data.d.users[v].name == "a"` run whatever the input), except `input.xs[_] == c`, a test
 // that some element equals `c`. It tests a ref against a constant in `ref == c`, `c = ref`,
@@ -47,7 +49,12 @@ struct ClauseReads {
     private var bound: [Int: (Level, PTerm)] = [:]
     private var position = 0
 
-    init(_ r: PRule) {
+    /// With `forOrder`, also the uses that only rank the clause (ClauseOrder) and are not
+    /// checks ClausePrune may add: an argument's aliases.
+    private let forOrder: Bool
+
+    init(_ r: PRule, forOrder: Bool = false) {
+        self.forOrder = forOrder
         // OPA files a clause with `else` as reading nothing (it runs whatever the input).
         guard r.elseChain.isEmpty else { return }
         for (i, a) in r.args.enumerated() {
@@ -80,7 +87,8 @@ struct ClauseReads {
     }
 
     private mutating func expr(_ e: PExpr) {
-        guard !e.negated, e.withs.isEmpty else { return }
+        guard e.withs.isEmpty else { return }
+        guard !e.negated else { return }
         switch e.kind {
         case .term(let t):
             reads(t)
@@ -91,14 +99,40 @@ struct ClauseReads {
                 if b.name == "equal" { equality(c.args[0], c.args[1]); return }
                 if b.name == "internal.member_2", let l = ClauseReads.ground(c.args[0]),
                    case .const(let coll) = c.args[1], let first = ClauseReads.firstElement(coll) {
-                    note(l, c.args[0], first, test: e)
+                    // Only scalar elements are a test OPA's index files; others only read.
+                    if ClauseReads.allIndexable(coll) { note(l, c.args[0], first, test: e) } else { note(l, c.args[0], nil) }
                     return
                 }
             }
             for a in c.args { reads(a) }
             if let o = output { reads(o) }
-        case .print, .someIn, .every, .logical, .notBody, .noop:
+        case .every(_, _, let collection, _, _):
+            // OPA binds the domain to a local before the `every` (`__localN__ = input.xs`).
+            reads(collection)
+        case .print, .someIn, .logical, .notBody, .noop:
             return
+        }
+    }
+
+    /// A constant OPA's rule index files: a scalar, or an array of scalars.
+    static func indexable(_ v: Value) -> Bool {
+        switch v {
+        case .null, .bool, .number, .string: return true
+        case .array(let xs): return xs.allSatisfy { x in
+            switch x {
+            case .null, .bool, .number, .string: return true
+            default: return false
+            }
+        }
+        default: return false
+        }
+    }
+
+    private static func allIndexable(_ coll: Value) -> Bool {
+        switch coll {
+        case .set(let s): return s.elements.allSatisfy(indexable)
+        case .array(let xs): return xs.allSatisfy(indexable)
+        default: return false
         }
     }
 
@@ -118,6 +152,12 @@ struct ClauseReads {
             if let i = uses.firstIndex(where: { $0.level == l }), uses[i].pattern == nil { uses[i].pattern = xs }
             return
         }
+        // A constant OPA's index cannot file (an object, a set, an array holding one) makes the
+        // comparison neither a test nor a read: the clause runs (`x := 5 / 0; input.o == {"a":
+        // 1}` raises, also when `input.o` is undefined).
+        for c in [a, b] {
+            if case .const(let v) = c, !ClauseReads.indexable(v) { return }
+        }
         if let l = ClauseReads.ground(a), case .const(let c) = b { note(l, a, c); return }
         if let l = ClauseReads.ground(b), case .const(let c) = a { note(l, b, c); return }
         if case .local(let s) = a, let (l, t) = bound[s], case .const(let c) = b { note(l, t, c); return }
@@ -126,8 +166,12 @@ struct ClauseReads {
         if case .local(let s) = b, let l = ClauseReads.ground(a), bound[s] == nil { bound[s] = (l, a) }
         // `x = y` of a bound and a new local: an alias (`f(y) if { y = x; x == 1 }`).
         if case .local(let s) = a, case .local(let t) = b {
-            if let x = bound[s], bound[t] == nil { bound[t] = x }
-            if let x = bound[t], bound[s] == nil { bound[s] = x }
+            var aliased: (Level, PTerm)?
+            if let x = bound[s], bound[t] == nil { bound[t] = x; aliased = x }
+            if let x = bound[t], bound[s] == nil { bound[s] = x; aliased = x }
+            // OPA counts the alias of an argument as one more use of it when it orders the
+            // clauses (`f(y) := 3 if { y = x; x == 0 }` uses y twice).
+            if forOrder, let (l, t) = aliased, case .arg = l { note(l, t, nil) }
             return
         }
         if ClauseReads.ground(a) != nil && ClauseReads.ground(b) != nil { return }

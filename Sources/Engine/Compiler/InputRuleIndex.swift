@@ -116,9 +116,11 @@ final class InputRuleIndex {
                 return equality(call.args[0], call.args[1])
             case "internal.member_2":
                 guard let p = inputPath(call.args[0]), case .const(let coll) = call.args[1] else { return nil }
+                // OPA's index files scalars and arrays of scalars only; with another member
+                // the clause runs (and may raise) whatever the input.
                 switch coll {
-                case .set(let s): return (p, s.elements)
-                case .array(let xs): return (p, xs)
+                case .set(let s) where s.elements.allSatisfy(ClauseReads.indexable): return (p, s.elements)
+                case .array(let xs) where xs.allSatisfy(ClauseReads.indexable): return (p, xs)
                 default: return nil
                 }
             default:
@@ -130,8 +132,8 @@ final class InputRuleIndex {
     }
 
     private static func equality(_ a: PTerm, _ b: PTerm) -> (path: [Value], values: [Value])? {
-        if let p = inputPath(a), case .const(let c) = b { return (p, [c]) }
-        if let p = inputPath(b), case .const(let c) = a { return (p, [c]) }
+        if let p = inputPath(a), case .const(let c) = b, ClauseReads.indexable(c) { return (p, [c]) }
+        if let p = inputPath(b), case .const(let c) = a, ClauseReads.indexable(c) { return (p, [c]) }
         return nil
     }
 

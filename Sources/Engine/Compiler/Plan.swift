@@ -303,6 +303,15 @@ final class DataNode {
     /// solutions could only repeat it. OPA's early exit, which also means an error a later
     /// solution would raise is not raised.
     var earlyExit = false
+    /// For a partial object some of whose rules have a number among the constant keys their head
+    /// starts with (`o[1] := …`, `o[2.0].a := …`): how many leading keys every rule has as
+    /// constants. OPA files the rules in its rule tree under those keys, numbers by their text,
+    /// so lookups match them by text down to that depth (NumberKeyedRules). 0 otherwise.
+    var numberKeyedDepth = 0
+    /// With `numberKeyedDepth`: the leading constant keys of each rule, the rule-tree node
+    /// where OPA keeps the rule (lookups below it compare by number).
+    var numberKeyedPrefixes: [[Value]] = []
+    var hasNumberKeyedRules: Bool { numberKeyedDepth > 0 }
 
     init(id: Int, path: [String]) {
         self.id = id

@@ -65,6 +65,8 @@ final class PlanBuilder {
         let prule: PRule
         let lowerer: Lowerer
         let keyParts: [RefPart]
+        /// The module keeps `not expr` whole (NegationLifting).
+        let keepsNegation: Bool
     }
 
     func build(modules: [Module]) -> Plan {
@@ -83,6 +85,7 @@ final class PlanBuilder {
             }
             let env = ModuleEnv(package: m.package.segments, imports: imports, ruleNames: ruleNames[m.package.segments] ?? [])
             let lowerer = Lowerer(plan: self, env: env)
+            let keepsNegation = NegationLifting.keepsNegationWhole(m)
             for r in m.rules {
                 // The node: package + the ground prefix of the head ref.
                 var path = m.package.segments + [r.name]
@@ -117,10 +120,11 @@ final class PlanBuilder {
                 let pr = PRule(kind: r.kind, isDefault: r.isDefault, location: r.location)
                 pr.arity = r.head.args?.count ?? 0
                 if r.isDefault { node.defaultRule = pr } else { node.rules.append(pr) }
-                pending.append(Pending(rule: r, prule: pr, lowerer: lowerer, keyParts: keyParts))
+                pending.append(Pending(rule: r, prule: pr, lowerer: lowerer, keyParts: keyParts, keepsNegation: keepsNegation))
             }
         }
         for p in pending { lowerRule(p) }
+        for p in pending where !p.keepsNegation { NegationLifting.rewrite(p.prule) }
         for p in pending {
             for (i, e) in p.lowerer.errors.enumerated() {
                 if p.lowerer.headSafetyErrors.contains(i) { headSafetyErrors.insert(errors.count) }
@@ -155,6 +159,8 @@ final class PlanBuilder {
         if n.hasRules { n.index = InputRuleIndex.build(n) }
         n.constantValue = Self.constantValue(n)
         n.earlyExit = Self.earlyExit(n)
+        n.numberKeyedDepth = NumberKeyedRules.depth(n)
+        if n.numberKeyedDepth > 0 { n.numberKeyedPrefixes = n.rules.map(NumberKeyedRules.groundPrefix) }
         for c in n.children.values { buildIndexes(c, raising) }
     }
 

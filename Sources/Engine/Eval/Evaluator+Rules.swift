@@ -18,6 +18,25 @@ extension Evaluator {
     /// nodes and base data), so `data[x].allow` does not compute all of `data`.
     private func evalDataFrom(_ n: DataNode, _ path: [PTerm], _ i: Int, _ k: (Value) throws -> Void) throws {
         if n.hasRules || i == path.count {
+            if n.hasNumberKeyedRules, i < path.count, !path[i].hasUnboundLocals(self) {
+                // A lookup by a known key: rules are matched by number text (NumberKeyedRules).
+                try enter(); defer { depth -= 1 }
+                try evalTerm(path[i]) { first in
+                    let keys = [first] + NumberKeyedRules.groundKeys(path, from: i + 1) { self.slots[self.base + $0] }
+                    let memoKey = [Value.number(.int(n.id))] + keys
+                    if let c = memo.numberKeyed[memoKey], NumberKeyedRules.filed(n.numberKeyedPrefixes, keys) {
+                        return try walk(c, path, i + keys.count, k)
+                    }
+                    guard var c = try partialObjectValue(n, keys: keys) else { return }
+                    for key in keys {
+                        guard let next = c[key] else { return }
+                        c = next
+                    }
+                    memo.numberKeyed[memoKey] = c
+                    try walk(c, path, i + keys.count, k)
+                }
+                return
+            }
             if let v = try nodeValue(n) { try walk(v, path, i, k) }
             return
         }
@@ -215,52 +234,73 @@ extension Evaluator {
             }
             return .set(b.build())
         case .partialObject:
-            var obj: Value = .emptyObject
-            // Key paths where a rule placed a whole value (children may not extend those).
-            var leaves = Set<[Value]>()
-            let rules = candidateRules(node)
-            for j in 0..<rules.count {
-                let r = rules[j]
-                rulesRun += 1
-                let saved = try pushFrame(r.slotCount)
-                defer { popFrame(saved) }
-                try evalBody(r.body, 0) {
-                    try evalList(r.keyPath) { keys in
-                        if r.kind == .partialSet {
-                            // Multi-value rule with a variable ref head: a set at the leaf.
-                            guard let kt = r.key else { return }
-                            try evalTerm(kt) { e in
-                                obj = try Evaluator.insertPath(obj, keys, 0, .set(SetValue([e])), r.location, mergeSets: true)
-                            }
-                            return
-                        }
-                        guard let vt = r.value else { return }
-                        try evalTerm(vt) { v in
-                            obj = try Evaluator.insertPath(obj, keys, 0, v, r.location)
-                            leaves.insert(keys)
-                        }
-                    }
-                }
-            }
-            // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
-            for (name, child) in node.orderedChildren where child.kind != .function {
-                if let cv = try valueBelowVariableKey(child) {
-                    obj = try Evaluator.mergeChild(obj, [], .string(name), cv, leaves: leaves,
-                                                   Evaluator.firstRuleLocation(child) ?? SourceLocation(file: "", row: 0, col: 0))
-                }
-            }
-            if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
-                var result: Value?
-                try evalCompleteRule(d, &result)
-                return result ?? obj
-            }
-            return obj
+            return try partialObjectValue(node, keys: nil)
         case .function:
             // A function referred to as a value: undefined.
             return nil
         case .package:
             return nil
         }
+    }
+
+    /// A partial object's document. With `keys` (a lookup by ground keys into a node with
+    /// number-keyed rules), rules filed under another text of those numbers are left out; the
+    /// whole document is undefined when two rules filed under different texts of one number both
+    /// produce a value (NumberKeyedRules).
+    func partialObjectValue(_ node: DataNode, keys lookup: [Value]?) throws -> Value? {
+        var obj: Value = .emptyObject
+        var filed = NumberKeyedRules.Filing()
+        // Key paths where a rule placed a whole value (children may not extend those).
+        var leaves = Set<[Value]>()
+        let textDepth = lookup.map { NumberKeyedRules.textDepth(node.numberKeyedPrefixes, $0) } ?? 0
+        let rules = candidateRules(node)
+        for j in 0..<rules.count {
+            let r = rules[j]
+            if let lookup, NumberKeyedRules.filedElsewhere(r, lookup, depth: textDepth) { continue }
+            rulesRun += 1
+            let saved = try pushFrame(r.slotCount)
+            defer { popFrame(saved) }
+            try evalBody(r.body, 0) {
+                try evalList(r.keyPath) { keys in
+                    if r.kind == .partialSet {
+                        // Multi-value rule with a variable ref head: a set at the leaf.
+                        guard let kt = r.key else { return }
+                        try evalTerm(kt) { e in
+                            if node.hasNumberKeyedRules, filed.add(r, keys, depth: node.numberKeyedDepth) { return }
+                            obj = try Evaluator.insertPath(obj, keys, 0, .set(SetValue([e])), r.location, mergeSets: true)
+                        }
+                        return
+                    }
+                    guard let vt = r.value else { return }
+                    try evalTerm(vt) { v in
+                        if node.hasNumberKeyedRules {
+                            // OPA caches a rule-tree node's value by its keys' values.
+                            if lookup == nil, r.keyPath.count == NumberKeyedRules.groundPrefix(r).count {
+                                let memoKey = [Value.number(.int(node.id))] + keys
+                                if memo.numberKeyed[memoKey] == nil { memo.numberKeyed[memoKey] = v }
+                            }
+                            if filed.add(r, keys, depth: node.numberKeyedDepth) { return }
+                        }
+                        obj = try Evaluator.insertPath(obj, keys, 0, v, r.location)
+                        leaves.insert(keys)
+                    }
+                }
+            }
+        }
+        // Rules defined below this one (`p.q.r := 1` next to `p.q[s] := 2`).
+        for (name, child) in node.orderedChildren where child.kind != .function {
+            if let cv = try valueBelowVariableKey(child) {
+                obj = try Evaluator.mergeChild(obj, [], .string(name), cv, leaves: leaves,
+                                               Evaluator.firstRuleLocation(child) ?? SourceLocation(file: "", row: 0, col: 0))
+            }
+        }
+        if filed.collided { return nil }
+        if case .object(let o) = obj, o.isEmpty, let d = node.defaultRule {
+            var result: Value?
+            try evalCompleteRule(d, &result)
+            return result ?? obj
+        }
+        return obj
     }
 
     /// One rule of a partial set: leading single-solution expressions run directly (as for

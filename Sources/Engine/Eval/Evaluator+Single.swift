@@ -176,6 +176,8 @@ extension Evaluator {
         var i = 0
         while true {
             if n.hasRules || i == path.count {
+                // Number-keyed rules are looked up by text (NumberKeyedRules): the general path.
+                if n.hasNumberKeyedRules, i < path.count { return false }
                 guard let v = try nodeValue(n) else {
                     out = nil
                     return true

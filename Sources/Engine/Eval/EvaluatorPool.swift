@@ -7,6 +7,9 @@
 struct MemoTable {
     private var entries: [Value??] = []
     private var touched: [Int] = []
+    /// Defined values of lookups into number-keyed rules by their ground keys, the node's id
+    /// first (NumberKeyedRules: OPA caches them by value, so a later `o[1.0]` reads `o[1]`'s).
+    var numberKeyed: [[Value]: Value] = [:]
 
     @inline(__always)
     subscript(id: Int) -> Value?? {
@@ -30,6 +33,7 @@ struct MemoTable {
     mutating func reset() {
         for id in touched { entries[id] = nil }
         touched.removeAll(keepingCapacity: true)
+        if !numberKeyed.isEmpty { numberKeyed.removeAll() }
     }
 }
 
