@@ -4,6 +4,8 @@
 struct Lexer {
     let source: Source
     private var pos: Int
+    /// Where lexing started (after a byte-order mark opening the text).
+    private let first: Int
     private let end: Int
     private(set) var comments: [Comment] = []
 
@@ -13,6 +15,7 @@ struct Lexer {
         self.end = end ?? source.bytes.count
         // A byte-order mark opening the text is skipped, as OPA's scanner does.
         if start == 0, Lexer.isBOM(source.bytes, at: 0) { pos = 3 }
+        first = pos
     }
 
     static func isBOM(_ bytes: [UInt8], at i: Int) -> Bool {
@@ -55,38 +58,44 @@ struct Lexer {
                           end: pos, newlineBefore: newline)
             if !bad { complaint = (error.message, error.location.map { source.offset(of: $0) } ?? start) }
         }
-        // OPA's scanner complains about a NUL byte as it reads it, which is while scanning the
-        // token before it (the byte after a token is read with it) or the string or comment
-        // holding it, and that token becomes illegal. A NUL opening the text is the first token's.
-        let nulls = nullOffsets(from: start == 0 ? start : start + 1, through: pos)
-        guard !nulls.isEmpty else { return token }
+        // OPA's scanner complains about a NUL byte or a byte-order mark as it reads it, which is
+        // while scanning the token before it (the character after a token is read with it) or
+        // the string or comment holding it, and that token becomes illegal. One opening the
+        // text is the first token's.
+        let bad = badCharacters(from: start == first ? start : start + 1, through: pos)
+        guard !bad.isEmpty else { return token }
         var messages: [String] = []
         var pending = complaint
-        for n in nulls {
-            // The scanner's own complaint comes first if made before it read that NUL.
-            if let c = pending, c.offset < n { messages.append(c.message); pending = nil }
-            messages.append(Lexer.nullCharacter)
+        for b in bad {
+            // The scanner's own complaint comes first if made before it read that character.
+            if let c = pending, c.offset < b.offset { messages.append(c.message); pending = nil }
+            messages.append(b.message)
         }
         if let c = pending { messages.append(c.message) }
         return Token(kind: .illegal, text: messages.joined(separator: "\n"), location: token.location, offset: start,
                      end: pos, newlineBefore: newline)
     }
 
-    static let nullCharacter = "illegal null character"
-
-    /// Offsets of the NUL bytes in `from...through` (within the lexed range).
-    private func nullOffsets(from: Int, through: Int) -> [Int] {
-        var out: [Int] = []
+    /// The NUL bytes and byte-order marks starting in `from...through` (within the lexed
+    /// range), with OPA's complaint about each.
+    private func badCharacters(from: Int, through: Int) -> [(offset: Int, message: String)] {
+        var out: [(offset: Int, message: String)] = []
         var i = from
         while i <= through && i < end {
-            if source.bytes[i] == 0 { out.append(i) }
+            if source.bytes[i] == 0 { out.append((i, "illegal null character")) }
+            else if Lexer.isBOM(source.bytes, at: i), i + 2 < end { out.append((i, "illegal byte-order mark")) }
             i += 1
         }
         return out
     }
 
-    /// Trivia OPA's scanner made illegal by reading a NUL with it (`skipTrivia` stops there):
-    /// a whitespace byte just before a NUL, or a comment holding NULs. As OPA, the complaint's
+    /// Whether the character at `i` is one OPA's scanner complains about when reading it.
+    private func isBadCharacter(at i: Int) -> Bool {
+        i < end && (source.bytes[i] == 0 || (Lexer.isBOM(source.bytes, at: i) && i + 2 < end))
+    }
+
+    /// Trivia OPA's scanner made illegal by reading a NUL or byte-order mark with it
+    /// (`skipTrivia` stops there): a whitespace byte just before one, or a comment holding one. As OPA, the complaint's
     /// row is the NUL's (a newline's row is the next one) and its source line the one before.
     private mutating func nullTrivia(newline: Bool) -> Token? {
         guard pos < end else { return nil }
@@ -95,15 +104,15 @@ struct Lexer {
         if c == UInt8(ascii: "#") {
             var i = pos
             while i < end && source.bytes[i] != UInt8(ascii: "\n") { i += 1 }
-            let nulls = nullOffsets(from: pos, through: i - 1)
-            guard !nulls.isEmpty else { return nil }
+            let bad = badCharacters(from: pos, through: i - 1)
+            guard !bad.isEmpty else { return nil }
             pos = i
-            return Token(kind: .illegal, text: Array(repeating: Lexer.nullCharacter, count: nulls.count).joined(separator: "\n"),
+            return Token(kind: .illegal, text: bad.map(\.message).joined(separator: "\n"),
                          location: source.location(at: start), offset: start, end: pos, newlineBefore: newline)
         }
         guard Lexer.isTrivialSpace(c) else { return nil }
         pos += 1
-        return Token(kind: .illegal, text: Lexer.nullCharacter, location: source.location(at: c == UInt8(ascii: "\n") ? pos : start),
+        return Token(kind: .illegal, text: badCharacters(from: pos, through: pos).map(\.message).joined(), location: source.location(at: c == UInt8(ascii: "\n") ? pos : start),
                      offset: start, end: pos, newlineBefore: newline)
     }
 
@@ -147,14 +156,14 @@ struct Lexer {
         // Skip whitespace and comments.
         while pos < end {
             let c = source.bytes[pos]
-            // A space before a NUL, or a comment holding one, is a token (`nullTrivia`).
-            if Lexer.isTrivialSpace(c) && byte(pos + 1) == 0 && pos + 1 < end { break }
+            // A space before a NUL or BOM, or a comment holding one, is a token (`nullTrivia`).
+            if Lexer.isTrivialSpace(c) && isBadCharacter(at: pos + 1) { break }
             if c == UInt8(ascii: "\n") { newline = true; pos += 1 }
             else if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { pos += 1 }
             else if c == UInt8(ascii: "#") {
                 let start = pos
                 while pos < end && source.bytes[pos] != UInt8(ascii: "\n") { pos += 1 }
-                if source.bytes[start..<pos].contains(0) { pos = start; break }
+                if (start..<pos).contains(where: isBadCharacter) { pos = start; break }
                 var textEnd = pos
                 if textEnd > start + 1 && source.bytes[textEnd - 1] == UInt8(ascii: "\r") { textEnd -= 1 }
                 comments.append(Comment(text: source.text(from: start + 1, to: textEnd), location: source.location(at: start)))
@@ -221,10 +230,9 @@ struct Lexer {
         case UInt8(ascii: "{"): return tok(.lbrace, length: 1)
         case UInt8(ascii: "}"): return tok(.rbrace, length: 1)
         default:
-            // OPA's scanner names only NUL and a byte-order mark past the start; other
-            // characters are just the parser's `illegal token`.
-            if start + 2 < end, Lexer.isBOM(source.bytes, at: start) { throw error("illegal byte-order mark", at: start) }
-            // A NUL's complaint belongs to the token before it (see `next`).
+            // OPA's scanner names only NUL and a byte-order mark past the start, and those
+            // complaints belong to the token before them (see `next`); other characters are just
+            // the parser's `illegal token`.
             throw error("", at: start)
         }
     }
