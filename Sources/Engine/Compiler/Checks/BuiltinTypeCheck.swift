@@ -32,6 +32,19 @@ enum BuiltinTypeCheck {
             return options.contains { termFits(t, $0, type) }
         case (.set(let xs), .set(let b)): return xs.allSatisfy { termFits($0, b, type) }
         case (.array(let xs), .array(let b)): return xs.allSatisfy { termFits($0, b, type) }
+        // An object literal against an object type with known keys, key by key: a constant key
+        // selects the known key's type, else the dynamic part's (no dynamic part: no fit), and
+        // the value must fit it (`json.patch(t, [{"op": 1, "path": "/a"}])` fails: op is a
+        // string). Values under other keys could be anything.
+        case (.object(let items), .record(let fields, let rest)):
+            return items.allSatisfy { item in
+                guard case .scalar(let k) = item.key.value else { return true }
+                if case .string(let name) = k, let field = fields.first(where: { $0.0 == name }) {
+                    return termFits(item.value, field.1, type)
+                }
+                guard let rest, staticType(item.key).fits(rest.key) else { return false }
+                return termFits(item.value, rest.value, type)
+            }
         default: return type(t).fits(want)
         }
     }
