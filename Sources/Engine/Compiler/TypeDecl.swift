@@ -72,7 +72,14 @@ public indirect enum TypeDecl: Sendable {
             case .string(let s): return s
             case .array(let xs): return "[" + xs.map(goText).joined(separator: " ") + "]"
             case .set(let s): return "[" + s.elements.map(goText).joined(separator: " ") + "]"
-            case .object(let o): return "map[" + o.pairs.map { goText($0.0) + ":" + goText($0.1) }.joined(separator: " ") + "]"
+            case .object(let o):
+                // OPA turns the key into a Go map keyed by strings: other keys become their
+                // JSON text (`null`, not `<nil>`), and Go prints a map sorted by key.
+                let pairs = o.pairs.map { (k, v) -> (String, String) in
+                    if case .string(let s) = k { return (s, goText(v)) }
+                    return (JSONWriter.string(k), goText(v))
+                }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+                return "map[" + pairs.map { $0.0 + ":" + $0.1 }.joined(separator: " ") + "]"
             default: return v.description
             }
         }

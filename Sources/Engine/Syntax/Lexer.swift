@@ -4,6 +4,8 @@
 struct Lexer {
     let source: Source
     private var pos: Int
+    /// Where lexing started (after a byte-order mark opening the text).
+    private let first: Int
     private let end: Int
     private(set) var comments: [Comment] = []
 
@@ -13,6 +15,7 @@ struct Lexer {
         self.end = end ?? source.bytes.count
         // A byte-order mark opening the text is skipped, as OPA's scanner does.
         if start == 0, Lexer.isBOM(source.bytes, at: 0) { pos = 3 }
+        first = pos
     }
 
     static func isBOM(_ bytes: [UInt8], at i: Int) -> Bool {
@@ -41,16 +44,80 @@ struct Lexer {
     mutating func next() -> Token {
         let newline = skipTrivia()
         let start = pos
+        if let t = nullTrivia(newline: newline) { return t }
+        var token: Token
+        var complaint: (message: String, offset: Int)? = nil
         do {
-            return try scan(newline: newline)
+            token = try scan(newline: newline)
         } catch {
             pos = resync(from: start)
             // A terminated string with an undecodable `\u` escape is a string token to OPA's
             // scanner; its parser rejects it.
             let bad = error.message.hasPrefix(Lexer.badStringPrefix)
-            return Token(kind: bad ? .badString : .illegal, text: error.message, location: source.location(at: start), offset: start,
-                         end: pos, newlineBefore: newline)
+            token = Token(kind: bad ? .badString : .illegal, text: error.message, location: source.location(at: start), offset: start,
+                          end: pos, newlineBefore: newline)
+            if !bad { complaint = (error.message, error.location.map { source.offset(of: $0) } ?? start) }
         }
+        // OPA's scanner complains about a NUL byte or a byte-order mark as it reads it, which is
+        // while scanning the token before it (the character after a token is read with it) or
+        // the string or comment holding it, and that token becomes illegal. One opening the
+        // text is the first token's.
+        let bad = badCharacters(from: start == first ? start : start + 1, through: pos)
+        guard !bad.isEmpty else { return token }
+        var messages: [String] = []
+        var pending = complaint
+        for b in bad {
+            // The scanner's own complaint comes first if made before it read that character.
+            if let c = pending, c.offset < b.offset { messages.append(c.message); pending = nil }
+            messages.append(b.message)
+        }
+        if let c = pending { messages.append(c.message) }
+        return Token(kind: .illegal, text: messages.joined(separator: "\n"), location: token.location, offset: start,
+                     end: pos, newlineBefore: newline)
+    }
+
+    /// The NUL bytes and byte-order marks starting in `from...through` (within the lexed
+    /// range), with OPA's complaint about each.
+    private func badCharacters(from: Int, through: Int) -> [(offset: Int, message: String)] {
+        var out: [(offset: Int, message: String)] = []
+        var i = from
+        while i <= through && i < end {
+            if source.bytes[i] == 0 { out.append((i, "illegal null character")) }
+            else if Lexer.isBOM(source.bytes, at: i), i + 2 < end { out.append((i, "illegal byte-order mark")) }
+            i += 1
+        }
+        return out
+    }
+
+    /// Whether the character at `i` is one OPA's scanner complains about when reading it.
+    private func isBadCharacter(at i: Int) -> Bool {
+        i < end && (source.bytes[i] == 0 || (Lexer.isBOM(source.bytes, at: i) && i + 2 < end))
+    }
+
+    /// Trivia OPA's scanner made illegal by reading a NUL or byte-order mark with it
+    /// (`skipTrivia` stops there): a whitespace byte just before one, or a comment holding one. As OPA, the complaint's
+    /// row is the NUL's (a newline's row is the next one) and its source line the one before.
+    private mutating func nullTrivia(newline: Bool) -> Token? {
+        guard pos < end else { return nil }
+        let c = source.bytes[pos]
+        let start = pos
+        if c == UInt8(ascii: "#") {
+            var i = pos
+            while i < end && source.bytes[i] != UInt8(ascii: "\n") { i += 1 }
+            let bad = badCharacters(from: pos, through: i - 1)
+            guard !bad.isEmpty else { return nil }
+            pos = i
+            return Token(kind: .illegal, text: bad.map(\.message).joined(separator: "\n"),
+                         location: source.location(at: start), offset: start, end: pos, newlineBefore: newline)
+        }
+        guard Lexer.isTrivialSpace(c) else { return nil }
+        pos += 1
+        return Token(kind: .illegal, text: badCharacters(from: pos, through: pos).map(\.message).joined(), location: source.location(at: c == UInt8(ascii: "\n") ? pos : start),
+                     offset: start, end: pos, newlineBefore: newline)
+    }
+
+    private static func isTrivialSpace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "\n") || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
     }
 
     /// Where scanning resumes after unreadable text at `start`: past the string or number it
@@ -89,11 +156,14 @@ struct Lexer {
         // Skip whitespace and comments.
         while pos < end {
             let c = source.bytes[pos]
+            // A space before a NUL or BOM, or a comment holding one, is a token (`nullTrivia`).
+            if Lexer.isTrivialSpace(c) && isBadCharacter(at: pos + 1) { break }
             if c == UInt8(ascii: "\n") { newline = true; pos += 1 }
             else if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { pos += 1 }
             else if c == UInt8(ascii: "#") {
                 let start = pos
                 while pos < end && source.bytes[pos] != UInt8(ascii: "\n") { pos += 1 }
+                if (start..<pos).contains(where: isBadCharacter) { pos = start; break }
                 var textEnd = pos
                 if textEnd > start + 1 && source.bytes[textEnd - 1] == UInt8(ascii: "\r") { textEnd -= 1 }
                 comments.append(Comment(text: source.text(from: start + 1, to: textEnd), location: source.location(at: start)))
@@ -126,7 +196,7 @@ struct Lexer {
         case UInt8(ascii: "`"):
             var i = pos + 1
             while i < end && source.bytes[i] != UInt8(ascii: "`") { i += 1 }
-            guard i < end else { throw error("non-terminated string", at: start) }
+            guard i < end else { throw error("non-terminated string", at: i) }
             return tok(.rawString, source.text(from: pos + 1, to: i), length: i + 1 - start)
         case UInt8(ascii: "$") where n == UInt8(ascii: "\"") || n == UInt8(ascii: "`"):
             let e = try scanTemplate(from: pos + 2, raw: n == UInt8(ascii: "`"))
@@ -141,7 +211,7 @@ struct Lexer {
             return n == UInt8(ascii: "=") ? tok(.equal, length: 2) : tok(.unify, length: 1)
         case UInt8(ascii: "!"):
             if n == UInt8(ascii: "=") { return tok(.notEqual, length: 2) }
-            throw error("illegal ! character", at: start)  // the only character OPA names
+            throw error("illegal ! character", at: start + 1)  // the only character OPA names (after reading the next byte)
         case UInt8(ascii: "<"):
             return n == UInt8(ascii: "=") ? tok(.lte, length: 2) : tok(.lt, length: 1)
         case UInt8(ascii: ">"):
@@ -160,10 +230,10 @@ struct Lexer {
         case UInt8(ascii: "{"): return tok(.lbrace, length: 1)
         case UInt8(ascii: "}"): return tok(.rbrace, length: 1)
         default:
-            // OPA's scanner names only NUL and a byte-order mark past the start; other
-            // characters are just the parser's `illegal token`.
-            if start + 2 < end, Lexer.isBOM(source.bytes, at: start) { throw error("illegal byte-order mark", at: start) }
-            throw error(c == 0 ? "illegal null character" : "", at: start)
+            // OPA's scanner names only NUL and a byte-order mark past the start, and those
+            // complaints belong to the token before them (see `next`); other characters are just
+            // the parser's `illegal token`.
+            throw error("", at: start)
         }
     }
 
@@ -201,7 +271,7 @@ struct Lexer {
         if i < end, Lexer.isIdentByte(source.bytes[i]) || source.bytes[i] == UInt8(ascii: ".") {
             problems.append("illegal number format")
         }
-        if !problems.isEmpty { throw error(problems.joined(separator: "\n"), at: start) }
+        if !problems.isEmpty { throw error(problems.joined(separator: "\n"), at: i) }
         return i
     }
 
@@ -211,10 +281,10 @@ struct Lexer {
         var out: [UInt8] = []
         var i = start
         while true {
-            guard i < end else { throw error("non-terminated string", at: start - 1) }
+            guard i < end else { throw error("non-terminated string", at: i) }
             let c = source.bytes[i]
             if c == UInt8(ascii: "\"") { return (String(decoding: out, as: UTF8.self), i + 1) }
-            if c == UInt8(ascii: "\n") { throw error("non-terminated string", at: start - 1) }
+            if c == UInt8(ascii: "\n") { throw error("non-terminated string", at: i) }
             if c == UInt8(ascii: "\\") {
                 do {
                     i = try decodeEscape(at: i, into: &out, templateBraces: false)
@@ -222,14 +292,14 @@ struct Lexer {
                     // OPA's scanner takes `\u` and any four characters, `\"`, `\\`, `\/` and
                     // the one-letter escapes, else the string is illegal; bad `\u` digits make the
                     // (terminated) string an illegal literal.
-                    if byte(i + 1) != UInt8(ascii: "u") { throw self.error("illegal escape sequence", at: start - 1) }
+                    if byte(i + 1) != UInt8(ascii: "u") { throw self.error("illegal escape sequence", at: i + 1) }
                     var j = i + 2
                     var k = 0
                     while k < 4 && j < end { j += Lexer.utf8Length(source.bytes[j]); k += 1 }
                     while j < end && source.bytes[j] != UInt8(ascii: "\"") && source.bytes[j] != UInt8(ascii: "\n") {
                         j += source.bytes[j] == UInt8(ascii: "\\") ? 2 : 1
                     }
-                    guard j < end, source.bytes[j] == UInt8(ascii: "\"") else { throw self.error("non-terminated string", at: start - 1) }
+                    guard j < end, source.bytes[j] == UInt8(ascii: "\"") else { throw self.error("non-terminated string", at: j) }
                     throw self.error(Lexer.badStringPrefix + source.text(from: start - 1, to: j + 1), at: start - 1)
                 }
                 continue
@@ -299,10 +369,10 @@ struct Lexer {
         let close = raw ? UInt8(ascii: "`") : UInt8(ascii: "\"")
         var i = start
         while true {
-            guard i < end else { throw error("non-terminated string", at: start - 2) }
+            guard i < end else { throw error("non-terminated string", at: i) }
             let c = source.bytes[i]
             if c == close { return i + 1 }
-            if !raw && c == UInt8(ascii: "\n") { throw error("non-terminated string", at: start - 2) }
+            if !raw && c == UInt8(ascii: "\n") { throw error("non-terminated string", at: i) }
             if c == UInt8(ascii: "\\") && (!raw || byte(i + 1) == UInt8(ascii: "{")) { i += 2; continue }
             if c == UInt8(ascii: "{") {
                 i = try skipTemplateExpression(from: i + 1)

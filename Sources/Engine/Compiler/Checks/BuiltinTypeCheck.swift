@@ -32,6 +32,21 @@ enum BuiltinTypeCheck {
             return options.contains { termFits(t, $0, type) }
         case (.set(let xs), .set(let b)): return xs.allSatisfy { termFits($0, b, type) }
         case (.array(let xs), .array(let b)): return xs.allSatisfy { termFits($0, b, type) }
+        // An object literal against an object type with known keys, key by key: a constant key
+        // selects the known key's type, else the dynamic part's (no dynamic part: no fit), and
+        // the value must fit it (`json.patch(t, [{"op": 1, "path": "/a"}])` fails: op is a
+        // string). Values under other keys could be anything.
+        // (A literal with a non-constant key is compared by its type, as OPA does.)
+        case (.object(let items), .record(let fields, let rest))
+            where items.allSatisfy({ if case .scalar = $0.key.value { return true }; return compositeKey($0.key) != nil }):
+            return items.allSatisfy { item in
+                guard case .scalar(let k) = item.key.value else { return true }
+                if case .string(let name) = k, let field = fields.first(where: { $0.0 == name }) {
+                    return termFits(item.value, field.1, type)
+                }
+                guard let rest, staticType(item.key).fits(rest.key) else { return false }
+                return termFits(item.value, rest.value, type)
+            }
         default: return type(t).fits(want)
         }
     }
@@ -162,13 +177,19 @@ enum BuiltinTypeCheck {
         if items.isEmpty { return .object(.any, .any) }
         var fields: [(String, TypeDecl)] = []
         var keyed: [TypeDecl.KeyedField] = []
+        // OPA types the entries under non-constant keys by the first of them only
+        // (`{concat("", xs): 1, abs(y): "s"}` is object[string: number]).
+        var dynamic: TypeDecl.DynamicObject?
         for i in items {
             // A constant composite key (`[2]`, `{1: 2}`) is a static key too.
             if let k = compositeKey(i.key) {
                 keyed.append(.init(key: k, keyType: staticType(i.key), value: valueType(i.value)))
                 continue
             }
-            guard case .scalar(let k) = i.key.value else { return .object(.any, .any) }
+            guard case .scalar(let k) = i.key.value else {
+                if dynamic == nil { dynamic = .init(key: valueType(i.key), value: valueType(i.value)) }
+                continue
+            }
             let kt: TypeDecl
             switch k {
             case .null: kt = .null
@@ -181,8 +202,11 @@ enum BuiltinTypeCheck {
         }
         // OPA's static keys are sorted (types.NewObject): strings by bytes.
         if keyed.count == fields.count {
-            return .record(fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }, rest: nil)
+            if fields.isEmpty, let dynamic { return .object(dynamic.key, dynamic.value) }
+            return .record(fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }, rest: dynamic)
         }
+        // Non-string constant keys beside non-constant ones: not modelled (`object<3: string>[string: number]`).
+        if dynamic != nil { return .object(.any, .any) }
         return TypeDecl.keyed(keyed)
     }
 

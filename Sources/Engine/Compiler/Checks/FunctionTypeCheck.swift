@@ -9,8 +9,8 @@
 /// is `any`; a literal argument pattern has its literal's type; the clauses of one function are
 /// united position by position. Variables passed at call sites carry the types the walk gave
 /// them (`z := "a"; f(z)`). Only calls are checked here: builtin arguments stay with
-/// `BuiltinTypeCheck`. Functions with `else` or a default clause are left untyped (OPA accepts
-/// calls to them that its inference would refuse).
+/// `BuiltinTypeCheck`. An `else` branch is typed as one more clause of its function, a default
+/// clause too (its `_` is `any`).
 enum FunctionTypeCheck {
     struct Signature {
         var args: [TypeDecl]
@@ -66,22 +66,35 @@ enum FunctionTypeCheck {
             underWith = false
             let clauses = index.rules(at: path).filter { $0.rule.kind == .function }
             var out: Signature?
-            if !clauses.isEmpty, clauses.allSatisfy({ $0.rule.elseChain.isEmpty && !$0.rule.isDefault }) {
+            if !clauses.isEmpty {
                 var sigs: [Signature] = []
                 // A function whose body has a type error is untyped (OPA types it `any`).
                 let saved = failedCalls
                 defer { failedCalls = saved }
-                for c in clauses {
+                func argTypes(_ args: [Term], _ env: [String: TypeDecl]) -> [TypeDecl] {
+                    args.map { a -> TypeDecl in
+                        if case .variable(let v) = a.value { return env[v] ?? .any }
+                        return BuiltinTypeCheck.staticType(a)
+                    }
+                }
+                // Each `else` branch counts as one more clause with the rule's parameters
+                // (`f(x) := 1 if { x == 1 } else := 2` leaves x `any`; `else := 2 if { abs(x) > 1 }`
+                // keeps it a number), and a default clause's `_` is `any`, as in OPA.
+                clauseLoop: for c in clauses {
                     var env: [String: TypeDecl] = [:]
                     var ignored: [EngineError] = []
                     failedCalls = 0
                     let result = walk(c.rule, module: c.module, env: &env, errors: &ignored)
                     if failedCalls > 0 { sigs = []; break }
-                    let args = (c.rule.head.args ?? []).map { a -> TypeDecl in
-                        if case .variable(let v) = a.value { return env[v] ?? .any }
-                        return BuiltinTypeCheck.staticType(a)
+                    sigs.append(Signature(args: argTypes(c.rule.head.args ?? [], env), result: result))
+                    for b in c.rule.elseChain {
+                        var elseEnv: [String: TypeDecl] = [:]
+                        body(b.body, c.module, &elseEnv, &ignored)
+                        term(b.value, c.module, &elseEnv, &ignored)
+                        if failedCalls > 0 { sigs = []; break clauseLoop }
+                        sigs.append(Signature(args: argTypes(b.args ?? c.rule.head.args ?? [], elseEnv),
+                                              result: type(b.value, elseEnv, c.module)))
                     }
-                    sigs.append(Signature(args: args, result: result))
                 }
                 if let n = sigs.first?.args.count, sigs.allSatisfy({ $0.args.count == n }) {
                     out = Signature(args: (0..<n).map { i in union(sigs.map { $0.args[i] }) },
