@@ -35,11 +35,6 @@ let package = Package(
             name: "CEpoll",
             path: "Sources/CEpoll"
         ),
-        // A cache prefetch hint (header only) for lookups in large data documents.
-        .systemLibrary(
-            name: "CPrefetch",
-            path: "Sources/CPrefetch"
-        ),
         // zlib for gzip bundles.
         .systemLibrary(
             name: "CZlib",
@@ -65,7 +60,6 @@ let package = Package(
             dependencies: [
                 "CRE2",
                 "COpenSSL",
-                "CPrefetch",
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -111,10 +111,6 @@ public struct ObjectValue: Sendable {
 
     @inlinable
     public subscript(key: Value) -> Value? {
-        if let idx = storage.index {
-            guard let i = idx.find(key, in: storage.keys, prefetching: storage.values) else { return nil }
-            return storage.values[i]
-        }
         guard let i = indexOf(key) else { return nil }
         return storage.values[i]
     }

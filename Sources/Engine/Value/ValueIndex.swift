@@ -11,8 +11,6 @@
 ///
 /// The hash is keyed by a per-process random seed, as `Hasher` is, so a request cannot pick
 /// keys that collide in the tables it builds (large input objects get an index too).
-import CPrefetch
-
 @usableFromInline
 struct ValueIndex: Sendable {
     /// 0: empty; else (upper 32 hash bits) | (position + 1).
@@ -38,22 +36,12 @@ struct ValueIndex: Sendable {
 
     @usableFromInline static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
 
-    /// The position of `key` in `keys` (the array the index was built from). `values`: the
-    /// object's values, whose candidate entry is prefetched before the key is compared.
-    ///
-    /// Why the prefetch: in a table that does not fit in cache (10,000 agents), a hit misses
-    /// on the slot, then on the key, then on the value, then on what the value refers to, one
-    /// after the other. The value's address is known from the slot alone, so its miss can
-    /// overlap the key's, shortening that chain by one memory latency (the cost of a lookup
-    /// in a large document goes with how far main memory is, which is what moves between runs
-    /// on a shared machine: docs/performance.md, "Engine, session 13").
+    /// The position of `key` in `keys` (the array the index was built from).
     @usableFromInline
-    func find(_ key: Value, in keys: [Value], prefetching values: [Value]? = nil) -> Int? {
+    func find(_ key: Value, in keys: [Value]) -> Int? {
         let h = ValueIndex.hash(key)
         let tag = h & ValueIndex.tagMask
         let mask = self.mask
-        // Only an address for the hint (a prefetch never faults); not dereferenced here.
-        let valueBase = values?.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
         return slots.withUnsafeBufferPointer { s in
             keys.withUnsafeBufferPointer { ks in
                 var j = Int(truncatingIfNeeded: h) & mask
@@ -62,7 +50,6 @@ struct ValueIndex: Sendable {
                     if e == 0 { return nil }
                     if e & ValueIndex.tagMask == tag {
                         let i = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
-                        if let valueBase { policyd_prefetch(valueBase + i * MemoryLayout<Value>.stride) }
                         if ks[i] == key { return i }
                     }
                     j = (j + 1) & mask
