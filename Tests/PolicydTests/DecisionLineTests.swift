@@ -93,6 +93,47 @@ import Testing
 
     /// The per-second cache gives `format`'s text across second, day and year boundaries and
     /// at the ends of Int64 (where secs × 10⁹ overflows and it falls back).
+    /// One connection's cache across varied decisions (peers, bundles appearing and going,
+    /// fractions with and without trailing zeros, unicode and escapes in every string), each
+    /// line compared with the record's: the cached tail and the fraction digits stay exact.
+    @Test func variedDecisionsOnOneCacheMatchTheRecordLine() {
+        let one = ["b1": BundleInfo(name: "b1", revision: "r1", activatedAtNs: 0)]
+        let two = ["ü/b": BundleInfo(name: "ü/b", revision: "\u{1}\t\"", activatedAtNs: 0),
+                   "a": BundleInfo(name: "a", revision: "😀", activatedAtNs: 0)]
+        let peers = [PeerCredentials(pid: 42, uid: 1000, gid: 7), PeerCredentials(pid: 1, uid: 0, gid: 0),
+                     PeerCredentials(pid: 2_147_483_647, uid: 4_294_967_295, gid: 65534)]
+        let fractions: [Int64] = [0, 1, 10, 100_000_000, 999_999_999, 123_456_789, 120_000_000, 5, 90, 900_000_001]
+        let paths = ["a/b", "ü/ß/\u{7f}", "q\"uo\\te", "tab\there", "😀/x"]
+        var k = 0
+        for labels in [[], [("v", "1"), ("ü", "\u{0}")]] as [[(String, String)]] {
+            var cache = DecisionBatch.Fragments()
+            for (bi, bundles) in [one, [:], two, one, [:]].enumerated() {
+                for peer in peers {
+                    for frac in fractions {
+                        k += 1
+                        let verdict: Verdict = [.allow, .deny, .escalate][k % 3]
+                        let error: String? = k % 4 == 0 ? "eval_error" : nil
+                        var e = DecisionEvent(
+                            decisionID: "01KAB5X00000000000000000\(k % 10)\(k % 7)", requestID: 1, path: paths[k % paths.count],
+                            input: k % 5 == 0 ? nil : ["k": .string("v\u{2028}\(k)"), "ü": [1, 2.5, "\"\n"]],
+                            outcome: DecisionOutcome(verdict: verdict, reasons: k % 2 == 0 ? [] : ["r \"q\"", "ü\n2"],
+                                                     rules: ["a.b.deny", "\u{1f}"], error: error),
+                            bundles: bundles, timestampNs: 1_763_791_234_000_000_000 + Int64(k % 3) * 1_000_000_000 + frac,
+                            evalNs: Int64(k) * 997, peer: peer,
+                            result: error == nil ? (k % 2 == 0 ? .string("s\u{0}ü") : ["deny": .set(SetValue(["x"]))]) : nil,
+                            errorMessage: error.map { "failed: \"\($0)\"" }, handlerNs: k % 3 == 0 ? nil : Int64(k) * 100_003)
+                        e.inputJSON = k % 5 == 0 ? #"{"raw":"\u00fc"}"# : nil
+                        e.snapshotGeneration = bi
+                        var line: [UInt8] = []
+                        DecisionLine.append(e, labelsJSON: DecisionLine.labelsJSON(labels), to: &line, cache: &cache)
+                        let expected = DecisionLogSink.record(from: e, labels: labels).jsonLine + "\n"
+                        #expect(String(decoding: line, as: UTF8.self) == expected, "\(k)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func cachedSecondMatchesFormat() {
         var second = RFC3339.Second()
         let base: Int64 = 1_798_761_599_000_000_000  // 2026-12-31T23:59:59Z

@@ -73,7 +73,7 @@ enum DecisionLine {
             }
         }
         var bound = fixedBound + f.pathJSON.count + inputCount + resultCount
-            + cache.bundlesJSON.count + cache.peerJSON.count + labelsJSON.count
+            + cache.tailJSON.count + labelsJSON.count
             + f.encoded.id.count + f.encoded.reasons.count + f.encoded.rules.count
         if let error { bound += ByteCursor.bound(error.code) + ByteCursor.bound(error.message) }
 
@@ -104,9 +104,7 @@ enum DecisionLine {
             w.append(#","result":"#)
             if case .string(let s) = result { w.appendJSONString(s) } else if let resultData { w.append(resultData) }
         }
-        if !bundles.isEmpty { w.append(cache.bundlesJSON) }
-        w.append(cache.peerJSON)
-        w.append(#","metrics":{"timer_rego_query_eval_ns":"#); w.appendDecimal(f.evalNs)
+        w.append(cache.tailJSON); w.appendDecimal(f.evalNs)
         if let h = f.handlerNs { w.append(#","timer_server_handler_ns":"#); w.appendDecimal(h) }
         w.append(UInt8(ascii: "}"))
         if let error {
@@ -132,10 +130,13 @@ enum DecisionLine {
         e.errorMessage ?? e.outcome.reasons.first ?? code
     }
 
-    /// The connection's cached `,"bundles":{…}` (per snapshot generation) and peer fields.
+    /// The connection's cached `,"bundles":{…}` (per snapshot generation) and peer fields, and
+    /// the line's tail made of them (`Fragments.tailJSON`).
     private static func refresh(_ cache: inout DecisionBatch.Fragments, bundles: [String: BundleInfo], generation: Int,
                                 peer p: PeerCredentials) {
+        var changed = false
         if !bundles.isEmpty && (cache.bundlesGeneration != generation || generation < 0) {
+            changed = true
             var b: [UInt8] = Array(#","bundles":{"#.utf8)
             let sorted = bundles.values.sorted { regoStringsCompare($0.name, $1.name) < 0 }
             for (i, info) in sorted.enumerated() {
@@ -148,9 +149,15 @@ enum DecisionLine {
             cache.bundlesGeneration = generation
         }
         if cache.peer != p || cache.peerJSON.isEmpty {
+            changed = true
             let pid = String(p.pid), uid = String(p.uid), gid = String(p.gid)
             cache.peerJSON = Array(",\"requested_by\":\"pid=\(pid),uid=\(uid),gid=\(gid)\",\"peer\":{\"pid\":\(pid),\"uid\":\(uid),\"gid\":\(gid)}".utf8)
             cache.peer = p
+        }
+        if changed || cache.tailHasBundles != !bundles.isEmpty {
+            cache.tailJSON = (bundles.isEmpty ? [] : cache.bundlesJSON) + cache.peerJSON
+                + Array(#","metrics":{"timer_rego_query_eval_ns":"#.utf8)
+            cache.tailHasBundles = !bundles.isEmpty
         }
     }
 

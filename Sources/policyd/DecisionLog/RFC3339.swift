@@ -119,19 +119,31 @@ enum RFC3339 {
             second.secs = secs
         }
         w.append(second.text)
-        if frac != 0 {
-            w.append(UInt8(ascii: "."))
-            var digits = 9
-            while frac % 10 == 0 { frac /= 10; digits -= 1 }
-            var k = digits - 1
-            while k >= 0 {
-                w.base[w.count + k] = UInt8(48 + frac % 10)
-                frac /= 10
-                k -= 1
-            }
-            w.skip(digits)
-        }
+        if frac != 0 { writeFraction(frac, to: &w) }
         w.append(UInt8(ascii: "Z"))
+    }
+
+    /// `.` and the nine digits of `frac` (1 ≤ frac < 10⁹), trailing zeros dropped: the digits
+    /// written two at a time, then the zeros cut off by looking at the bytes (5 divisions where
+    /// dividing digit by digit, after dividing out the zeros, took up to 17).
+    @inline(__always)
+    private static func writeFraction(_ frac: Int, to w: inout ByteCursor) {
+        w.append(UInt8(ascii: "."))
+        let pairs = ByteCursor.digitPairs.utf8Start
+        let d = w.base + w.count
+        var m = UInt32(truncatingIfNeeded: frac)
+        var i = 9
+        while i > 1 {
+            let r = Int(m % 100) &* 2
+            m /= 100
+            i -= 2
+            d[i] = pairs[r]
+            d[i + 1] = pairs[r + 1]
+        }
+        d[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m)
+        var digits = 9
+        while d[digits - 1] == UInt8(ascii: "0") { digits -= 1 }
+        w.skip(digits)
     }
 
     /// Parses what `format` writes (and any offset form `±hh:mm`); nil when malformed.

@@ -118,6 +118,10 @@ struct DecisionBatch {
         var bundlesGeneration = -1
         var bundlesJSON: [UInt8] = []
         var second = RFC3339.Second()
+        /// What follows the input/result on every line of this connection: the bundles (when
+        /// the snapshot has any), the peer and the metrics' first key, one copy per line.
+        var tailJSON: [UInt8] = []
+        var tailHasBundles = false
         /// The journal's POLICYD_REVISION for `revisionGeneration`'s snapshot.
         var revisionGeneration = -1
         var revision: [UInt8] = []
