@@ -23,10 +23,6 @@ public final class InputShape: Sendable {
     let children: [InputShape?]
     private let keyStarts: [Int]
     private let keyBytes: [UInt8]
-    /// Per field: the key's length and its first 8 bytes as a little-endian word (zero-padded),
-    /// so a JSON key is matched by one length and one word compare (most keys fit in 8 bytes).
-    private let keyLengths: [Int]
-    private let keyHeads: [UInt64]
 
     init(fields: [Field]) {
         self.fields = fields
@@ -40,17 +36,6 @@ public final class InputShape: Sendable {
         }
         keyStarts = starts
         keyBytes = bytes
-        keyLengths = fields.map(\.key.count)
-        keyHeads = fields.map { f in InputShape.head(f.key.withUnsafeBufferPointer { $0.baseAddress }, f.key.count) }
-    }
-
-    /// The first `min(count, 8)` bytes at `p` as a little-endian word, the rest zero.
-    @inline(__always)
-    static func head(_ p: UnsafePointer<UInt8>?, _ count: Int) -> UInt64 {
-        var w: UInt64 = 0
-        guard let p else { return 0 }
-        for i in 0..<min(count, 8) { w |= UInt64(p[i]) << (8 * UInt64(i)) }
-        return w
     }
 
     /// The shape keeping exactly the given paths (each a list of object keys) as whole subtrees.
@@ -62,38 +47,18 @@ public final class InputShape: Sendable {
     }
 
     /// The index of the field for the key bytes `p[0..<count]` (no escapes), or -1.
-    /// `readable`: bytes that may be read from `p` (at least `count`); with 8 or more the key's
-    /// head is one unaligned load, masked to the key's length.
     @inline(__always)
-    func index(_ p: UnsafePointer<UInt8>, _ count: Int, readable: Int) -> Int {
-        let head: UInt64
-        if readable >= 8 {
-            let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-            #if _endian(little)
-            head = count >= 8 ? w : w & ((1 << (8 * UInt64(count))) &- 1)
-            #else
-            head = InputShape.head(p, count)
-            #endif
-        } else {
-            head = InputShape.head(p, count)
-        }
-        return keyLengths.withUnsafeBufferPointer { kl in
-            keyHeads.withUnsafeBufferPointer { kh in
-                for i in 0..<kl.count where kl[i] == count && kh[i] == head {
-                    if count <= 8 || tailEquals(i, p, count) { return i }
+    func index(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        keyBytes.withUnsafeBufferPointer { kb in
+            keyStarts.withUnsafeBufferPointer { ks in
+                for i in 0..<(ks.count - 1) where ks[i + 1] - ks[i] == count {
+                    var j = 0
+                    let k = kb.baseAddress! + ks[i]
+                    while j < count, k[j] == p[j] { j += 1 }
+                    if j == count { return i }
                 }
                 return -1
             }
-        }
-    }
-
-    /// Bytes 8..<count of field `i`'s key equal `p[8..<count]`.
-    private func tailEquals(_ i: Int, _ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        keyBytes.withUnsafeBufferPointer { kb in
-            let k = kb.baseAddress! + keyStarts[i]
-            var j = 8
-            while j < count, k[j] == p[j] { j += 1 }
-            return j == count
         }
     }
 

@@ -86,83 +86,15 @@ extension JSONReader {
         let start = pos
         if try scanPlainString() {
             pos += 1
-            return shape.index(base + start, pos - 1 - start, readable: end - start)
+            return shape.index(base + start, pos - 1 - start)
         }
         // Escapes, a control character or the end of input: decode (or fail) as the full parser does.
         pos = quote
         return shape.index(try parseString())
     }
 
-    /// Validates and passes over one value (the mirror of `parseValue(depth:)`), in one loop:
-    /// the containers it enters are kept as bits (object or array), not as recursive calls.
-    /// Every check is the recursive scanner's (`skipValueRecursive`), made in the same order at
-    /// the same offsets; containers nested deeper than the bits hold are handed to it.
+    /// Validates and passes over one value (the mirror of `parseValue(depth:)`).
     mutating func skipValue(depth: Int) throws(JSONParseError) {
-        var objects: UInt64 = 0  // bit l - 1: the container open at level l is an object
-        var level = 0
-        while true {
-            // At the first byte of a value, `level` containers deep.
-            guard pos < end else { throw error("unexpected end of JSON input") }
-            let c = base[pos]
-            if c == UInt8(ascii: "\"") {
-                try skipString()
-            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-                if level == 64 {
-                    try skipValueRecursive(depth: depth + level)
-                } else {
-                    let isObject = c == UInt8(ascii: "{")
-                    if try openContainer(depth: depth + level + 1, close: isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                        // Empty: a complete value.
-                    } else {
-                        level += 1
-                        if isObject {
-                            objects |= 1 << UInt64(level - 1)
-                            try expectKey()
-                            try skipString()
-                            try expectColon()
-                        } else {
-                            objects &= ~(1 << UInt64(level - 1))
-                            skipWhitespace()
-                        }
-                        continue
-                    }
-                }
-            } else {
-                try skipScalar()
-            }
-            // A value is complete: close the containers it ends, or go on to their next member.
-            while level > 0 {
-                let isObject = objects & (1 << UInt64(level - 1)) != 0
-                if try nextMember(close: isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    if isObject {
-                        try expectKey()
-                        try skipString()
-                        try expectColon()
-                    } else {
-                        skipWhitespace()
-                    }
-                    break
-                }
-                level -= 1
-            }
-            if level == 0 { return }
-        }
-    }
-
-    /// A literal or a number (or the error for a byte that cannot start a value).
-    @inline(__always)
-    private mutating func skipScalar() throws(JSONParseError) {
-        switch base[pos] {
-        case UInt8(ascii: "t"): try expectLiteral("true")
-        case UInt8(ascii: "f"): try expectLiteral("false")
-        case UInt8(ascii: "n"): try expectLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
-        default: throw error("invalid character '\(Character(Unicode.Scalar(base[pos])))' looking for beginning of value")
-        }
-    }
-
-    /// `skipValue(depth:)` by recursion (for containers nested past its 64 levels of bits).
-    private mutating func skipValueRecursive(depth: Int) throws(JSONParseError) {
         guard pos < end else { throw error("unexpected end of JSON input") }
         switch base[pos] {
         case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
@@ -182,7 +114,7 @@ extension JSONReader {
             try expectKey()
             try skipString()
             try expectColon()
-            try skipValueRecursive(depth: depth)
+            try skipValue(depth: depth)
         } while try nextMember(close: UInt8(ascii: "}"))
     }
 
@@ -190,7 +122,7 @@ extension JSONReader {
         if try openContainer(depth: depth, close: UInt8(ascii: "]")) { return }
         repeat {
             skipWhitespace()
-            try skipValueRecursive(depth: depth)
+            try skipValue(depth: depth)
         } while try nextMember(close: UInt8(ascii: "]"))
     }
 
