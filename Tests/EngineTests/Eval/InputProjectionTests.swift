@@ -285,6 +285,49 @@ import Testing
         #expect(checked > 1000)
     }
 
+    /// The skipping scanner keeps the containers it is inside as 64 bits and hands deeper ones
+    /// to its recursive form: nesting around that boundary, and around `maxDepth`, valid or
+    /// broken at the innermost level, is accepted and rejected as by the full parser.
+    @Test func deepSkippedValuesAgree() throws {
+        let shape = InputShape.keeping([["z"]])
+        for n in [1, 2, 62, 63, 64, 65, 66, 70, 130] {
+            let open = (0..<n).map { $0 % 3 == 0 ? #"{"k":"# : "[" }.joined()
+            let close = (0..<n).reversed().map { $0 % 3 == 0 ? "}" : "]" }.joined()
+            for inner in ["1", #""s""#, "[]", "{}", "[1,]", #"{"a"}"#, "tru", #""\x""#, "", "1 2", " [ 1 , { } ] "] {
+                let doc = #"{"skip":"# + open + inner + close + #", "z": 3}"#
+                for depth in [n - 1, n, n + 1, n + 2, JSONReader.defaultMaxDepth] where depth > 0 {
+                    let bytes = Array(doc.utf8)
+                    let full = bytes.withUnsafeBytes { buf in
+                        Result { () throws(JSONParseError) -> Value in try JSONReader.parse(buf, maxDepth: depth) }
+                    }
+                    let expected: String
+                    switch full {
+                    case .success(let v): expected = "ok \(JSONWriter.string(Self.project(v, shape)))"
+                    case .failure(let e): expected = "error \(e.message) at \(e.offset)"
+                    }
+                    #expect(Self.outcome(bytes, shape, maxDepth: depth) == expected, "\(doc) at depth \(depth)")
+                }
+            }
+        }
+    }
+
+    /// Keys are matched by length and their first 8 bytes as one word: keys of 0–12 bytes that
+    /// differ in any byte, near the end of the buffer too, select exactly the shape's fields.
+    @Test func keyMatchingByWord() throws {
+        let keys = ["", "a", "ab", "abcdefg", "abcdefgh", "abcdefgi", "abcdefghi", "abcdefghj", "abcdefghijkl", "é", "\u{1F600}x"]
+        let shape = try #require(InputShape.keeping([[""], ["abcdefgh"], ["abcdefghi"], ["ab"], ["é"]]))
+        for k in keys {
+            for other in keys {
+                for doc in [#"{""# + k + #"":1,""# + other + #"":[2]}"#, #"{""# + k + #"":1}"#, #"{""# + k + #"":{}}"#] {
+                    let bytes = Array(doc.utf8)
+                    let full = try bytes.withUnsafeBytes { buf throws(JSONParseError) in try JSONReader.parse(buf) }
+                    #expect(Self.outcome(bytes, shape, maxDepth: JSONReader.defaultMaxDepth)
+                        == "ok \(JSONWriter.string(Self.project(full, shape)))", "\(doc)")
+                }
+            }
+        }
+    }
+
     @Test func keepingBuildsPrefixClosedShapes() {
         #expect(InputShape.keeping([["a", "b"], ["a"], ["c", "d"]])?.description == #"{"a": *, "c": {"d": *}}"#)
         #expect(InputShape.keeping([["a"], []]) == nil)
