@@ -84,15 +84,18 @@ public final class CompiledPolicy: Sendable {
     /// Non-fatal compiler messages (for example v0 `in` without its import).
     public let warnings: [String]
     let plan: Plan
+    /// Rule and function types for checking ad-hoc queries (not the modules themselves).
+    let queryTypes: QueryTypes
     /// Evaluators (slots, memo) reused across evaluations of this policy.
     let pool: EvaluatorPool
     /// What each entrypoint can observe of `input` (InputProjection.swift).
     let inputShapes = InputShapeCache()
 
-    private init(data: Value, warnings: [String], plan: Plan) {
+    private init(data: Value, warnings: [String], plan: Plan, queryTypes: QueryTypes) {
         self.data = data
         self.warnings = warnings
         self.plan = plan
+        self.queryTypes = queryTypes
         pool = EvaluatorPool(plan: plan)
     }
 
@@ -162,7 +165,8 @@ public final class CompiledPolicy: Sendable {
         let builder = PlanBuilder(data: data)
         let plan = builder.build(modules: checked.modules)
         if let first = CheckStage.firstFailing(builder.stagedErrors) { throw EngineErrors(first.errors) }
-        return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan)
+        return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan,
+                              queryTypes: QueryTypes(checked.modules))
     }
 
     /// The document at `data.<path>` (e.g. ["behavry", "authz"] or ["agents", "rbac", "decision"]),
@@ -221,6 +225,8 @@ public final class CompiledPolicy: Sendable {
             throw EngineErrors(callErrors)
         }
         if !callErrors.isEmpty { throw EngineErrors(callErrors) }
+        let typeErrors = queryTypes.check(body)
+        if !typeErrors.isEmpty { throw EngineErrors(Array(typeErrors.prefix(10))) }
         let ev = Evaluator(plan: plan, input: input, context: context, limits: limits)
         var rows: [QueryResult.Row] = []
         do {

@@ -49,6 +49,8 @@ enum FunctionTypeCheck {
         var inProgress = Set<String>()
         /// Calls found ill-typed in the walk under way (reported or not).
         var failedCalls = 0
+        /// A query's own call expressions: OPA gives them an output variable (QueryCallCheck).
+        var capturedCalls: Set<SourceLocation> = []
 
         init(modules: [Module], index: RuleIndex, resolvers: [NameResolver]) {
             self.modules = modules
@@ -218,7 +220,7 @@ enum FunctionTypeCheck {
                 return
             default: break
             }
-            switch resolvers[m].callee(c) {
+            switch callee(c, m) {
             case .builtin(let name, let decl?):
                 guard decl.variadic == nil else { return }
                 let k = decl.args.count
@@ -230,6 +232,8 @@ enum FunctionTypeCheck {
                         !BuiltinTypeCheck.termFits(a, decl.args[i]) { type($0, env, m) }
                     }
                     if outputBad || argBad {
+                        // (A query's builtin calls are QueryCallCheck's.)
+                        guard !isQuery(m) else { return }
                         failedCalls += 1
                         // (When literal arguments alone fail, BuiltinTypeCheck reports it too,
                         // with every variable `???`; StaticChecks keeps this one, which has
@@ -254,7 +258,7 @@ enum FunctionTypeCheck {
                     let want = (sig.args + [sig.result]).map(\.description).joined(separator: ", ")
                     errors.append(EngineError(
                         .typeError,
-                        "\(RuleIndex.display(path)): invalid argument(s)\n\thave: \(haveList(c, have, exprLevel: exprLevel, env))\n\twant: (\(want))",
+                        "\(RuleIndex.display(path)): invalid argument(s)\n\thave: \(haveList(c, have, exprLevel: exprLevel && !(c.args.count == arity && capturedCalls.contains(c.location)), env))\n\twant: (\(want))",
                         location: c.location))
                     return
                 }
@@ -262,6 +266,19 @@ enum FunctionTypeCheck {
                 if exprLevel, c.args.count == arity + 1 { bindUntyped(c.args[arity], sig.result, &env) }
             default: break
             }
+        }
+
+        /// A query (`QueryTypes`) is walked as module index `resolvers.count`: it names rules
+        /// and functions by their full `data` path only.
+        func isQuery(_ m: Int) -> Bool { m >= resolvers.count }
+
+        mutating func callee(_ c: Call, _ m: Int) -> NameResolver.Callee {
+            guard isQuery(m) else { return resolvers[m].callee(c) }
+            if c.function.headVariable == "data", c.function.isGroundPath {
+                let path = c.function.parts.compactMap(\.stringKey)
+                if let sig = signature(path) { return .user(path, arity: sig.args.count) }
+            }
+            return .builtin(c.name, BuiltinDeclarations.lookup(c.name))
         }
 
         /// `(string, ???)`: the arguments' types (an unbound variable is `???`, a bound one of
@@ -362,7 +379,7 @@ enum FunctionTypeCheck {
                 return refType(r, env, module)
             case .call(let c):
                 // A user function's call has its inferred result; a builtin's its declared one.
-                if let m = module, case .user(let path, _) = resolvers[m].callee(c), let sig = signature(path) { return sig.result }
+                if let m = module, case .user(let path, _) = callee(c, m), let sig = signature(path) { return sig.result }
                 return BuiltinTypeCheck.staticType(t)
             // Comprehensions: variables bound here are outer ones, the others may be bound by
             // the body's lookups.

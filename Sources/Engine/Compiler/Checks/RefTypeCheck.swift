@@ -23,6 +23,9 @@ enum RefTypeCheck {
         /// OPA's rewritten refs share their `data` term, which ends up with the location of the
         /// last rewrite, and errors on refs through a bare name carry that location.
         var lastUse: SourceLocation?
+        /// Checking an ad-hoc query: OPA's refused-key errors carry the ref's location there,
+        /// not the key's, and it reports no unification (`match error`) of a query's terms.
+        var isQuery = false
         mutating func append(_ e: EngineError) { list.append(e) }
         var names: Names? { resolver.map { Names(resolver: $0, locals: locals) } }
     }
@@ -49,6 +52,16 @@ enum RefTypeCheck {
                 if rule.head.kind == .partialSet, let k = rule.head.key { terms(in: k, env, &errors) }
             }
         }
+        return errors.list
+    }
+
+    /// The ref errors of an ad-hoc query against compiled rule types (`QueryTypes.rules`,
+    /// keyed by `RuleIndex.key`): a query names rules by their `data` path only.
+    static func checkQuery(_ body: Body, rules: [String: TypeDecl]) -> [EngineError] {
+        var errors = Findings(generatedKeys: [:])
+        errors.isQuery = true
+        var env = TypeEnv(rules: Dictionary(uniqueKeysWithValues: rules.map { ("\u{0}" + $0.key, $0.value) }))
+        scan(body, &env, &errors)
         return errors.list
     }
 
@@ -120,14 +133,14 @@ enum RefTypeCheck {
             let known = replacesData(e) ? TypeEnv(rules: [:], locals: env.locals) : env
             terms(in: e, known, &errors)
             let names = errors.names
-            UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list)
+            if !errors.isQuery { UnifyTypeCheck.check(e, { staticType($0, known, names) }, &errors.list) }
             // A variable is fresh (unbound, OPA's `???`) when no earlier expression of this body
             // or an enclosing one mentions it and it names no rule; function parameters are
             // untyped, `???` too.
-            UnifyTypeCheck.checkPattern(e, { staticType($0, known, names) }, fresh: { v in
+            if !errors.isQuery { UnifyTypeCheck.checkPattern(e, { staticType($0, known, names) }, fresh: { v in
                 v != "input" && v != "data" && known[v] == nil && known[seenKey(v)] == nil
                     && names?.dataRef(Ref(head: Term(.variable(v), location: e.location), parts: []), known) == nil
-            }, &errors.list)
+            }, &errors.list) }
             if !e.negated { bindKeys(in: e, known, &env, names) }
             // `some x` declares x without binding it: it stays fresh (`???`), and a later
             // `xs[x]` still types it.
@@ -412,7 +425,7 @@ enum RefTypeCheck {
                         errors.append(EngineError(
                             .typeError,
                             "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have (type): \(UnifyTypeCheck.sorted(have))\n\t\(pad)want (type): \(UnifyTypeCheck.sorted(want))",
-                            location: rewritten ? location : key.location))
+                            location: rewritten || errors.isQuery ? location : key.location))
                         return
                     }
                     guard let next else { return }
@@ -431,7 +444,7 @@ enum RefTypeCheck {
                 errors.append(EngineError(
                     .typeError,
                     "undefined ref: \(whole)\n\t\(whole)\n\t\(pad)^\n\t\(pad)have: \(RefText.term(key))\n\t\(pad)\(want)",
-                    location: rewritten ? location : key.location))
+                    location: rewritten || errors.isQuery ? location : key.location))
                 return
             }
         }

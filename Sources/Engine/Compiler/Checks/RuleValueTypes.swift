@@ -82,7 +82,17 @@ extension FunctionTypeCheck.Checker {
         guard let v = r.headVariable else { return RefTypeCheck.selectType(type(r.head, env, module), r.parts[...]) }
         if v == "input" { return .any }
         if let t = env[v] { return RefTypeCheck.selectType(t, r.parts[...]) }
-        guard !underWith, let m = module, !locals.contains(v),
+        if !underWith, let m = module, isQuery(m), v == "data" {
+            // A query's `data.…`: the rule at a prefix of the path, from the compiled types.
+            var path: [String] = []
+            for (i, p) in r.parts.enumerated() {
+                guard let k = p.stringKey else { break }
+                path.append(k)
+                if let t = ruleTypes[RuleIndex.key(path)] { return t.map { RefTypeCheck.selectType($0, r.parts[(i + 1)...]) } ?? .any }
+            }
+            return .any
+        }
+        guard !underWith, let m = module, !isQuery(m), !locals.contains(v),
               let base = resolvers[m].dataPath(Ref(head: r.head, parts: []), locals: locals) else { return .any }
         var path = base
         if index.byPath[RuleIndex.key(path)] != nil, v != "data" {
