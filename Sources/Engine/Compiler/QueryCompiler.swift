@@ -9,17 +9,33 @@ enum QueryCompiler {
         // A query of one term expression likewise reports `false` as its value, as OPA does;
         // among several expressions, or when the term iterates (`data.s[x]`), a `false` term
         // fails the row.
-        let single = body.count == 1 && !body.contains(where: { if case .term(let t) = $0.kind { return iterates(t) }; return false })
-        for (i, e) in body.enumerated() where (!e.with.isEmpty || body.count == 1) && !e.negated {
-            guard case .term(let t) = e.kind else { continue }
+        let single = body.count == 1 && !body.contains(where: {
+            switch $0.kind {
+            case .term(let t): return iterates(t)
+            case .call(let c): return c.args.contains(where: iterates)
+            default: return false
+            }
+        })
+        let builder = PlanBuilder(existing: plan)
+        let low = Lowerer(plan: builder, env: ModuleEnv(package: [], imports: [:], ruleNames: []))
+        for (i, e) in body.enumerated() where !e.negated {
+            let t: Term
+            switch e.kind {
+            case .term(let term) where !e.with.isEmpty || body.count == 1:
+                t = term
+            case .call(let c) where callReportsValue(c, low):
+                // A call written without its output argument (`count(x)`, `a > b`) reports
+                // the value it returns, `false` included, in any query (OPA captures it).
+                t = Term(.call(c), location: c.location)
+            default:
+                continue
+            }
             let name = "__withval\(i)"
             body[i].kind = .call(Call(function: .dotted(InfixOperator.unify.builtinName, t.location),
                                       args: [Term(.variable(name), location: t.location), t],
                                       infix: .unify, location: t.location))
             captured[i] = (name, t.location)
         }
-        let builder = PlanBuilder(existing: plan)
-        let low = Lowerer(plan: builder, env: ModuleEnv(package: [], imports: [:], ruleNames: []))
         let frame = FrameAlloc()
         let scope = Scope(parent: nil, frame: frame)
         let (pbody, _) = low.lowerBody(body, scope: scope, bound: [])
@@ -27,7 +43,7 @@ enum QueryCompiler {
             // OPA's compiler stops at its first failing stage (template variables before safety).
             let staged = low.errors.map { (CheckStage.ofPlanError($0, headSafety: false), $0) }
             let first = staged.map(\.0).min()!
-            throw EngineErrors(Array(staged.filter { $0.0 == first }.map(\.1).prefix(10)))
+            throw EngineErrors(Array(namingCaptures(staged.filter { $0.0 == first }.map(\.1)).prefix(10)))
         }
         var vars: [(String, Int)] = []
         var seen = Set<String>()
@@ -44,6 +60,36 @@ enum QueryCompiler {
         }
         return PQuery(body: pbody, slotCount: frame.count, variables: vars, expressionTerms: terms,
                       expressionTexts: [], falseRejecting: single ? [] : Set(captured.keys))
+    }
+
+    /// OPA names a captured value's variable `_` in its errors and reports it after the
+    /// written variables of the same expression.
+    private static func namingCaptures(_ errors: [EngineError]) -> [EngineError] {
+        func isCapture(_ e: EngineError) -> Bool { e.message.contains("__withval") }
+        var out: [EngineError] = []
+        var pending: [EngineError] = []
+        for var e in errors {
+            if let last = pending.last, last.location != e.location { out += pending; pending = [] }
+            if isCapture(e) {
+                e.message = e.message.split(separator: " ", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix("__withval") ? "_" : String($0) }.joined(separator: " ")
+                pending.append(e)
+            } else {
+                out.append(e)
+            }
+        }
+        return out + pending
+    }
+
+    /// Whether a query's call expression is a value-returning call written without its output
+    /// argument (not `=`, `:=` or print, not an undefined or variadic function).
+    private static func callReportsValue(_ c: Call, _ low: Lowerer) -> Bool {
+        switch c.function.dottedName {
+        case InfixOperator.unify.builtinName, "assign", "print", "internal.print": return false
+        default: break
+        }
+        guard let (_, arity) = low.resolveFunction(c.function, location: c.location, report: false) else { return false }
+        return arity >= 0 && c.args.count == arity
     }
 
     /// Whether a term holds a ref with a variable key (OPA's "iteration" test for queries).

@@ -41,4 +41,20 @@ import Testing
         #expect(errors("[x | count(1)]").map(\.message) == ["var x is unsafe"])
         #expect(errors("y := count(1); z").first?.message == "var z is unsafe")
     }
+    @Test func callsWithoutOutputReportTheirValue() throws {
+        // OPA captures a call's value: 3, not true; false is reported for a lone expression
+        // without iteration, and fails the row among several expressions or when iterating.
+        #expect(try values("count([1, 2, 3])") == [[3]])
+        #expect(try values("count([1, 2, 3]); true") == [[3, true]])
+        #expect(try values("1 > 2") == [[false]])
+        #expect(try values("data.p.a == 1", input: ["x": 2]) == [[false]])
+        #expect(try values("1 > 2; y := 1").isEmpty)
+        #expect(try values("[1, 5][_] > 2") == [[true]])
+        // Undefined arguments still leave the query undefined; an output argument binds as before.
+        #expect(try values("startswith(input.s, \"a\")").isEmpty)
+        #expect(try values("plus(1, 2, z)") == [[true]])
+        #expect(try values("not 1 > 2") == [[true]])
+        // The captured value's variable is `_` in errors, after the written ones.
+        #expect(errors("count(x)").map(\.message) == ["var x is unsafe", "var _ is unsafe"])
+    }
 }
