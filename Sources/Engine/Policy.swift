@@ -160,13 +160,17 @@ public final class CompiledPolicy: Sendable {
     }
 
     /// Compiles modules that passed `check` against `data` (the plan: rules, indexes, data).
-    public static func compile(checked: CheckedModules, data: Value = .emptyObject) throws(EngineErrors) -> CompiledPolicy {
+    /// `queryTypes: false` skips inferring the types ad-hoc queries are checked against (a
+    /// second inference pass over every rule), for a caller that only evaluates prepared
+    /// `data` paths, as the daemon does; `query` then checks no types.
+    public static func compile(checked: CheckedModules, data: Value = .emptyObject,
+                               queryTypes: Bool = true) throws(EngineErrors) -> CompiledPolicy {
         let warnings = checked.modules.flatMap { $0.warnings.map(\.description) }
         let builder = PlanBuilder(data: data)
         let plan = builder.build(modules: checked.modules)
         if let first = CheckStage.firstFailing(builder.stagedErrors) { throw EngineErrors(first.errors) }
         return CompiledPolicy(data: data, warnings: warnings + builder.warnings, plan: plan,
-                              queryTypes: QueryTypes(checked.modules))
+                              queryTypes: queryTypes ? QueryTypes(checked.modules) : .empty)
     }
 
     /// The document at `data.<path>` (e.g. ["behavry", "authz"] or ["agents", "rbac", "decision"]),

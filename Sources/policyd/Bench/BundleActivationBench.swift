@@ -95,7 +95,7 @@ enum BundleActivationBench {
         let parsed: [Module]
         do {
             parsed = try CompiledPolicy.parse(bundle.modules)
-            policy = try CompiledPolicy.compile(parsed: parsed, data: bundle.data)
+            policy = try CompiledPolicy.compile(checked: CompiledPolicy.check(parsed), data: bundle.data, queryTypes: false)
         } catch {
             throw BenchCaseError.bad("compile: \(error.errors.prefix(3).map(\.description).joined(separator: "; "))")
         }

@@ -42,7 +42,8 @@ enum PolicyAssembler {
                 checked = try CompiledPolicy.check(CompiledPolicy.parse(modules), options: options)
                 checks?.store(modules, checked)
             }
-            policy = try CompiledPolicy.compile(checked: checked, data: data)
+            // The daemon evaluates prepared data paths only, never ad-hoc queries.
+            policy = try CompiledPolicy.compile(checked: checked, data: data, queryTypes: false)
             parsedByName.reserveCapacity(checked.modules.count)
             for (m, p) in zip(modules, checked.modules) { parsedByName[m.name] = p }
         } catch {
