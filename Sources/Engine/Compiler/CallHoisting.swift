@@ -81,13 +81,8 @@ struct CallHoisting {
     /// `t` with each call replaced by a new local, the calls appended to `out` (innermost first).
     private mutating func lift(_ t: PTerm, _ withs: [PWith], _ out: inout [PExpr]) -> PTerm {
         switch t {
-        case .const, .local, .input, .inputRef, .compr: return t
-        case .data(let n, let parts): return .data(n, parts.map { lift($0, withs, &out) })
-        case .ref(let base, let parts): return .ref(lift(base, withs, &out), parts.map { lift($0, withs, &out) })
-        case .array(let xs): return .array(xs.map { lift($0, withs, &out) })
-        case .set(let xs): return .set(xs.map { lift($0, withs, &out) })
-        case .template(let xs): return .template(xs.map { lift($0, withs, &out) })
-        case .object(let ks, let vs): return .object(ks.map { lift($0, withs, &out) }, vs.map { lift($0, withs, &out) })
+        case .const, .local, .input, .inputRef, .compr, .data, .ref, .array, .set, .template, .object:
+            return t.mappingOperands { lift($0, withs, &out) } ?? t
         case .call(let c):
             let args = c.args.map { lift($0, withs, &out) }
             let slot = slotCount
@@ -121,13 +116,8 @@ struct CallHoisting {
 
     private mutating func terms(_ t: PTerm, _ changed: inout Bool) -> PTerm {
         switch t {
-        case .const, .local, .input, .inputRef: return t
-        case .data(let n, let parts): return .data(n, parts.map { terms($0, &changed) })
-        case .ref(let base, let parts): return .ref(terms(base, &changed), parts.map { terms($0, &changed) })
-        case .array(let xs): return .array(xs.map { terms($0, &changed) })
-        case .set(let xs): return .set(xs.map { terms($0, &changed) })
-        case .template(let xs): return .template(xs.map { terms($0, &changed) })
-        case .object(let ks, let vs): return .object(ks.map { terms($0, &changed) }, vs.map { terms($0, &changed) })
+        case .const, .local, .input, .inputRef, .data, .ref, .array, .set, .template, .object:
+            return t.mappingOperands { terms($0, &changed) } ?? t
         case .call(let c):
             var inner = false
             let args = c.args.map { terms($0, &inner) }

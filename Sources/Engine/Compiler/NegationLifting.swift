@@ -129,13 +129,8 @@ struct NegationLifting {
     /// first) appended to `out`, innermost first.
     private mutating func liftCalls(_ t: PTerm, _ withs: [PWith], _ out: inout [PExpr]) -> PTerm {
         switch t {
-        case .const, .local, .input, .inputRef, .compr: return t
-        case .data(let n, let parts): return .data(n, parts.map { liftCalls($0, withs, &out) })
-        case .ref(let base, let parts): return .ref(liftCalls(base, withs, &out), parts.map { liftCalls($0, withs, &out) })
-        case .array(let xs): return .array(xs.map { liftCalls($0, withs, &out) })
-        case .set(let xs): return .set(xs.map { liftCalls($0, withs, &out) })
-        case .template(let xs): return .template(xs.map { liftCalls($0, withs, &out) })
-        case .object(let ks, let vs): return .object(ks.map { liftCalls($0, withs, &out) }, vs.map { liftCalls($0, withs, &out) })
+        case .const, .local, .input, .inputRef, .compr, .data, .ref, .array, .set, .template, .object:
+            return t.mappingOperands { liftCalls($0, withs, &out) } ?? t
         case .call(let c):
             let args = c.args.map { operand(liftCalls($0, withs, &out), withs, &out) }
             let slot = slotCount
@@ -170,13 +165,8 @@ struct NegationLifting {
 
     private mutating func nestedTerm(_ t: PTerm, _ changed: inout Bool) -> PTerm {
         switch t {
-        case .const, .local, .input, .inputRef: return t
-        case .data(let n, let parts): return .data(n, parts.map { nestedTerm($0, &changed) })
-        case .ref(let base, let parts): return .ref(nestedTerm(base, &changed), parts.map { nestedTerm($0, &changed) })
-        case .array(let xs): return .array(xs.map { nestedTerm($0, &changed) })
-        case .set(let xs): return .set(xs.map { nestedTerm($0, &changed) })
-        case .template(let xs): return .template(xs.map { nestedTerm($0, &changed) })
-        case .object(let ks, let vs): return .object(ks.map { nestedTerm($0, &changed) }, vs.map { nestedTerm($0, &changed) })
+        case .const, .local, .input, .inputRef, .data, .ref, .array, .set, .template, .object:
+            return t.mappingOperands { nestedTerm($0, &changed) } ?? t
         case .call(let c):
             var inner = false
             let args = c.args.map { nestedTerm($0, &inner) }
